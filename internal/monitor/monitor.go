@@ -1,0 +1,745 @@
+// Package monitor turns counter readings into exact per-interface traffic.
+//
+// Every poll it reads each interface's cumulative byte counters, works out
+// how many bytes passed since the previous reading (handling wraps, resets,
+// spikes, hot-plug and pauses), adds them to in-memory pending buckets and
+// computes live rates over the measured (monotonic) elapsed time. Once per
+// flush interval, and on shutdown, it hands the pending buckets to the store
+// in one transaction together with the counter readings they account for, so
+// a restart knows exactly which bytes were already counted.
+package monitor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/counter"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// Reader reads interface counters; counter.Reader satisfies it.
+type Reader interface {
+	Read(dst []counter.Counter) ([]counter.Counter, error)
+	Info(name string) (counter.Info, error)
+}
+
+// Store is where the monitor keeps what it counted; *store.Store satisfies it.
+type Store interface {
+	Flush(ctx context.Context, b usage.Batch) error
+	Snapshot(ctx context.Context) (usage.Snapshot, bool, error)
+}
+
+// Instant is a reading of both clocks: Wall places traffic in time buckets,
+// Mono (which never jumps) measures elapsed time for rates.
+type Instant struct {
+	Wall time.Time
+	Mono time.Duration
+}
+
+// Clock tells the time. Tests replace it to jump the wall clock.
+type Clock interface{ Now() Instant }
+
+type systemClock struct{ start time.Time }
+
+func (c systemClock) Now() Instant {
+	now := time.Now()
+	return Instant{Wall: now.Round(0), Mono: now.Sub(c.start)}
+}
+
+// SystemClock is the real clock: time.Now, whose Sub uses the monotonic reading.
+func SystemClock() Clock { return systemClock{start: time.Now()} }
+
+// Config tunes the monitor.
+type Config struct {
+	PollInterval  time.Duration // default 1s
+	FlushInterval time.Duration // default 30s
+	Policy        usage.Policy  // which interfaces count in the total
+	BootID        string        // identity of the running boot (see BootID)
+	// SpeedCap overrides the speed cap (bytes/s) for every interface; 0 uses
+	// each link's reported speed or a generous default.
+	SpeedCap uint64
+	// InfoRefresh is how often interface descriptions (kind, speed, MAC) are
+	// re-read; default 1 minute.
+	InfoRefresh time.Duration
+	// MaxPending bounds the pending buckets kept while flushes fail; past it,
+	// new deltas are kept at 15-minute resolution. Default 200,000.
+	MaxPending int
+	// Location decides "today" for the peak speed; default time.Local.
+	Location *time.Location
+}
+
+func (c *Config) setDefaults() {
+	if c.PollInterval <= 0 {
+		c.PollInterval = time.Second
+	}
+	if c.FlushInterval <= 0 {
+		c.FlushInterval = 30 * time.Second
+	}
+	if c.InfoRefresh <= 0 {
+		c.InfoRefresh = time.Minute
+	}
+	if c.MaxPending <= 0 {
+		c.MaxPending = 200_000
+	}
+	if c.Location == nil {
+		c.Location = time.Local
+	}
+}
+
+// Rate is a live speed in bytes per second.
+type Rate struct {
+	RxPerSec uint64 `json:"rx_per_sec"`
+	TxPerSec uint64 `json:"tx_per_sec"`
+}
+
+// IfaceRate is one interface's live speed.
+type IfaceRate struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Counted bool   `json:"counted"`
+	Rate
+}
+
+// Live is the state after the latest poll.
+type Live struct {
+	Time       time.Time   `json:"time"`
+	Total      Rate        `json:"total"` // counted interfaces only
+	Interfaces []IfaceRate `json:"interfaces"`
+	// PeakToday is the highest total speed (rx+tx bytes/s) seen today since
+	// the daemon started; the store knows the earlier part of the day.
+	PeakToday uint64 `json:"peak_today"`
+}
+
+// Status is the monitor's health, for /metrics and `pb status`.
+type Status struct {
+	Started        time.Time
+	LastPoll       time.Time
+	LastFlush      time.Time
+	LastFlushError string
+	FlushErrors    uint64
+	Discarded      uint64 // samples discarded as spikes
+	Pending        int    // pending buckets not yet written
+	Polls          uint64
+}
+
+type ifaceKey struct{ name, mac string }
+
+type pendingKey struct {
+	ifaceKey
+	bucket int64 // unix seconds of the fine bucket start
+}
+
+// ifaceState is what the monitor tracks per interface name.
+type ifaceState struct {
+	info     counter.Info
+	counted  bool
+	rx, tx   uint64 // last raw counters
+	seen     bool   // present in the latest reading
+	lastSeen time.Time
+	rate     Rate
+}
+
+// Monitor counts traffic. Create it with New, then call Run (or Start, Poll
+// and Flush yourself in tests).
+type Monitor struct {
+	r     Reader
+	store Store
+	clock Clock
+	cfg   Config
+	log   *slog.Logger
+
+	mu        sync.Mutex
+	ifaces    map[string]*ifaceState
+	pending   map[pendingKey]usage.Totals
+	peaks     map[int64]uint64 // coarse bucket start -> bytes/s
+	events    []usage.Event
+	eventSeq  uint64 // sequence number of the newest event in events
+	last      Instant
+	started   bool
+	lastInfo  time.Duration
+	live      Live
+	peakDay   usage.Date
+	status    Status
+	buf       []counter.Counter
+	subs      map[chan Live]struct{}
+	coarsened bool
+}
+
+// New returns a monitor; nothing is read until Start.
+func New(r Reader, s Store, clock Clock, cfg Config, log *slog.Logger) *Monitor {
+	cfg.setDefaults()
+	if clock == nil {
+		clock = SystemClock()
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Monitor{
+		r: r, store: s, clock: clock, cfg: cfg, log: log,
+		ifaces:  map[string]*ifaceState{},
+		pending: map[pendingKey]usage.Totals{},
+		peaks:   map[int64]uint64{},
+		subs:    map[chan Live]struct{}{},
+	}
+}
+
+// maxEvents bounds the events kept in memory between flushes.
+const maxEvents = 1000
+
+// vanishedTTL is how long the last counters of an interface that disappeared
+// are remembered. If it returns within that time with higher counters, the
+// difference is counted; with lower counters it was re-created (a reset).
+const vanishedTTL = 24 * time.Hour
+
+// Start takes the first reading and settles what happened while the daemon
+// was not running, from the snapshot saved by the last flush:
+//   - no snapshot (first run ever): nothing is back-filled; this reading is
+//     the baseline;
+//   - same boot: each interface's counters minus the saved ones is the
+//     traffic while the daemon was stopped, counted once;
+//   - another boot: the counters since boot are that traffic.
+//
+// Interfaces not in the snapshot were created while the daemon was stopped,
+// so their whole counters are counted (except on the first run).
+func (m *Monitor) Start(ctx context.Context) error {
+	snap, ok, err := m.store.Snapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("monitor: load last counters: %w", err)
+	}
+	cs, err := m.r.Read(m.buf[:0])
+	if err != nil {
+		return fmt.Errorf("monitor: first counter reading: %w", err)
+	}
+	m.buf = cs
+	now := m.clock.Now()
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.status.Started = now.Wall
+	m.last = now
+	m.lastInfo = now.Mono
+	m.peakDay = usage.DateOf(now.Wall.In(m.cfg.Location))
+
+	sameBoot := ok && SameBoot(snap.BootID, m.cfg.BootID)
+	saved := map[string]usage.CounterState{}
+	if sameBoot {
+		for _, c := range snap.Counters {
+			saved[c.Iface] = c
+		}
+	}
+	// Downtime for the spike check. If the wall clock went backwards while
+	// we were stopped the downtime is unknown, so no cap applies.
+	downtime := now.Wall.Sub(snap.Time)
+	var total usage.Totals
+	for _, c := range cs {
+		st := m.newIface(c, now)
+		switch {
+		case !ok: // first run: baseline only
+		case sameBoot:
+			prev, known := saved[c.Name]
+			if known && (prev.MAC == "" || st.info.MAC == "" || prev.MAC == st.info.MAC) {
+				t := m.account(st, prev.Rx, prev.Tx, c, downtime, now, downtime <= 0)
+				total = total.Add(t)
+			} else {
+				total = total.Add(m.account(st, 0, 0, c, downtime, now, downtime <= 0))
+			}
+		default: // rebooted: counters since boot are traffic since boot
+			total = total.Add(m.account(st, 0, 0, c, downtime, now, downtime <= 0))
+		}
+		st.rx, st.tx = c.RxBytes, c.TxBytes
+		st.seen = true
+		m.ifaces[c.Name] = st
+	}
+	// Interfaces in the snapshot but gone now are remembered for a while.
+	if sameBoot {
+		for _, c := range snap.Counters {
+			if _, present := m.ifaces[c.Iface]; present {
+				continue
+			}
+			m.ifaces[c.Iface] = &ifaceState{
+				info:     counter.Info{Name: c.Iface, MAC: c.MAC},
+				rx:       c.Rx,
+				tx:       c.Tx,
+				lastSeen: snap.Time,
+			}
+		}
+	}
+	switch {
+	case !ok:
+		m.event(now.Wall, usage.EventFirstRun, "", usage.Totals{}, "first run: counting starts now; nothing before it is back-filled")
+	case sameBoot:
+		m.event(now.Wall, usage.EventRestart, "", total, fmt.Sprintf("daemon restarted after %s; traffic while it was stopped counted", roundDur(downtime)))
+	default:
+		m.event(now.Wall, usage.EventReboot, "", total, "system rebooted since the last run; traffic since boot counted")
+	}
+	m.started = true
+	m.log.Info("monitor started", "interfaces", len(cs), "first_run", !ok, "same_boot", sameBoot, "caught_up_bytes", total.Total())
+	return nil
+}
+
+func roundDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return d
+	}
+	return d.Round(time.Second)
+}
+
+// newIface describes a newly seen interface.
+func (m *Monitor) newIface(c counter.Counter, now Instant) *ifaceState {
+	info, err := m.r.Info(c.Name)
+	if err != nil {
+		m.log.Debug("describe interface", "iface", c.Name, "err", err)
+		info = counter.Info{Name: c.Name, Kind: counter.KindOther}
+		if k, ok := counter.ClassifyName(c.Name); ok {
+			info.Kind = k
+		}
+	}
+	return &ifaceState{
+		info:     info,
+		counted:  m.cfg.Policy.Counted(c.Name, string(info.Kind)),
+		lastSeen: now.Wall,
+	}
+}
+
+// account works out the traffic of one interface from (prevRx, prevTx) to c
+// over elapsed, adds it to the pending buckets and returns it. noCap skips the
+// speed check (when the elapsed time is unknown).
+func (m *Monitor) account(st *ifaceState, prevRx, prevTx uint64, c counter.Counter, elapsed time.Duration, now Instant, noCap bool) usage.Totals {
+	var limit uint64
+	if !noCap {
+		limit = capBytes(st.info.SpeedBits, string(st.info.Kind), elapsed, m.cfg.SpeedCap)
+	}
+	rx, rxMove := counterDelta(prevRx, c.RxBytes, st.info.Bits, limit)
+	tx, txMove := counterDelta(prevTx, c.TxBytes, st.info.Bits, limit)
+	if rxMove == moveSpike || txMove == moveSpike {
+		m.status.Discarded++
+		m.event(now.Wall, usage.EventSpike, c.Name, usage.Totals{Rx: rx, Tx: tx},
+			fmt.Sprintf("discarded %d bytes in %s: faster than the link can carry (limit %d bytes)", rx+tx, roundDur(elapsed), limit))
+		m.log.Warn("discarded impossible counter jump", "iface", c.Name, "rx", rx, "tx", tx, "elapsed", elapsed, "limit", limit)
+		return usage.Totals{}
+	}
+	for _, mv := range []movement{rxMove, txMove} {
+		if mv == moveWrap || mv == moveReset {
+			kind := usage.EventWrap
+			if mv == moveReset {
+				kind = usage.EventReset
+			}
+			m.event(now.Wall, kind, c.Name, usage.Totals{Rx: rx, Tx: tx}, fmt.Sprintf("counters went down (%s); counted %d bytes", mv, rx+tx))
+			break
+		}
+	}
+	t := usage.Totals{Rx: rx, Tx: tx}
+	if t != (usage.Totals{}) {
+		m.addPending(st, now.Wall, t)
+	}
+	return t
+}
+
+func (m *Monitor) addPending(st *ifaceState, wall time.Time, t usage.Totals) {
+	bucket := wall.UTC().Truncate(usage.FineBucket)
+	if m.coarsened || len(m.pending) >= m.cfg.MaxPending {
+		// Flushes keep failing: keep counting exactly, but at 15-minute
+		// resolution so memory stays bounded.
+		if !m.coarsened {
+			m.log.Warn("pending data is large because writes keep failing; keeping 15-minute detail until the next successful write", "pending", len(m.pending))
+		}
+		m.coarsened = true
+		bucket = wall.UTC().Truncate(usage.CoarseBucket)
+	}
+	k := pendingKey{ifaceKey{st.info.Name, st.info.MAC}, bucket.Unix()}
+	m.pending[k] = m.pending[k].Add(t)
+}
+
+func (m *Monitor) event(at time.Time, kind usage.EventKind, iface string, t usage.Totals, msg string) {
+	if len(m.events) >= maxEvents {
+		m.events = m.events[1:]
+	}
+	m.events = append(m.events, usage.Event{Time: at.UTC(), Kind: kind, Iface: iface, Totals: t, Message: msg})
+	m.eventSeq++
+}
+
+// Poll takes one reading and accounts for it.
+func (m *Monitor) Poll() error {
+	cs, err := m.r.Read(m.buf[:0])
+	if err != nil {
+		return fmt.Errorf("monitor: read counters: %w", err)
+	}
+	m.buf = cs
+	now := m.clock.Now()
+
+	m.mu.Lock()
+	if !m.started {
+		m.mu.Unlock()
+		return errors.New("monitor: Poll before Start")
+	}
+	monoElapsed := now.Mono - m.last.Mono
+	wallElapsed := now.Wall.Sub(m.last.Wall)
+	// The speed check takes the longer of the two: after a suspend the
+	// monotonic clock (which stops while asleep) understates the time, and
+	// a backwards wall-clock jump must not make honest traffic look
+	// impossibly fast.
+	checkElapsed := max(monoElapsed, wallElapsed)
+	if gap := max(10*m.cfg.PollInterval, time.Minute); wallElapsed > gap || monoElapsed > gap {
+		m.event(now.Wall, usage.EventGap, "", usage.Totals{}, fmt.Sprintf("no reading for %s (suspend or a paused process); traffic in between counted at wake-up", roundDur(max(wallElapsed, monoElapsed))))
+	}
+	refreshInfo := now.Mono-m.lastInfo >= m.cfg.InfoRefresh
+	if refreshInfo {
+		m.lastInfo = now.Mono
+	}
+	m.mu.Unlock()
+
+	// Describe new interfaces outside the lock (it reads the OS).
+	var fresh map[string]counter.Info
+	for _, c := range cs {
+		m.mu.Lock()
+		st, known := m.ifaces[c.Name]
+		// An interface back after an absence may be another adapter under
+		// the same name: describe it again to compare MACs.
+		returning := known && st.lastSeen.Before(m.last.Wall)
+		m.mu.Unlock()
+		if !known || refreshInfo || returning {
+			if fresh == nil {
+				fresh = map[string]counter.Info{}
+			}
+			if info, err := m.r.Info(c.Name); err == nil {
+				fresh[c.Name] = info
+			}
+		}
+	}
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, st := range m.ifaces {
+		st.seen = false
+	}
+	var total Rate
+	var totalBytes uint64
+	rateOK := monoElapsed >= m.cfg.PollInterval/4 && monoElapsed > 0
+	for _, c := range cs {
+		st, known := m.ifaces[c.Name]
+		info, haveInfo := fresh[c.Name]
+		if known && haveInfo && st.info.MAC != "" && info.MAC != "" && st.info.MAC != info.MAC {
+			// Same name, another adapter: a new interface whose counters
+			// started from zero when it appeared.
+			known = false
+		}
+		if !known {
+			st = &ifaceState{}
+			if haveInfo {
+				st.info = info
+			} else {
+				st.info = counter.Info{Name: c.Name, Kind: counter.KindOther}
+				if k, ok := counter.ClassifyName(c.Name); ok {
+					st.info.Kind = k
+				}
+			}
+			st.counted = m.cfg.Policy.Counted(c.Name, string(st.info.Kind))
+			m.ifaces[c.Name] = st
+			m.event(now.Wall, usage.EventAppear, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "new interface; its counters since it appeared are counted")
+		} else if haveInfo {
+			st.info = info
+			st.counted = m.cfg.Policy.Counted(c.Name, string(info.Kind))
+		}
+		elapsed := checkElapsed
+		if known && st.lastSeen.Before(m.last.Wall) {
+			elapsed = max(elapsed, now.Wall.Sub(st.lastSeen)) // back after an absence
+		}
+		t := m.account(st, st.rx, st.tx, c, elapsed, now, false)
+		st.rx, st.tx = c.RxBytes, c.TxBytes
+		st.seen = true
+		st.lastSeen = now.Wall
+		if rateOK {
+			st.rate = Rate{RxPerSec: perSec(t.Rx, monoElapsed), TxPerSec: perSec(t.Tx, monoElapsed)}
+		} else {
+			st.rate = Rate{}
+		}
+		if st.counted {
+			total.RxPerSec += st.rate.RxPerSec
+			total.TxPerSec += st.rate.TxPerSec
+			totalBytes += t.Total()
+		}
+	}
+	// Forget interfaces that vanished long ago.
+	for name, st := range m.ifaces {
+		if !st.seen {
+			st.rate = Rate{}
+			if now.Wall.Sub(st.lastSeen) > vanishedTTL {
+				delete(m.ifaces, name)
+			}
+		}
+	}
+	if rateOK {
+		bps := perSec(totalBytes, monoElapsed)
+		cb := now.Wall.UTC().Truncate(usage.CoarseBucket).Unix()
+		if bps > m.peaks[cb] {
+			m.peaks[cb] = bps
+		}
+		day := usage.DateOf(now.Wall.In(m.cfg.Location))
+		if day != m.peakDay {
+			m.peakDay = day
+			m.live.PeakToday = 0
+		}
+		if bps > m.live.PeakToday {
+			m.live.PeakToday = bps
+		}
+	}
+	m.last = now
+	m.status.LastPoll = now.Wall
+	m.status.Polls++
+	m.live.Time = now.Wall
+	m.live.Total = total
+	m.live.Interfaces = m.ifaceRates()
+	m.publish()
+	return nil
+}
+
+func perSec(b uint64, d time.Duration) uint64 {
+	if d <= 0 {
+		return 0
+	}
+	return uint64(float64(b) / d.Seconds())
+}
+
+func (m *Monitor) ifaceRates() []IfaceRate {
+	out := make([]IfaceRate, 0, len(m.ifaces))
+	for name, st := range m.ifaces {
+		if !st.seen {
+			continue
+		}
+		out = append(out, IfaceRate{Name: name, Kind: string(st.info.Kind), Counted: st.counted, Rate: st.rate})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// batch builds what a flush writes, without clearing anything.
+func (m *Monitor) batch() usage.Batch {
+	var b usage.Batch
+	b.Snapshot = usage.Snapshot{BootID: m.cfg.BootID, Time: m.last.Wall.UTC()}
+	names := make([]string, 0, len(m.ifaces))
+	for name := range m.ifaces {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		st := m.ifaces[name]
+		if st.info.Kind != "" {
+			b.Interfaces = append(b.Interfaces, usage.Interface{Name: name, MAC: st.info.MAC, Kind: string(st.info.Kind), Counted: st.counted})
+		}
+		b.Snapshot.Counters = append(b.Snapshot.Counters, usage.CounterState{Iface: name, MAC: st.info.MAC, Rx: st.rx, Tx: st.tx})
+	}
+	for k, t := range m.pending {
+		b.Deltas = append(b.Deltas, usage.Delta{Iface: k.name, MAC: k.mac, Bucket: time.Unix(k.bucket, 0).UTC(), Totals: t})
+	}
+	sort.Slice(b.Deltas, func(i, j int) bool {
+		a, c := b.Deltas[i], b.Deltas[j]
+		if !a.Bucket.Equal(c.Bucket) {
+			return a.Bucket.Before(c.Bucket)
+		}
+		return a.Iface < c.Iface
+	})
+	for ts, bps := range m.peaks {
+		b.Peaks = append(b.Peaks, usage.Peak{Bucket: time.Unix(ts, 0).UTC(), BytesPerSec: bps})
+	}
+	sort.Slice(b.Peaks, func(i, j int) bool { return b.Peaks[i].Bucket.Before(b.Peaks[j].Bucket) })
+	b.Events = append(b.Events, m.events...)
+	return b
+}
+
+// Flush writes the pending buckets, peaks, events and the counter snapshot
+// in one transaction. On failure everything stays pending for the next try,
+// so nothing is lost and nothing is written twice.
+func (m *Monitor) Flush(ctx context.Context) error {
+	m.mu.Lock()
+	if !m.started {
+		m.mu.Unlock()
+		return errors.New("monitor: Flush before Start")
+	}
+	b := m.batch()
+	seq := m.eventSeq
+	m.mu.Unlock()
+
+	err := m.store.Flush(ctx, b)
+
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err != nil {
+		m.status.FlushErrors++
+		m.status.LastFlushError = err.Error()
+		return fmt.Errorf("monitor: flush: %w", err)
+	}
+	// Remove exactly what was written; polls may have added more meanwhile
+	// (they only add, so subtracting the written amounts is exact).
+	for _, d := range b.Deltas {
+		k := pendingKey{ifaceKey{d.Iface, d.MAC}, d.Bucket.Unix()}
+		left := m.pending[k]
+		left.Rx -= d.Rx
+		left.Tx -= d.Tx
+		if left == (usage.Totals{}) {
+			delete(m.pending, k)
+		} else {
+			m.pending[k] = left
+		}
+	}
+	for _, p := range b.Peaks {
+		if m.peaks[p.Bucket.Unix()] <= p.BytesPerSec {
+			delete(m.peaks, p.Bucket.Unix())
+		}
+	}
+	// Drop the events written: the oldest len(events)-(newer ones) of them.
+	newer := int(m.eventSeq - seq)
+	if keep := min(newer, len(m.events)); keep < len(m.events) {
+		m.events = append(m.events[:0], m.events[len(m.events)-keep:]...)
+	}
+	if len(m.pending) == 0 {
+		m.coarsened = false
+	}
+	m.status.LastFlush = m.clock.Now().Wall
+	m.status.LastFlushError = ""
+	return nil
+}
+
+// Run polls until ctx is done, flushing every FlushInterval, then takes a
+// last reading and flushes it. It returns the final flush's error, if any.
+func (m *Monitor) Run(ctx context.Context) error {
+	if !m.started {
+		if err := m.Start(ctx); err != nil {
+			return err
+		}
+	}
+	// Write the start-up accounting (and the baseline snapshot) at once, so
+	// a crash in the first interval does not lose it.
+	if err := m.Flush(ctx); err != nil {
+		m.log.Error("flush", "err", err)
+	}
+	tick := time.NewTicker(m.cfg.PollInterval)
+	defer tick.Stop()
+	lastFlush := m.clock.Now().Mono
+	backoff := m.cfg.FlushInterval
+	for {
+		select {
+		case <-ctx.Done():
+			if err := m.Poll(); err != nil {
+				m.log.Error("final poll", "err", err)
+			}
+			fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+			defer cancel()
+			if err := m.Flush(fctx); err != nil {
+				return err
+			}
+			m.log.Info("monitor stopped; all counted traffic written")
+			return nil
+		case <-tick.C:
+			if err := m.Poll(); err != nil {
+				m.log.Error("poll", "err", err)
+				continue
+			}
+			if now := m.clock.Now().Mono; now-lastFlush >= backoff {
+				lastFlush = now
+				if err := m.Flush(ctx); err != nil {
+					m.log.Error("flush failed; keeping the data in memory and retrying", "err", err, "pending", m.Status().Pending)
+					backoff = min(backoff*2, 10*time.Minute)
+				} else {
+					backoff = m.cfg.FlushInterval
+				}
+			}
+		}
+	}
+}
+
+// Live returns the rates after the latest poll.
+func (m *Monitor) Live() Live {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	l := m.live
+	l.Interfaces = append([]IfaceRate(nil), l.Interfaces...)
+	return l
+}
+
+// Subscribe delivers Live after every poll until cancel is called. A slow
+// reader misses updates rather than slowing the monitor.
+func (m *Monitor) Subscribe() (<-chan Live, func()) {
+	ch := make(chan Live, 1)
+	m.mu.Lock()
+	m.subs[ch] = struct{}{}
+	m.mu.Unlock()
+	return ch, func() {
+		m.mu.Lock()
+		delete(m.subs, ch)
+		m.mu.Unlock()
+	}
+}
+
+func (m *Monitor) publish() {
+	if len(m.subs) == 0 {
+		return
+	}
+	l := m.live
+	l.Interfaces = append([]IfaceRate(nil), l.Interfaces...)
+	for ch := range m.subs {
+		select {
+		case ch <- l:
+		default:
+		}
+	}
+}
+
+// Status returns the monitor's health.
+func (m *Monitor) Status() Status {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.status
+	s.Pending = len(m.pending)
+	return s
+}
+
+// Pending returns the traffic counted but not yet written in [from, to),
+// for the interfaces f selects (Ifaces by name, All, or else the counted
+// ones), so readers of the store can add it and see up-to-the-second totals.
+func (m *Monitor) Pending(from, to time.Time, f usage.Filter) usage.Totals {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var t usage.Totals
+	lo, hi := from.Unix(), to.Unix()
+	for k, v := range m.pending {
+		if k.bucket < lo || k.bucket >= hi || !m.selected(k.name, f) {
+			continue
+		}
+		t = t.Add(v)
+	}
+	return t
+}
+
+// PendingPeak returns the highest total speed among unwritten peaks in [from, to).
+func (m *Monitor) PendingPeak(from, to time.Time) uint64 {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var p uint64
+	for ts, bps := range m.peaks {
+		if ts >= from.Unix() && ts < to.Unix() && bps > p {
+			p = bps
+		}
+	}
+	return p
+}
+
+func (m *Monitor) selected(name string, f usage.Filter) bool {
+	if f.All {
+		return true
+	}
+	if len(f.Ifaces) > 0 {
+		for _, n := range f.Ifaces {
+			if n == name {
+				return true
+			}
+		}
+		return false
+	}
+	st, ok := m.ifaces[name]
+	return ok && st.counted
+}

@@ -1,0 +1,627 @@
+package monitor
+
+import (
+	"context"
+	"errors"
+	"math"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/packetbuddy/pb/internal/counter"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// fakeReader serves counters set by the test.
+type fakeReader struct {
+	counters map[string]counter.Counter
+	infos    map[string]counter.Info
+	err      error
+}
+
+func (r *fakeReader) Read(dst []counter.Counter) ([]counter.Counter, error) {
+	if r.err != nil {
+		return dst, r.err
+	}
+	names := make([]string, 0, len(r.counters))
+	for n := range r.counters {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		dst = append(dst, r.counters[n])
+	}
+	return dst, nil
+}
+
+func (r *fakeReader) Info(name string) (counter.Info, error) {
+	if i, ok := r.infos[name]; ok {
+		return i, nil
+	}
+	return counter.Info{}, errors.New("no such interface")
+}
+
+// fakeStore keeps what was flushed, like the real store: deltas add up, the
+// snapshot is replaced.
+type fakeStore struct {
+	totals  map[string]usage.Totals
+	buckets map[time.Time]usage.Totals
+	events  []usage.Event
+	peaks   map[time.Time]uint64
+	snap    usage.Snapshot
+	hasSnap bool
+	failN   int // fail this many flushes
+	flushes int
+}
+
+func newFakeStore() *fakeStore {
+	return &fakeStore{totals: map[string]usage.Totals{}, buckets: map[time.Time]usage.Totals{}, peaks: map[time.Time]uint64{}}
+}
+
+func (s *fakeStore) Flush(_ context.Context, b usage.Batch) error {
+	if s.failN > 0 {
+		s.failN--
+		return errors.New("disk full")
+	}
+	s.flushes++
+	for _, d := range b.Deltas {
+		s.totals[d.Iface] = s.totals[d.Iface].Add(d.Totals)
+		s.buckets[d.Bucket] = s.buckets[d.Bucket].Add(d.Totals)
+	}
+	for _, p := range b.Peaks {
+		s.peaks[p.Bucket] = max(s.peaks[p.Bucket], p.BytesPerSec)
+	}
+	s.events = append(s.events, b.Events...)
+	s.snap, s.hasSnap = b.Snapshot, true
+	return nil
+}
+
+func (s *fakeStore) Snapshot(context.Context) (usage.Snapshot, bool, error) {
+	return s.snap, s.hasSnap, nil
+}
+
+type fakeClock struct{ now Instant }
+
+func (c *fakeClock) Now() Instant { return c.now }
+
+// harness runs a monitor over a fake system.
+type harness struct {
+	t     *testing.T
+	r     *fakeReader
+	store *fakeStore
+	clock *fakeClock
+	boot  string
+	m     *Monitor
+}
+
+var t0 = time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{
+		t:     t,
+		r:     &fakeReader{counters: map[string]counter.Counter{}, infos: map[string]counter.Info{}},
+		store: newFakeStore(),
+		clock: &fakeClock{now: Instant{Wall: t0, Mono: time.Hour}},
+		boot:  "boot-1",
+	}
+	return h
+}
+
+// iface adds an interface with its counters and description.
+func (h *harness) iface(name string, kind counter.Kind, speedBits uint64, bits int, mac string, rx, tx uint64) {
+	h.r.infos[name] = counter.Info{Name: name, Kind: kind, SpeedBits: speedBits, Bits: bits, MAC: mac}
+	h.r.counters[name] = counter.Counter{Name: name, RxBytes: rx, TxBytes: tx}
+}
+
+func (h *harness) set(name string, rx, tx uint64) {
+	h.r.counters[name] = counter.Counter{Name: name, RxBytes: rx, TxBytes: tx}
+}
+
+func (h *harness) remove(name string) { delete(h.r.counters, name) }
+
+// start builds a new monitor (a daemon start) on the same store.
+func (h *harness) start() {
+	h.t.Helper()
+	h.m = New(h.r, h.store, h.clock, Config{PollInterval: time.Second, FlushInterval: 30 * time.Second, BootID: h.boot, Location: time.UTC}, nil)
+	if err := h.m.Start(context.Background()); err != nil {
+		h.t.Fatalf("start: %v", err)
+	}
+}
+
+// tick advances both clocks and polls.
+func (h *harness) tick(d time.Duration) {
+	h.t.Helper()
+	h.clock.now.Wall = h.clock.now.Wall.Add(d)
+	h.clock.now.Mono += d
+	if err := h.m.Poll(); err != nil {
+		h.t.Fatalf("poll: %v", err)
+	}
+}
+
+// jump moves only the wall clock (NTP step, manual change) then polls after
+// mono has advanced by monoStep.
+func (h *harness) jump(wall, monoStep time.Duration) {
+	h.t.Helper()
+	h.clock.now.Wall = h.clock.now.Wall.Add(wall)
+	h.clock.now.Mono += monoStep
+	if err := h.m.Poll(); err != nil {
+		h.t.Fatalf("poll: %v", err)
+	}
+}
+
+func (h *harness) flush() {
+	h.t.Helper()
+	if err := h.m.Flush(context.Background()); err != nil {
+		h.t.Fatalf("flush: %v", err)
+	}
+}
+
+// stop is a daemon shutdown: a last poll and flush.
+func (h *harness) stop() {
+	h.t.Helper()
+	if err := h.m.Poll(); err != nil {
+		h.t.Fatalf("final poll: %v", err)
+	}
+	h.flush()
+}
+
+const gig = 1_000_000_000
+
+func TestCountingRules(t *testing.T) {
+	tests := []struct {
+		name       string
+		run        func(h *harness)
+		want       map[string]usage.Totals
+		wantEvents []usage.EventKind // must all be present
+	}{
+		{
+			name: "plain increments",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 1*gig, 64, "aa", 1000, 500)
+				h.start()
+				h.set("eth0", 3000, 800)
+				h.tick(time.Second)
+				h.set("eth0", 4000, 900)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: 3000, Tx: 400}},
+			wantEvents: []usage.EventKind{usage.EventFirstRun},
+		},
+		{
+			name: "64-bit wrap",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", math.MaxUint64-99, 10)
+				h.start()
+				h.set("eth0", 50, 20)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: 150, Tx: 10}},
+			wantEvents: []usage.EventKind{usage.EventWrap},
+		},
+		{
+			name: "32-bit wrap, width reported",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 32, "aa", math.MaxUint32-99, 10)
+				h.start()
+				h.set("eth0", 50, 20)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: 150, Tx: 10}},
+			wantEvents: []usage.EventKind{usage.EventWrap},
+		},
+		{
+			name: "32-bit wrap, width unknown, inferred from the value",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 0, "aa", 4_000_000_000, 0)
+				h.start()
+				h.set("eth0", 1000, 0)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: (1 << 32) - 4_000_000_000 + 1000}},
+			wantEvents: []usage.EventKind{usage.EventWrap},
+		},
+		{
+			name: "counter reset to zero then traffic since the reset",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 5*gig, 2*gig)
+				h.start()
+				h.set("eth0", 0, 0)
+				h.tick(time.Second)
+				h.set("eth0", 1234, 56)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: 1234, Tx: 56}},
+			wantEvents: []usage.EventKind{usage.EventReset},
+		},
+		{
+			name: "reset with traffic already since the reset",
+			run: func(h *harness) {
+				h.iface("usb0", counter.KindEthernet, 0, 64, "aa", 9*gig, 9*gig)
+				h.start()
+				h.set("usb0", 700, 300)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"usb0": {Rx: 700, Tx: 300}},
+			wantEvents: []usage.EventKind{usage.EventReset},
+		},
+		{
+			name: "interface vanishes and returns with its counters intact",
+			run: func(h *harness) {
+				h.iface("wlan0", counter.KindWiFi, 0, 64, "bb", 100, 100)
+				h.start()
+				h.set("wlan0", 200, 150)
+				h.tick(time.Second)
+				h.remove("wlan0")
+				h.tick(time.Second)
+				h.tick(time.Minute)
+				h.set("wlan0", 500, 400)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want: map[string]usage.Totals{"wlan0": {Rx: 400, Tx: 300}},
+		},
+		{
+			name: "interface vanishes and returns re-created (counters from zero)",
+			run: func(h *harness) {
+				h.iface("usb0", counter.KindEthernet, 0, 64, "cc", 100, 100)
+				h.start()
+				h.set("usb0", 300, 200)
+				h.tick(time.Second)
+				h.remove("usb0")
+				h.tick(time.Second)
+				h.set("usb0", 40, 30)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"usb0": {Rx: 240, Tx: 130}},
+			wantEvents: []usage.EventKind{usage.EventReset},
+		},
+		{
+			name: "spike above link speed is discarded and recorded",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 1*gig, 64, "aa", 1000, 1000)
+				h.start()
+				h.set("eth0", 2000, 1500)
+				h.tick(time.Second)
+				h.set("eth0", 2000+50*gig, 1600) // 50 GB in a second on a 1 Gb/s link
+				h.tick(time.Second)
+				h.set("eth0", 3000+50*gig, 1700) // counting goes on from the new baseline
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: 1000 + 1000, Tx: 500 + 100}},
+			wantEvents: []usage.EventKind{usage.EventSpike},
+		},
+		{
+			name: "traffic just under link speed is kept",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 1*gig, 64, "aa", 0, 0)
+				h.start()
+				h.set("eth0", 125_000_000, 0) // exactly 1 Gb/s for a second
+				h.tick(time.Second)
+				h.stop()
+			},
+			want: map[string]usage.Totals{"eth0": {Rx: 125_000_000}},
+		},
+		{
+			name: "long gap (suspend): monotonic clock stood still, wall clock moved 8 hours",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 1*gig, 64, "aa", 0, 0)
+				h.start()
+				h.set("eth0", 600*1_000_000, 10) // more than one second of link speed
+				h.jump(8*time.Hour, time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: 600_000_000, Tx: 10}},
+			wantEvents: []usage.EventKind{usage.EventGap},
+		},
+		{
+			name: "clock jumps backwards: traffic still counted once",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 1*gig, 64, "aa", 0, 0)
+				h.start()
+				h.set("eth0", 1000, 10)
+				h.tick(time.Second)
+				h.set("eth0", 3000, 20)
+				h.jump(-2*time.Hour, time.Second)
+				h.set("eth0", 4000, 30)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want: map[string]usage.Totals{"eth0": {Rx: 4000, Tx: 30}},
+		},
+		{
+			name: "clock jumps forwards: traffic still counted once",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 1*gig, 64, "aa", 0, 0)
+				h.start()
+				h.set("eth0", 1000, 10)
+				h.jump(3*time.Hour, time.Second)
+				h.set("eth0", 2500, 20)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want: map[string]usage.Totals{"eth0": {Rx: 2500, Tx: 20}},
+		},
+		{
+			name: "first run back-fills nothing",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 77*gig, 12*gig)
+				h.start()
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{},
+			wantEvents: []usage.EventKind{usage.EventFirstRun},
+		},
+		{
+			name: "restart in the same boot counts the stopped time once",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 1000, 1000)
+				h.start()
+				h.set("eth0", 2000, 1500)
+				h.tick(time.Second)
+				h.stop()
+				// stopped for ten minutes while 5000/700 bytes passed
+				h.clock.now.Wall = h.clock.now.Wall.Add(10 * time.Minute)
+				h.clock.now.Mono = time.Minute // a new process: its own monotonic origin
+				h.set("eth0", 7000, 2200)
+				h.start()
+				h.set("eth0", 7100, 2250)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: 6100, Tx: 1250}},
+			wantEvents: []usage.EventKind{usage.EventFirstRun, usage.EventRestart},
+		},
+		{
+			name: "restart without a final flush (crash) still counts exactly once",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 1000, 1000)
+				h.start()
+				h.set("eth0", 2000, 1500)
+				h.tick(time.Second)
+				h.flush()
+				h.set("eth0", 2500, 1600) // polled, never flushed: lost with the crash...
+				h.tick(time.Second)
+				h.set("eth0", 3000, 1700)
+				h.clock.now.Wall = h.clock.now.Wall.Add(time.Minute)
+				h.start() // ...but recovered from the counters at the next start
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: 2000, Tx: 700}},
+			wantEvents: []usage.EventKind{usage.EventRestart},
+		},
+		{
+			name: "reboot counts the counters since boot",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 1000, 1000)
+				h.start()
+				h.set("eth0", 9000, 5000)
+				h.tick(time.Second)
+				h.stop()
+				h.boot = "boot-2"
+				h.clock.now.Wall = h.clock.now.Wall.Add(time.Hour)
+				h.set("eth0", 300, 200) // counters since boot
+				h.start()
+				h.set("eth0", 400, 250)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: 8000 + 400, Tx: 4000 + 250}},
+			wantEvents: []usage.EventKind{usage.EventReboot},
+		},
+		{
+			name: "interface created while the daemon was stopped is counted whole",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 10, 10)
+				h.start()
+				h.stop()
+				h.iface("usb0", counter.KindEthernet, 0, 64, "dd", 5000, 3000)
+				h.clock.now.Wall = h.clock.now.Wall.Add(time.Minute)
+				h.start()
+				h.stop()
+			},
+			want: map[string]usage.Totals{"usb0": {Rx: 5000, Tx: 3000}},
+		},
+		{
+			name: "hot-plugged interface is counted from its creation",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 10, 10)
+				h.start()
+				h.tick(time.Second)
+				h.iface("usb0", counter.KindEthernet, 0, 64, "dd", 800, 200)
+				h.tick(time.Second)
+				h.set("usb0", 900, 300)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"usb0": {Rx: 900, Tx: 300}},
+			wantEvents: []usage.EventKind{usage.EventAppear},
+		},
+		{
+			name: "same name, another adapter (new MAC) starts from its own zero",
+			run: func(h *harness) {
+				h.iface("usb0", counter.KindEthernet, 0, 64, "dd", 100, 100)
+				h.start()
+				h.set("usb0", 5000, 5000)
+				h.tick(time.Second)
+				h.remove("usb0") // unplugged...
+				h.tick(time.Second)
+				h.iface("usb0", counter.KindEthernet, 0, 64, "ee", 7000, 6000) // ...and another phone, with a higher count
+				h.tick(time.Second)
+				h.stop()
+			},
+			want: map[string]usage.Totals{"usb0": {Rx: 4900 + 7000, Tx: 4900 + 6000}},
+		},
+		{
+			name: "failed flushes keep the data and write it once later",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 0, 0)
+				h.start()
+				h.set("eth0", 100, 10)
+				h.tick(time.Second)
+				h.store.failN = 2
+				if err := h.m.Flush(context.Background()); err == nil {
+					h.t.Fatal("flush did not fail")
+				}
+				h.set("eth0", 300, 30)
+				h.tick(time.Minute)
+				if err := h.m.Flush(context.Background()); err == nil {
+					h.t.Fatal("flush did not fail")
+				}
+				if h.m.Status().FlushErrors != 2 {
+					h.t.Fatalf("flush errors = %d, want 2", h.m.Status().FlushErrors)
+				}
+				h.set("eth0", 600, 60)
+				h.tick(time.Second)
+				h.flush()
+				h.flush() // nothing pending: writes nothing again
+				h.stop()
+			},
+			want: map[string]usage.Totals{"eth0": {Rx: 600, Tx: 60}},
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			tc.run(h)
+			if diff := cmp.Diff(tc.want, h.store.totals); diff != "" {
+				t.Errorf("stored totals (-want +got):\n%s", diff)
+			}
+			kinds := map[usage.EventKind]bool{}
+			for _, e := range h.store.events {
+				kinds[e.Kind] = true
+			}
+			for _, k := range tc.wantEvents {
+				if !kinds[k] {
+					t.Errorf("no %q event among %v", k, h.store.events)
+				}
+			}
+			if p := h.m.Status().Pending; p != 0 {
+				t.Errorf("%d buckets still pending after the final flush", p)
+			}
+		})
+	}
+}
+
+func TestCounterDelta(t *testing.T) {
+	tests := []struct {
+		name       string
+		prev, cur  uint64
+		bits       int
+		limit      uint64
+		want       uint64
+		wantMove   movement
+	}{
+		{"up", 10, 25, 64, 0, 15, moveNormal},
+		{"flat", 10, 10, 64, 100, 0, moveNormal},
+		{"over the limit", 10, 1000, 64, 100, 990, moveSpike},
+		{"64-bit wrap", math.MaxUint64 - 4, 5, 64, 100, 10, moveWrap},
+		{"32-bit wrap", math.MaxUint32 - 4, 5, 32, 100, 10, moveWrap},
+		{"32-bit wrap too big is a reset", math.MaxUint32 - 4000, 5, 32, 100, 5, moveReset},
+		{"unknown width, low prev: reset", 1000, 5, 0, 0, 5, moveReset},
+		{"unknown width, top-half prev: wrap", 3_000_000_000, 5, 0, 0, (1 << 32) - 3_000_000_000 + 5, moveWrap},
+		{"64-bit reset", 1 << 40, 7, 64, 1000, 7, moveReset},
+		{"reset over the limit is a spike", 1 << 40, 1 << 30, 64, 1000, 1 << 30, moveSpike},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, mv := counterDelta(tc.prev, tc.cur, tc.bits, tc.limit)
+			if got != tc.want || mv != tc.wantMove {
+				t.Fatalf("counterDelta(%d, %d, %d, %d) = %d %v, want %d %v", tc.prev, tc.cur, tc.bits, tc.limit, got, mv, tc.want, tc.wantMove)
+			}
+		})
+	}
+}
+
+func TestRatesUseMonotonicElapsed(t *testing.T) {
+	h := newHarness(t)
+	h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 0, 0)
+	h.iface("lo", counter.KindLoopback, 0, 64, "", 0, 0)
+	h.start()
+	h.set("eth0", 4000, 2000)
+	h.set("lo", 1_000_000, 1_000_000)
+	// The wall clock jumps an hour, but only two seconds really passed.
+	h.jump(time.Hour, 2*time.Second)
+	l := h.m.Live()
+	if l.Total != (Rate{RxPerSec: 2000, TxPerSec: 1000}) {
+		t.Fatalf("total rate = %+v, want 2000/1000 (loopback excluded, 2 s elapsed)", l.Total)
+	}
+	if l.PeakToday != 3000 {
+		t.Fatalf("peak today = %d, want 3000", l.PeakToday)
+	}
+	if len(l.Interfaces) != 2 || l.Interfaces[1].Name != "lo" || l.Interfaces[1].Counted {
+		t.Fatalf("interfaces = %+v", l.Interfaces)
+	}
+}
+
+func TestPendingVisibleBeforeFlush(t *testing.T) {
+	h := newHarness(t)
+	h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 0, 0)
+	h.iface("docker0", counter.KindVirtual, 0, 64, "", 0, 0)
+	h.start()
+	h.set("eth0", 500, 50)
+	h.set("docker0", 9, 9)
+	h.tick(time.Second)
+	day := t0.Truncate(24 * time.Hour)
+	if got := h.m.Pending(day, day.Add(24*time.Hour), usage.Filter{}); got != (usage.Totals{Rx: 500, Tx: 50}) {
+		t.Fatalf("pending counted = %+v", got)
+	}
+	if got := h.m.Pending(day, day.Add(24*time.Hour), usage.Filter{All: true}); got != (usage.Totals{Rx: 509, Tx: 59}) {
+		t.Fatalf("pending all = %+v", got)
+	}
+	h.flush()
+	if got := h.m.Pending(day, day.Add(24*time.Hour), usage.Filter{All: true}); got != (usage.Totals{}) {
+		t.Fatalf("pending after flush = %+v", got)
+	}
+}
+
+func TestPendingIsBoundedWhileFlushesFail(t *testing.T) {
+	h := newHarness(t)
+	h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 0, 0)
+	h.m = New(h.r, h.store, h.clock, Config{BootID: h.boot, MaxPending: 10, Location: time.UTC}, nil)
+	if err := h.m.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var rx uint64
+	for i := 0; i < 24*60; i++ { // a day of minutes, never flushed
+		rx += 100
+		h.set("eth0", rx, 0)
+		h.tick(time.Minute)
+	}
+	if p := h.m.Status().Pending; p > 10+24*4+1 { // a day of minutes touches 97 quarter-hours
+		t.Fatalf("%d pending buckets, want at most the bound plus 15-minute buckets", p)
+	}
+	h.flush()
+	if got := h.store.totals["eth0"].Rx; got != rx {
+		t.Fatalf("stored %d, want %d", got, rx)
+	}
+}
+
+func TestSameBoot(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want bool
+	}{
+		{"5f0c-1", "5f0c-1", true},
+		{"5f0c-1", "5f0c-2", false},
+		{"", "", false},
+		{"boottime:1000", "boottime:1090", true},
+		{"boottime:1000", "boottime:1200", false},
+		{"boottime:1000", "5f0c-1", false},
+	}
+	for _, tc := range tests {
+		if got := SameBoot(tc.a, tc.b); got != tc.want {
+			t.Errorf("SameBoot(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
