@@ -515,12 +515,12 @@ func TestCountingRules(t *testing.T) {
 
 func TestCounterDelta(t *testing.T) {
 	tests := []struct {
-		name       string
-		prev, cur  uint64
-		bits       int
-		limit      uint64
-		want       uint64
-		wantMove   movement
+		name      string
+		prev, cur uint64
+		bits      int
+		limit     uint64
+		want      uint64
+		wantMove  movement
 	}{
 		{"up", 10, 25, 64, 0, 15, moveNormal},
 		{"flat", 10, 10, 64, 100, 0, moveNormal},
