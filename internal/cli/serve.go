@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/config"
+	"github.com/packetbuddy/pb/internal/counter"
+	"github.com/packetbuddy/pb/internal/monitor"
+	"github.com/packetbuddy/pb/internal/store"
+	"github.com/packetbuddy/pb/internal/usage"
+	"github.com/packetbuddy/pb/internal/version"
+)
+
+const serveHelp = `
+Run the PacketBuddy daemon in the foreground: read every interface's byte
+counters each poll_interval, write them to the database in the data directory
+once per batch_write_interval (and on Ctrl-C / SIGTERM), and serve the API and
+dashboard (by default at http://127.0.0.1:7373/). Logs go to stderr.
+
+Only one daemon should write a data directory; the CLI's other commands read
+the same database while it runs.`
+
+// dbFile is the database's name in the data directory. (The Python version's
+// packetbuddy.db may sit beside it; pb import reads that one.)
+const dbFile = "pb.db"
+
+func runServe(ctx context.Context, args []string, env Env) error {
+	var common commonFlags
+	fs := newFlagSet("serve", "[flags]", serveHelp, env, &common)
+	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
+	if err := parse(fs, args, "serve"); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("serve", "unexpected argument %q", fs.Arg(0))
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return usagef("serve", "--log-level %q: use debug, info, warn or error", *logLevel)
+	}
+	cfg, err := common.load(env)
+	if err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	d, err := openDaemon(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return d.run(ctx, env)
+}
+
+// daemon is pb serve's parts, wired.
+type daemon struct {
+	cfg     config.Config
+	log     *slog.Logger
+	store   *store.Store
+	monitor *monitor.Monitor
+	loc     *time.Location
+	dbPath  string
+	fresh   bool // the database did not exist before this start
+}
+
+func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daemon, error) {
+	loc, err := cfg.Location()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+	}
+	dbPath := filepath.Join(cfg.DataDir, dbFile)
+	_, statErr := os.Stat(dbPath)
+	fresh := errors.Is(statErr, os.ErrNotExist)
+	st, err := store.Open(ctx, dbPath, store.Options{FineRetentionDays: cfg.Storage.FineRetentionDays})
+	if err != nil {
+		return nil, err
+	}
+	policy := usage.Policy{Include: cfg.Monitoring.Include, Exclude: cfg.Monitoring.Exclude}
+	if err := st.ApplyPolicy(ctx, policy.Counted); err != nil {
+		st.Close()
+		return nil, err
+	}
+	reader, err := counter.NewReader()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	boot, err := monitor.BootID()
+	if err != nil {
+		log.Warn("cannot tell this boot from the last one; counting as after a reboot", "err", err)
+	}
+	mon := monitor.New(reader, st, monitor.SystemClock(), monitor.Config{
+		PollInterval:  cfg.Monitoring.PollInterval,
+		FlushInterval: cfg.Monitoring.BatchWriteInterval,
+		Policy:        policy,
+		BootID:        boot,
+		Location:      loc,
+	}, log.With("component", "monitor"))
+	return &daemon{cfg: cfg, log: log, store: st, monitor: mon, loc: loc, dbPath: dbPath, fresh: fresh}, nil
+}
+
+func (d *daemon) run(ctx context.Context, env Env) error {
+	defer d.store.Close()
+	id, err := d.store.DeviceID(ctx)
+	if err != nil {
+		return err
+	}
+	if err := d.monitor.Start(ctx); err != nil {
+		return err
+	}
+	url := "http://" + d.cfg.Addr() + "/"
+	if d.fresh {
+		fmt.Fprintf(env.Stderr, "PacketBuddy %s is counting your traffic.\n  data:      %s\n  dashboard: %s\n  stop with Ctrl-C; history is kept in the database above.\n", version.String(), d.dbPath, url)
+	}
+	d.log.Info("pb serve started", "version", version.String(), "device_id", id, "data", d.dbPath, "dashboard", url,
+		"poll_interval", d.cfg.Monitoring.PollInterval, "batch_write_interval", d.cfg.Monitoring.BatchWriteInterval, "timezone", d.loc.String())
+
+	done := make(chan struct{})
+	go d.prune(ctx, done)
+	err = d.monitor.Run(ctx)
+	<-done
+	if err != nil {
+		return fmt.Errorf("final write failed, the last %s of traffic may be lost: %w", d.cfg.Monitoring.BatchWriteInterval, err)
+	}
+	return nil
+}
+
+// prune drops expired fine-tier rows once at start and then hourly.
+func (d *daemon) prune(ctx context.Context, done chan<- struct{}) {
+	defer close(done)
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if n, err := d.store.Prune(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("prune old detail", "err", err)
+		} else if n > 0 {
+			d.log.Debug("pruned old 1-minute detail", "rows", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+func runVersion(_ context.Context, args []string, env Env) error {
+	fs := newFlagSet("version", "", "Print the version of this pb binary.", env, nil)
+	if err := parse(fs, args, "version"); err != nil {
+		return err
+	}
+	v := version.String()
+	if version.Date != "" {
+		v += " (" + version.Date + ")"
+	}
+	fmt.Fprintf(env.Stdout, "pb %s\n", v)
+	return nil
+}
