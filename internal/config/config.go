@@ -1,0 +1,234 @@
+// Package config reads PacketBuddy's settings: a TOML file
+// (~/.packetbuddy/config.toml by default), then PB_* environment variables on
+// top, then validation of the result.
+//
+// Every problem a user can make is reported with where it is (file and line,
+// or the environment variable), which setting, the value, why it is wrong and
+// what is allowed, and all problems are reported at once so a broken file is
+// fixed in one edit. The sync database URL carries a password, so it is never
+// printed: errors leave it out and String, Redacted and TOML mask it.
+//
+// One table (fields in schema.go) drives decoding, environment overrides, the
+// unknown-key suggestions, the commented template and "pb config show", so a
+// new setting is added in one place.
+package config
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"time"
+	_ "time/tzdata" // IANA zones on Windows and minimal containers, which have no zoneinfo files
+)
+
+// FileName is the config file's name inside the data directory.
+const FileName = "config.toml"
+
+// Config is PacketBuddy's configuration. The zero value is not useful; start
+// from Default or Load.
+type Config struct {
+	// Timezone is the IANA zone that local days, months and billing cycles
+	// are counted in; "" (or "Local") is the operating system's zone.
+	Timezone   string     `toml:"timezone"`
+	API        API        `toml:"api"`
+	Monitoring Monitoring `toml:"monitoring"`
+	Storage    Storage    `toml:"storage"`
+	Sync       Sync       `toml:"sync"`
+	Cost       Cost       `toml:"cost"`
+
+	// DataDir is where the database and other state live. It is not in the
+	// file: it decides where the file is.
+	DataDir string `toml:"-"`
+	// Path is the config file that was read, "" if none was (defaults).
+	Path string `toml:"-"`
+}
+
+// API configures the local HTTP server (REST API, dashboard, metrics).
+type API struct {
+	// Host is the address to listen on. Loopback by default; anything else
+	// exposes usage data to the network, so the server then demands a token.
+	Host string `toml:"host"`
+	// Port is the TCP port.
+	Port int `toml:"port"`
+	// AllowedOrigins are browser origins ("http://localhost:3000") allowed to
+	// call the API cross-origin. There is no wildcard: a wildcard would let
+	// any web page read the user's traffic history.
+	AllowedOrigins []string `toml:"allowed_origins"`
+	// AllowedHosts are Host header names accepted besides the loopback names
+	// and addresses. Checking Host is what defeats DNS rebinding, so only
+	// names the user actually uses belong here.
+	AllowedHosts []string `toml:"allowed_hosts"`
+}
+
+// Monitoring configures how counters are sampled and written.
+type Monitoring struct {
+	// PollInterval is how often interface counters are read; it is the
+	// resolution of live speeds and peaks.
+	PollInterval time.Duration `toml:"poll_interval"`
+	// BatchWriteInterval is how often accumulated deltas are written, in one
+	// transaction. Longer means fewer disk writes and more to lose on a
+	// power cut.
+	BatchWriteInterval time.Duration `toml:"batch_write_interval"`
+	// Include are interface-name globs (path.Match syntax) counted in the
+	// total even when the built-in rules leave them out.
+	Include []string `toml:"include"`
+	// Exclude are interface-name globs never counted in the total; Exclude
+	// wins over Include. Excluded interfaces are still recorded.
+	Exclude []string `toml:"exclude"`
+}
+
+// Storage configures retention.
+type Storage struct {
+	// FineRetentionDays is how many days of the 1-minute tier are kept. The
+	// 15-minute tier is kept for ever, so lifetime totals never shrink.
+	FineRetentionDays int `toml:"fine_retention_days"`
+}
+
+// Sync configures the optional PostgreSQL fleet sync.
+type Sync struct {
+	// DatabaseURL is a PostgreSQL connection URL (or key=value string); ""
+	// turns sync off. It holds a password: never print it, use Redacted.
+	DatabaseURL string `toml:"database_url"`
+	// Interval is how often changes are sent.
+	Interval time.Duration `toml:"interval"`
+}
+
+// Cost configures the cost estimate.
+type Cost struct {
+	// RatePerGB is the price of one GB, in the same unit base as the
+	// human-readable byte counts (decimal GB by default).
+	RatePerGB float64 `toml:"rate_per_gb"`
+	// Currency is the ISO 4217 code of RatePerGB, upper case.
+	Currency string `toml:"currency"`
+}
+
+// Default returns the built-in configuration: what a missing file means.
+func Default() Config {
+	return Config{
+		Timezone: "",
+		API: API{
+			Host:           "127.0.0.1",
+			Port:           7373,
+			AllowedOrigins: []string{},
+			AllowedHosts:   []string{},
+		},
+		Monitoring: Monitoring{
+			PollInterval:       time.Second,
+			BatchWriteInterval: 30 * time.Second,
+			Include:            []string{},
+			Exclude:            []string{},
+		},
+		Storage: Storage{FineRetentionDays: 7},
+		Sync:    Sync{Interval: 60 * time.Second},
+		Cost:    Cost{RatePerGB: 7.50, Currency: "INR"},
+	}
+}
+
+// DefaultDataDir returns $HOME/.packetbuddy (%USERPROFILE%\.packetbuddy on
+// Windows).
+func DefaultDataDir() (string, error) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", fmt.Errorf("cannot find the home directory for the default data directory (%w); pass --data-dir or set PB_DATA_DIR", err)
+	}
+	return filepath.Join(home, ".packetbuddy"), nil
+}
+
+// Addr returns the API's listen address, "127.0.0.1:7373" by default, with
+// IPv6 hosts bracketed ("[::1]:7373").
+func (c Config) Addr() string {
+	return net.JoinHostPort(c.API.Host, strconv.Itoa(c.API.Port))
+}
+
+// tzExamples ends the unknown-zone message, so the user sees the format.
+const tzExamples = "unknown IANA time zone; examples: Asia/Kolkata, Europe/Berlin, America/New_York"
+
+// Location returns the time zone local days are counted in: time.Local when
+// Timezone is "" or "Local", else the named IANA zone. The zone database is
+// embedded (time/tzdata), so this works without zoneinfo files.
+func (c Config) Location() (*time.Location, error) {
+	if c.Timezone == "" || c.Timezone == "Local" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return nil, &FieldError{Key: "timezone", Value: quote(c.Timezone), Msg: tzExamples}
+	}
+	return loc, nil
+}
+
+// Enabled reports whether fleet sync is configured.
+func (s Sync) Enabled() bool { return s.DatabaseURL != "" }
+
+// Redacted returns a copy of c that is safe to print or log: the database
+// URL's password is replaced by "****". Slices are copied too, so changing
+// the copy never changes c.
+func (c Config) Redacted() Config {
+	r := c
+	r.Sync = c.Sync.Redacted()
+	r.API.AllowedOrigins = slices.Clone(c.API.AllowedOrigins)
+	r.API.AllowedHosts = slices.Clone(c.API.AllowedHosts)
+	r.Monitoring.Include = slices.Clone(c.Monitoring.Include)
+	r.Monitoring.Exclude = slices.Clone(c.Monitoring.Exclude)
+	return r
+}
+
+// String returns the effective configuration as TOML with secrets masked, so
+// printing a Config by accident never leaks the database password.
+func (c Config) String() string {
+	s, _ := c.TOML()
+	return s
+}
+
+// GoString masks secrets for %#v too.
+func (c Config) GoString() string {
+	type plain Config // no methods: avoids recursing into GoString
+	return fmt.Sprintf("%#v", plain(c.Redacted()))
+}
+
+// LogValue makes slog print a redacted summary instead of the raw struct
+// (the JSON handler would otherwise print the database URL).
+func (c Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("path", c.Path),
+		slog.String("data_dir", c.DataDir),
+		slog.String("timezone", c.Timezone),
+		slog.String("api", c.Addr()),
+		slog.Duration("poll_interval", c.Monitoring.PollInterval),
+		slog.Duration("batch_write_interval", c.Monitoring.BatchWriteInterval),
+		slog.Int("fine_retention_days", c.Storage.FineRetentionDays),
+		slog.Any("sync", c.Sync),
+		slog.Float64("rate_per_gb", c.Cost.RatePerGB),
+		slog.String("currency", c.Cost.Currency),
+	)
+}
+
+// Redacted returns s with the database URL's password masked.
+func (s Sync) Redacted() Sync {
+	s.DatabaseURL = RedactURL(s.DatabaseURL)
+	return s
+}
+
+// String prints s with the password masked.
+func (s Sync) String() string {
+	return fmt.Sprintf("{database_url: %q, interval: %s}", RedactURL(s.DatabaseURL), formatDuration(s.Interval))
+}
+
+// GoString masks the password for %#v too.
+func (s Sync) GoString() string {
+	type plain Sync
+	return fmt.Sprintf("%#v", plain(s.Redacted()))
+}
+
+// LogValue makes slog print s with the password masked.
+func (s Sync) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.Bool("enabled", s.Enabled()),
+		slog.String("database_url", RedactURL(s.DatabaseURL)),
+		slog.Duration("interval", s.Interval),
+	)
+}

@@ -1,0 +1,237 @@
+package config
+
+import (
+	"strings"
+	"time"
+)
+
+// kind is the TOML shape a setting takes.
+type kind int
+
+const (
+	kString   kind = iota // "text"
+	kInt                  // 7373
+	kFloat                // 7.5 (an integer is accepted too)
+	kDuration             // "30s", a string in time.ParseDuration syntax
+	kList                 // ["a", "b"]
+)
+
+// describe names the kind the way a user would, for "wrong type" errors.
+func (k kind) describe() string {
+	switch k {
+	case kString:
+		return "a string in double quotes"
+	case kInt:
+		return "a whole number"
+	case kFloat:
+		return "a number"
+	case kDuration:
+		return `a duration in double quotes with a unit ("500ms", "30s", "5m", "1h")`
+	case kList:
+		return "a list of strings"
+	}
+	return "a value"
+}
+
+// field is one setting. The table below is the only list of settings: decoding,
+// environment overrides, unknown-key suggestions, the template and "pb config
+// show" all walk it.
+type field struct {
+	key     string // dotted TOML key: "monitoring.poll_interval"
+	env     string // environment variable that overrides it
+	kind    kind
+	secret  bool     // never shown in errors; masked in output
+	example string   // a valid right-hand side, shown in type errors
+	doc     []string // template comment: what it does and why you would change it
+	ptr     func(*Config) any
+}
+
+// table is a [section] of the file with its template comment.
+type table struct {
+	name string
+	doc  []string
+}
+
+var tables = []table{
+	{"api", []string{"The local web API and dashboard."}},
+	{"monitoring", []string{"How interface counters are sampled and saved."}},
+	{"storage", []string{"How long detail is kept."}},
+	{"sync", []string{"Optional fleet sync: many devices into one PostgreSQL database (Neon free tier or any)."}},
+	{"cost", []string{"The cost estimate shown next to usage."}},
+}
+
+var fields = []field{
+	{
+		key: "timezone", env: "PB_TIMEZONE", kind: kString, example: `"Asia/Kolkata"`,
+		doc: []string{
+			`IANA time zone that days, months and billing cycles are counted in,`,
+			`e.g. "Asia/Kolkata". "" uses the operating system's zone.`,
+		},
+		ptr: func(c *Config) any { return &c.Timezone },
+	},
+	{
+		key: "api.host", env: "PB_API_HOST", kind: kString, example: `"127.0.0.1"`,
+		doc: []string{
+			`Address the API and dashboard listen on. Keep it on loopback: any other`,
+			`address shares your usage with the network and requires a bearer token.`,
+		},
+		ptr: func(c *Config) any { return &c.API.Host },
+	},
+	{
+		key: "api.port", env: "PB_API_PORT", kind: kInt, example: `7373`,
+		doc: []string{
+			`TCP port of the API and dashboard (1-65535); existing clients expect 7373.`,
+		},
+		ptr: func(c *Config) any { return &c.API.Port },
+	},
+	{
+		key: "api.allowed_origins", env: "PB_API_ALLOWED_ORIGINS", kind: kList, example: `["http://localhost:3000"]`,
+		doc: []string{
+			`Web origins allowed to call the API from a browser (CORS), e.g.`,
+			`["http://localhost:3000"]. Empty: only the built-in dashboard. No wildcard:`,
+			`it would let any website read your traffic history.`,
+		},
+		ptr: func(c *Config) any { return &c.API.AllowedOrigins },
+	},
+	{
+		key: "api.allowed_hosts", env: "PB_API_ALLOWED_HOSTS", kind: kList, example: `["pb.home.arpa"]`,
+		doc: []string{
+			`Host names the API answers to besides localhost and loopback addresses,`,
+			`e.g. ["pb.home.arpa"]. Other names are refused to stop DNS-rebinding attacks.`,
+		},
+		ptr: func(c *Config) any { return &c.API.AllowedHosts },
+	},
+	{
+		key: "monitoring.poll_interval", env: "PB_POLL_INTERVAL", kind: kDuration, example: `"1s"`,
+		doc: []string{
+			`How often interface counters are read: the resolution of live speed and`,
+			`peaks. 100ms to 1m; shorter costs more CPU.`,
+		},
+		ptr: func(c *Config) any { return &c.Monitoring.PollInterval },
+	},
+	{
+		key: "monitoring.batch_write_interval", env: "PB_BATCH_WRITE_INTERVAL", kind: kDuration, example: `"30s"`,
+		doc: []string{
+			`How often counted bytes are written to disk, in one transaction. Longer`,
+			`means fewer disk writes; at most this much is lost on a power cut.`,
+			`poll_interval to 1h.`,
+		},
+		ptr: func(c *Config) any { return &c.Monitoring.BatchWriteInterval },
+	},
+	{
+		key: "monitoring.include", env: "PB_MONITORING_INCLUDE", kind: kList, example: `["tun0", "wwan*"]`,
+		doc: []string{
+			`Interface names (globs: * ? [a-z]) counted in the total even though the`,
+			`built-in rules leave them out (loopback, containers, VMs, tunnels), e.g. ["tun0"].`,
+		},
+		ptr: func(c *Config) any { return &c.Monitoring.Include },
+	},
+	{
+		key: "monitoring.exclude", env: "PB_MONITORING_EXCLUDE", kind: kList, example: `["usb*"]`,
+		doc: []string{
+			`Interface names (globs) never counted in the total, e.g. ["usb*"]; exclude`,
+			`wins over include. Excluded interfaces are still recorded, so changing`,
+			`either list re-totals your history.`,
+		},
+		ptr: func(c *Config) any { return &c.Monitoring.Exclude },
+	},
+	{
+		key: "storage.fine_retention_days", env: "PB_FINE_RETENTION_DAYS", kind: kInt, example: `7`,
+		doc: []string{
+			`Days of 1-minute detail kept for the live charts (1-3650). The 15-minute`,
+			`history is kept for ever, so totals never shrink.`,
+		},
+		ptr: func(c *Config) any { return &c.Storage.FineRetentionDays },
+	},
+	{
+		key: "sync.database_url", env: "PB_DATABASE_URL", kind: kString, secret: true,
+		example: `"postgres://user:password@host/db?sslmode=require"`,
+		doc: []string{
+			`PostgreSQL URL, e.g. "postgres://user:password@host/db?sslmode=require";`,
+			`"" turns sync off. Prefer the PB_DATABASE_URL environment variable: it keeps`,
+			`the password out of this file.`,
+		},
+		ptr: func(c *Config) any { return &c.Sync.DatabaseURL },
+	},
+	{
+		key: "sync.interval", env: "PB_SYNC_INTERVAL", kind: kDuration, example: `"60s"`,
+		doc: []string{
+			`How often changes are sent (5s or more). Longer lets a serverless`,
+			`database sleep between syncs.`,
+		},
+		ptr: func(c *Config) any { return &c.Sync.Interval },
+	},
+	{
+		key: "cost.rate_per_gb", env: "PB_COST_RATE_PER_GB", kind: kFloat, example: `7.5`,
+		doc: []string{
+			`Price of one GB (1,000,000,000 bytes, the unit shown everywhere) in the`,
+			`currency below; 0 or more.`,
+		},
+		ptr: func(c *Config) any { return &c.Cost.RatePerGB },
+	},
+	{
+		key: "cost.currency", env: "PB_COST_CURRENCY", kind: kString, example: `"INR"`,
+		doc: []string{
+			`ISO 4217 code of rate_per_gb's currency, e.g. "INR", "USD", "EUR", "JPY".`,
+		},
+		ptr: func(c *Config) any { return &c.Cost.Currency },
+	},
+}
+
+// legacyEnv are older names still read when the new variable is unset; v1
+// documented NEON_DB_URL for the sync database.
+var legacyEnv = map[string]string{"PB_DATABASE_URL": "NEON_DB_URL"}
+
+// fieldByKey finds a setting by its dotted key.
+func fieldByKey(key string) (field, bool) {
+	for _, f := range fields {
+		if f.key == key {
+			return f, true
+		}
+	}
+	return field{}, false
+}
+
+// isTable reports whether name is one of the file's sections.
+func isTable(name string) bool {
+	for _, t := range tables {
+		if t.name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// leaf returns the last part of a dotted key: "poll_interval".
+func leaf(key string) string {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}
+
+// section returns everything before the last dot: "monitoring", or "" for a
+// top-level key.
+func section(key string) string {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[:i]
+	}
+	return ""
+}
+
+// render writes a field's current value as TOML.
+func render(f field, c *Config) string {
+	switch p := f.ptr(c).(type) {
+	case *string:
+		return quote(*p)
+	case *int:
+		return itoa(*p)
+	case *float64:
+		return formatFloat(*p)
+	case *time.Duration:
+		return quote(formatDuration(*p))
+	case *[]string:
+		return quoteList(*p)
+	}
+	panic("config: field " + f.key + " has an unsupported type")
+}
