@@ -1,0 +1,62 @@
+//go:build linux
+
+package counter
+
+import (
+	"testing"
+)
+
+// TestNewReaderLinux reads this machine's real counters: every Linux
+// network namespace has "lo".
+func TestNewReaderLinux(t *testing.T) {
+	r, err := NewReader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counters, err := r.Read(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, c := range counters {
+		if c.Name == "" {
+			t.Errorf("a counter without a name: %+v", c)
+		}
+		if c.Name == "lo" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no lo among %+v", counters)
+	}
+	info, err := r.Info("lo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Kind != KindLoopback || info.Name != "lo" || info.MAC != "" || info.Bits != nativeBits {
+		t.Errorf("Info(lo) = %+v, want a loopback without MAC", info)
+	}
+	for _, c := range counters {
+		if _, err := r.Info(c.Name); err != nil {
+			t.Errorf("Info(%q): %v", c.Name, err)
+		}
+	}
+}
+
+// BenchmarkLinuxRead measures one poll of this machine's /proc/net/dev:
+// open, read, close and parse, reusing the previous result.
+func BenchmarkLinuxRead(b *testing.B) {
+	r := newLinuxReader("/proc", "/sys")
+	dst, err := r.Read(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		dst, err = r.Read(dst[:0])
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(dst)), "ifaces")
+}
