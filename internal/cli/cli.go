@@ -9,8 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -170,48 +168,13 @@ func parse(fs *flag.FlagSet, args []string, cmd string) error {
 	return nil
 }
 
-// paths resolves the data directory and config file from the flags, the
-// environment and the defaults. explicit tells whether the user named the
-// config file (then it must exist).
-func (c commonFlags) paths(env Env) (dataDir, configPath string, explicit bool, err error) {
-	dataDir = c.dataDir
-	if dataDir == "" {
-		dataDir = env.Getenv("PB_DATA_DIR")
-	}
-	if dataDir == "" {
-		if dataDir, err = config.DefaultDataDir(); err != nil {
-			return "", "", false, fmt.Errorf("find the data directory: %w (set PB_DATA_DIR or pass --data-dir)", err)
-		}
-	}
-	if dataDir, err = filepath.Abs(dataDir); err != nil {
-		return "", "", false, fmt.Errorf("data directory: %w", err)
-	}
-	configPath = c.configPath
-	if configPath == "" {
-		configPath = env.Getenv("PB_CONFIG")
-	}
-	explicit = configPath != ""
-	if !explicit {
-		configPath = filepath.Join(dataDir, "config.toml")
-	}
-	return dataDir, configPath, explicit, nil
+// options turns the common flags into config options.
+func (c commonFlags) options(env Env) config.Options {
+	return config.Options{DataDir: c.dataDir, ConfigPath: c.configPath, Getenv: env.Getenv}
 }
 
-// load reads the configuration the common flags point at.
+// load reads the configuration the common flags point at: the file (if
+// any), then PB_* variables, validated.
 func (c commonFlags) load(env Env) (config.Config, error) {
-	dataDir, path, explicit, err := c.paths(env)
-	if err != nil {
-		return config.Config{}, err
-	}
-	if !explicit {
-		if _, statErr := os.Stat(path); errors.Is(statErr, os.ErrNotExist) {
-			path = "" // no config file yet: defaults and environment
-		}
-	}
-	cfg, err := config.Load(path, env.Getenv)
-	if err != nil {
-		return config.Config{}, err
-	}
-	cfg.DataDir = dataDir
-	return cfg, nil
+	return config.LoadWith(c.options(env))
 }

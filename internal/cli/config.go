@@ -33,10 +33,11 @@ func runConfig(_ context.Context, args []string, env Env) error {
 	if fs.NArg() > 0 {
 		return usagef("config", "unexpected argument %q", fs.Arg(0))
 	}
-	_, path, _, err := common.paths(env)
+	paths, err := common.options(env).Paths()
 	if err != nil {
 		return err
 	}
+	path := paths.Config
 	switch sub {
 	case "path":
 		fmt.Fprintln(env.Stdout, path)
