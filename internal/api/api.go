@@ -1,0 +1,357 @@
+// Package api is PacketBuddy's localhost HTTP server: the JSON API that the
+// dashboard, the CLI and existing v1 clients read (see api-contract.md), the
+// OpenAPI document, Server-Sent Events for live speeds, Prometheus metrics,
+// exports, and the embedded dashboard.
+//
+// Numbers come from the store (history) plus the monitor's not-yet-flushed
+// traffic (Monitor.Pending), so "today" is exact to the last poll. The stored
+// part is cached per local day and invalidated when the monitor flushes, and
+// the hot parameterless responses are rendered once per poll, which is what
+// keeps /api/today far below a millisecond.
+//
+// Security (DESIGN.md, "Serving"): the server binds loopback by default,
+// checks the Host header against its own names to defeat DNS rebinding, has
+// no wildcard CORS, refuses cross-site state changes, and demands a bearer
+// token when bound to anything but loopback.
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/monitor"
+	"github.com/packetbuddy/pb/internal/store"
+	"github.com/packetbuddy/pb/internal/units"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// Store is what the API reads from the database; *store.Store satisfies it.
+type Store interface {
+	Totals(ctx context.Context, from, to time.Time, f usage.Filter) (usage.Totals, error)
+	Days(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
+	Months(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.MonthTotals, error)
+	Hours(ctx context.Context, day usage.Date, loc *time.Location, f usage.Filter) ([]usage.HourTotals, error)
+	TopDays(ctx context.Context, n int, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
+	Lifetime(ctx context.Context, f usage.Filter) (usage.Totals, error)
+	Interfaces(ctx context.Context, from, to time.Time) ([]usage.InterfaceTotals, error)
+	InterfaceLifetimes(ctx context.Context) ([]usage.InterfaceTotals, error)
+	Peak(ctx context.Context, from, to time.Time) (bps uint64, at time.Time, err error)
+	Span(ctx context.Context, loc *time.Location) (first, last usage.Date, ok bool, err error)
+	Events(ctx context.Context, from, to time.Time, limit int) ([]usage.Event, error)
+	Stats(ctx context.Context) (store.Stats, error)
+	Prune(ctx context.Context) (int64, error)
+	// Path is the database file; its size is read with os.Stat for
+	// /api/health, because Stats counts rows and is too slow for a probe.
+	Path() string
+}
+
+// Monitor is what the API reads from the running daemon's monitor;
+// *monitor.Monitor satisfies it.
+type Monitor interface {
+	Live() monitor.Live
+	Subscribe() (<-chan monitor.Live, func())
+	Status() monitor.Status
+	Pending(from, to time.Time, f usage.Filter) usage.Totals
+	PendingPeak(from, to time.Time) uint64
+}
+
+var (
+	_ Store   = (*store.Store)(nil)
+	_ Monitor = (*monitor.Monitor)(nil)
+)
+
+// Defaults of Settings.
+const (
+	DefaultHost      = "127.0.0.1"
+	DefaultPort      = 7373
+	DefaultRatePerGB = 7.50
+	DefaultCurrency  = "INR"
+)
+
+// Settings are the parts of the configuration the server uses
+// (config.Config's [api], [cost] and [storage] sections).
+type Settings struct {
+	// Host and Port are where Open listens; "" and 0 mean 127.0.0.1:7373.
+	// Port 0 after Open means "any free port" only when passed to Open as
+	// an address ("127.0.0.1:0").
+	Host string
+	Port int
+	// AllowedOrigins are browser origins allowed cross-origin (exact
+	// "scheme://host[:port]" strings; never a wildcard).
+	AllowedOrigins []string
+	// AllowedHosts are Host header values accepted besides the loopback
+	// names: "name" (any port) or "name:port".
+	AllowedHosts []string
+	// RatePerGB and Currency price the traffic. A zero rate with an empty
+	// currency means the defaults, ₹7.50 per GB.
+	RatePerGB float64
+	Currency  string
+	// FineRetentionDays is reported by /api/storage (0: not reported).
+	FineRetentionDays int
+	// UnitBase is the unit family of human_readable and gb_used
+	// (units.SI by default, as the v1 API).
+	UnitBase units.Base
+}
+
+// Deps is everything New needs. Store is required; the rest is optional.
+type Deps struct {
+	Store Store
+	// Monitor is the running daemon's monitor. nil serves stored data
+	// only (no live speeds, no unflushed traffic).
+	Monitor  Monitor
+	Settings Settings
+	// Location is the zone local days are counted in; nil means time.Local.
+	Location *time.Location
+	// DeviceID, Hostname and OSType ("Linux", "Darwin", "Windows") describe
+	// this device in /api/health and exports.
+	DeviceID string
+	Hostname string
+	OSType   string
+	// Version and ReleaseDate of the build (version.String(), version.Date).
+	Version     string
+	ReleaseDate string
+	// Dashboard is served under /dashboard/; nil serves a placeholder page.
+	Dashboard fs.FS
+	// Token, when set, is demanded as "Authorization: Bearer <token>" on
+	// every data route. It is required when Host is not loopback.
+	Token string
+	// Reporter renders the html, markdown, llm/toon and wrap-up formats;
+	// nil uses the built-in minimal renderer.
+	Reporter Reporter
+	Logger   *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves the API. Create it with New; either mount Handler yourself
+// or call Open and, at the end, Close.
+type Server struct {
+	store    Store
+	mon      Monitor
+	loc      *time.Location
+	set      Settings
+	currency units.Currency
+	rate     float64
+	d        Deps
+	log      *slog.Logger
+	now      func() time.Time
+	reporter Reporter
+	handler  http.Handler
+	routes   []route
+
+	// port is the port the server listens on, for the Host check; 0 until
+	// Open (any port is then accepted: the handler is mounted elsewhere).
+	port   int
+	hostMu sync.RWMutex
+
+	cache caches
+
+	streamsMu sync.Mutex
+	streams   int
+	done      chan struct{} // closed by Close: ends SSE streams
+	closeOnce sync.Once
+
+	srv    *http.Server
+	ln     net.Listener
+	served chan error
+	// counters remembers the last /metrics values so counters never go
+	// backwards (see metrics.go).
+	counters monotonic
+}
+
+// New checks the dependencies and builds the server. It refuses a
+// non-loopback Host without a Token.
+func New(d Deps) (*Server, error) {
+	if d.Store == nil {
+		return nil, errors.New("api: no store")
+	}
+	set := d.Settings
+	if set.Host == "" {
+		set.Host = DefaultHost
+	}
+	if set.Port == 0 {
+		set.Port = DefaultPort
+	}
+	if set.Port < 0 || set.Port > 65535 {
+		return nil, fmt.Errorf("api: port %d is out of range 0-65535", set.Port)
+	}
+	if err := checkBind(set.Host, d.Token); err != nil {
+		return nil, err
+	}
+	if set.Currency == "" && set.RatePerGB == 0 {
+		set.Currency, set.RatePerGB = DefaultCurrency, DefaultRatePerGB
+	}
+	if set.Currency == "" {
+		set.Currency = DefaultCurrency
+	}
+	cur, ok := units.LookupCurrency(set.Currency)
+	if !ok {
+		return nil, fmt.Errorf("api: unknown currency %q: use an ISO 4217 code such as INR, USD or EUR", set.Currency)
+	}
+	if set.RatePerGB < 0 || set.RatePerGB != set.RatePerGB || set.RatePerGB > maxRate {
+		return nil, fmt.Errorf("api: cost per GB %v is not a number between 0 and %g", set.RatePerGB, float64(maxRate))
+	}
+	for _, o := range set.AllowedOrigins {
+		if err := checkOrigin(o); err != nil {
+			return nil, fmt.Errorf("api: allowed origin %q: %w", o, err)
+		}
+	}
+	s := &Server{
+		store:    d.Store,
+		mon:      d.Monitor,
+		loc:      d.Location,
+		set:      set,
+		currency: cur,
+		rate:     set.RatePerGB,
+		d:        d,
+		log:      d.Logger,
+		now:      d.Now,
+		reporter: d.Reporter,
+		done:     make(chan struct{}),
+	}
+	if s.loc == nil {
+		s.loc = time.Local
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	s.log = s.log.With("component", "api")
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.reporter == nil {
+		s.reporter = basicReporter{}
+	}
+	if s.mon == nil {
+		s.mon = noMonitor{}
+	}
+	s.counters.init()
+	s.routes = s.routeTable()
+	s.handler = s.middleware(s.mux())
+	return s, nil
+}
+
+// Handler returns the server's handler with all middleware, for tests or
+// to mount elsewhere.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Timeouts and limits of the HTTP server. The SSE route lifts the write and
+// read deadlines per connection with http.ResponseController.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 15 * time.Second
+	writeTimeout      = 60 * time.Second // a 10-year export is well under this
+	idleTimeout       = 120 * time.Second
+	maxHeaderBytes    = 64 << 10
+	maxBodyBytes      = 1 << 20
+)
+
+// Open listens on addr ("" means the Settings' Host:Port) and serves in the
+// background. Listening happens before Open returns, so a taken port is an
+// error here; port 0 picks a free port, which Addr reports.
+func (s *Server) Open(addr string) error {
+	if addr == "" {
+		addr = net.JoinHostPort(s.set.Host, strconv.Itoa(s.set.Port))
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("api: listen address %q: %w", addr, err)
+	}
+	if err := checkBind(host, s.d.Token); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("api: listen on %s: %w", addr, err)
+	}
+	s.ln = ln
+	s.hostMu.Lock()
+	s.port = ln.Addr().(*net.TCPAddr).Port
+	s.set.Host = host
+	s.hostMu.Unlock()
+	s.srv = &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
+	}
+	s.served = make(chan error, 1)
+	go func() { s.served <- s.srv.Serve(ln) }()
+	s.log.Info("serving", "addr", "http://"+ln.Addr().String(), "token", s.d.Token != "")
+	return nil
+}
+
+// Addr is the address the server listens on ("127.0.0.1:43817"), "" before
+// Open.
+func (s *Server) Addr() string {
+	if s.ln == nil {
+		return ""
+	}
+	return s.ln.Addr().String()
+}
+
+// Close stops the server: it stops accepting, ends the SSE streams, lets
+// in-flight requests finish until ctx is done, then closes what is left.
+func (s *Server) Close(ctx context.Context) error {
+	s.closeOnce.Do(func() { close(s.done) })
+	if s.srv == nil {
+		return nil
+	}
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		// Deadline passed: cut the remaining connections.
+		_ = s.srv.Close()
+	}
+	if serr := <-s.served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return fmt.Errorf("api: serve: %w", serr)
+	}
+	if err != nil {
+		return fmt.Errorf("api: shutdown: %w", err)
+	}
+	return nil
+}
+
+// checkBind refuses to expose the API beyond loopback without a token.
+func checkBind(host, token string) error {
+	if isLoopbackHost(host) || token != "" {
+		return nil
+	}
+	return fmt.Errorf("api: refusing to listen on %q without an API token: anyone on the network could read your usage; "+
+		"keep host = \"127.0.0.1\" in [api], or create a token (pb serve creates one in the data directory, file api-token, with api.EnsureToken) "+
+		"and send it as \"Authorization: Bearer <token>\"", host)
+}
+
+// isLoopbackHost reports whether a listen host is loopback only. "" and the
+// unspecified addresses listen on every interface.
+func isLoopbackHost(host string) bool {
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// noMonitor stands in when there is no running monitor: no live speeds and
+// nothing pending.
+type noMonitor struct{}
+
+func (noMonitor) Live() monitor.Live { return monitor.Live{} }
+func (noMonitor) Subscribe() (<-chan monitor.Live, func()) {
+	return nil, func() {}
+}
+func (noMonitor) Status() monitor.Status                                  { return monitor.Status{} }
+func (noMonitor) Pending(from, to time.Time, f usage.Filter) usage.Totals { return usage.Totals{} }
+func (noMonitor) PendingPeak(from, to time.Time) uint64                   { return 0 }

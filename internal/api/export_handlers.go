@@ -1,0 +1,298 @@
+package api
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/units"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// Handlers of the export group: /api/export (json, csv, html, llm, toon),
+// /api/export/llm, /api/export/wrapup and /api/exports/generate.
+
+// exportJSON is the v1 export document.
+type exportJSON struct {
+	Metadata    exportMeta    `json:"metadata"`
+	Summary     exportSummary `json:"summary"`
+	MonthlyData []monthRow    `json:"monthly_data"`
+	DailyData   []dayRow      `json:"daily_data"`
+}
+
+type exportMeta struct {
+	ExportedAt     string         `json:"exported_at"`
+	Device         exportDevice   `json:"device"`
+	TrackingPeriod trackingPeriod `json:"tracking_period"`
+	Timezone       string         `json:"timezone"`
+}
+
+type exportDevice struct {
+	Hostname string `json:"hostname"`
+	OSType   string `json:"os_type"`
+	DeviceID string `json:"device_id"`
+}
+
+type trackingPeriod struct {
+	FirstDate *string `json:"first_date"`
+	LastDate  *string `json:"last_date"`
+	TotalDays int     `json:"total_days"`
+}
+
+type exportSummary struct {
+	Totals    usageBlock    `json:"totals"`
+	Averages  exportAverage `json:"averages"`
+	PeakSpeed exportPeak    `json:"peak_speed"`
+	PeakDay   *exportDay    `json:"peak_day"`
+	Cost      costBlock     `json:"cost"`
+}
+
+type exportAverage struct {
+	DailyBytes uint64 `json:"daily_bytes"`
+	DailyHuman string `json:"daily_human"`
+}
+
+type exportPeak struct {
+	BytesPerSecond uint64 `json:"bytes_per_second"`
+	HumanReadable  string `json:"human_readable"`
+}
+
+type exportDay struct {
+	Date  string `json:"date"`
+	Bytes uint64 `json:"bytes"`
+	Human string `json:"human"`
+}
+
+type monthRow struct {
+	Month         string `json:"month"`
+	BytesSent     uint64 `json:"bytes_sent"`
+	BytesReceived uint64 `json:"bytes_received"`
+	TotalBytes    uint64 `json:"total_bytes"`
+}
+
+// exportAll builds the report over everything tracked (up to today).
+func (s *Server) exportAll(r *http.Request, now time.Time, kind, title string) (*ReportData, error) {
+	today := usage.DateOf(now.In(s.loc))
+	l, err := s.lifetime(r.Context(), now)
+	if err != nil {
+		return nil, err
+	}
+	from, to := today, today
+	if l.tracked {
+		from = l.first
+		if l.last.After(to) {
+			to = l.last
+		}
+	}
+	return s.buildReport(r.Context(), now, kind, title, from, to)
+}
+
+func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
+	p, err := parseParams(r)
+	if err != nil {
+		return err
+	}
+	format, err := p.enum("format", "json", "json", "csv", "html", "llm", "toon", "markdown")
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	d, err := s.exportAll(r, now, KindExport, "PacketBuddy export")
+	if err != nil {
+		return err
+	}
+	stamp := dateString(usage.DateOf(now.In(s.loc)))
+	switch format {
+	case "json":
+		return writeJSON(w, s.exportDocument(d))
+	case "csv":
+		var b bytes.Buffer
+		cw := csv.NewWriter(&b)
+		_ = cw.Write([]string{"date", "bytes_sent", "bytes_received", "total_bytes", "peak_speed"})
+		for _, day := range d.Days {
+			_ = cw.Write([]string{day.Date.String(), u64(day.Tx), u64(day.Rx), u64(day.Total()), u64(day.PeakBytesPerSec)})
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+		attachment(w, "packetbuddy_export.csv")
+		writeBody(w, "text/csv; charset=utf-8", b.Bytes())
+		return nil
+	case "llm", "toon":
+		return s.writeReport(w, FormatTOON, d, "packetbuddy_export_"+stamp+".toon")
+	case "markdown":
+		return s.writeReport(w, FormatMarkdown, d, "packetbuddy_export_"+stamp+".md")
+	default:
+		return s.writeReport(w, FormatHTML, d, "packetbuddy_export_"+stamp+".html")
+	}
+}
+
+func u64(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// exportDocument is the v1 JSON export of a report.
+func (s *Server) exportDocument(d *ReportData) exportJSON {
+	doc := exportJSON{
+		Metadata: exportMeta{
+			ExportedAt: d.GeneratedAt.Format(time.RFC3339),
+			Device:     exportDevice{Hostname: d.Device.Hostname, OSType: d.Device.OSType, DeviceID: d.Device.DeviceID},
+			Timezone:   d.Timezone,
+		},
+		Summary: exportSummary{
+			Totals:    s.usageBlock(d.Totals, 0),
+			Averages:  exportAverage{DailyBytes: d.DailyAverage.Total(), DailyHuman: units.FormatBytesBase(d.DailyAverage.Total(), s.set.UnitBase)},
+			PeakSpeed: exportPeak{BytesPerSecond: d.PeakSpeed, HumanReadable: units.FormatSpeedBase(d.PeakSpeed, s.set.UnitBase)},
+			Cost:      s.costBlock(d.Totals, s.rate),
+		},
+		MonthlyData: make([]monthRow, 0, len(d.Months)),
+		DailyData:   make([]dayRow, 0, len(d.Days)),
+	}
+	if d.DaysTracked > 0 {
+		f, l := d.FirstDate.String(), d.LastDate.String()
+		doc.Metadata.TrackingPeriod = trackingPeriod{FirstDate: &f, LastDate: &l, TotalDays: d.DaysTracked}
+	}
+	if d.PeakDay.Total() > 0 {
+		doc.Summary.PeakDay = &exportDay{Date: d.PeakDay.Date.String(), Bytes: d.PeakDay.Total(), Human: units.FormatBytesBase(d.PeakDay.Total(), s.set.UnitBase)}
+	}
+	for _, m := range d.Months {
+		doc.MonthlyData = append(doc.MonthlyData, monthRow{Month: fmt.Sprintf("%04d-%02d", m.Year, m.Month), BytesSent: m.Tx, BytesReceived: m.Rx, TotalBytes: m.Total()})
+	}
+	for _, day := range d.Days {
+		doc.DailyData = append(doc.DailyData, newDayRow(day))
+	}
+	return doc
+}
+
+// writeReport renders d through the Reporter as a download.
+func (s *Server) writeReport(w http.ResponseWriter, format string, d *ReportData, filename string) error {
+	var b bytes.Buffer
+	if err := s.reporter.Render(&b, format, d); err != nil {
+		return fmt.Errorf("render %s report: %w", format, err)
+	}
+	ct := map[string]string{
+		FormatHTML:     "text/html; charset=utf-8",
+		FormatMarkdown: "text/markdown; charset=utf-8",
+		FormatTOON:     ctText,
+	}[format]
+	if format == FormatHTML {
+		// The report carries its own small stylesheet and nothing else.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
+	}
+	attachment(w, filename)
+	writeBody(w, ct, b.Bytes())
+	return nil
+}
+
+func (s *Server) handleExportLLM(w http.ResponseWriter, r *http.Request) error {
+	now := s.now()
+	d, err := s.exportAll(r, now, KindExport, "PacketBuddy export")
+	if err != nil {
+		return err
+	}
+	return s.writeReport(w, FormatTOON, d, "packetbuddy_export_"+dateString(usage.DateOf(now.In(s.loc)))+".toon")
+}
+
+// handleWrapup is the year in review: format=html|toon, year=YYYY
+// (extension; default the current year), up to today.
+func (s *Server) handleWrapup(w http.ResponseWriter, r *http.Request) error {
+	p, err := parseParams(r)
+	if err != nil {
+		return err
+	}
+	format, err := p.enum("format", FormatHTML, FormatHTML, FormatTOON, "llm", FormatMarkdown)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	today := usage.DateOf(now.In(s.loc))
+	year, err := p.intParam("year", today.Year, minDate.Year, maxDate.Year)
+	if err != nil {
+		return err
+	}
+	from := usage.Date{Year: year, Month: time.January, Day: 1}
+	to := usage.Date{Year: year, Month: time.December, Day: 31}
+	if to.After(today) {
+		to = today
+	}
+	if from.After(to) {
+		return badRequest("Year %d has not started yet.", year)
+	}
+	d, err := s.buildReport(r.Context(), now, KindWrapup, fmt.Sprintf("PacketBuddy %d wrap-up", year), from, to)
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("packetbuddy_wrapup_%d", year)
+	switch format {
+	case FormatTOON, "llm":
+		return s.writeReport(w, FormatTOON, d, name+".toon")
+	case FormatMarkdown:
+		return s.writeReport(w, FormatMarkdown, d, name+".md")
+	}
+	return s.writeReport(w, FormatHTML, d, name+".html")
+}
+
+// handleGenerate is a report over a chosen range:
+// range_type=today|week|month|year|all|custom (default month),
+// format=html|markdown (default html), start_date and end_date for custom.
+// An empty range is a report that says so.
+func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) error {
+	p, err := parseParams(r)
+	if err != nil {
+		return err
+	}
+	rangeType, err := p.enum("range_type", "month", "today", "week", "month", "year", "all", "custom")
+	if err != nil {
+		return err
+	}
+	format, err := p.enum("format", FormatHTML, FormatHTML, FormatMarkdown, "md", FormatTOON)
+	if err != nil {
+		return err
+	}
+	if format == "md" {
+		format = FormatMarkdown
+	}
+	now := s.now()
+	today := usage.DateOf(now.In(s.loc))
+	var from, to usage.Date
+	if rangeType == "custom" {
+		if from, to, err = p.dateRange([]string{"start_date"}, []string{"end_date"}, usage.Date{}, usage.Date{}, true); err != nil {
+			return err
+		}
+	} else {
+		if _, got, _ := p.get("start_date"); got != "" {
+			return badRequest("start_date is only used with range_type=custom.")
+		}
+		if _, got, _ := p.get("end_date"); got != "" {
+			return badRequest("end_date is only used with range_type=custom.")
+		}
+		to = today
+		switch rangeType {
+		case "today":
+			from = today
+		case "week":
+			from = today.AddDays(-6)
+		case "month":
+			from = usage.Date{Year: today.Year, Month: today.Month, Day: 1}
+		case "year":
+			from = usage.Date{Year: today.Year, Month: time.January, Day: 1}
+		case "all":
+			from = today
+			l, err := s.lifetime(r.Context(), now)
+			if err != nil {
+				return err
+			}
+			if l.tracked && l.first.Before(today) {
+				from = l.first // "all" starts at the first tracked day
+			}
+		}
+	}
+	d, err := s.buildReport(r.Context(), now, KindReport, "PacketBuddy report "+from.String()+" to "+to.String(), from, to)
+	if err != nil {
+		return err
+	}
+	ext := map[string]string{FormatHTML: ".html", FormatMarkdown: ".md", FormatTOON: ".toon"}[format]
+	return s.writeReport(w, format, d, "packetbuddy_report_"+from.String()+ext)
+}

@@ -1,0 +1,246 @@
+package api
+
+import (
+	_ "embed"
+	"io/fs"
+	"net/http"
+	"os"
+	"path"
+	"time"
+)
+
+// Handlers of the system group: health, storage, cleanup, the OpenAPI
+// document and the dashboard.
+
+// healthResponse is /api/health. timestamp is RFC 3339 with the zone offset
+// (v1 printed naive UTC).
+type healthResponse struct {
+	Status        string        `json:"status"`
+	Version       string        `json:"version"`
+	ReleaseDate   string        `json:"release_date"`
+	DeviceID      string        `json:"device_id"`
+	OSType        string        `json:"os_type"`
+	Hostname      string        `json:"hostname"`
+	DeviceCount   int           `json:"device_count"`
+	SyncEnabled   bool          `json:"sync_enabled"`
+	Timestamp     string        `json:"timestamp"`
+	Timezone      string        `json:"timezone"`
+	Storage       healthStorage `json:"storage"`
+	Monitor       healthMonitor `json:"monitor"`
+	UptimeSeconds int64         `json:"uptime_seconds"`
+}
+
+type healthStorage struct {
+	DBSizeMB    float64 `json:"db_size_mb"`
+	DBSizeBytes int64   `json:"db_size_bytes"`
+}
+
+type healthMonitor struct {
+	Running        bool   `json:"running"`
+	LastPoll       string `json:"last_poll,omitempty"`
+	LastFlush      string `json:"last_flush,omitempty"`
+	LastFlushError bool   `json:"last_flush_failed"`
+	FlushErrors    uint64 `json:"flush_errors"`
+	Discarded      uint64 `json:"discarded_samples"`
+	PendingBuckets int    `json:"pending_buckets"`
+}
+
+// handleHealth must stay under a millisecond on any database: it reads
+// the file size with os.Stat (never a row count) and is rendered once a
+// second, which is the resolution of its timestamp.
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
+	now := s.now()
+	b, err := s.cache.healthResp.get(now.Unix(), func() ([]byte, error) {
+		size := s.dbSize()
+		st := s.mon.Status()
+		resp := healthResponse{
+			Status:      "running",
+			Version:     s.d.Version,
+			ReleaseDate: s.d.ReleaseDate,
+			DeviceID:    s.d.DeviceID,
+			OSType:      s.d.OSType,
+			Hostname:    s.d.Hostname,
+			DeviceCount: 1,
+			Timestamp:   now.In(s.loc).Format(time.RFC3339),
+			Timezone:    s.loc.String(),
+			Storage:     healthStorage{DBSizeMB: roundTo(float64(size)/(1<<20), 2), DBSizeBytes: size},
+			Monitor: healthMonitor{
+				Running:        !st.Started.IsZero(),
+				LastFlushError: st.LastFlushError != "",
+				FlushErrors:    st.FlushErrors,
+				Discarded:      st.Discarded,
+				PendingBuckets: st.Pending,
+			},
+		}
+		if !st.LastPoll.IsZero() {
+			resp.Monitor.LastPoll = st.LastPoll.In(s.loc).Format(time.RFC3339)
+		}
+		if !st.LastFlush.IsZero() {
+			resp.Monitor.LastFlush = st.LastFlush.In(s.loc).Format(time.RFC3339)
+		}
+		if !st.Started.IsZero() {
+			resp.UptimeSeconds = int64(now.Sub(st.Started) / time.Second)
+		}
+		return marshal(resp)
+	})
+	if err != nil {
+		return err
+	}
+	writeBody(w, ctJSON, b)
+	return nil
+}
+
+// dbSize is the database file plus its WAL.
+func (s *Server) dbSize() int64 {
+	p := s.store.Path()
+	if p == "" {
+		return 0
+	}
+	var n int64
+	for _, f := range []string{p, p + "-wal"} {
+		if fi, err := os.Stat(f); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// storageResponse is /api/storage.
+type storageResponse struct {
+	Local     storageLocal     `json:"local"`
+	Retention storageRetention `json:"retention"`
+}
+
+type storageLocal struct {
+	DBSizeMB      float64 `json:"db_size_mb"`
+	DBSizeBytes   int64   `json:"db_size_bytes"`
+	SchemaVersion int     `json:"schema_version"`
+	Interfaces    int     `json:"interfaces"`
+	FineRows      int64   `json:"fine_rows"`
+	CoarseRows    int64   `json:"coarse_rows"`
+	PeakRows      int64   `json:"peak_rows"`
+	EventRows     int64   `json:"event_rows"`
+	OldestFine    string  `json:"oldest_fine,omitempty"`
+	NewestFine    string  `json:"newest_fine,omitempty"`
+	OldestCoarse  string  `json:"oldest_coarse,omitempty"`
+	NewestCoarse  string  `json:"newest_coarse,omitempty"`
+	CreatedAt     string  `json:"created_at,omitempty"`
+}
+
+type storageRetention struct {
+	FineDays            int    `json:"fine_days,omitempty"`
+	FineBucketSeconds   int    `json:"fine_bucket_seconds"`
+	CoarseBucketSeconds int    `json:"coarse_bucket_seconds"`
+	Coarse              string `json:"coarse"`
+	Lifetime            string `json:"lifetime"`
+}
+
+func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request) error {
+	st, err := s.store.Stats(r.Context())
+	if err != nil {
+		return err
+	}
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(s.loc).Format(time.RFC3339)
+	}
+	return writeJSON(w, storageResponse{
+		Local: storageLocal{
+			DBSizeMB: roundTo(float64(st.SizeBytes)/(1<<20), 2), DBSizeBytes: st.SizeBytes,
+			SchemaVersion: st.SchemaVersion, Interfaces: st.Interfaces,
+			FineRows: st.FineRows, CoarseRows: st.CoarseRows, PeakRows: st.PeakRows, EventRows: st.EventRows,
+			OldestFine: ts(st.OldestFine), NewestFine: ts(st.NewestFine),
+			OldestCoarse: ts(st.OldestCoarse), NewestCoarse: ts(st.NewestCoarse),
+			CreatedAt: ts(st.CreatedAt),
+		},
+		Retention: storageRetention{
+			FineDays:            s.set.FineRetentionDays,
+			FineBucketSeconds:   60,
+			CoarseBucketSeconds: 900,
+			Coarse:              "kept for ever",
+			Lifetime:            "never reduced by retention",
+		},
+	})
+}
+
+// cleanupResponse is POST /api/storage/cleanup.
+type cleanupResponse struct {
+	Status      string `json:"status"`
+	DeletedRows int64  `json:"deleted_rows"`
+	Message     string `json:"message"`
+}
+
+// handleCleanup prunes the fine tier past its retention. It changes state,
+// so it is POST only and the middleware refuses it cross-site.
+func (s *Server) handleCleanup(w http.ResponseWriter, r *http.Request) error {
+	n, err := s.store.Prune(r.Context())
+	if err != nil {
+		return err
+	}
+	s.cache.reset()
+	return writeJSON(w, cleanupResponse{
+		Status:      "ok",
+		DeletedRows: n,
+		Message:     "Removed 1-minute detail older than the retention; 15-minute history and lifetime totals are kept.",
+	})
+}
+
+//go:embed openapi.json
+var openAPI []byte
+
+func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Cache-Control", "no-cache")
+	h := w.Header()
+	h["Content-Type"] = []string{ctJSON}
+	_, err := w.Write(openAPI)
+	return err
+}
+
+func (s *Server) redirectDashboard(w http.ResponseWriter, r *http.Request) {
+	http.Redirect(w, r, "/dashboard/", http.StatusFound)
+}
+
+// placeholderPage is served under /dashboard/ when the binary has no
+// dashboard built in.
+const placeholderPage = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>PacketBuddy</title></head>
+<body><h1>PacketBuddy</h1>
+<p>The dashboard is not built into this binary. The API is running: see <a href="/api/openapi.json">/api/openapi.json</a>.</p>
+</body></html>
+`
+
+// dashboard serves the embedded dashboard files, or a placeholder page.
+func (s *Server) dashboard() http.Handler {
+	if s.d.Dashboard == nil {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/dashboard/" && r.URL.Path != "/dashboard/index.html" {
+				notFound(w, r)
+				return
+			}
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-cache")
+			_, _ = w.Write([]byte(placeholderPage))
+		})
+	}
+	return http.StripPrefix("/dashboard", http.FileServerFS(noDirFS{s.d.Dashboard}))
+}
+
+// noDirFS hides directory listings: a directory without index.html is a
+// 404, not a file list.
+type noDirFS struct{ fs.FS }
+
+func (f noDirFS) Open(name string) (fs.File, error) {
+	file, err := f.FS.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := file.Stat(); err == nil && st.IsDir() {
+		if _, err := fs.Stat(f.FS, path.Join(name, "index.html")); err != nil {
+			file.Close()
+			return nil, fs.ErrNotExist
+		}
+	}
+	return file, nil
+}
