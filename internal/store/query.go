@@ -1,0 +1,847 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// Point is one step of a Series: the traffic of the buckets that start in
+// [Start, Start+step).
+type Point struct {
+	Start time.Time
+	usage.Totals
+}
+
+// Stats describes the database file and its contents.
+type Stats struct {
+	Path          string
+	SizeBytes     int64 // database file + WAL file
+	SchemaVersion int
+	Interfaces    int
+	FineRows      int64
+	CoarseRows    int64
+	PeakRows      int64
+	EventRows     int64
+	OldestFine    time.Time // zero when the tier is empty
+	NewestFine    time.Time
+	OldestCoarse  time.Time
+	NewestCoarse  time.Time
+	// FineHorizon is where the fine tier is complete from: before it, rows
+	// were pruned or imported coarse-only. Zero when it is complete.
+	FineHorizon time.Time
+	CreatedAt   time.Time
+}
+
+// maxPoints bounds Series and Days so a bad request cannot take the memory.
+const maxPoints = 200_000
+
+// dayOffset shifts unix seconds before integer division so that SQLite's
+// truncating division floors for instants back to the year -770 too.
+const dayOffset = 1_000_000 * 86400
+
+// Totals returns the traffic of the interfaces f selects in [from, to).
+//
+// Precision rule: a bucket counts whole when its start lies in [from, to).
+// Whole quarters of an hour come from the 15-minute tier. A partial quarter at
+// either end (from or to not on a 15-minute edge) comes from the 1-minute tier
+// where that tier is complete, so "today until now" is exact to the minute;
+// where the fine tier was pruned (see Stats.FineHorizon), the 15-minute
+// bucket that starts inside [from, to) counts whole and the one that starts
+// before from does not count.
+func (s *Store) Totals(ctx context.Context, from, to time.Time, f usage.Filter) (usage.Totals, error) {
+	var total usage.Totals
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		ids, err := filterIDs(ctx, tx, f)
+		if err != nil {
+			return err
+		}
+		m, err := rangeTotals(ctx, tx, ids, from, to, false)
+		for _, t := range m {
+			total = total.Add(t)
+		}
+		return err
+	})
+	if err != nil {
+		return usage.Totals{}, fmt.Errorf("store: totals: %w", err)
+	}
+	return total, nil
+}
+
+// Days returns one entry per local day from from to to inclusive, in order,
+// zero days included, in loc. PeakBytesPerSec is the day's highest counted
+// speed (peaks are recorded for the counted total, whatever f selects).
+func (s *Store) Days(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error) {
+	out, err := s.days(ctx, from, to, loc, f)
+	if err != nil {
+		return nil, fmt.Errorf("store: days %s..%s: %w", from, to, err)
+	}
+	return out, nil
+}
+
+func (s *Store) days(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error) {
+	if loc == nil {
+		return nil, errors.New("no time zone")
+	}
+	if from.After(to) {
+		return nil, errors.New("from is after to")
+	}
+	if n := from.DaysUntil(to) + 1; n > maxPoints {
+		return nil, fmt.Errorf("%d days is too many", n)
+	}
+	spans := dayRanges(from, to, loc)
+	var p plan
+	for i := 0; i < len(spans); i += 3 {
+		p.add(spans[i], spans[i+1], spans[i+2])
+	}
+	var sums map[[2]int64]usage.Totals
+	var peaks map[int64]uint64
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		ids, err := filterIDs(ctx, tx, f)
+		if err != nil {
+			return err
+		}
+		if sums, err = p.run(ctx, tx, ids, false); err != nil {
+			return err
+		}
+		peaks, err = peaksIn(ctx, tx, spans)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]usage.DayTotals, 0, len(spans)/3)
+	for i, d := int64(0), from; !d.After(to); i, d = i+1, d.AddDays(1) {
+		out = append(out, usage.DayTotals{Date: d, Totals: sums[[2]int64{i, 0}], PeakBytesPerSec: peaks[i]})
+	}
+	return out, nil
+}
+
+// Months returns one entry per local calendar month from the month of from
+// to the month of to inclusive, in order, zero months included, in loc.
+func (s *Store) Months(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.MonthTotals, error) {
+	out, err := s.months(ctx, from, to, loc, f)
+	if err != nil {
+		return nil, fmt.Errorf("store: months %s..%s: %w", from, to, err)
+	}
+	return out, nil
+}
+
+func (s *Store) months(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.MonthTotals, error) {
+	if loc == nil {
+		return nil, errors.New("no time zone")
+	}
+	first := usage.Date{Year: from.Year, Month: from.Month, Day: 1}
+	last := usage.Date{Year: to.Year, Month: to.Month, Day: 1}
+	if first.After(last) {
+		return nil, errors.New("from is after to")
+	}
+	var out []usage.MonthTotals
+	var p plan
+	start := first.Start(loc)
+	for m := first; !m.After(last); m = nextMonth(m) {
+		if len(out) == maxPoints {
+			return nil, errors.New("too many months")
+		}
+		end := nextMonth(m).Start(loc)
+		p.add(int64(len(out)), unixCeil(start), unixCeil(end))
+		out = append(out, usage.MonthTotals{Year: m.Year, Month: m.Month})
+		start = end
+	}
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		ids, err := filterIDs(ctx, tx, f)
+		if err != nil {
+			return err
+		}
+		sums, err := p.run(ctx, tx, ids, false)
+		for i := range out {
+			out[i].Totals = sums[[2]int64{int64(i), 0}]
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func nextMonth(d usage.Date) usage.Date {
+	if d.Month == time.December {
+		return usage.Date{Year: d.Year + 1, Month: time.January, Day: 1}
+	}
+	return usage.Date{Year: d.Year, Month: d.Month + 1, Day: 1}
+}
+
+// Hours returns the local clock hours of day in loc, in order, zero hours
+// included: 24 rows, 23 on the day DST starts and 25 on the day it ends (the
+// repeated hour twice, told apart by the offset of Start). A row is a local
+// clock hour at one UTC offset, so a 30-minute shift (Australia/Lord_Howe)
+// gives 24 rows with one of 30 minutes on the day DST starts and 25 rows with
+// one of 30 minutes on the day it ends.
+func (s *Store) Hours(ctx context.Context, day usage.Date, loc *time.Location, f usage.Filter) ([]usage.HourTotals, error) {
+	out, err := s.hours(ctx, day, loc, f)
+	if err != nil {
+		return nil, fmt.Errorf("store: hours of %s: %w", day, err)
+	}
+	return out, nil
+}
+
+func (s *Store) hours(ctx context.Context, day usage.Date, loc *time.Location, f usage.Filter) ([]usage.HourTotals, error) {
+	if loc == nil {
+		return nil, errors.New("no time zone")
+	}
+	start, end := day.Start(loc), day.AddDays(1).Start(loc)
+	var out []usage.HourTotals
+	type hourKey struct{ hour, offset int }
+	var last hourKey
+	for t := start; t.Before(end); t = t.Add(usage.CoarseBucket) {
+		lt := t.In(loc)
+		_, off := lt.Zone()
+		if k := (hourKey{lt.Hour(), off}); len(out) == 0 || k != last {
+			out = append(out, usage.HourTotals{Start: lt})
+			last = k
+		}
+	}
+	var p plan
+	for i := range out {
+		e := end
+		if i+1 < len(out) {
+			e = out[i+1].Start
+		}
+		p.add(int64(i), unixCeil(out[i].Start), unixCeil(e))
+	}
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		ids, err := filterIDs(ctx, tx, f)
+		if err != nil {
+			return err
+		}
+		sums, err := p.run(ctx, tx, ids, false)
+		for i := range out {
+			out[i].Totals = sums[[2]int64{int64(i), 0}]
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// TopDays returns the n local days in loc with the most traffic (rx+tx) of
+// the interfaces f selects, biggest first, ties by date (earlier first). Days
+// without traffic are never listed, so fewer than n may come back.
+func (s *Store) TopDays(ctx context.Context, n int, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error) {
+	out, err := s.topDays(ctx, n, loc, f)
+	if err != nil {
+		return nil, fmt.Errorf("store: top days: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) topDays(ctx context.Context, n int, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error) {
+	if loc == nil {
+		return nil, errors.New("no time zone")
+	}
+	if n <= 0 {
+		return nil, nil
+	}
+	var out []usage.DayTotals
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		ids, err := filterIDs(ctx, tx, f)
+		if err != nil {
+			return err
+		}
+		lo, hi, ok, err := tsRange(ctx, tx, ids)
+		if err != nil || !ok {
+			return err
+		}
+		first := usage.DateOf(time.Unix(lo, 0).In(loc))
+		last := usage.DateOf(time.Unix(hi, 0).In(loc))
+		spans := dayRanges(first, last, loc)
+		var p plan
+		for i := 0; i < len(spans); i += 3 {
+			p.add(spans[i], spans[i+1], spans[i+2])
+		}
+		sums, err := p.run(ctx, tx, ids, false)
+		if err != nil {
+			return err
+		}
+		for k, t := range sums {
+			if t.Total() > 0 {
+				out = append(out, usage.DayTotals{Date: first.AddDays(int(k[0])), Totals: t})
+			}
+		}
+		slices.SortFunc(out, func(a, b usage.DayTotals) int {
+			return cmp.Or(cmp.Compare(b.Total(), a.Total()), a.Date.Compare(b.Date))
+		})
+		if len(out) > n {
+			out = out[:n]
+		}
+		var top []int64
+		for i, d := range out {
+			top = append(top, int64(i), unixCeil(d.Date.Start(loc)), unixCeil(d.Date.AddDays(1).Start(loc)))
+		}
+		peaks, err := peaksIn(ctx, tx, top)
+		for i := range out {
+			out[i].PeakBytesPerSec = peaks[int64(i)]
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Lifetime returns everything ever counted on the interfaces f selects. It
+// comes from the lifetime table, which retention never reduces.
+func (s *Store) Lifetime(ctx context.Context, f usage.Filter) (usage.Totals, error) {
+	var t usage.Totals
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		ids, err := filterIDs(ctx, tx, f)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		return scanTotals(tx.QueryRowContext(ctx, `SELECT coalesce(sum(rx), 0), coalesce(sum(tx), 0)
+			FROM lifetime WHERE iface_id IN (`+idList(ids)+`)`), &t)
+	})
+	if err != nil {
+		return usage.Totals{}, fmt.Errorf("store: lifetime: %w", err)
+	}
+	return t, nil
+}
+
+// Interfaces returns every interface (counted or not, idle ones included)
+// with its traffic in [from, to) under the precision rule of Totals, ordered
+// by name, then MAC.
+func (s *Store) Interfaces(ctx context.Context, from, to time.Time) ([]usage.InterfaceTotals, error) {
+	var out []usage.InterfaceTotals
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var ids []int64
+		var err error
+		out, ids, err = listInterfaces(ctx, tx, "")
+		if err != nil {
+			return err
+		}
+		m, err := rangeTotals(ctx, tx, ids, from, to, true)
+		for i, id := range ids {
+			out[i].Totals = m[[2]int64{0, id}]
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: interfaces: %w", err)
+	}
+	return out, nil
+}
+
+// InterfaceLifetimes returns every interface with its lifetime traffic,
+// ordered by name, then MAC.
+func (s *Store) InterfaceLifetimes(ctx context.Context) ([]usage.InterfaceTotals, error) {
+	var out []usage.InterfaceTotals
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		out, _, err = listInterfaces(ctx, tx, "lifetime")
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: interface lifetimes: %w", err)
+	}
+	return out, nil
+}
+
+func listInterfaces(ctx context.Context, tx *sql.Tx, withLifetime string) ([]usage.InterfaceTotals, []int64, error) {
+	q := `SELECT i.id, i.name, i.mac, i.kind, i.counted, i.first_seen, i.last_seen, 0, 0 FROM interfaces i ORDER BY i.name, i.mac, i.id`
+	if withLifetime != "" {
+		q = `SELECT i.id, i.name, i.mac, i.kind, i.counted, i.first_seen, i.last_seen, coalesce(l.rx, 0), coalesce(l.tx, 0)
+			FROM interfaces i LEFT JOIN lifetime l ON l.iface_id = i.id ORDER BY i.name, i.mac, i.id`
+	}
+	rows, err := tx.QueryContext(ctx, q)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	var out []usage.InterfaceTotals
+	var ids []int64
+	for rows.Next() {
+		var (
+			it          usage.InterfaceTotals
+			id, fs, ls  int64
+			rx, txBytes int64
+		)
+		if err := rows.Scan(&id, &it.Name, &it.MAC, &it.Kind, &it.Counted, &fs, &ls, &rx, &txBytes); err != nil {
+			return nil, nil, err
+		}
+		it.FirstSeen, it.LastSeen = time.Unix(fs, 0).UTC(), time.Unix(ls, 0).UTC()
+		it.Totals = usage.Totals{Rx: uint64(rx), Tx: uint64(txBytes)}
+		out = append(out, it)
+		ids = append(ids, id)
+	}
+	return out, ids, rows.Err()
+}
+
+// Peak returns the highest counted speed (bytes per second) recorded in a
+// 15-minute bucket that starts in [from, to), and the start of that bucket
+// (the earliest, on a tie). bps is 0 and at is zero when there is none.
+func (s *Store) Peak(ctx context.Context, from, to time.Time) (bps uint64, at time.Time, err error) {
+	err = s.read(ctx, func(tx *sql.Tx) error {
+		var ts, v int64
+		err := tx.QueryRowContext(ctx, `SELECT ts, bps FROM peaks WHERE ts >= ? AND ts < ?
+			ORDER BY bps DESC, ts LIMIT 1`, unixCeil(from), unixCeil(to)).Scan(&ts, &v)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		bps, at = uint64(v), time.Unix(ts, 0).UTC()
+		return err
+	})
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("store: peak: %w", err)
+	}
+	return bps, at, nil
+}
+
+// Span returns the first and last local day in loc holding a recorded bucket
+// of a counted interface; ok is false when there is none.
+func (s *Store) Span(ctx context.Context, loc *time.Location) (first, last usage.Date, ok bool, err error) {
+	if loc == nil {
+		return first, last, false, errors.New("store: span: no time zone")
+	}
+	err = s.read(ctx, func(tx *sql.Tx) error {
+		ids, err := filterIDs(ctx, tx, usage.Filter{})
+		if err != nil {
+			return err
+		}
+		lo, hi, found, err := tsRange(ctx, tx, ids)
+		if err != nil || !found {
+			return err
+		}
+		first, last, ok = usage.DateOf(time.Unix(lo, 0).In(loc)), usage.DateOf(time.Unix(hi, 0).In(loc)), true
+		return nil
+	})
+	if err != nil {
+		return usage.Date{}, usage.Date{}, false, fmt.Errorf("store: span: %w", err)
+	}
+	return first, last, ok, nil
+}
+
+// Events returns the events in [from, to), newest first, at most limit of
+// them (all when limit <= 0). Event times are stored to the second.
+func (s *Store) Events(ctx context.Context, from, to time.Time, limit int) ([]usage.Event, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	var out []usage.Event
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT ts, kind, iface, rx, tx, message FROM events
+			WHERE ts >= ? AND ts < ? ORDER BY ts DESC, id DESC LIMIT ?`, unixCeil(from), unixCeil(to), limit)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var e usage.Event
+			var ts, rx, txBytes int64
+			if err := rows.Scan(&ts, &e.Kind, &e.Iface, &rx, &txBytes, &e.Message); err != nil {
+				return err
+			}
+			e.Time = time.Unix(ts, 0).UTC()
+			e.Totals = usage.Totals{Rx: uint64(rx), Tx: uint64(txBytes)}
+			out = append(out, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: events: %w", err)
+	}
+	return out, nil
+}
+
+// Series returns the traffic of the interfaces f selects in steps of step
+// from from until to, one Point per step, zero ones included; the last point
+// may be cut short by to. A bucket goes to the point its start falls in.
+// A step that is a multiple of 15 minutes reads the coarse tier (all
+// history); any other multiple of a minute reads the fine tier, which only
+// holds recent days (see Stats.FineHorizon), so older points are zero. Align
+// from to the step's tier (a minute or 15 minutes) for whole buckets.
+func (s *Store) Series(ctx context.Context, from, to time.Time, step time.Duration, f usage.Filter) ([]Point, error) {
+	out, err := s.series(ctx, from, to, step, f)
+	if err != nil {
+		return nil, fmt.Errorf("store: series: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Store) series(ctx context.Context, from, to time.Time, step time.Duration, f usage.Filter) ([]Point, error) {
+	if step <= 0 || step%usage.FineBucket != 0 {
+		return nil, fmt.Errorf("step %v is not a whole number of minutes", step)
+	}
+	if !from.Before(to) {
+		return nil, nil
+	}
+	n := (to.Sub(from) + step - 1) / step
+	if n > maxPoints {
+		return nil, fmt.Errorf("%d points is too many", n)
+	}
+	out := make([]Point, n)
+	for i := range out {
+		out[i].Start = from.Add(time.Duration(i) * step)
+	}
+	f0, t0, stepSec := unixCeil(from), unixCeil(to), int64(step/time.Second)
+	table := "fine"
+	if step%usage.CoarseBucket == 0 {
+		table = "coarse"
+	}
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		ids, err := filterIDs(ctx, tx, f)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		if step >= time.Hour && table == "coarse" { // few points, many buckets each: use the rollups
+			var p plan
+			for i := range out {
+				lo := f0 + int64(i)*stepSec
+				p.add(int64(i), lo, min(lo+stepSec, t0))
+			}
+			sums, err := p.run(ctx, tx, ids, false)
+			for i := range out {
+				out[i].Totals = sums[[2]int64{int64(i), 0}]
+			}
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT (ts - ?) / ?, sum(rx), sum(tx) FROM `+table+`
+			WHERE iface_id IN (`+idList(ids)+`) AND ts >= ? AND ts < ? GROUP BY 1`,
+			f0, stepSec, f0, t0)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var k int64
+			var t usage.Totals
+			if err := scanTotals(rows, &k, &t); err != nil {
+				return err
+			}
+			if k >= 0 && k < int64(len(out)) {
+				out[k].Totals = t
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Stats returns the size and contents of the database. It counts rows, so
+// it reads every page of the tiers: for status pages, not for hot paths.
+func (s *Store) Stats(ctx context.Context) (Stats, error) {
+	st := Stats{Path: s.path}
+	for _, p := range []string{s.path, s.path + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			st.SizeBytes += fi.Size()
+		}
+	}
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version),
+			(SELECT count(*) FROM interfaces), (SELECT count(*) FROM fine), (SELECT count(*) FROM coarse),
+			(SELECT count(*) FROM peaks), (SELECT count(*) FROM events)`).Scan(
+			&st.SchemaVersion, &st.Interfaces, &st.FineRows, &st.CoarseRows, &st.PeakRows, &st.EventRows); err != nil {
+			return err
+		}
+		ids, err := queryIDs(ctx, tx, `SELECT id FROM interfaces`)
+		if err != nil {
+			return err
+		}
+		for _, t := range []struct {
+			table    string
+			old, new *time.Time
+		}{{"fine", &st.OldestFine, &st.NewestFine}, {"coarse", &st.OldestCoarse, &st.NewestCoarse}} {
+			lo, hi, ok, err := tableRange(ctx, tx, t.table, ids)
+			if err != nil {
+				return err
+			}
+			if ok {
+				*t.old, *t.new = time.Unix(lo, 0).UTC(), time.Unix(hi, 0).UTC()
+			}
+		}
+		h, err := fineHorizon(ctx, tx)
+		if err != nil {
+			return err
+		}
+		if h > 0 {
+			st.FineHorizon = time.Unix(h, 0).UTC()
+		}
+		v, ok, err := getState(ctx, tx, keyCreatedAt)
+		if err == nil && ok {
+			if c, perr := strconv.ParseInt(v, 10, 64); perr == nil {
+				st.CreatedAt = time.Unix(c, 0).UTC()
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return Stats{}, fmt.Errorf("store: stats: %w", err)
+	}
+	return st, nil
+}
+
+// read runs fn in a read transaction: every statement of a query sees the
+// same snapshot even while the daemon flushes.
+func (s *Store) read(ctx context.Context, fn func(*sql.Tx) error) error {
+	tx, err := s.readTx(ctx)
+	if err != nil {
+		return err
+	}
+	defer rollback(tx)
+	return fn(tx)
+}
+
+// filterIDs returns the ids of the interfaces f selects, ascending.
+func filterIDs(ctx context.Context, q execQuerier, f usage.Filter) ([]int64, error) {
+	switch {
+	case f.All:
+		return queryIDs(ctx, q, `SELECT id FROM interfaces ORDER BY id`)
+	case len(f.Ifaces) > 0:
+		args := make([]any, len(f.Ifaces))
+		for i, n := range f.Ifaces {
+			args[i] = n
+		}
+		return queryIDs(ctx, q, `SELECT id FROM interfaces WHERE name IN (`+
+			strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`) ORDER BY id`, args...)
+	default:
+		return queryIDs(ctx, q, `SELECT id FROM interfaces WHERE counted = 1 ORDER BY id`)
+	}
+}
+
+// idList formats ids for an IN (...) list. They are integers from the
+// database, so inlining them is safe, and it lets SQLite walk the primary key
+// (iface_id, ts) once per interface.
+func idList(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanTotals scans optional leading columns into keys, then rx and tx.
+func scanTotals(r scanner, dst ...any) error {
+	t := dst[len(dst)-1].(*usage.Totals)
+	var rx, tx int64
+	args := append(append([]any(nil), dst[:len(dst)-1]...), &rx, &tx)
+	if err := r.Scan(args...); err != nil {
+		return err
+	}
+	*t = usage.Totals{Rx: uint64(rx), Tx: uint64(tx)}
+	return nil
+}
+
+// fineHorizon reads the instant before which the fine tier may be missing
+// rows (0 when it never lost any).
+func fineHorizon(ctx context.Context, q execQuerier) (int64, error) {
+	v, ok, err := getState(ctx, q, keyFineHorizon)
+	if err != nil || !ok {
+		return 0, err
+	}
+	h, err := strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("bad %s %q", keyFineHorizon, v)
+	}
+	return h, nil
+}
+
+// rangeTotals sums [from, to) under the precision rule documented on
+// Totals, under key 0 and (byIface) per interface.
+func rangeTotals(ctx context.Context, tx *sql.Tx, ids []int64, from, to time.Time, byIface bool) (map[[2]int64]usage.Totals, error) {
+	f, t := unixCeil(from), unixCeil(to)
+	if f >= t || len(ids) == 0 {
+		return map[[2]int64]usage.Totals{}, nil
+	}
+	var p plan
+	var partial [][2]int64 // pieces inside one 15-minute bucket
+	if a, b := ceilTo(f, coarseSec), floorTo(t, coarseSec); a > b {
+		partial = append(partial, [2]int64{f, t})
+	} else {
+		p.add(0, a, b)
+		partial = append(partial, [2]int64{f, a}, [2]int64{b, t})
+	}
+	if partial[0][0] < partial[0][1] || len(partial) > 1 && partial[1][0] < partial[1][1] {
+		h, err := fineHorizon(ctx, tx)
+		if err != nil {
+			return nil, err
+		}
+		horizon := ceilTo(h, coarseSec)
+		for _, pc := range partial {
+			if pc[0] >= horizon {
+				p.addFine(0, pc[0], pc[1])
+			} else {
+				p.add(0, pc[0], pc[1])
+			}
+		}
+	}
+	return p.run(ctx, tx, ids, byIface)
+}
+
+// plan is a set of range sums to run in one statement. Each range [lo, hi)
+// of unix seconds is the sum of the coarse buckets that start inside it, read
+// from the coarsest tables that fit: coarse rows at its ragged ends, hourly
+// rows up to the first UTC midnight, daily rows in between. The rollups are
+// sums of whole coarse buckets, so this is exact for any range.
+type plan struct {
+	spans [len(tiers)][]int64 // key, lo, hi triples per table of tiers
+}
+
+// add sums [lo, hi) of the coarse tier under key.
+func (p *plan) add(key, lo, hi int64) {
+	if lo >= hi {
+		return
+	}
+	a, b := ceilTo(lo, hourSec), floorTo(hi, hourSec)
+	if a >= b {
+		p.put(1, key, lo, hi)
+		return
+	}
+	p.put(1, key, lo, a)
+	p.put(1, key, b, hi)
+	c, d := ceilTo(a, daySec), floorTo(b, daySec)
+	if c >= d {
+		p.put(2, key, a, b)
+		return
+	}
+	p.put(2, key, a, c)
+	p.put(3, key, c, d)
+	p.put(2, key, d, b)
+}
+
+// addFine sums [lo, hi) of the fine tier under key.
+func (p *plan) addFine(key, lo, hi int64) { p.put(0, key, lo, hi) }
+
+func (p *plan) put(tier int, key, lo, hi int64) {
+	if lo < hi {
+		p.spans[tier] = append(p.spans[tier], key, lo, hi)
+	}
+}
+
+// run sums the plan over the interfaces ids, per key and (byIface) per
+// interface; the map key is (key, iface id or 0).
+func (p *plan) run(ctx context.Context, tx *sql.Tx, ids []int64, byIface bool) (map[[2]int64]usage.Totals, error) {
+	out := map[[2]int64]usage.Totals{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list := idList(ids)
+	var parts []string
+	var args []any
+	for i, tr := range tiers {
+		if len(p.spans[i]) == 0 {
+			continue
+		}
+		// CROSS JOIN keeps the ranges as the outer loop: one primary-key
+		// range scan per range and interface.
+		parts = append(parts, `SELECT r.value ->> 0 AS k, t.iface_id AS i, t.rx AS rx, t.tx AS tx
+			FROM json_each(?) r CROSS JOIN `+tr.table+` t
+			WHERE t.iface_id IN (`+list+`) AND t.ts >= r.value ->> 1 AND t.ts < r.value ->> 2`)
+		args = append(args, jsonRows(p.spans[i], 3))
+	}
+	if len(parts) == 0 {
+		return out, nil
+	}
+	group := "k, 0"
+	if byIface {
+		group = "k, i"
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT `+group+`, sum(rx), sum(tx) FROM (`+
+		strings.Join(parts, " UNION ALL ")+`) GROUP BY 1, 2`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k [2]int64
+		var t usage.Totals
+		if err := scanTotals(rows, &k[0], &k[1], &t); err != nil {
+			return nil, err
+		}
+		out[k] = out[k].Add(t)
+	}
+	return out, rows.Err()
+}
+
+// peaksIn returns the highest peak in each range of spans (key, lo, hi
+// triples), by key.
+func peaksIn(ctx context.Context, tx *sql.Tx, spans []int64) (map[int64]uint64, error) {
+	out := map[int64]uint64{}
+	if len(spans) == 0 {
+		return out, nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT r.value ->> 0,
+		(SELECT max(bps) FROM peaks WHERE ts >= r.value ->> 1 AND ts < r.value ->> 2)
+		FROM json_each(?) r`, jsonRows(spans, 3))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k int64
+		var v sql.NullInt64
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = max(out[k], uint64(v.Int64))
+	}
+	return out, rows.Err()
+}
+
+// dayRanges returns the (index, start, end) triples of the local days from
+// first to last in loc.
+func dayRanges(first, last usage.Date, loc *time.Location) []int64 {
+	var spans []int64
+	start := first.Start(loc)
+	for i, d := int64(0), first; !d.After(last); i, d = i+1, d.AddDays(1) {
+		end := d.AddDays(1).Start(loc)
+		spans = append(spans, i, unixCeil(start), unixCeil(end))
+		start = end
+	}
+	return spans
+}
+
+// tsRange returns the first and last coarse bucket of ids.
+func tsRange(ctx context.Context, tx *sql.Tx, ids []int64) (lo, hi int64, ok bool, err error) {
+	return tableRange(ctx, tx, "coarse", ids)
+}
+
+// tableRange returns the first and last bucket of ids in table, with two
+// primary-key seeks per interface.
+func tableRange(ctx context.Context, tx *sql.Tx, table string, ids []int64) (lo, hi int64, ok bool, err error) {
+	for _, id := range ids {
+		var a, b sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT (SELECT min(ts) FROM `+table+` WHERE iface_id = ?1),
+			(SELECT max(ts) FROM `+table+` WHERE iface_id = ?1)`, id).Scan(&a, &b)
+		if err != nil {
+			return 0, 0, false, err
+		}
+		if !a.Valid {
+			continue
+		}
+		if !ok {
+			lo, hi, ok = a.Int64, b.Int64, true
+		}
+		lo, hi = min(lo, a.Int64), max(hi, b.Int64)
+	}
+	return lo, hi, ok, nil
+}

@@ -1,0 +1,319 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// DefaultFineRetentionDays is how long the fine (1-minute) tier is kept when
+// Options.FineRetentionDays is 0.
+const DefaultFineRetentionDays = 7
+
+// applicationID is PRAGMA application_id of a PacketBuddy database ("PBdb").
+const applicationID = 0x50426462
+
+// Errors a caller may test with errors.Is.
+var (
+	// ErrReadOnly is returned by writes on a store opened with ReadOnly.
+	ErrReadOnly = errors.New("database opened read-only")
+	// ErrNewerSchema means the database was migrated by a newer pb.
+	ErrNewerSchema = errors.New("database schema is newer than this build")
+	// ErrNotPacketBuddy means the file is a SQLite database of something else,
+	// or an empty one nobody initialised.
+	ErrNotPacketBuddy = errors.New("not a PacketBuddy database")
+	// ErrNotSQLite means the file is not a SQLite database at all.
+	ErrNotSQLite = errors.New("not a SQLite database")
+)
+
+// Options configure Open.
+type Options struct {
+	// FineRetentionDays is how many days Prune keeps of the 1-minute tier;
+	// 0 means DefaultFineRetentionDays.
+	FineRetentionDays int
+	// ReadOnly opens an existing database for queries only (mode=ro): no
+	// file is created, nothing is migrated, every write returns ErrReadOnly.
+	ReadOnly bool
+	// Now is the clock used for writes (first/last seen, pruning); nil means
+	// time.Now.
+	Now func() time.Time
+}
+
+// Store is an open PacketBuddy database. It is safe for concurrent use.
+//
+// A writable Store holds two pools: one connection for writes (there is only
+// one writer) and a small pool of read-only connections for queries, so
+// queries never wait behind a flush.
+type Store struct {
+	path          string
+	now           func() time.Time
+	fineRetention time.Duration
+	w             *sql.DB // nil when read-only
+	r             *sql.DB
+}
+
+// Open opens the database at path. Unless opt.ReadOnly, it creates the file
+// (mode 0600; the parent directory 0700 when missing) and applies pending
+// migrations. It refuses a database written by a newer PacketBuddy, a foreign
+// SQLite database and a file that is not SQLite, with errors that say so
+// (ErrNewerSchema, ErrNotPacketBuddy, ErrNotSQLite).
+func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if opt.FineRetentionDays < 0 {
+		return nil, fmt.Errorf("store: open: fine retention of %d days is negative", opt.FineRetentionDays)
+	}
+	if opt.FineRetentionDays == 0 {
+		opt.FineRetentionDays = DefaultFineRetentionDays
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{
+		path:          abs,
+		now:           opt.Now,
+		fineRetention: time.Duration(opt.FineRetentionDays) * 24 * time.Hour,
+	}
+	if err := s.open(ctx, opt.ReadOnly); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("store: open %s: %w", abs, err)
+	}
+	return s, nil
+}
+
+func (s *Store) open(ctx context.Context, readOnly bool) error {
+	if readOnly {
+		if _, err := os.Stat(s.path); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("no database yet (has the PacketBuddy daemon run?): %w", fs.ErrNotExist)
+			}
+			return err
+		}
+	} else if err := createFile(s.path); err != nil {
+		return err
+	}
+	size, err := checkHeader(s.path)
+	if err != nil {
+		return err
+	}
+	fresh := false
+	if size > 0 {
+		info, err := probe(ctx, s.path)
+		if err != nil {
+			return err
+		}
+		if err := info.check(); err != nil {
+			return err
+		}
+		fresh = info.empty()
+	} else {
+		fresh = true
+	}
+	if readOnly {
+		if fresh {
+			return fmt.Errorf("empty database, not yet initialised by the PacketBuddy daemon: %w", ErrNotPacketBuddy)
+		}
+	} else {
+		s.w, err = sql.Open("sqlite", dsn(s.path, false))
+		if err != nil {
+			return err
+		}
+		s.w.SetMaxOpenConns(1)
+		s.w.SetMaxIdleConns(1)
+		s.w.SetConnMaxLifetime(0)
+		s.w.SetConnMaxIdleTime(0)
+		if err := s.migrate(ctx); err != nil {
+			return sqliteErr(err)
+		}
+	}
+	s.r, err = sql.Open("sqlite", dsn(s.path, true))
+	if err != nil {
+		return err
+	}
+	// Queries are short; a few connections serve concurrent API requests, and
+	// only one stays open when idle (each holds up to 256 KiB of page cache).
+	s.r.SetMaxOpenConns(4)
+	s.r.SetMaxIdleConns(1)
+	s.r.SetConnMaxIdleTime(time.Minute)
+	if readOnly {
+		// A reader must agree on the schema it is going to query.
+		var v int
+		if err := s.r.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return sqliteErr(err)
+		}
+		if v != schemaVersion() {
+			return fmt.Errorf("database schema %d, this build knows %d: start the daemon of this version once to upgrade it", v, schemaVersion())
+		}
+	}
+	return nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		errs = append(errs, s.w.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("store: close: %w", err)
+	}
+	return nil
+}
+
+// Path returns the absolute path of the database file.
+func (s *Store) Path() string { return s.path }
+
+// dsn is the modernc.org/sqlite data source name for path. Writers get WAL
+// and the durability settings; readers open with mode=ro so they can never
+// change the file (not even its journal mode).
+func dsn(path string, readOnly bool) string {
+	u := fileURI(path)
+	q := []string{
+		"_pragma=busy_timeout(5000)",
+		"_pragma=cache_size(-256)",
+		"_pragma=foreign_keys(1)",
+	}
+	if readOnly {
+		q = append(q, "mode=ro")
+	} else {
+		q = append(q,
+			"_pragma=journal_mode(WAL)",
+			"_pragma=synchronous(NORMAL)",
+			"_pragma=journal_size_limit(4194304)",
+			"_txlock=immediate",
+		)
+	}
+	return u + "?" + strings.Join(q, "&")
+}
+
+// createFile creates path with mode 0600 (and its directory with 0700) if
+// missing, and narrows an existing file's mode to 0600.
+func createFile(path string) error {
+	dir := filepath.Dir(path)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return err
+	}
+	fi, err := f.Stat()
+	if err == nil && fi.Mode().Perm()&0o077 != 0 {
+		err = f.Chmod(0o600)
+	}
+	return errors.Join(err, f.Close())
+}
+
+// checkHeader returns the file size and ErrNotSQLite when a non-empty file
+// does not start with the SQLite magic.
+func checkHeader(path string) (int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if fi.Size() == 0 {
+		return 0, nil
+	}
+	magic := []byte("SQLite format 3\x00")
+	buf := make([]byte, len(magic))
+	if _, err := io.ReadFull(f, buf); err != nil || !bytes.Equal(buf, magic) {
+		return fi.Size(), fmt.Errorf("the file is %w", ErrNotSQLite)
+	}
+	return fi.Size(), nil
+}
+
+// dbInfo is what probe learns of an existing file.
+type dbInfo struct {
+	appID, version, objects int
+}
+
+func (i dbInfo) empty() bool { return i.appID == 0 && i.version == 0 && i.objects == 0 }
+
+func (i dbInfo) check() error {
+	switch {
+	case i.empty():
+		return nil
+	case i.appID != applicationID:
+		return fmt.Errorf("the file is a SQLite database but %w", ErrNotPacketBuddy)
+	case i.version > schemaVersion():
+		return fmt.Errorf("database was written by a newer PacketBuddy (schema %d, this build knows %d): upgrade pb: %w",
+			i.version, schemaVersion(), ErrNewerSchema)
+	}
+	return nil
+}
+
+// probe reads the identity of an existing database through a read-only
+// connection that sets no pragma, so a foreign file is never modified.
+func probe(ctx context.Context, path string) (dbInfo, error) {
+	var info dbInfo
+	db, err := sql.Open("sqlite", fileURI(path)+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err != nil {
+		return info, err
+	}
+	defer db.Close()
+	err = db.QueryRowContext(ctx, `SELECT (SELECT application_id FROM pragma_application_id),
+		(SELECT user_version FROM pragma_user_version),
+		(SELECT count(*) FROM sqlite_schema)`).Scan(&info.appID, &info.version, &info.objects)
+	return info, sqliteErr(err)
+}
+
+// fileURI is the SQLite URI of an absolute path, escaped so that '?', '#'
+// and '%' in a directory name cannot be taken for URI syntax.
+func fileURI(path string) string {
+	p := filepath.ToSlash(path)
+	if !strings.HasPrefix(p, "/") { // C:/... on Windows
+		p = "/" + p
+	}
+	return "file:" + (&url.URL{Path: p}).EscapedPath()
+}
+
+// sqliteErr turns SQLite's "file is not a database" into ErrNotSQLite.
+func sqliteErr(err error) error {
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_NOTADB {
+		return fmt.Errorf("the file is %w (%v)", ErrNotSQLite, err)
+	}
+	return err
+}
+
+// rollback ends tx after a failure; the failure, not the rollback's, is what
+// the caller reports.
+func rollback(tx *sql.Tx) { _ = tx.Rollback() }
+
+// readTx starts a read transaction on the reader pool, so a query made of
+// several statements sees one consistent snapshot.
+func (s *Store) readTx(ctx context.Context) (*sql.Tx, error) {
+	return s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+}
+
+// writeTx starts a write transaction (BEGIN IMMEDIATE) on the writer.
+func (s *Store) writeTx(ctx context.Context) (*sql.Tx, error) {
+	if s.w == nil {
+		return nil, ErrReadOnly
+	}
+	return s.w.BeginTx(ctx, nil)
+}
