@@ -186,7 +186,8 @@ func nextMonth(d usage.Date) usage.Date {
 // repeated hour twice, told apart by the offset of Start). A row is a local
 // clock hour at one UTC offset, so a 30-minute shift (Australia/Lord_Howe)
 // gives 24 rows with one of 30 minutes on the day DST starts and 25 rows with
-// one of 30 minutes on the day it ends.
+// one of 30 minutes on the day it ends, and a change in the middle of an hour
+// (Pacific/Chatham, at 02:45) splits that hour: 24 and 26 rows.
 func (s *Store) Hours(ctx context.Context, day usage.Date, loc *time.Location, f usage.Filter) ([]usage.HourTotals, error) {
 	out, err := s.hours(ctx, day, loc, f)
 	if err != nil {

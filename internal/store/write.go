@@ -754,4 +754,3 @@ func ceilTo(ts, w int64) int64 {
 	}
 	return f + w
 }
-
