@@ -90,9 +90,11 @@ th:first-child,td:first-child{text-align:left}
 </html>
 `))
 
-// mdEscape escapes text for Markdown: every ASCII punctuation character
-// that has a meaning somewhere in CommonMark gets a backslash, and line
-// breaks become spaces so a value cannot start a new block.
+// mdEscape escapes text for Markdown: the characters that open inline
+// markup (emphasis, code, links, HTML, entities, strikethrough), the table
+// cell separator and the heading mark get a backslash, and line breaks
+// become spaces so a value cannot start a new block. Digits, dots and
+// hyphens stay readable in the raw file.
 func mdEscape(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -100,7 +102,7 @@ func mdEscape(s string) string {
 		case r == '\n' || r == '\r':
 			b.WriteByte(' ')
 		case r < 0x20 || r == 0x7f:
-		case strings.ContainsRune("\\`*_{}[]()<>#+-.!|~\"'&:=", r):
+		case strings.ContainsRune("\\`*_[]<>#|~&", r):
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
@@ -118,7 +120,7 @@ func renderMarkdown(w io.Writer, d *ReportData) error {
 	fmt.Fprintf(&b, "%s (%s) · %s to %s · %s · generated %s\n\n", mdEscape(d.Device.Hostname), mdEscape(d.Device.OSType),
 		mdEscape(d.From.String()), mdEscape(d.To.String()), mdEscape(d.Timezone), mdEscape(d.GeneratedAt.Format(time.RFC3339)))
 	if d.Empty {
-		fmt.Fprintf(&b, "**No traffic was recorded between %s and %s\\.**\n\n", mdEscape(d.From.String()), mdEscape(d.To.String()))
+		fmt.Fprintf(&b, "**No traffic was recorded between %s and %s.**\n\n", mdEscape(d.From.String()), mdEscape(d.To.String()))
 	}
 	b.WriteString("## Summary\n\n| | |\n|---|---:|\n")
 	row := func(k, v string) { fmt.Fprintf(&b, "| %s | %s |\n", k, v) }
@@ -129,7 +131,7 @@ func renderMarkdown(w io.Writer, d *ReportData) error {
 	row("Daily average", by(d.DailyAverage.Total()))
 	peak := sp(d.PeakSpeed)
 	if !d.PeakSpeedAt.IsZero() {
-		peak += " \\(" + mdEscape(d.PeakSpeedAt.Format("2006-01-02 15:04 MST")) + "\\)"
+		peak += " (" + mdEscape(d.PeakSpeedAt.Format("2006-01-02 15:04 MST")) + ")"
 	}
 	row("Peak speed", peak)
 	if d.PeakDay.Total() > 0 {

@@ -84,7 +84,7 @@ func (s *Server) costLine(bytes uint64, rate float64) costLine {
 	gb := units.GB(bytes, s.set.UnitBase)
 	amount := gb * rate
 	l := costLine{
-		GBUsed:        roundTo(gb, 3),
+		GBUsed:        roundTo(gb, 6),
 		Cost:          s.currency.Round(amount),
 		CostFormatted: s.currency.Format(amount),
 	}

@@ -139,7 +139,7 @@ func (s *Server) handleCost(w http.ResponseWriter, r *http.Request) error {
 		return marshal(costResponse{
 			Usage: costUsage{
 				BytesSent: v.totals.Tx, BytesReceived: v.totals.Rx, TotalBytes: v.totals.Total(),
-				GBUsed: roundTo(units.GB(v.totals.Total(), s.set.UnitBase), 3),
+				GBUsed: roundTo(units.GB(v.totals.Total(), s.set.UnitBase), 6),
 			},
 			Cost: s.costBlock(v.totals, rate),
 			Info: costInfo{CostPerGB: rate, Currency: s.currency.Code, CurrencySymbol: s.currency.Symbol, Date: v.date.String()},
