@@ -35,7 +35,7 @@ func TestZones(t *testing.T) {
 		{"Europe/Berlin", usage.Date{Year: 2024, Month: time.October, Day: 27}, 25, 25 * time.Hour},
 		{"America/New_York", usage.Date{Year: 2024, Month: time.March, Day: 10}, 23, 23 * time.Hour},
 		{"America/New_York", usage.Date{Year: 2024, Month: time.November, Day: 3}, 25, 25 * time.Hour},
-		{"Australia/Lord_Howe", usage.Date{Year: 2024, Month: time.April, Day: 7}, 25, 24*time.Hour + 30*time.Minute},  // +11 → +10:30
+		{"Australia/Lord_Howe", usage.Date{Year: 2024, Month: time.April, Day: 7}, 25, 24*time.Hour + 30*time.Minute},   // +11 → +10:30
 		{"Australia/Lord_Howe", usage.Date{Year: 2024, Month: time.October, Day: 6}, 24, 23*time.Hour + 30*time.Minute}, // +10:30 → +11
 		// Chatham changes at 03:45 → 02:45 and 02:45 → 03:45, inside an
 		// hour: the hour of the change is split in two rows.
@@ -60,7 +60,7 @@ func TestZones(t *testing.T) {
 			var buckets []bucket
 			var b usage.Batch
 			from := start.Add(-72 * time.Hour).Truncate(15 * time.Minute)
-			for i, at := 0, from; at.Before(end.Add(72*time.Hour)); i, at = i+1, at.Add(15*time.Minute) {
+			for i, at := 0, from; at.Before(end.Add(72 * time.Hour)); i, at = i+1, at.Add(15*time.Minute) {
 				v := tot(uint64(i+1), uint64(i*i%1013))
 				buckets = append(buckets, bucket{at, v})
 				b.Deltas = append(b.Deltas, delta(at, v.Rx, v.Tx))
