@@ -128,6 +128,9 @@ func (s *Store) open(ctx context.Context, readOnly bool) error {
 			return fmt.Errorf("empty database, not yet initialised by the PacketBuddy daemon: %w", ErrNotPacketBuddy)
 		}
 	} else {
+		if err := narrowMode(s.path); err != nil { // ours (or new): only our user may read it
+			return err
+		}
 		s.w, err = sql.Open("sqlite", dsn(s.path, false))
 		if err != nil {
 			return err
@@ -204,7 +207,8 @@ func dsn(path string, readOnly bool) string {
 }
 
 // createFile creates path with mode 0600 (and its directory with 0700) if
-// missing, and narrows an existing file's mode to 0600.
+// missing. An existing directory is left as it is: where it lives and who may
+// list it is the caller's business.
 func createFile(path string) error {
 	dir := filepath.Dir(path)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
@@ -216,11 +220,17 @@ func createFile(path string) error {
 	if err != nil {
 		return err
 	}
-	fi, err := f.Stat()
-	if err == nil && fi.Mode().Perm()&0o077 != 0 {
-		err = f.Chmod(0o600)
+	return f.Close()
+}
+
+// narrowMode sets an existing database file that others may read to 0600.
+// SQLite creates the -wal and -shm files with the database file's mode.
+func narrowMode(path string) error {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return err
 	}
-	return errors.Join(err, f.Close())
+	return os.Chmod(path, 0o600)
 }
 
 // checkHeader returns the file size and ErrNotSQLite when a non-empty file

@@ -1,0 +1,223 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/packetbuddy/pb/internal/store"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+func date(y int, m time.Month, d int) usage.Date { return usage.Date{Year: y, Month: m, Day: d} }
+
+// dayStore has traffic on 2024-05-02 (300), 05-04 (500), 05-05 (300) and
+// 05-07 (100) in UTC, and a 1 B/s peak on 05-04.
+func dayStore(t *testing.T) *store.Store {
+	t.Helper()
+	s, _ := mustOpen(t, newClock(utc(2024, 5, 10, 0, 0)))
+	mustFlush(t, s, usage.Batch{
+		Interfaces: []usage.Interface{eth0, {Name: "lo", Kind: "loopback"}},
+		Deltas: []usage.Delta{
+			delta(utc(2024, 5, 2, 23, 59), 200, 100),
+			delta(utc(2024, 5, 4, 0, 0), 500, 0),
+			delta(utc(2024, 5, 5, 10, 0), 0, 300),
+			delta(utc(2024, 5, 7, 12, 0), 50, 50),
+			{Iface: "lo", Bucket: utc(2024, 5, 1, 0, 0), Totals: tot(9999, 9999)}, // not counted
+		},
+		Peaks: []usage.Peak{
+			{Bucket: utc(2024, 5, 4, 0, 0), BytesPerSec: 1},
+			{Bucket: utc(2024, 5, 4, 0, 14), BytesPerSec: 3}, // same quarter: MAX-merged
+			{Bucket: utc(2024, 5, 4, 0, 7), BytesPerSec: 2},
+		},
+	})
+	return s
+}
+
+func TestDaysIncludesZeroDays(t *testing.T) {
+	s := dayStore(t)
+	got, err := s.Days(ctx, date(2024, 5, 1), date(2024, 5, 8), time.UTC, usage.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []usage.DayTotals{
+		{Date: date(2024, 5, 1)},
+		{Date: date(2024, 5, 2), Totals: tot(200, 100)},
+		{Date: date(2024, 5, 3)},
+		{Date: date(2024, 5, 4), Totals: tot(500, 0), PeakBytesPerSec: 3},
+		{Date: date(2024, 5, 5), Totals: tot(0, 300)},
+		{Date: date(2024, 5, 6)},
+		{Date: date(2024, 5, 7), Totals: tot(50, 50)},
+		{Date: date(2024, 5, 8)},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("days (-want +got):\n%s", d)
+	}
+	one, err := s.Days(ctx, date(2024, 5, 4), date(2024, 5, 4), time.UTC, usage.Filter{})
+	if err != nil || len(one) != 1 || one[0].Total() != 500 {
+		t.Errorf("single day = %+v, %v", one, err)
+	}
+	if _, err := s.Days(ctx, date(2024, 5, 4), date(2024, 5, 3), time.UTC, usage.Filter{}); err == nil {
+		t.Error("from after to accepted")
+	}
+	if _, err := s.Days(ctx, date(2024, 5, 4), date(2024, 5, 4), nil, usage.Filter{}); err == nil {
+		t.Error("nil location accepted")
+	}
+	months, err := s.Months(ctx, date(2024, 3, 31), date(2024, 6, 1), time.UTC, usage.Filter{})
+	wantMonths := []usage.MonthTotals{
+		{Year: 2024, Month: time.March},
+		{Year: 2024, Month: time.April},
+		{Year: 2024, Month: time.May, Totals: tot(750, 450)},
+		{Year: 2024, Month: time.June},
+	}
+	if d := cmp.Diff(wantMonths, months); err != nil || d != "" {
+		t.Errorf("months (-want +got), %v:\n%s", err, d)
+	}
+}
+
+func TestTopDays(t *testing.T) {
+	s := dayStore(t)
+	got, err := s.TopDays(ctx, 3, time.UTC, usage.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []usage.DayTotals{
+		{Date: date(2024, 5, 4), Totals: tot(500, 0), PeakBytesPerSec: 3},
+		{Date: date(2024, 5, 2), Totals: tot(200, 100)}, // tie with 05-05: earlier first
+		{Date: date(2024, 5, 5), Totals: tot(0, 300)},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("top days (-want +got):\n%s", d)
+	}
+	all, _ := s.TopDays(ctx, 100, time.UTC, usage.Filter{})
+	if len(all) != 4 {
+		t.Errorf("top 100 has %d days, want the 4 with traffic", len(all))
+	}
+	// In UTC+1 the 23:59 minute of 05-02 moves to 05-03.
+	paris := mustLoad(t, "Europe/Paris")
+	got, _ = s.TopDays(ctx, 2, paris, usage.Filter{})
+	if len(got) != 2 || got[1].Date != date(2024, 5, 3) {
+		t.Errorf("top days in Paris = %+v", got)
+	}
+	if got, err := s.TopDays(ctx, 0, time.UTC, usage.Filter{}); err != nil || len(got) != 0 {
+		t.Errorf("TopDays(0) = %+v, %v", got, err)
+	}
+	empty, _ := mustOpen(t, newClock(utc(2024, 5, 1, 0, 0)))
+	if got, err := empty.TopDays(ctx, 3, time.UTC, usage.Filter{}); err != nil || len(got) != 0 {
+		t.Errorf("TopDays on an empty store = %+v, %v", got, err)
+	}
+}
+
+func TestSpan(t *testing.T) {
+	s := dayStore(t)
+	first, last, ok, err := s.Span(ctx, time.UTC)
+	if err != nil || !ok || first != date(2024, 5, 2) || last != date(2024, 5, 7) {
+		t.Errorf("span = %v %v %v %v; want 2024-05-02 2024-05-07 (the loopback day does not count)", first, last, ok, err)
+	}
+	tokyo := mustLoad(t, "Asia/Tokyo")
+	if first, last, _, _ := s.Span(ctx, tokyo); first != date(2024, 5, 3) || last != date(2024, 5, 7) {
+		t.Errorf("span in Tokyo = %v %v", first, last)
+	}
+	empty, _ := mustOpen(t, newClock(utc(2024, 5, 1, 0, 0)))
+	if _, _, ok, err := empty.Span(ctx, time.UTC); ok || err != nil {
+		t.Errorf("empty span ok=%v err=%v", ok, err)
+	}
+}
+
+func TestPeak(t *testing.T) {
+	s := dayStore(t)
+	bps, at, err := s.Peak(ctx, utc(2024, 5, 1, 0, 0), utc(2024, 5, 10, 0, 0))
+	if err != nil || bps != 3 || !at.Equal(utc(2024, 5, 4, 0, 0)) {
+		t.Errorf("peak = %d at %v, %v", bps, at, err)
+	}
+	bps, at, err = s.Peak(ctx, utc(2024, 5, 4, 0, 1), utc(2024, 5, 10, 0, 0)) // the quarter starts before from
+	if err != nil || bps != 0 || !at.IsZero() {
+		t.Errorf("peak = %d at %v, %v; want none", bps, at, err)
+	}
+}
+
+func TestEvents(t *testing.T) {
+	t0 := utc(2024, 5, 1, 0, 0)
+	s, _ := mustOpen(t, newClock(t0.Add(time.Hour)))
+	mustFlush(t, s, usage.Batch{Events: []usage.Event{
+		{Time: t0.Add(2 * time.Minute), Kind: usage.EventSpike, Iface: "eth0", Totals: tot(1e12, 0), Message: "discarded"},
+		{Time: t0, Kind: usage.EventFirstRun},
+		{Time: t0.Add(time.Minute), Kind: usage.EventAppear, Iface: "usb0"},
+		{Kind: usage.EventRestart}, // no time: the flush's clock
+	}})
+	mustFlush(t, s, usage.Batch{Events: []usage.Event{{Time: t0.Add(2 * time.Minute), Kind: usage.EventReset, Iface: "eth0"}}})
+	got, err := s.Events(ctx, t0, t0.Add(24*time.Hour), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []usage.Event{
+		{Time: t0.Add(time.Hour), Kind: usage.EventRestart},
+		{Time: t0.Add(2 * time.Minute), Kind: usage.EventReset, Iface: "eth0"}, // same second: later insert first
+		{Time: t0.Add(2 * time.Minute), Kind: usage.EventSpike, Iface: "eth0", Totals: tot(1e12, 0), Message: "discarded"},
+		{Time: t0.Add(time.Minute), Kind: usage.EventAppear, Iface: "usb0"},
+		{Time: t0, Kind: usage.EventFirstRun},
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("events (-want +got):\n%s", d)
+	}
+	got, _ = s.Events(ctx, t0, t0.Add(24*time.Hour), 2)
+	if d := cmp.Diff(want[:2], got); d != "" {
+		t.Errorf("limit 2 (-want +got):\n%s", d)
+	}
+	got, _ = s.Events(ctx, t0.Add(time.Minute), t0.Add(2*time.Minute), 0)
+	if d := cmp.Diff(want[3:4], got); d != "" {
+		t.Errorf("range [1m, 2m) (-want +got):\n%s", d)
+	}
+}
+
+func TestStats(t *testing.T) {
+	t0 := utc(2024, 5, 1, 0, 0)
+	s, path := mustOpen(t, newClock(t0.Add(time.Hour)))
+	st, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.SchemaVersion != 1 || st.FineRows != 0 || !st.OldestCoarse.IsZero() || st.Path != path || st.SizeBytes <= 0 {
+		t.Errorf("empty stats = %+v", st)
+	}
+	mustFlush(t, s, usage.Batch{
+		Deltas: []usage.Delta{delta(t0, 1, 1), delta(t0.Add(20*time.Minute), 1, 1), delta(t0.Add(21*time.Minute), 1, 1)},
+		Peaks:  []usage.Peak{{Bucket: t0, BytesPerSec: 1}},
+		Events: []usage.Event{{Kind: usage.EventFirstRun}},
+	})
+	got, err := s.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := store.Stats{
+		Path: path, SizeBytes: got.SizeBytes, SchemaVersion: 1, Interfaces: 1,
+		FineRows: 3, CoarseRows: 2, PeakRows: 1, EventRows: 1,
+		OldestFine: t0, NewestFine: t0.Add(21 * time.Minute),
+		OldestCoarse: t0, NewestCoarse: t0.Add(15 * time.Minute),
+		CreatedAt: t0.Add(time.Hour),
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("stats (-want +got):\n%s", d)
+	}
+}
+
+func TestSeriesErrors(t *testing.T) {
+	s, _ := mustOpen(t, newClock(utc(2024, 5, 1, 0, 0)))
+	t0 := utc(2024, 5, 1, 0, 0)
+	for _, step := range []time.Duration{0, -time.Minute, 90 * time.Second} {
+		if _, err := s.Series(ctx, t0, t0.Add(time.Hour), step, usage.Filter{}); err == nil {
+			t.Errorf("step %v accepted", step)
+		}
+	}
+	if _, err := s.Series(ctx, t0, t0.AddDate(1, 0, 0), time.Minute, usage.Filter{}); err == nil {
+		t.Error("525,600 points accepted")
+	}
+	if got, err := s.Series(ctx, t0, t0, time.Minute, usage.Filter{}); err != nil || len(got) != 0 {
+		t.Errorf("empty range = %v, %v", got, err)
+	}
+	got, err := s.Series(ctx, t0, t0.Add(20*time.Minute), 15*time.Minute, usage.Filter{})
+	if err != nil || len(got) != 2 || !got[1].Start.Equal(t0.Add(15*time.Minute)) {
+		t.Errorf("series with a short last point = %+v, %v", got, err)
+	}
+}
