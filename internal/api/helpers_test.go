@@ -354,3 +354,8 @@ func lookup(v any, path string) (any, bool) {
 	}
 	return v, true
 }
+
+// liveIfaceRate is an idle interface present at the latest poll.
+func liveIfaceRate(name string) monitor.IfaceRate {
+	return monitor.IfaceRate{Name: name, Kind: "other"}
+}
