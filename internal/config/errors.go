@@ -181,6 +181,9 @@ func levenshtein(a, b string) int {
 // when none is close enough to be a likely typo. A key in the wrong section
 // ("port" at the top instead of under [api]) is matched by its last part.
 func suggest(unknown string) string {
+	if len(unknown) > 64 {
+		return "" // no typo is that long, and the distance is quadratic
+	}
 	u := strings.ToLower(unknown)
 	best, bestDist := "", math.MaxInt
 	try := func(cand string, dist int) {

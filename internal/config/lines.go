@@ -15,14 +15,82 @@ import (
 // and multi-line strings and arrays (whose inner lines it skips).
 func keyLines(doc string) map[string]int {
 	lines := map[string]int{}
-	record := func(path []string, line int) {
+	scanKeys(doc, func(path []string, line int) {
 		for i := 1; i <= len(path); i++ {
 			k := joinKey(path[:i])
 			if _, ok := lines[k]; !ok {
 				lines[k] = line
 			}
 		}
+	})
+	return lines
+}
+
+// maxNesting bounds how deeply keys and values may nest. PacketBuddy's own
+// settings have two levels; the TOML decoder takes time quadratic in the
+// nesting depth, so a file with thousands of levels (a fuzzer's favourite,
+// or a corrupted file) would hang Load.
+const maxNesting = 16
+
+// tooDeep returns the line of the first dotted key with more than maxNesting
+// parts, or of the first value nested more than maxNesting brackets deep, or
+// 0. It skips strings and comments, so dots in URLs and text do not count.
+func tooDeep(doc string) int {
+	line := 1
+	depth := 0 // open [ and { brackets
+	dots := 0  // dots in the current run of key characters
+	for i := 0; i < len(doc); i++ {
+		switch c := doc[i]; {
+		case c == '\n':
+			line++
+			dots = 0
+		case c == '#':
+			for i+1 < len(doc) && doc[i+1] != '\n' {
+				i++
+			}
+		case c == '"' || c == '\'':
+			// A quoted key part continues a dotted run: a."b".c
+			delim := doc[i : i+1]
+			if strings.HasPrefix(doc[i:], strings.Repeat(delim, 3)) {
+				delim = strings.Repeat(delim, 3)
+			}
+			j := i + len(delim)
+			for j < len(doc) && !strings.HasPrefix(doc[j:], delim) {
+				if doc[j] == '\\' && c == '"' {
+					j++
+				} else if doc[j] == '\n' {
+					line++
+					if len(delim) == 1 {
+						break // an unclosed one-line string; the decoder reports it
+					}
+				}
+				j++
+			}
+			i = j + len(delim) - 1
+		case c == '[' || c == '{':
+			if depth++; depth > maxNesting {
+				return line
+			}
+			dots = 0
+		case c == ']' || c == '}':
+			depth = max(depth-1, 0)
+			dots = 0
+		case c == '.':
+			if dots++; dots >= maxNesting {
+				return line
+			}
+		case c == ' ' || c == '\t' || c == '_' || c == '-' ||
+			c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+		default:
+			dots = 0
+		}
 	}
+	return 0
+}
+
+// scanKeys calls fn with the full path of every key and table the document
+// defines, and its line.
+func scanKeys(doc string, fn func(path []string, line int)) {
 	var table []string
 	inString := "" // the closing delimiter of an open multi-line string
 	depth := 0     // open brackets of a multi-line array or inline table
@@ -49,7 +117,7 @@ func keyLines(doc string) map[string]int {
 				name = name[:i]
 			}
 			table = splitKey(name)
-			record(table, lineNo)
+			fn(table, lineNo)
 			continue
 		}
 		eq := indexOutsideQuotes(t, '=')
@@ -57,7 +125,7 @@ func keyLines(doc string) map[string]int {
 			continue
 		}
 		path := append(append([]string(nil), table...), splitKey(t[:eq])...)
-		record(path, lineNo)
+		fn(path, lineNo)
 		value := strings.TrimSpace(t[eq+1:])
 		switch {
 		case strings.HasPrefix(value, `"""`) && strings.Count(value, `"""`) == 1:
@@ -65,7 +133,7 @@ func keyLines(doc string) map[string]int {
 		case strings.HasPrefix(value, `'''`) && strings.Count(value, `'''`) == 1:
 			inString = `'''`
 		case strings.HasPrefix(value, "{"):
-			recordInline(path, value, lineNo, record)
+			recordInline(path, value, lineNo, fn)
 			depth = bracketDelta(value)
 		case strings.HasPrefix(value, "["):
 			depth = bracketDelta(value)
@@ -74,7 +142,6 @@ func keyLines(doc string) map[string]int {
 			depth = 0
 		}
 	}
-	return lines
 }
 
 // recordInline records the keys of a one-line inline table:

@@ -139,6 +139,10 @@ func LoadWith(o Options) (Config, error) {
 	return cfg, nil
 }
 
+// maxFileSize bounds the config file: the template is about 4 KB, and the
+// decoder's time grows faster than linearly on some inputs.
+const maxFileSize = 1 << 20
+
 // source records where a setting's value came from, for messages.
 type source struct {
 	line int    // line in the file, if it came from the file
@@ -260,6 +264,15 @@ func (c *Config) normalize() {
 // decodeFile applies a TOML document to cfg. A syntax error is fatal (nothing
 // after it can be trusted); type errors and unknown keys are collected.
 func decodeFile(cfg *Config, doc, path string, src map[string]source) ([]*FieldError, *FieldError) {
+	if len(doc) > maxFileSize {
+		return nil, &FieldError{Path: path, Msg: fmt.Sprintf(
+			"the file is %d bytes, more than the %d allowed; a PacketBuddy config is a few kilobytes, so is this the right file?",
+			len(doc), maxFileSize)}
+	}
+	if line := tooDeep(doc); line > 0 {
+		return nil, &FieldError{Path: path, Line: line, Msg: fmt.Sprintf(
+			"keys or values nested more than %d levels deep; PacketBuddy's settings have two levels (section.key)", maxNesting)}
+	}
 	var raw map[string]any
 	if _, err := toml.Decode(doc, &raw); err != nil {
 		var pe toml.ParseError
@@ -317,7 +330,7 @@ func unknownKey(path string, line int, key string, v any) *FieldError {
 	if _, ok := v.(map[string]any); ok {
 		what = "section"
 	}
-	msg := fmt.Sprintf("unknown %s %q", what, key)
+	msg := fmt.Sprintf("unknown %s %q", what, shorten(key))
 	if s := suggest(key); s != "" {
 		msg += fmt.Sprintf("; did you mean %q", s)
 		if sec := section(s); sec != "" && sec != section(key) {
@@ -391,6 +404,15 @@ func setField(cfg *Config, f field, v any) string {
 	return ""
 }
 
+// shorten cuts text quoted from the file to a length that fits a message.
+func shorten(s string) string {
+	const maxLen = 80
+	if utf8.RuneCountInString(s) <= maxLen {
+		return s
+	}
+	return string([]rune(s)[:maxLen-1]) + "…"
+}
+
 // durationHelp explains the duration syntax, ending with an example.
 func durationHelp(example string) string {
 	return `not a duration; write a number with a unit and no spaces (units: ms, s, m, h), e.g. ` + example
@@ -444,11 +466,7 @@ func renderRaw(v any) string {
 	default:
 		s = "?"
 	}
-	const maxLen = 80
-	if utf8.RuneCountInString(s) > maxLen {
-		s = string([]rune(s)[:maxLen-1]) + "…"
-	}
-	return s
+	return shorten(s)
 }
 
 // applyEnv applies PB_* overrides. A value that cannot be parsed is reported
@@ -607,14 +625,14 @@ func plainParseMessage(pe toml.ParseError) string {
 		if m.re.MatchString(pe.Message) {
 			msg := m.re.ReplaceAllString(pe.Message, m.msg)
 			if m.isValue && pe.LastKey != "" {
-				msg = pe.LastKey + ": " + msg
+				msg = shorten(pe.LastKey) + ": " + msg
 			}
 			return msg
 		}
 	}
-	msg := pe.Message
+	msg := shorten(pe.Message)
 	if pe.LastKey != "" {
-		msg = pe.LastKey + ": " + msg
+		msg = shorten(pe.LastKey) + ": " + msg
 	}
 	return "invalid TOML: " + msg
 }
