@@ -244,15 +244,21 @@ func New(d Deps) (*Server, error) {
 // to mount elsewhere.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Timeouts and limits of the HTTP server. The SSE route lifts the write and
-// read deadlines per connection with http.ResponseController.
-const (
+// Timeouts of the HTTP server (variables so tests can shorten them). The
+// SSE route lifts the write and read deadlines per connection with
+// http.ResponseController.
+var (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
 	writeTimeout      = 60 * time.Second // a 10-year export is well under this
 	idleTimeout       = 120 * time.Second
-	maxHeaderBytes    = 64 << 10
-	maxBodyBytes      = 1 << 20
+)
+
+// Size limits: no endpoint takes more than a tiny body, and no honest
+// request has 64 KiB of headers.
+const (
+	maxHeaderBytes = 64 << 10
+	maxBodyBytes   = 1 << 20
 )
 
 // Open listens on addr ("" means the Settings' Host:Port) and serves in the

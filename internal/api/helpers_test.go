@@ -359,3 +359,10 @@ func lookup(v any, path string) (any, bool) {
 func liveIfaceRate(name string) monitor.IfaceRate {
 	return monitor.IfaceRate{Name: name, Kind: "other"}
 }
+
+// httpRecorder serves req and records the response.
+func httpRecorder(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}

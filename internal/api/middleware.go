@@ -35,6 +35,10 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		writeJSONError(w, http.StatusForbidden, "Cross-site request refused: state-changing requests must come from PacketBuddy's own pages or a configured allowed origin.")
 	}))
 	h := cop.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength > maxBodyBytes {
+			writeJSONError(w, http.StatusRequestEntityTooLarge, "The request body is too large (more than 1 MiB).")
+			return
+		}
 		if r.Body != nil && r.Body != http.NoBody {
 			r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		}
