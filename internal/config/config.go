@@ -14,6 +14,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net"
@@ -222,6 +223,13 @@ func (s Sync) String() string {
 func (s Sync) GoString() string {
 	type plain Sync
 	return fmt.Sprintf("%#v", plain(s.Redacted()))
+}
+
+// MarshalJSON masks the password in JSON too, so a Sync (or a Config) sent
+// through an API or a JSON log never carries it.
+func (s Sync) MarshalJSON() ([]byte, error) {
+	type plain Sync
+	return json.Marshal(plain(s.Redacted()))
 }
 
 // LogValue makes slog print s with the password masked.

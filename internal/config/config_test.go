@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -660,6 +661,10 @@ func TestConfigPrintingMasksPassword(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	js, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
 	outputs := map[string]string{
 		"String":      c.String(),
 		"%v":          fmt.Sprintf("%v", c),
@@ -672,6 +677,7 @@ func TestConfigPrintingMasksPassword(t *testing.T) {
 		"TOML":        toml,
 		"slog":        logged.String(),
 		"Redacted %v": fmt.Sprintf("%v", c.Redacted()),
+		"JSON":        string(js),
 	}
 	for name, out := range outputs {
 		if strings.Contains(out, secret) {

@@ -30,6 +30,7 @@ type FieldError struct {
 	bare bool
 }
 
+// Error formats the problem as shown on FieldError, on one line.
 func (e *FieldError) Error() string {
 	var b strings.Builder
 	b.WriteString("config")

@@ -153,6 +153,11 @@ type source struct {
 // load is Load after the file has been read (data is nil when there is no
 // file). It is separate so the fuzz test can drive it without files.
 func load(data []byte, path string, getenv func(string) string) (Config, error) {
+	if len(data) > maxFileSize {
+		return Config{}, &FieldError{Path: path, Msg: fmt.Sprintf(
+			"the file is %d bytes, more than the %d allowed; a PacketBuddy config is a few kilobytes, so is this the right file?",
+			len(data), maxFileSize)}
+	}
 	cfg := Default()
 	cfg.Path = path
 	src := map[string]source{}
@@ -264,11 +269,6 @@ func (c *Config) normalize() {
 // decodeFile applies a TOML document to cfg. A syntax error is fatal (nothing
 // after it can be trusted); type errors and unknown keys are collected.
 func decodeFile(cfg *Config, doc, path string, src map[string]source) ([]*FieldError, *FieldError) {
-	if len(doc) > maxFileSize {
-		return nil, &FieldError{Path: path, Msg: fmt.Sprintf(
-			"the file is %d bytes, more than the %d allowed; a PacketBuddy config is a few kilobytes, so is this the right file?",
-			len(doc), maxFileSize)}
-	}
 	if line := tooDeep(doc); line > 0 {
 		return nil, &FieldError{Path: path, Line: line, Msg: fmt.Sprintf(
 			"keys or values nested more than %d levels deep; PacketBuddy's settings have two levels (section.key)", maxNesting)}

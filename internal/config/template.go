@@ -14,7 +14,7 @@ const templateHeader = `# PacketBuddy configuration.
 #
 # Every setting is shown with its default value: change what you need and
 # leave the rest. Durations are written like "500ms", "30s", "5m" or "1h".
-# The PB_* environment variable named under a setting overrides it;
+# The environment variable named in a setting's comment overrides it;
 # "pb config show" prints the values in effect.
 `
 
