@@ -77,7 +77,16 @@ func NewReader() (Reader, error) {
 }
 
 func (r *darwinReader) list() ([]darwinIf, error) {
-	buf, err := unix.SysctlRaw("net", unix.AF_ROUTE, 0, 0, unix.NET_RT_IFLIST2, 0)
+	var buf []byte
+	var err error
+	for range 3 {
+		// SysctlRaw asks for the size, then reads: an interface that
+		// appears in between (a VPN connecting) makes the read ENOMEM.
+		buf, err = unix.SysctlRaw("net", unix.AF_ROUTE, 0, 0, unix.NET_RT_IFLIST2, 0)
+		if err != unix.ENOMEM {
+			break
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sysctl NET_RT_IFLIST2: %w", err)
 	}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -162,4 +163,28 @@ func TestLinuxReaderLargeFile(t *testing.T) {
 	if cap(r.buf) < b.Len() {
 		t.Errorf("buffer cap %d after reading %d bytes: not kept", cap(r.buf), b.Len())
 	}
+}
+
+// TestLinuxReaderConcurrent runs Read and Info at once, as the poller and an
+// API handler do; run with -race.
+func TestLinuxReaderConcurrent(t *testing.T) {
+	r := newLinuxReader("testdata/proc", "testdata/sys")
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			var dst []Counter
+			for range 50 {
+				var err error
+				if dst, err = r.Read(dst[:0]); err != nil || len(dst) != 7 {
+					t.Errorf("Read: %d counters, %v", len(dst), err)
+					return
+				}
+				if _, err := r.Info("eth0"); err != nil {
+					t.Errorf("Info: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

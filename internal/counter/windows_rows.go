@@ -228,11 +228,11 @@ func (s *winSelector) pick(r *winRow) (name string, ok bool) {
 	return name, true
 }
 
-// selectWinRows applies a fresh winSelector to a whole table and returns the
+// selectWinRows resets s, applies it to a whole table and returns the
 // counters it reports. counter_windows.go does the same while walking the
 // system's table in place; this form is for tests.
-func selectWinRows(rows []winRow) []Counter {
-	s := newWinSelector()
+func selectWinRows(s *winSelector, rows []winRow) []Counter {
+	s.reset()
 	var out []Counter
 	for i := range rows {
 		if name, ok := s.pick(&rows[i]); ok {

@@ -51,7 +51,8 @@ func windowsTable() []winRow {
 }
 
 func TestSelectWinRows(t *testing.T) {
-	got := selectWinRows(windowsTable())
+	s := newWinSelector()
+	got := selectWinRows(s, windowsTable())
 	want := []Counter{
 		{"Loopback Pseudo-Interface 1", 0, 0},
 		{"Ethernet", 5 << 32, 1 << 30},
@@ -68,6 +69,11 @@ func TestSelectWinRows(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("selectWinRows (-want +got):\n%s", diff)
+	}
+	// The next poll reuses the selector: nothing from the first table may
+	// leak into it (no " #7" suffixes, no rows dropped as duplicates).
+	if diff := cmp.Diff(want, selectWinRows(s, windowsTable())); diff != "" {
+		t.Errorf("second table (-want +got):\n%s", diff)
 	}
 }
 
