@@ -239,7 +239,10 @@ func (s *Store) hours(ctx context.Context, day usage.Date, loc *time.Location, f
 
 // TopDays returns the n local days in loc with the most traffic (rx+tx) of
 // the interfaces f selects, biggest first, ties by date (earlier first). Days
-// without traffic are never listed, so fewer than n may come back.
+// without traffic are never listed, so fewer than n may come back. The first
+// call sums every day of the history; the totals of days that ended two days
+// ago are then kept in memory (see settleAfter), so later calls sum only the
+// recent days.
 func (s *Store) TopDays(ctx context.Context, n int, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error) {
 	out, err := s.topDays(ctx, n, loc, f)
 	if err != nil {
@@ -267,18 +270,13 @@ func (s *Store) topDays(ctx context.Context, n int, loc *time.Location, f usage.
 		}
 		first := usage.DateOf(time.Unix(lo, 0).In(loc))
 		last := usage.DateOf(time.Unix(hi, 0).In(loc))
-		spans := dayRanges(first, last, loc)
-		var p plan
-		for i := 0; i < len(spans); i += 3 {
-			p.add(spans[i], spans[i+1], spans[i+2])
-		}
-		sums, err := p.run(ctx, tx, ids, false)
+		days, err := s.allDays(ctx, tx, ids, first, last, loc)
 		if err != nil {
 			return err
 		}
-		for k, t := range sums {
+		for i, t := range days {
 			if t.Total() > 0 {
-				out = append(out, usage.DayTotals{Date: first.AddDays(int(k[0])), Totals: t})
+				out = append(out, usage.DayTotals{Date: first.AddDays(i), Totals: t})
 			}
 		}
 		slices.SortFunc(out, func(a, b usage.DayTotals) int {
@@ -740,45 +738,75 @@ func (p *plan) put(tier int, key, lo, hi int64) {
 
 // run sums the plan over the interfaces ids, per key and (byIface) per
 // interface; the map key is (key, iface id or 0).
+//
+// Each range is one correlated subquery: a primary-key range scan per
+// interface summed inside SQLite, with no sort and no per-row work outside
+// the scan. The two sums come back as one "rx tx" string, since a scalar
+// subquery has one column.
 func (p *plan) run(ctx context.Context, tx *sql.Tx, ids []int64, byIface bool) (map[[2]int64]usage.Totals, error) {
 	out := map[[2]int64]usage.Totals{}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	list := idList(ids)
-	var parts []string
-	var args []any
+	var (
+		parts []string
+		args  []any
+		keys  [][][2]int64 // per part, per range: (key, iface id or 0)
+	)
 	for i, tr := range tiers {
-		if len(p.spans[i]) == 0 {
+		spans := p.spans[i]
+		if len(spans) == 0 {
 			continue
 		}
-		// CROSS JOIN keeps the ranges as the outer loop: one primary-key
-		// range scan per range and interface.
-		parts = append(parts, `SELECT r.value ->> 0 AS k, t.iface_id AS i, t.rx AS rx, t.tx AS tx
-			FROM json_each(?) r CROSS JOIN `+tr.table+` t
-			WHERE t.iface_id IN (`+list+`) AND t.ts >= r.value ->> 1 AND t.ts < r.value ->> 2`)
-		args = append(args, jsonRows(p.spans[i], 3))
+		var elems []int64 // lo, hi, iface id
+		var kk [][2]int64
+		cond := "iface_id IN (" + idList(ids) + ")"
+		if byIface {
+			cond = "iface_id = r.value ->> 2"
+		}
+		for j := 0; j < len(spans); j += 3 {
+			if byIface {
+				for _, id := range ids {
+					elems = append(elems, spans[j+1], spans[j+2], id)
+					kk = append(kk, [2]int64{spans[j], id})
+				}
+				continue
+			}
+			elems = append(elems, spans[j+1], spans[j+2], 0)
+			kk = append(kk, [2]int64{spans[j], 0})
+		}
+		parts = append(parts, `SELECT `+strconv.Itoa(len(keys))+`, r.key,
+			(SELECT printf('%d %d', coalesce(sum(rx), 0), coalesce(sum(tx), 0)) FROM `+tr.table+`
+			 WHERE `+cond+` AND ts >= r.value ->> 0 AND ts < r.value ->> 1)
+			FROM json_each(?) r`)
+		args = append(args, jsonRows(elems, 3))
+		keys = append(keys, kk)
 	}
 	if len(parts) == 0 {
 		return out, nil
 	}
-	group := "k, 0"
-	if byIface {
-		group = "k, i"
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT `+group+`, sum(rx), sum(tx) FROM (`+
-		strings.Join(parts, " UNION ALL ")+`) GROUP BY 1, 2`, args...)
+	rows, err := tx.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var k [2]int64
-		var t usage.Totals
-		if err := scanTotals(rows, &k[0], &k[1], &t); err != nil {
+		var part, idx int
+		var sums string
+		if err := rows.Scan(&part, &idx, &sums); err != nil {
 			return nil, err
 		}
-		out[k] = out[k].Add(t)
+		rx, txs, _ := strings.Cut(sums, " ")
+		r, err1 := strconv.ParseInt(rx, 10, 64)
+		t, err2 := strconv.ParseInt(txs, 10, 64)
+		if err := errors.Join(err1, err2); err != nil || part >= len(keys) || idx >= len(keys[part]) {
+			return nil, fmt.Errorf("bad range sum %d/%d %q: %v", part, idx, sums, err)
+		}
+		if r == 0 && t == 0 {
+			continue
+		}
+		k := keys[part][idx]
+		out[k] = out[k].Add(usage.Totals{Rx: uint64(r), Tx: uint64(t)})
 	}
 	return out, rows.Err()
 }
@@ -792,7 +820,7 @@ func peaksIn(ctx context.Context, tx *sql.Tx, spans []int64) (map[int64]uint64, 
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT r.value ->> 0,
 		(SELECT max(bps) FROM peaks WHERE ts >= r.value ->> 1 AND ts < r.value ->> 2)
-		FROM json_each(?) r`, jsonRows(spans, 3))
+		FROM json_each(?) r`, jsonRows(spans, 3)) // one row per range: no per-row JSON
 	if err != nil {
 		return nil, err
 	}

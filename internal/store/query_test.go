@@ -221,3 +221,56 @@ func TestSeriesErrors(t *testing.T) {
 		t.Errorf("series with a short last point = %+v, %v", got, err)
 	}
 }
+
+// TestTopDaysCache: the settled-day cache of a reader follows writes of
+// another store on the same file (another process): recent flushes, flushes
+// of old buckets, imports and policy changes.
+func TestTopDaysCache(t *testing.T) {
+	now := utc(2024, 5, 20, 12, 0)
+	c := newClock(now)
+	w, path := mustOpen(t, c)
+	r := mustOpenPath(t, path, store.Options{ReadOnly: true, Now: c.Now})
+	wlan := usage.Interface{Name: "wlan0", Kind: "wifi", Counted: true}
+	mustFlush(t, w, usage.Batch{Interfaces: []usage.Interface{eth0, wlan}, Deltas: []usage.Delta{
+		delta(utc(2024, 5, 1, 10, 0), 100, 0),
+		delta(utc(2024, 5, 2, 10, 0), 90, 0),
+		{Iface: "wlan0", Bucket: utc(2024, 5, 3, 10, 0), Totals: tot(95, 0)},
+	}})
+	top := func(want ...usage.Date) {
+		t.Helper()
+		got, err := r.TopDays(ctx, 2, time.UTC, usage.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var dates []usage.Date
+		for _, d := range got {
+			dates = append(dates, d.Date)
+		}
+		if d := cmp.Diff(want, dates); d != "" {
+			t.Errorf("top days (-want +got):\n%s", d)
+		}
+	}
+	top(date(2024, 5, 1), date(2024, 5, 3))
+	top(date(2024, 5, 1), date(2024, 5, 3)) // from the cache
+	// Today is never cached.
+	mustFlush(t, w, usage.Batch{Deltas: []usage.Delta{delta(now.Add(-time.Hour), 200, 0)}})
+	top(date(2024, 5, 20), date(2024, 5, 1))
+	// A flush of an old bucket (a retry after an outage).
+	mustFlush(t, w, usage.Batch{Deltas: []usage.Delta{delta(utc(2024, 5, 2, 11, 0), 150, 0)}})
+	top(date(2024, 5, 2), date(2024, 5, 20))
+	// An import.
+	if err := w.AddHistory(ctx, eth0, []usage.Delta{delta(utc(2024, 5, 4, 0, 0), 1000, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	top(date(2024, 5, 4), date(2024, 5, 2))
+	// A policy change: wlan0 alone.
+	if err := w.ApplyPolicy(ctx, func(name, kind string) bool { return name == "wlan0" }); err != nil {
+		t.Fatal(err)
+	}
+	top(date(2024, 5, 3))
+	// Another zone is another cache entry.
+	got, _ := r.TopDays(ctx, 1, mustLoad(t, "Pacific/Kiritimati"), usage.Filter{All: true}) // +14
+	if len(got) != 1 || got[0].Date != date(2024, 5, 4) || got[0].Rx != 1095 { // wlan0 10:00 UTC on 05-03 is midnight of 05-04 there
+		t.Errorf("top day in Kiritimati = %+v", got)
+	}
+}

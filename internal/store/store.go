@@ -62,6 +62,7 @@ type Store struct {
 	fineRetention time.Duration
 	w             *sql.DB // nil when read-only
 	r             *sql.DB
+	dayCache      dayCache
 }
 
 // Open opens the database at path. Unless opt.ReadOnly, it creates the file

@@ -73,10 +73,12 @@ func (s *Store) flush(ctx context.Context, b usage.Batch) error {
 		res.touch(id, now, now)
 	}
 	a := newAggregate()
+	old := false
 	for _, d := range b.Deltas {
 		if d.Rx == 0 && d.Tx == 0 {
 			continue
 		}
+		old = old || unixFloor(d.Bucket) < now-int64(oldWrite/time.Second)
 		id, err := res.resolve(ctx, d.Iface, d.MAC, nil, unixFloor(d.Bucket))
 		if err != nil {
 			return err
@@ -88,6 +90,11 @@ func (s *Store) flush(ctx context.Context, b usage.Batch) error {
 	}
 	if err := a.write(ctx, tx); err != nil {
 		return err
+	}
+	if old {
+		if err := bumpHistory(ctx, tx); err != nil {
+			return err
+		}
 	}
 	if err := res.flushSeen(ctx); err != nil {
 		return err
@@ -155,6 +162,9 @@ func (s *Store) addHistory(ctx context.Context, iface usage.Interface, deltas []
 	}
 	res.touch(id, lo, hi)
 	if err := a.write(ctx, tx); err != nil {
+		return err
+	}
+	if err := bumpHistory(ctx, tx); err != nil {
 		return err
 	}
 	if err := res.flushSeen(ctx); err != nil {

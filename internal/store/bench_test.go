@@ -1,0 +1,196 @@
+package store_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/store"
+	"github.com/packetbuddy/pb/internal/store/storetest"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// The benchmark database: 10 years of 3 interfaces, every quarter busy
+// (1.05 M coarse rows), generated once per process.
+var (
+	benchOnce  sync.Once
+	benchDir   string
+	benchStore *store.Store
+	benchErr   error
+	benchEnd   = time.Date(2026, 11, 25, 17, 37, 0, 0, time.UTC)
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchStore != nil {
+		benchStore.Close()
+	}
+	if benchDir != "" {
+		os.RemoveAll(benchDir)
+	}
+	os.Exit(code)
+}
+
+func tenYears(b *testing.B) *store.Store {
+	b.Helper()
+	benchOnce.Do(func() {
+		// PB_BENCH_DB keeps the generated database between runs (it is
+		// created when missing); by default it lives in a temporary
+		// directory removed at the end.
+		path := os.Getenv("PB_BENCH_DB")
+		if _, err := os.Stat(path); path == "" || err != nil {
+			if path == "" {
+				if benchDir, benchErr = os.MkdirTemp("", "pb-store-bench-"); benchErr != nil {
+					return
+				}
+				path = filepath.Join(benchDir, "pb.db")
+			}
+			t0 := time.Now()
+			if benchErr = storetest.Generate(ctx, path, 3, 10, benchEnd, 1); benchErr != nil {
+				return
+			}
+			fmt.Fprintf(os.Stderr, "bench: generated 10 years x 3 interfaces in %v\n", time.Since(t0).Round(time.Millisecond))
+		}
+		fi, _ := os.Stat(path)
+		fmt.Fprintf(os.Stderr, "bench: %s: %d bytes\n", path, fi.Size())
+		// The API reads through the daemon's store; a read-only store uses
+		// the same read pool.
+		benchStore, benchErr = store.Open(ctx, path, store.Options{ReadOnly: true, Now: func() time.Time { return benchEnd }})
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchStore
+}
+
+func BenchmarkFlush(b *testing.B) {
+	for _, n := range []int{3, 20} {
+		b.Run(fmt.Sprintf("ifaces=%d", n), func(b *testing.B) {
+			at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+			c := newClock(at)
+			s, _ := mustOpen(b, c)
+			var ifaces []usage.Interface
+			var snap usage.Snapshot
+			for i := range n {
+				ifaces = append(ifaces, storetest.Iface(i))
+				snap.Counters = append(snap.Counters, usage.CounterState{Iface: ifaces[i].Name, MAC: ifaces[i].MAC, Rx: 1 << 40, Tx: 1 << 30})
+			}
+			batch := func(start time.Time) usage.Batch {
+				bt := usage.Batch{Interfaces: ifaces, Snapshot: snap}
+				for _, in := range ifaces {
+					for m := range 30 {
+						bt.Deltas = append(bt.Deltas, usage.Delta{Iface: in.Name, MAC: in.MAC,
+							Bucket: start.Add(time.Duration(m) * time.Minute), Totals: usage.Totals{Rx: 123456, Tx: 7890}})
+					}
+				}
+				bt.Peaks = []usage.Peak{{Bucket: start, BytesPerSec: 1e6}, {Bucket: start.Add(15 * time.Minute), BytesPerSec: 2e6}}
+				bt.Snapshot.BootID, bt.Snapshot.Time = "boot", start.Add(30*time.Minute)
+				return bt
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; b.Loop(); i++ {
+				start := at.Add(time.Duration(i) * 30 * time.Minute)
+				bt := batch(start)
+				c.Set(start.Add(30 * time.Minute))
+				if err := s.Flush(ctx, bt); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkQuery(b *testing.B) {
+	s := tenYears(b)
+	kolkata := mustLoad(b, "Asia/Kolkata") // +5:30: local days need coarse rows at both ends
+	berlin := mustLoad(b, "Europe/Berlin")
+	today := usage.DateOf(benchEnd.In(kolkata))
+	all := usage.Filter{}
+	tests := []struct {
+		name string
+		fn   func() error
+	}{
+		{"TotalsToday", func() error {
+			_, err := s.Totals(ctx, today.Start(kolkata), benchEnd, all)
+			return err
+		}},
+		{"TotalsAll", func() error {
+			_, err := s.Totals(ctx, time.Unix(0, 0), benchEnd, all)
+			return err
+		}},
+		{"DaysMonth", func() error {
+			_, err := s.Days(ctx, usage.Date{Year: 2026, Month: 11, Day: 1}, usage.Date{Year: 2026, Month: 11, Day: 30}, kolkata, all)
+			return err
+		}},
+		{"DaysYear", func() error {
+			_, err := s.Days(ctx, today.AddDays(-364), today, kolkata, all)
+			return err
+		}},
+		{"DaysYearBerlin", func() error {
+			_, err := s.Days(ctx, today.AddDays(-364), today, berlin, all)
+			return err
+		}},
+		{"Months10y", func() error {
+			_, err := s.Months(ctx, today.AddDays(-3652), today, kolkata, all)
+			return err
+		}},
+		{"Hours", func() error {
+			_, err := s.Hours(ctx, today, kolkata, all)
+			return err
+		}},
+		{"TopDays10", func() error {
+			_, err := s.TopDays(ctx, 10, kolkata, all)
+			return err
+		}},
+		{"Lifetime", func() error {
+			_, err := s.Lifetime(ctx, all)
+			return err
+		}},
+		{"Interfaces", func() error {
+			_, err := s.Interfaces(ctx, today.Start(kolkata), benchEnd)
+			return err
+		}},
+		{"InterfaceLifetimes", func() error {
+			_, err := s.InterfaceLifetimes(ctx)
+			return err
+		}},
+		{"Span", func() error {
+			_, _, _, err := s.Span(ctx, kolkata)
+			return err
+		}},
+		{"PeakMonth", func() error {
+			_, _, err := s.Peak(ctx, benchEnd.AddDate(0, -1, 0), benchEnd)
+			return err
+		}},
+		{"Series24hBy15m", func() error {
+			_, err := s.Series(ctx, benchEnd.Add(-24*time.Hour).Truncate(15*time.Minute), benchEnd, 15*time.Minute, all)
+			return err
+		}},
+		{"Series1hBy1m", func() error {
+			_, err := s.Series(ctx, benchEnd.Add(-time.Hour), benchEnd, time.Minute, all)
+			return err
+		}},
+		{"Series30dBy1h", func() error {
+			_, err := s.Series(ctx, benchEnd.Add(-30*24*time.Hour).Truncate(time.Hour), benchEnd, time.Hour, all)
+			return err
+		}},
+		{"Stats", func() error {
+			_, err := s.Stats(ctx)
+			return err
+		}},
+	}
+	for _, tc := range tests {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := tc.fn(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
