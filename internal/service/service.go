@@ -239,6 +239,9 @@ func (m *Manager) Do(ctx context.Context, a Action, dryRun bool, w io.Writer) er
 		p.Render(w, m.opts.GOOS)
 		return nil
 	}
+	if m.opts.System && m.opts.GOOS == "linux" && goosOfHost == "linux" && os.Geteuid() != 0 {
+		return fmt.Errorf("service %s --system changes /etc/systemd/system: run it as root (sudo pb service %s --system)", a, a)
+	}
 	if err := m.b.available(ctx); err != nil {
 		return err
 	}
