@@ -18,13 +18,16 @@ import (
 // ("eth0:12345"), so the name ends at the first colon, which Linux forbids in
 // interface names. Only the first 9 fields are required; more are ignored, so
 // a kernel that appends a column does not break pb. A line that is not of
-// this form is an error naming the line.
+// this form is an error naming the line, and then dst comes back with none
+// of the file's counters, so a half-parsed file is never mistaken for a
+// whole one.
 //
 // It runs on every poll, so it does not allocate in the common case: it walks
 // the bytes without strings.Fields, and reuses the name strings left in dst's
 // backing array by the previous call when they are unchanged (pass the
 // previous result as dst[:0]).
 func ParseProcNetDev(data []byte, dst []Counter) ([]Counter, error) {
+	start := len(dst)
 	lineNo := 0
 	for len(data) > 0 {
 		var line []byte
@@ -40,14 +43,14 @@ func ParseProcNetDev(data []byte, dst []Counter) ([]Counter, error) {
 			if bytes.IndexByte(line, '|') >= 0 || len(trimSpace(line)) == 0 {
 				continue // a header line, or a blank one
 			}
-			return dst, lineError(lineNo, line, "no ':' after the interface name")
+			return dst[:start], lineError(lineNo, line, "no ':' after the interface name")
 		}
 		name := trimSpace(line[:colon])
 		if len(name) == 0 {
-			return dst, lineError(lineNo, line, "empty interface name")
+			return dst[:start], lineError(lineNo, line, "empty interface name")
 		}
 		if bytes.IndexByte(name, ' ') >= 0 || bytes.IndexByte(name, '\t') >= 0 {
-			return dst, lineError(lineNo, line, "space in the interface name")
+			return dst[:start], lineError(lineNo, line, "space in the interface name")
 		}
 
 		var rx, tx uint64
@@ -64,7 +67,7 @@ func ParseProcNetDev(data []byte, dst []Counter) ([]Counter, error) {
 			}
 			v, ok := parseUint(rest[:end])
 			if !ok {
-				return dst, lineError(lineNo, line, fmt.Sprintf("field %d %q is not a counter", field+1, clip(rest[:end], 32)))
+				return dst[:start], lineError(lineNo, line, fmt.Sprintf("field %d %q is not a counter", field+1, clip(rest[:end], 32)))
 			}
 			switch field {
 			case 0:
@@ -76,7 +79,7 @@ func ParseProcNetDev(data []byte, dst []Counter) ([]Counter, error) {
 			rest = rest[end:]
 		}
 		if field < 9 {
-			return dst, lineError(lineNo, line, fmt.Sprintf("%d fields, want at least 9", field))
+			return dst[:start], lineError(lineNo, line, fmt.Sprintf("%d fields, want at least 9", field))
 		}
 		dst = append(dst, Counter{Name: reuseName(prevName(dst), name), RxBytes: rx, TxBytes: tx})
 	}

@@ -115,10 +115,14 @@ func TestParseProcNetDev(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := ParseProcNetDev([]byte(tc.in), nil)
+			prev := []Counter{{"kept", 1, 2}}
+			got, err := ParseProcNetDev([]byte(tc.in), prev)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
+				}
+				if diff := cmp.Diff(prev, got); diff != "" {
+					t.Errorf("on error, dst changed (-want +got):\n%s", diff)
 				}
 				if len(err.Error()) > 250 {
 					t.Errorf("error is %d bytes long", len(err.Error()))
@@ -128,7 +132,7 @@ func TestParseProcNetDev(t *testing.T) {
 			if err != nil {
 				t.Fatalf("unexpected error: %v", err)
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(append(prev, tc.want...), got); diff != "" {
 				t.Errorf("counters (-want +got):\n%s", diff)
 			}
 		})
