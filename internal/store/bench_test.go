@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -102,6 +104,65 @@ func BenchmarkFlush(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkFlushSteady is the daemon at its defaults: 3 interfaces, a flush
+// every 30 s with the minute buckets since the last one, a peak and the
+// snapshot. On Linux it reports the bytes the process wrote per flush (WAL
+// frames and checkpoints, from /proc/self/io) and what that is per second.
+func BenchmarkFlushSteady(b *testing.B) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := newClock(at)
+	s, _ := mustOpen(b, c)
+	var ifaces []usage.Interface
+	for i := range 3 {
+		ifaces = append(ifaces, storetest.Iface(i))
+	}
+	now := at
+	flush := func() {
+		now = now.Add(30 * time.Second)
+		bt := usage.Batch{Interfaces: ifaces, Snapshot: usage.Snapshot{BootID: "boot", Time: now}}
+		for i, in := range ifaces {
+			bt.Snapshot.Counters = append(bt.Snapshot.Counters, usage.CounterState{Iface: in.Name, MAC: in.MAC, Rx: uint64(now.Unix()), Tx: uint64(i)})
+			bt.Deltas = append(bt.Deltas, usage.Delta{Iface: in.Name, MAC: in.MAC, Bucket: now.Add(-time.Second).Truncate(time.Minute), Totals: usage.Totals{Rx: 123456, Tx: 7890}})
+		}
+		bt.Peaks = []usage.Peak{{Bucket: now.Truncate(15 * time.Minute), BytesPerSec: uint64(now.Unix() % 997)}}
+		c.Set(now)
+		if err := s.Flush(ctx, bt); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range 2000 { // a warm database: WAL wrapped, checkpoints running
+		flush()
+	}
+	b.ReportAllocs()
+	w0 := procWritten()
+	b.ResetTimer()
+	for b.Loop() {
+		flush()
+	}
+	b.StopTimer()
+	if w0 >= 0 {
+		per := float64(procWritten()-w0) / float64(b.N)
+		b.ReportMetric(per, "B-written/flush")
+		b.ReportMetric(per/30, "B-written/s@30s")
+	}
+}
+
+// procWritten is the bytes this process passed to write calls so far
+// (wchar in /proc/self/io), or -1 where there is no such file.
+func procWritten() int64 {
+	buf, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(buf), "\n") {
+		if v, ok := strings.CutPrefix(l, "wchar: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return -1
 }
 
 func BenchmarkQuery(b *testing.B) {

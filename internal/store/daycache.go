@@ -65,12 +65,12 @@ func bumpHistory(ctx context.Context, tx *sql.Tx) error {
 
 // allDays returns the totals of every local day from first to last in loc
 // for ids, from the cache where it can.
-func (s *Store) allDays(ctx context.Context, tx *sql.Tx, ids []int64, first, last usage.Date, loc *time.Location) ([]usage.Totals, error) {
+func (s *Store) allDays(ctx context.Context, tx *sql.Tx, sel ifaces, first, last usage.Date, loc *time.Location) ([]usage.Totals, error) {
 	gen, _, err := getState(ctx, tx, keyHistoryGen)
 	if err != nil {
 		return nil, err
 	}
-	key := dayCacheKey{zone: loc.String(), ids: idList(ids), gen: gen}
+	key := dayCacheKey{zone: loc.String(), ids: idList(sel.ids), gen: gen}
 	cached := s.dayCache.get(key, first)
 	n := first.DaysUntil(last) + 1
 	if len(cached) >= n {
@@ -82,7 +82,7 @@ func (s *Store) allDays(ctx context.Context, tx *sql.Tx, ids []int64, first, las
 	for i := 0; i < len(spans); i += 3 {
 		p.add(spans[i], spans[i+1], spans[i+2])
 	}
-	sums, err := p.run(ctx, tx, ids, false)
+	sums, err := p.run(ctx, tx, sel, false)
 	if err != nil {
 		return nil, err
 	}

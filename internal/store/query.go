@@ -61,11 +61,11 @@ const dayOffset = 1_000_000 * 86400
 func (s *Store) Totals(ctx context.Context, from, to time.Time, f usage.Filter) (usage.Totals, error) {
 	var total usage.Totals
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		ids, err := filterIDs(ctx, tx, f)
+		sel, err := filterIDs(ctx, tx, f)
 		if err != nil {
 			return err
 		}
-		m, err := rangeTotals(ctx, tx, ids, from, to, false)
+		m, err := rangeTotals(ctx, tx, sel, from, to, false)
 		for _, t := range m {
 			total = total.Add(t)
 		}
@@ -106,11 +106,11 @@ func (s *Store) days(ctx context.Context, from, to usage.Date, loc *time.Locatio
 	var sums map[[2]int64]usage.Totals
 	var peaks map[int64]uint64
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		ids, err := filterIDs(ctx, tx, f)
+		sel, err := filterIDs(ctx, tx, f)
 		if err != nil {
 			return err
 		}
-		if sums, err = p.run(ctx, tx, ids, false); err != nil {
+		if sums, err = p.run(ctx, tx, sel, false); err != nil {
 			return err
 		}
 		peaks, err = peaksIn(ctx, tx, spans)
@@ -158,11 +158,11 @@ func (s *Store) months(ctx context.Context, from, to usage.Date, loc *time.Locat
 		start = end
 	}
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		ids, err := filterIDs(ctx, tx, f)
+		sel, err := filterIDs(ctx, tx, f)
 		if err != nil {
 			return err
 		}
-		sums, err := p.run(ctx, tx, ids, false)
+		sums, err := p.run(ctx, tx, sel, false)
 		for i := range out {
 			out[i].Totals = sums[[2]int64{int64(i), 0}]
 		}
@@ -221,11 +221,11 @@ func (s *Store) hours(ctx context.Context, day usage.Date, loc *time.Location, f
 		p.add(int64(i), unixCeil(out[i].Start), unixCeil(e))
 	}
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		ids, err := filterIDs(ctx, tx, f)
+		sel, err := filterIDs(ctx, tx, f)
 		if err != nil {
 			return err
 		}
-		sums, err := p.run(ctx, tx, ids, false)
+		sums, err := p.run(ctx, tx, sel, false)
 		for i := range out {
 			out[i].Totals = sums[[2]int64{int64(i), 0}]
 		}
@@ -260,17 +260,17 @@ func (s *Store) topDays(ctx context.Context, n int, loc *time.Location, f usage.
 	}
 	var out []usage.DayTotals
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		ids, err := filterIDs(ctx, tx, f)
+		sel, err := filterIDs(ctx, tx, f)
 		if err != nil {
 			return err
 		}
-		lo, hi, ok, err := tsRange(ctx, tx, ids)
+		lo, hi, ok, err := tsRange(ctx, tx, sel)
 		if err != nil || !ok {
 			return err
 		}
 		first := usage.DateOf(time.Unix(lo, 0).In(loc))
 		last := usage.DateOf(time.Unix(hi, 0).In(loc))
-		days, err := s.allDays(ctx, tx, ids, first, last, loc)
+		days, err := s.allDays(ctx, tx, sel, first, last, loc)
 		if err != nil {
 			return err
 		}
@@ -306,12 +306,12 @@ func (s *Store) topDays(ctx context.Context, n int, loc *time.Location, f usage.
 func (s *Store) Lifetime(ctx context.Context, f usage.Filter) (usage.Totals, error) {
 	var t usage.Totals
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		ids, err := filterIDs(ctx, tx, f)
-		if err != nil || len(ids) == 0 {
+		sel, err := filterIDs(ctx, tx, f)
+		if err != nil {
 			return err
 		}
 		return scanTotals(tx.QueryRowContext(ctx, `SELECT coalesce(sum(rx), 0), coalesce(sum(tx), 0)
-			FROM lifetime WHERE iface_id IN (`+idList(ids)+`)`), &t)
+			FROM lifetime WHERE `+sel.cond()), &t)
 	})
 	if err != nil {
 		return usage.Totals{}, fmt.Errorf("store: lifetime: %w", err)
@@ -331,7 +331,7 @@ func (s *Store) Interfaces(ctx context.Context, from, to time.Time) ([]usage.Int
 		if err != nil {
 			return err
 		}
-		m, err := rangeTotals(ctx, tx, ids, from, to, true)
+		m, err := rangeTotals(ctx, tx, ifaces{ids: ids, all: true}, from, to, true)
 		for i, id := range ids {
 			out[i].Totals = m[[2]int64{0, id}]
 		}
@@ -415,11 +415,11 @@ func (s *Store) Span(ctx context.Context, loc *time.Location) (first, last usage
 		return first, last, false, errors.New("store: span: no time zone")
 	}
 	err = s.read(ctx, func(tx *sql.Tx) error {
-		ids, err := filterIDs(ctx, tx, usage.Filter{})
+		sel, err := filterIDs(ctx, tx, usage.Filter{})
 		if err != nil {
 			return err
 		}
-		lo, hi, found, err := tsRange(ctx, tx, ids)
+		lo, hi, found, err := tsRange(ctx, tx, sel)
 		if err != nil || !found {
 			return err
 		}
@@ -500,8 +500,8 @@ func (s *Store) series(ctx context.Context, from, to time.Time, step time.Durati
 		table = "coarse"
 	}
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		ids, err := filterIDs(ctx, tx, f)
-		if err != nil || len(ids) == 0 {
+		sel, err := filterIDs(ctx, tx, f)
+		if err != nil || len(sel.ids) == 0 {
 			return err
 		}
 		if step >= time.Hour && table == "coarse" { // few points, many buckets each: use the rollups
@@ -510,14 +510,14 @@ func (s *Store) series(ctx context.Context, from, to time.Time, step time.Durati
 				lo := f0 + int64(i)*stepSec
 				p.add(int64(i), lo, min(lo+stepSec, t0))
 			}
-			sums, err := p.run(ctx, tx, ids, false)
+			sums, err := p.run(ctx, tx, sel, false)
 			for i := range out {
 				out[i].Totals = sums[[2]int64{int64(i), 0}]
 			}
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT (ts - ?) / ?, sum(rx), sum(tx) FROM `+table+`
-			WHERE iface_id IN (`+idList(ids)+`) AND ts >= ? AND ts < ? GROUP BY 1`,
+			WHERE ts >= ? AND ts < ? AND `+sel.cond()+` GROUP BY 1`,
 			f0, stepSec, f0, t0)
 		if err != nil {
 			return err
@@ -557,20 +557,17 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 			&st.SchemaVersion, &st.Interfaces, &st.FineRows, &st.CoarseRows, &st.PeakRows, &st.EventRows); err != nil {
 			return err
 		}
-		ids, err := queryIDs(ctx, tx, `SELECT id FROM interfaces`)
-		if err != nil {
-			return err
-		}
 		for _, t := range []struct {
 			table    string
 			old, new *time.Time
 		}{{"fine", &st.OldestFine, &st.NewestFine}, {"coarse", &st.OldestCoarse, &st.NewestCoarse}} {
-			lo, hi, ok, err := tableRange(ctx, tx, t.table, ids)
-			if err != nil {
+			var lo, hi sql.NullInt64
+			if err := tx.QueryRowContext(ctx, `SELECT (SELECT min(ts) FROM `+t.table+`),
+				(SELECT max(ts) FROM `+t.table+`)`).Scan(&lo, &hi); err != nil {
 				return err
 			}
-			if ok {
-				*t.old, *t.new = time.Unix(lo, 0).UTC(), time.Unix(hi, 0).UTC()
+			if lo.Valid {
+				*t.old, *t.new = time.Unix(lo.Int64, 0).UTC(), time.Unix(hi.Int64, 0).UTC()
 			}
 		}
 		h, err := fineHorizon(ctx, tx)
@@ -605,26 +602,72 @@ func (s *Store) read(ctx context.Context, fn func(*sql.Tx) error) error {
 	return fn(tx)
 }
 
-// filterIDs returns the ids of the interfaces f selects, ascending.
-func filterIDs(ctx context.Context, q execQuerier, f usage.Filter) ([]int64, error) {
-	switch {
-	case f.All:
-		return queryIDs(ctx, q, `SELECT id FROM interfaces ORDER BY id`)
-	case len(f.Ifaces) > 0:
-		args := make([]any, len(f.Ifaces))
-		for i, n := range f.Ifaces {
-			args[i] = n
-		}
-		return queryIDs(ctx, q, `SELECT id FROM interfaces WHERE name IN (`+
-			strings.TrimSuffix(strings.Repeat("?, ", len(args)), ", ")+`) ORDER BY id`, args...)
-	default:
-		return queryIDs(ctx, q, `SELECT id FROM interfaces WHERE counted = 1 ORDER BY id`)
-	}
+// ifaces is a selection of interfaces: their ids and whether
+// that is every interface (then no condition is needed at all).
+type ifaces struct {
+	ids []int64
+	all bool
 }
 
-// idList formats ids for an IN (...) list. They are integers from the
-// database, so inlining them is safe, and it lets SQLite walk the primary key
-// (iface_id, ts) once per interface.
+// cond is the SQL condition on iface_id that selects s. The ids are integers
+// from the database, so inlining them is safe. Scans of the traffic tables
+// run in (ts, iface_id) order and test it on every row: a bit mask is
+// cheaper to test than an IN list (~12% of a scan), which is kept for ids
+// beyond 62.
+func (s ifaces) cond() string {
+	if s.all {
+		return "1"
+	}
+	if len(s.ids) == 0 {
+		return "0"
+	}
+	var mask int64
+	for _, id := range s.ids {
+		if id < 0 || id >= 63 {
+			return "iface_id IN (" + idList(s.ids) + ")"
+		}
+		mask |= 1 << id
+	}
+	return "(" + strconv.FormatInt(mask, 10) + " >> iface_id) & 1"
+}
+
+// filterIDs returns the interfaces f selects.
+func filterIDs(ctx context.Context, q execQuerier, f usage.Filter) (ifaces, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, name, counted FROM interfaces ORDER BY id`)
+	if err != nil {
+		return ifaces{}, err
+	}
+	defer rows.Close()
+	sel := ifaces{all: true}
+	for rows.Next() {
+		var id int64
+		var name string
+		var counted bool
+		if err := rows.Scan(&id, &name, &counted); err != nil {
+			return ifaces{}, err
+		}
+		var in bool
+		switch {
+		case f.All:
+			in = true
+		case len(f.Ifaces) > 0:
+			in = slices.Contains(f.Ifaces, name)
+		default:
+			in = counted
+		}
+		if in {
+			sel.ids = append(sel.ids, id)
+		} else {
+			sel.all = false
+		}
+	}
+	if len(sel.ids) == 0 {
+		sel.all = false
+	}
+	return sel, rows.Err()
+}
+
+// idList formats ids as a comma-separated list.
 func idList(ids []int64) string {
 	var b strings.Builder
 	for i, id := range ids {
@@ -666,9 +709,9 @@ func fineHorizon(ctx context.Context, q execQuerier) (int64, error) {
 
 // rangeTotals sums [from, to) under the precision rule documented on
 // Totals, under key 0 and (byIface) per interface.
-func rangeTotals(ctx context.Context, tx *sql.Tx, ids []int64, from, to time.Time, byIface bool) (map[[2]int64]usage.Totals, error) {
+func rangeTotals(ctx context.Context, tx *sql.Tx, sel ifaces, from, to time.Time, byIface bool) (map[[2]int64]usage.Totals, error) {
 	f, t := unixCeil(from), unixCeil(to)
-	if f >= t || len(ids) == 0 {
+	if f >= t || len(sel.ids) == 0 {
 		return map[[2]int64]usage.Totals{}, nil
 	}
 	var p plan
@@ -693,7 +736,7 @@ func rangeTotals(ctx context.Context, tx *sql.Tx, ids []int64, from, to time.Tim
 			}
 		}
 	}
-	return p.run(ctx, tx, ids, byIface)
+	return p.run(ctx, tx, sel, byIface)
 }
 
 // plan is a set of range sums to run in one statement. Each range [lo, hi)
@@ -739,14 +782,16 @@ func (p *plan) put(tier int, key, lo, hi int64) {
 // run sums the plan over the interfaces ids, per key and (byIface) per
 // interface; the map key is (key, iface id or 0).
 //
-// Each range is one correlated subquery: a primary-key range scan per
-// interface summed inside SQLite, with no sort and no per-row work outside
-// the scan. The two sums come back as one "rx tx" string, since a scalar
+// Each range is one correlated subquery: one primary-key range scan summed
+// inside SQLite, with no sort and no per-row work outside the scan. The two sums come back as one "rx tx" string, since a scalar
 // subquery has one column.
-func (p *plan) run(ctx context.Context, tx *sql.Tx, ids []int64, byIface bool) (map[[2]int64]usage.Totals, error) {
+func (p *plan) run(ctx context.Context, tx *sql.Tx, sel ifaces, byIface bool) (map[[2]int64]usage.Totals, error) {
 	out := map[[2]int64]usage.Totals{}
-	if len(ids) == 0 {
+	if len(sel.ids) == 0 {
 		return out, nil
+	}
+	if byIface {
+		return out, p.runByIface(ctx, tx, sel, out)
 	}
 	var (
 		parts []string
@@ -758,28 +803,17 @@ func (p *plan) run(ctx context.Context, tx *sql.Tx, ids []int64, byIface bool) (
 		if len(spans) == 0 {
 			continue
 		}
-		var elems []int64 // lo, hi, iface id
+		var elems []int64 // lo, hi
 		var kk [][2]int64
-		cond := "iface_id IN (" + idList(ids) + ")"
-		if byIface {
-			cond = "iface_id = r.value ->> 2"
-		}
 		for j := 0; j < len(spans); j += 3 {
-			if byIface {
-				for _, id := range ids {
-					elems = append(elems, spans[j+1], spans[j+2], id)
-					kk = append(kk, [2]int64{spans[j], id})
-				}
-				continue
-			}
-			elems = append(elems, spans[j+1], spans[j+2], 0)
+			elems = append(elems, spans[j+1], spans[j+2])
 			kk = append(kk, [2]int64{spans[j], 0})
 		}
 		parts = append(parts, `SELECT `+strconv.Itoa(len(keys))+`, r.key,
 			(SELECT printf('%d %d', coalesce(sum(rx), 0), coalesce(sum(tx), 0)) FROM `+tr.table+`
-			 WHERE `+cond+` AND ts >= r.value ->> 0 AND ts < r.value ->> 1)
+			 WHERE ts >= r.value ->> 0 AND ts < r.value ->> 1 AND `+sel.cond()+`)
 			FROM json_each(?) r`)
-		args = append(args, jsonRows(elems, 3))
+		args = append(args, jsonRows(elems, 2))
 		keys = append(keys, kk)
 	}
 	if len(parts) == 0 {
@@ -809,6 +843,33 @@ func (p *plan) run(ctx context.Context, tx *sql.Tx, ids []int64, byIface bool) (
 		out[k] = out[k].Add(usage.Totals{Rx: uint64(r), Tx: uint64(t)})
 	}
 	return out, rows.Err()
+}
+
+// runByIface sums a plan of few ranges (rangeTotals) per interface.
+func (p *plan) runByIface(ctx context.Context, tx *sql.Tx, sel ifaces, out map[[2]int64]usage.Totals) error {
+	for i, tr := range tiers {
+		for j := 0; j < len(p.spans[i]); j += 3 {
+			key, lo, hi := p.spans[i][j], p.spans[i][j+1], p.spans[i][j+2]
+			rows, err := tx.QueryContext(ctx, `SELECT iface_id, sum(rx), sum(tx) FROM `+tr.table+`
+				WHERE ts >= ? AND ts < ? AND `+sel.cond()+` GROUP BY iface_id`, lo, hi)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id int64
+				var t usage.Totals
+				if err := scanTotals(rows, &id, &t); err != nil {
+					rows.Close()
+					return err
+				}
+				out[[2]int64{key, id}] = out[[2]int64{key, id}].Add(t)
+			}
+			if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // peaksIn returns the highest peak in each range of spans (key, lo, hi
@@ -849,28 +910,28 @@ func dayRanges(first, last usage.Date, loc *time.Location) []int64 {
 	return spans
 }
 
-// tsRange returns the first and last coarse bucket of ids.
-func tsRange(ctx context.Context, tx *sql.Tx, ids []int64) (lo, hi int64, ok bool, err error) {
-	return tableRange(ctx, tx, "coarse", ids)
-}
-
-// tableRange returns the first and last bucket of ids in table, with two
-// primary-key seeks per interface.
-func tableRange(ctx context.Context, tx *sql.Tx, table string, ids []int64) (lo, hi int64, ok bool, err error) {
-	for _, id := range ids {
-		var a, b sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT (SELECT min(ts) FROM `+table+` WHERE iface_id = ?1),
-			(SELECT max(ts) FROM `+table+` WHERE iface_id = ?1)`, id).Scan(&a, &b)
-		if err != nil {
-			return 0, 0, false, err
-		}
-		if !a.Valid {
-			continue
-		}
-		if !ok {
-			lo, hi, ok = a.Int64, b.Int64, true
-		}
-		lo, hi = min(lo, a.Int64), max(hi, b.Int64)
+// tsRange returns the first and last coarse bucket of ids. The daily rollup
+// (a row per interface and UTC day) finds the first and last day, so
+// interfaces that appeared late cost a short scan, not one through every
+// older row of the others.
+func tsRange(ctx context.Context, tx *sql.Tx, sel ifaces) (lo, hi int64, ok bool, err error) {
+	if len(sel.ids) == 0 {
+		return 0, 0, false, nil
 	}
-	return lo, hi, ok, nil
+	in := sel.cond()
+	var d0, d1 sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT
+		(SELECT ts FROM daily WHERE `+in+` ORDER BY ts LIMIT 1),
+		(SELECT ts FROM daily WHERE `+in+` ORDER BY ts DESC LIMIT 1)`).Scan(&d0, &d1); err != nil || !d0.Valid {
+		return 0, 0, false, err
+	}
+	var a, b sql.NullInt64
+	err = tx.QueryRowContext(ctx, `SELECT
+		(SELECT ts FROM coarse WHERE ts >= ?1 AND ts < ?1 + 86400 AND `+in+` ORDER BY ts LIMIT 1),
+		(SELECT ts FROM coarse WHERE ts >= ?2 AND ts < ?2 + 86400 AND `+in+` ORDER BY ts DESC LIMIT 1)`,
+		d0.Int64, d1.Int64).Scan(&a, &b)
+	if err != nil || !a.Valid || !b.Valid {
+		return 0, 0, false, err
+	}
+	return a.Int64, b.Int64, true, nil
 }

@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -272,5 +274,69 @@ func TestTopDaysCache(t *testing.T) {
 	got, _ := r.TopDays(ctx, 1, mustLoad(t, "Pacific/Kiritimati"), usage.Filter{All: true}) // +14
 	if len(got) != 1 || got[0].Date != date(2024, 5, 4) || got[0].Rx != 1095 {              // wlan0 10:00 UTC on 05-03 is midnight of 05-04 there
 		t.Errorf("top day in Kiritimati = %+v", got)
+	}
+}
+
+// TestManyInterfaces: selections beyond the bit-mask fast path (ids >= 63)
+// and the "every interface" case select the same rows.
+func TestManyInterfaces(t *testing.T) {
+	t0 := utc(2024, 5, 1, 0, 0)
+	s, _ := mustOpen(t, newClock(t0.Add(time.Hour)))
+	var b usage.Batch
+	var counted, all usage.Totals
+	for i := range 80 {
+		in := usage.Interface{Name: fmt.Sprintf("veth%d", i), Kind: "virtual", Counted: i%7 == 0}
+		b.Interfaces = append(b.Interfaces, in)
+		v := tot(uint64(i+1), 1)
+		b.Deltas = append(b.Deltas, usage.Delta{Iface: in.Name, Bucket: t0.Add(time.Duration(i) * time.Minute), Totals: v})
+		all = all.Add(v)
+		if in.Counted {
+			counted = counted.Add(v)
+		}
+	}
+	mustFlush(t, s, b)
+	for _, tc := range []struct {
+		f    usage.Filter
+		want usage.Totals
+	}{
+		{usage.Filter{}, counted},
+		{usage.Filter{All: true}, all},
+		{usage.Filter{Ifaces: []string{"veth70", "veth3"}}, tot(71+4, 2)},
+		{usage.Filter{Ifaces: []string{"veth3"}}, tot(4, 1)},
+	} {
+		for _, r := range [][2]time.Time{{t0, t0.Add(2 * time.Hour)}, {t0.Add(time.Minute), t0.Add(71 * time.Minute)}} {
+			got, err := s.Totals(ctx, r[0], r[1], tc.f)
+			want := tc.want
+			if r[0] != t0 { // veth0 (minute 0) and veth71+ are outside
+				want = usage.Totals{}
+				for i := 1; i < 71; i++ {
+					if in := b.Interfaces[i]; tc.f.All || (len(tc.f.Ifaces) == 0 && in.Counted) || slices.Contains(tc.f.Ifaces, in.Name) {
+						want = want.Add(tot(uint64(i+1), 1))
+					}
+				}
+			}
+			if err != nil || got != want {
+				t.Errorf("Totals(%v..%v, %+v) = %+v, %v; want %+v", r[0], r[1], tc.f, got, err, want)
+			}
+		}
+		days, err := s.Days(ctx, date(2024, 5, 1), date(2024, 5, 1), time.UTC, tc.f)
+		if err != nil || days[0].Totals != tc.want {
+			t.Errorf("Days(%+v) = %+v, %v; want %+v", tc.f, days, err, tc.want)
+		}
+		life, err := s.Lifetime(ctx, tc.f)
+		if err != nil || life != tc.want {
+			t.Errorf("Lifetime(%+v) = %+v, %v; want %+v", tc.f, life, err, tc.want)
+		}
+	}
+	its, err := s.Interfaces(ctx, t0, t0.Add(2*time.Hour))
+	if err != nil || len(its) != 80 {
+		t.Fatalf("Interfaces: %d, %v", len(its), err)
+	}
+	for _, it := range its {
+		var i int
+		fmt.Sscanf(it.Name, "veth%d", &i)
+		if it.Totals != tot(uint64(i+1), 1) {
+			t.Errorf("%s = %+v", it.Name, it.Totals)
+		}
 	}
 }

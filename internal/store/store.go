@@ -22,6 +22,13 @@ import (
 // Options.FineRetentionDays is 0.
 const DefaultFineRetentionDays = 7
 
+// pageSize is the page size of a new database. Every flush appends each
+// page it changed to the WAL: about ten pages (one per table it touches, plus
+// checkpoints). With 1 KiB pages that is ~12 KB per flush, 0.4 KB/s at one
+// flush per 30 s; 4 KiB pages would write 41 KB (1.4 KB/s). Queries on a
+// ten-year database measured no slower, and the file is the same size.
+const pageSize = "1024"
+
 // applicationID is PRAGMA application_id of a PacketBuddy database ("PBdb").
 const applicationID = 0x50426462
 
@@ -198,7 +205,8 @@ func dsn(path string, readOnly bool) string {
 		q = append(q, "mode=ro")
 	} else {
 		q = append(q,
-			"_pragma=journal_mode(WAL)",
+			"_pragma=page_size("+pageSize+")", // takes effect on a new file only
+			"_journal_mode=WAL",               // applied after the _pragma list, so page_size comes first
 			"_pragma=synchronous(NORMAL)",
 			"_pragma=journal_size_limit(4194304)",
 			"_txlock=immediate",

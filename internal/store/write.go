@@ -65,9 +65,14 @@ func (s *Store) flush(ctx context.Context, b usage.Batch) error {
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE interfaces SET counted = ?,
-			kind = CASE WHEN ? = '' THEN kind ELSE ? END WHERE id = ?`,
-			in.Counted, in.Kind, in.Kind, id); err != nil {
+		// Only a change is written: an unchanged row costs no page write.
+		if _, err := tx.ExecContext(ctx, `UPDATE interfaces SET counted = ?1, kind = ?2
+			WHERE id = ?3 AND ?2 != '' AND (counted != ?1 OR kind != ?2)`,
+			in.Counted, in.Kind, id); err != nil {
+			return fmt.Errorf("update interface %s: %w", in.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE interfaces SET counted = ?1 WHERE id = ?2 AND ?3 = '' AND counted != ?1`,
+			in.Counted, id, in.Kind); err != nil {
 			return fmt.Errorf("update interface %s: %w", in.Name, err)
 		}
 		res.touch(id, now, now)
@@ -318,10 +323,6 @@ func (s *Store) prune(ctx context.Context) (int64, error) {
 	defer rollback(tx)
 	now := s.now()
 	cutoff := now.Add(-s.fineRetention).Unix()
-	ids, err := queryIDs(ctx, tx, `SELECT id FROM interfaces`)
-	if err != nil {
-		return 0, err
-	}
 	var n, fine int64
 	del := func(query string, args ...any) error {
 		r, err := tx.ExecContext(ctx, query, args...)
@@ -332,10 +333,10 @@ func (s *Store) prune(ctx context.Context) (int64, error) {
 		n += k
 		return err
 	}
-	for _, id := range ids { // one range per interface: a b-tree seek when there is nothing to do
-		if err := del(`DELETE FROM fine WHERE iface_id = ? AND ts < ?`, id, cutoff); err != nil {
-			return 0, err
-		}
+	// The oldest rows lead the primary key: with nothing to delete this is
+	// one b-tree seek.
+	if err := del(`DELETE FROM fine WHERE ts < ?`, cutoff); err != nil {
+		return 0, err
 	}
 	fine = n
 	if err := del(`DELETE FROM events WHERE ts < ?`, now.Add(-eventAge).Unix()); err != nil {
@@ -418,10 +419,16 @@ func (r *resolver) touch(id, first, last int64) {
 	r.seen[id] = [2]int64{first, last}
 }
 
+// seenPrecision is how stale interfaces.last_seen may be: updating it on
+// every flush would cost a page write each time for a value shown as
+// "last seen 3 days ago".
+const seenPrecision = 5 * 60
+
 func (r *resolver) flushSeen(ctx context.Context) error {
 	for id, s := range r.seen {
-		if _, err := r.tx.ExecContext(ctx, `UPDATE interfaces SET first_seen = min(first_seen, ?),
-			last_seen = max(last_seen, ?) WHERE id = ?`, s[0], s[1], id); err != nil {
+		if _, err := r.tx.ExecContext(ctx, `UPDATE interfaces SET first_seen = min(first_seen, ?1),
+			last_seen = max(last_seen, ?2) WHERE id = ?3 AND (first_seen > ?1 OR last_seen < ?2 - ?4)`,
+			s[0], s[1], id, seenPrecision); err != nil {
 			return fmt.Errorf("update interface seen: %w", err)
 		}
 	}
@@ -492,15 +499,15 @@ func (a *aggregate) write(ctx context.Context, tx *sql.Tx) error {
 		for k := range m {
 			keys = append(keys, k)
 		}
-		slices.SortFunc(keys, func(x, y [2]int64) int { // b-tree order: fewer page touches
-			return cmp.Or(cmp.Compare(x[0], y[0]), cmp.Compare(x[1], y[1]))
+		slices.SortFunc(keys, func(x, y [2]int64) int { // b-tree order (ts, iface_id): fewer page touches
+			return cmp.Or(cmp.Compare(x[1], y[1]), cmp.Compare(x[0], y[0]))
 		})
 		rows := make([]int64, 0, 4*len(keys))
 		for _, k := range keys {
 			rows = append(rows, k[0], k[1], int64(m[k].Rx), int64(m[k].Tx))
 		}
 		if err := insertRows(ctx, tx, `INSERT INTO `+tr.table+` (iface_id, ts, rx, tx) VALUES `,
-			` ON CONFLICT (iface_id, ts) DO UPDATE SET rx = rx + excluded.rx, tx = tx + excluded.tx`,
+			` ON CONFLICT (ts, iface_id) DO UPDATE SET rx = rx + excluded.rx, tx = tx + excluded.tx`,
 			4, rows); err != nil {
 			return fmt.Errorf("add to %s: %w", tr.table, err)
 		}
@@ -604,7 +611,7 @@ func writePeaks(ctx context.Context, tx *sql.Tx, peaks []usage.Peak) error {
 		rows = append(rows, ts, int64(m[ts]))
 	}
 	if err := insertRows(ctx, tx, `INSERT INTO peaks (ts, bps) VALUES `,
-		` ON CONFLICT (ts) DO UPDATE SET bps = max(bps, excluded.bps)`, 2, rows); err != nil {
+		` ON CONFLICT (ts) DO UPDATE SET bps = excluded.bps WHERE excluded.bps > bps`, 2, rows); err != nil {
 		return fmt.Errorf("add peaks: %w", err)
 	}
 	return nil

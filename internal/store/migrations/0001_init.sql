@@ -2,8 +2,10 @@
 --
 -- All timestamps are INTEGER unix seconds (UTC). Byte counts are INTEGER
 -- (SQLite stores small values in 1-4 bytes, 0 in none). Traffic tables are
--- WITHOUT ROWID and keyed (iface_id, ts): a row is ~20-30 bytes and a range
--- scan per interface is one b-tree walk.
+-- WITHOUT ROWID and keyed (ts, iface_id): a row is ~12-20 bytes, every flush
+-- appends to the rightmost leaf of each table whatever the number of
+-- interfaces (one page write per table, where (iface_id, ts) writes one per
+-- interface), and a time range of all interfaces is one contiguous scan.
 
 -- application_id marks the file as PacketBuddy's ("PBdb"), so a foreign
 -- SQLite database is recognised and never migrated into.
@@ -29,7 +31,7 @@ CREATE TABLE fine (
     ts       INTEGER NOT NULL,
     rx       INTEGER NOT NULL,
     tx       INTEGER NOT NULL,
-    PRIMARY KEY (iface_id, ts)
+    PRIMARY KEY (ts, iface_id)
 ) WITHOUT ROWID;
 
 -- Coarse tier: 15-minute buckets (ts a multiple of 900), kept for ever.
@@ -38,7 +40,7 @@ CREATE TABLE coarse (
     ts       INTEGER NOT NULL,
     rx       INTEGER NOT NULL,
     tx       INTEGER NOT NULL,
-    PRIMARY KEY (iface_id, ts)
+    PRIMARY KEY (ts, iface_id)
 ) WITHOUT ROWID;
 
 -- Rollups of the coarse tier, written by the same transactions: hourly holds
@@ -53,7 +55,7 @@ CREATE TABLE hourly (
     ts       INTEGER NOT NULL,
     rx       INTEGER NOT NULL,
     tx       INTEGER NOT NULL,
-    PRIMARY KEY (iface_id, ts)
+    PRIMARY KEY (ts, iface_id)
 ) WITHOUT ROWID;
 
 CREATE TABLE daily (
@@ -61,7 +63,7 @@ CREATE TABLE daily (
     ts       INTEGER NOT NULL,
     rx       INTEGER NOT NULL,
     tx       INTEGER NOT NULL,
-    PRIMARY KEY (iface_id, ts)
+    PRIMARY KEY (ts, iface_id)
 ) WITHOUT ROWID;
 
 -- Everything ever counted per interface; never reduced by retention.
