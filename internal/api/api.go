@@ -160,9 +160,11 @@ type Server struct {
 	done      chan struct{} // closed by Close: ends SSE streams
 	closeOnce sync.Once
 
-	srv    *http.Server
-	ln     net.Listener
-	served chan error
+	srv          *http.Server
+	ln           net.Listener
+	served       chan error
+	shutdownOnce sync.Once
+	closeErr     error
 	// counters remembers the last /metrics values so counters never go
 	// backwards (see metrics.go).
 	counters monotonic
@@ -310,23 +312,27 @@ func (s *Server) Addr() string {
 
 // Close stops the server: it stops accepting, ends the SSE streams, lets
 // in-flight requests finish until ctx is done, then closes what is left.
+// Calling it again returns the first call's result.
 func (s *Server) Close(ctx context.Context) error {
 	s.closeOnce.Do(func() { close(s.done) })
 	if s.srv == nil {
 		return nil
 	}
-	err := s.srv.Shutdown(ctx)
-	if err != nil {
-		// Deadline passed: cut the remaining connections.
-		_ = s.srv.Close()
-	}
-	if serr := <-s.served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-		return fmt.Errorf("api: serve: %w", serr)
-	}
-	if err != nil {
-		return fmt.Errorf("api: shutdown: %w", err)
-	}
-	return nil
+	s.shutdownOnce.Do(func() {
+		err := s.srv.Shutdown(ctx)
+		if err != nil {
+			// Deadline passed: cut the remaining connections.
+			_ = s.srv.Close()
+		}
+		if serr := <-s.served; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+			s.closeErr = fmt.Errorf("api: serve: %w", serr)
+			return
+		}
+		if err != nil {
+			s.closeErr = fmt.Errorf("api: shutdown: %w", err)
+		}
+	})
+	return s.closeErr
 }
 
 // checkBind refuses to expose the API beyond loopback without a token.

@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"testing/fstest"
 )
+
+var dbSizeLine = regexp.MustCompile(`(?m)^pb_database_size_bytes \d+$`)
 
 // TestEndpointsGolden renders every read endpoint on the known data and on
 // an empty database and compares the bodies with testdata/golden/.
@@ -69,7 +72,12 @@ func TestEndpointsGolden(t *testing.T) {
 				case strings.HasPrefix(ct, "text/plain"):
 					ext = ".txt"
 				}
-				golden(t, "golden/"+name+ext, rec.Body.Bytes())
+				body := rec.Body.Bytes()
+				if tc.name == "metrics" {
+					// The file size depends on SQLite's page layout, not on us.
+					body = dbSizeLine.ReplaceAll(body, []byte("pb_database_size_bytes SIZE"))
+				}
+				golden(t, "golden/"+name+ext, body)
 			})
 		}
 	}

@@ -9,12 +9,16 @@ import (
 // a browser tab keeps one open, so a small cap is plenty and keeps a runaway
 // client from piling them up.
 const (
-	maxStreams      = 32
-	heartbeatPeriod = 15 * time.Second
+	maxStreams = 32
 	// streamWriteWindow is how long one event may take to write before the
 	// stream is dropped (the client stopped reading).
 	streamWriteWindow = 10 * time.Second
 )
+
+// heartbeat is how often an idle stream sends a comment line, so proxies
+// and browsers keep it open and a dead client is noticed (a variable so
+// tests can shorten it).
+var heartbeat = 15 * time.Second
 
 // handleStream is /api/live/stream: the /api/live object as an SSE "live"
 // event after every poll, a comment line as heartbeat, until the client
@@ -73,7 +77,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	if !send(append([]byte("retry: 3000\n\n"), event("live")...)) {
 		return
 	}
-	tick := time.NewTicker(heartbeatPeriod)
+	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
 	for {
 		select {
