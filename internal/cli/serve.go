@@ -5,10 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/config"
 	"github.com/packetbuddy/pb/internal/counter"
 	"github.com/packetbuddy/pb/internal/monitor"
@@ -115,7 +119,21 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 	if err := d.monitor.Start(ctx); err != nil {
 		return err
 	}
-	url := "http://" + d.cfg.Addr() + "/"
+	srv, err := d.newAPI(id)
+	if err != nil {
+		return err
+	}
+	if err := srv.Open(""); err != nil {
+		return fmt.Errorf("%w (is another pb serve running? set [api] port or PB_API_PORT to use another port)", err)
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := srv.Close(sctx); err != nil {
+			d.log.Warn("api shutdown", "err", err)
+		}
+	}()
+	url := "http://" + srv.Addr() + "/"
 	if d.fresh {
 		fmt.Fprintf(env.Stderr, "PacketBuddy %s is counting your traffic.\n  data:      %s\n  dashboard: %s\n  stop with Ctrl-C; history is kept in the database above.\n", version.String(), d.dbPath, url)
 	}
@@ -130,6 +148,63 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 		return fmt.Errorf("final write failed, the last %s of traffic may be lost: %w", d.cfg.Monitoring.BatchWriteInterval, err)
 	}
 	return nil
+}
+
+// newAPI builds the HTTP API. A bind beyond loopback needs the bearer token,
+// created on first use in the data directory.
+func (d *daemon) newAPI(deviceID string) (*api.Server, error) {
+	var token string
+	if !isLoopback(d.cfg.API.Host) {
+		t, err := api.EnsureToken(d.cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		token = t
+		d.log.Warn("API reachable beyond this machine: every request needs the bearer token", "host", d.cfg.API.Host, "token_file", filepath.Join(d.cfg.DataDir, api.TokenFile))
+	}
+	host, _ := os.Hostname()
+	return api.New(api.Deps{
+		Store:   d.store,
+		Monitor: d.monitor,
+		Settings: api.Settings{
+			Host:              d.cfg.API.Host,
+			Port:              d.cfg.API.Port,
+			AllowedOrigins:    d.cfg.API.AllowedOrigins,
+			AllowedHosts:      d.cfg.API.AllowedHosts,
+			RatePerGB:         d.cfg.Cost.RatePerGB,
+			Currency:          d.cfg.Cost.Currency,
+			FineRetentionDays: d.cfg.Storage.FineRetentionDays,
+		},
+		Location:    d.loc,
+		DeviceID:    deviceID,
+		Hostname:    host,
+		OSType:      osType(),
+		Version:     version.String(),
+		ReleaseDate: version.Date,
+		Token:       token,
+		Logger:      d.log.With("component", "api"),
+	})
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// osType names the OS as the Python version's API did.
+func osType() string {
+	switch runtime.GOOS {
+	case "linux":
+		return "Linux"
+	case "darwin":
+		return "Darwin"
+	case "windows":
+		return "Windows"
+	}
+	return runtime.GOOS
 }
 
 // prune drops expired fine-tier rows once at start and then hourly.

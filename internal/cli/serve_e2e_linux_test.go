@@ -5,7 +5,9 @@ package cli
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -50,7 +52,7 @@ func freePort(t *testing.T) string {
 
 // startServe runs `pb serve` in-process until the returned stop is called;
 // stop waits for the daemon to exit and checks it exited 0.
-func startServe(t *testing.T, dataDir string) (stop func()) {
+func startServe(t *testing.T, dataDir string) (base string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs syncBuffer
@@ -76,7 +78,7 @@ func startServe(t *testing.T, dataDir string) (stop func()) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return func() {
+	return "http://127.0.0.1:" + port, func() {
 		t.Helper()
 		cancel()
 		select {
@@ -87,6 +89,22 @@ func startServe(t *testing.T, dataDir string) (stop func()) {
 		case <-time.After(15 * time.Second):
 			t.Fatalf("pb serve did not stop in 15 s:\n%s", logs.String())
 		}
+	}
+}
+
+// checkAPI asserts the daemon's API answers on its port.
+func checkAPI(t *testing.T, base string) {
+	t.Helper()
+	resp, err := http.Get(base + "/api/health")
+	if err != nil {
+		t.Fatalf("API of the running daemon: %v", err)
+	}
+	defer resp.Body.Close()
+	var health struct {
+		Status string `json:"status"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&health); err != nil || resp.StatusCode != 200 || health.Status != "running" {
+		t.Fatalf("GET /api/health: %d %+v %v", resp.StatusCode, health, err)
 	}
 }
 
@@ -103,7 +121,8 @@ func TestServeRestartKeepsExactTotals(t *testing.T) {
 	}
 	rx0, tx0 := lab.Counters(t)
 
-	stop := startServe(t, dataDir)
+	base, stop := startServe(t, dataDir)
+	checkAPI(t, base)
 	lab.Transfer(t, 4<<20, 1<<20)
 	time.Sleep(700 * time.Millisecond) // at least one periodic flush
 	lab.Transfer(t, 1<<20, 2<<20)
@@ -113,7 +132,7 @@ func TestServeRestartKeepsExactTotals(t *testing.T) {
 	lab.Transfer(t, 3<<20, 3<<20) // while the daemon is down
 	lab.WaitQuiet(t)
 
-	stop = startServe(t, dataDir)
+	_, stop = startServe(t, dataDir)
 	lab.Transfer(t, 2<<20, 1<<20)
 	lab.WaitQuiet(t)
 	stop()
