@@ -57,6 +57,8 @@ func commands() []command {
 	return []command{
 		{"serve", "run the daemon: count traffic, serve the API and dashboard", runServe},
 		{"config", "init | show | path: manage the config file", runConfig},
+		{"service", "install | uninstall | start | stop | restart | status: run pb serve in the background", runService},
+		{"update", "check for, install or roll back a signed release", runUpdate},
 		{"version", "print the version", runVersion},
 	}
 }
