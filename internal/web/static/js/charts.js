@@ -1,0 +1,249 @@
+// The dashboard's charts, drawn with the vendored Chart.js (window.Chart,
+// loaded by a classic <script> before the modules run).
+//
+// Colours come from the CSS custom properties in app.css, so the charts
+// follow the light/dark theme; retheme() re-reads them when the system
+// setting changes. Every chart also has a text equivalent in the page (a
+// table or a summary line) for screen readers, so the canvases are
+// aria-hidden decoration.
+
+import { formatBytes, formatBytesShort, formatSpeed } from './format.js';
+
+const { Chart } = window;
+
+const charts = new Set();
+
+// Bars and the doughnut animate their changes unless the viewer asked the
+// system for less motion.
+const motion = () => (window.matchMedia('(prefers-reduced-motion: reduce)').matches ? false : { duration: 250 });
+
+function css(name) {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+}
+
+function palette() {
+  return {
+    fg: css('--fg'),
+    muted: css('--muted'),
+    grid: css('--grid'),
+    down: css('--down'),
+    up: css('--up'),
+    downFill: css('--down-fill'),
+    upFill: css('--up-fill'),
+    font: css('--font-sans'),
+  };
+}
+
+function applyDefaults(p) {
+  Chart.defaults.color = p.muted;
+  Chart.defaults.borderColor = p.grid;
+  Chart.defaults.font.family = p.font;
+  Chart.defaults.font.size = 12;
+}
+
+/** Re-read the theme colours and redraw every chart (prefers-color-scheme changed). */
+export function retheme() {
+  const p = palette();
+  applyDefaults(p);
+  for (const c of charts) {
+    c.$pbTheme?.(c, p);
+    for (const scale of Object.values(c.options.scales || {})) {
+      if (scale.ticks) scale.ticks.color = p.muted;
+      if (scale.grid) scale.grid.color = p.grid;
+    }
+    c.update('none');
+  }
+}
+
+function make(canvas, config, theme) {
+  const c = new Chart(canvas, config);
+  c.$pbTheme = theme;
+  charts.add(c);
+  return c;
+}
+
+// Tooltips show exact values in the API's format.
+const bytesTooltip = {
+  callbacks: {
+    label: (ctx) => `${ctx.dataset.label}: ${formatBytes(ctx.parsed.y ?? ctx.parsed)}`,
+  },
+};
+
+const bytesAxis = (p) => ({
+  beginAtZero: true,
+  ticks: { color: p.muted, callback: (v) => formatBytesShort(v), maxTicksLimit: 6 },
+  grid: { color: p.grid },
+});
+
+// ---- live speed ---------------------------------------------------------
+
+/**
+ * The rolling 60-second live chart. x is epoch milliseconds on a linear
+ * axis (no date adapter needed); the tick labels say how long ago.
+ */
+export function liveChart(canvas, windowMs = 60000) {
+  const p = palette();
+  let latest = Date.now(); // time of the newest sample, for the "Ns ago" ticks
+  applyDefaults(p);
+  const chart = make(
+    canvas,
+    {
+      type: 'line',
+      data: {
+        datasets: [
+          { label: 'Download', data: [], borderColor: p.down, backgroundColor: p.downFill, fill: 'origin', tension: 0.25, pointRadius: 0, borderWidth: 2 },
+          { label: 'Upload', data: [], borderColor: p.up, backgroundColor: p.upFill, fill: 'origin', tension: 0.25, pointRadius: 0, borderWidth: 2 },
+        ],
+      },
+      options: {
+        animation: false, // redrawn every second; animating would never settle
+        responsive: true,
+        maintainAspectRatio: false,
+        parsing: false,
+        normalized: true,
+        interaction: { mode: 'index', intersect: false },
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${formatSpeed(ctx.parsed.y)}`, title: () => '' } },
+        },
+        scales: {
+          x: {
+            type: 'linear',
+            ticks: {
+              color: p.muted,
+              stepSize: 15000,
+              callback: (v) => {
+                const ago = Math.round((latest - v) / 1000);
+                return ago <= 0 ? 'now' : `${ago}s`;
+              },
+            },
+            grid: { color: p.grid },
+          },
+          y: { ...bytesAxis(p), ticks: { color: p.muted, maxTicksLimit: 5, callback: (v) => `${formatBytesShort(v)}/s` } },
+        },
+      },
+    },
+    (c, q) => {
+      c.data.datasets[0].borderColor = q.down;
+      c.data.datasets[0].backgroundColor = q.downFill;
+      c.data.datasets[1].borderColor = q.up;
+      c.data.datasets[1].backgroundColor = q.upFill;
+    },
+  );
+  return {
+    chart,
+    /** Add one sample (bytes/s) at time t (ms) and drop what scrolled out. */
+    push(t, rx, tx) {
+      const [down, up] = chart.data.datasets;
+      down.data.push({ x: t, y: rx });
+      up.data.push({ x: t, y: tx });
+      const from = t - windowMs;
+      while (down.data.length && down.data[0].x < from - 2000) down.data.shift();
+      while (up.data.length && up.data[0].x < from - 2000) up.data.shift();
+      latest = t;
+      chart.options.scales.x.min = from;
+      chart.options.scales.x.max = t;
+      chart.update('none');
+    },
+    clear() {
+      for (const ds of chart.data.datasets) ds.data = [];
+      chart.update('none');
+    },
+  };
+}
+
+// ---- bars ---------------------------------------------------------------
+
+/**
+ * A stacked download/upload bar chart: one bar per label.
+ * rows: [{label, title, rx, tx}] (title is the tooltip heading).
+ */
+export function stackedBars(canvas, { onClick } = {}) {
+  const p = palette();
+  applyDefaults(p);
+  const chart = make(
+    canvas,
+    {
+      type: 'bar',
+      data: {
+        labels: [],
+        datasets: [
+          { label: 'Download', data: [], backgroundColor: p.down, borderRadius: 2, stack: 's' },
+          { label: 'Upload', data: [], backgroundColor: p.up, borderRadius: 2, stack: 's' },
+        ],
+      },
+      options: {
+        animation: motion(),
+        responsive: true,
+        maintainAspectRatio: false,
+        interaction: { mode: 'index', intersect: false },
+        plugins: {
+          legend: { display: false },
+          tooltip: {
+            ...bytesTooltip,
+            callbacks: {
+              ...bytesTooltip.callbacks,
+              title: (items) => items[0] && chart.$pbTitles[items[0].dataIndex],
+              footer: (items) => `Total: ${formatBytes(items.reduce((s, i) => s + i.parsed.y, 0))}`,
+            },
+          },
+        },
+        scales: {
+          x: { stacked: true, ticks: { color: p.muted, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
+          y: { ...bytesAxis(p), stacked: true },
+        },
+        onClick: onClick && ((_, elems) => elems[0] && onClick(elems[0].index)),
+      },
+    },
+    (c, q) => {
+      c.data.datasets[0].backgroundColor = q.down;
+      c.data.datasets[1].backgroundColor = q.up;
+    },
+  );
+  chart.$pbTitles = [];
+  return {
+    chart,
+    set(rows) {
+      chart.data.labels = rows.map((r) => r.label);
+      chart.$pbTitles = rows.map((r) => r.title || r.label);
+      chart.data.datasets[0].data = rows.map((r) => r.rx);
+      chart.data.datasets[1].data = rows.map((r) => r.tx);
+      chart.update();
+    },
+  };
+}
+
+// ---- split --------------------------------------------------------------
+
+/** The upload/download split as a doughnut. */
+export function splitChart(canvas) {
+  const p = palette();
+  applyDefaults(p);
+  const chart = make(
+    canvas,
+    {
+      type: 'doughnut',
+      data: { labels: ['Download', 'Upload'], datasets: [{ data: [0, 0], backgroundColor: [p.down, p.up], borderWidth: 0 }] },
+      options: {
+        animation: motion(),
+        responsive: true,
+        maintainAspectRatio: false,
+        cutout: '62%',
+        plugins: {
+          legend: { display: false },
+          tooltip: { callbacks: { label: (ctx) => `${ctx.label}: ${formatBytes(ctx.parsed)}` } },
+        },
+      },
+    },
+    (c, q) => {
+      c.data.datasets[0].backgroundColor = [q.down, q.up];
+    },
+  );
+  return {
+    chart,
+    set(rx, tx) {
+      chart.data.datasets[0].data = [rx, tx];
+      chart.update();
+    },
+  };
+}
