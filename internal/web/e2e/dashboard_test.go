@@ -319,6 +319,20 @@ func TestDashboard(t *testing.T) {
 	})()`, &timing)
 	t.Logf("first render: first-contentful-paint %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms, data on the page %.0f ms", timing.FCP, timing.DCL, timing.Load, timing.Ready)
 
+	// ---- installable: the manifest parses, the service worker runs --------
+	var manifest struct {
+		URL    string `json:"url"`
+		Errors []struct {
+			Message  string `json:"message"`
+			Critical int    `json:"critical"`
+		} `json:"errors"`
+	}
+	p.must(ctx, "Page.getAppManifest", nil, &manifest)
+	if manifest.URL == "" || len(manifest.Errors) > 0 {
+		t.Errorf("web app manifest %q: %+v", manifest.URL, manifest.Errors)
+	}
+	p.waitTrue(ctx, "the service worker", `navigator.serviceWorker.ready.then((r) => Boolean(r.active))`)
+
 	// ---- numbers equal the API's ------------------------------------------
 	text := func(sel string) string {
 		t.Helper()
@@ -692,6 +706,10 @@ func TestDashboard(t *testing.T) {
 	expect("live speed while down", "#live-rx", "—")
 	expect("connection while down", "#conn-text", "Daemon unreachable")
 	p.screenshot(ctx, filepath.Join(artifacts, "dashboard-unreachable.png"))
+	// Opened while the daemon is down, the installed app still loads (the
+	// service worker's copy of the page) and says so.
+	p.navigate(ctx, base+"/dashboard/")
+	p.waitTrue(ctx, "the offline page from the service worker", `document.body.classList.contains('is-offline') && !document.getElementById('offline').hidden`)
 	srv = openServer(t, st, live, loc, addr) // same port, as a restarted daemon
 	p.waitTrue(ctx, "reconnecting by itself", `!document.body.classList.contains('is-offline') && document.getElementById('conn-text').textContent === 'Live'`)
 	p.waitTrue(ctx, "live speed after the restart", `document.getElementById('live-rx').textContent === '5.00 MB/s'`)

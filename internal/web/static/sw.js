@@ -56,6 +56,10 @@ self.addEventListener('fetch', (event) => {
         }
         return res;
       })
-      .catch(() => caches.match(req, { ignoreSearch: true }).then((hit) => hit || (req.mode === 'navigate' ? caches.match('./') : undefined)).then((hit) => hit || Response.error())),
+      // ignoreVary: the daemon answers "Vary: Origin", and module scripts
+      // are requested with an Origin header that the cached copy lacks.
+      .catch(() => caches.match(req, { ignoreSearch: true, ignoreVary: true }))
+      .then((res) => res || (req.mode === 'navigate' ? caches.match('./', { ignoreVary: true }) : undefined))
+      .then((res) => res || Response.error()),
   );
 });

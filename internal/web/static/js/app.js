@@ -69,6 +69,8 @@ function markDown() {
   if (state.down) return;
   state.down = true;
   document.body.classList.add('is-offline');
+  $('main').setAttribute('aria-hidden', 'true'); // screen readers must not read the stale numbers either
+  $('export-open').disabled = true;
   $('offline').hidden = false;
   $('error').hidden = true;
   setConn('down', 'Daemon unreachable');
@@ -83,6 +85,8 @@ function markUp() {
   if (!state.down) return;
   state.down = false;
   document.body.classList.remove('is-offline');
+  $('main').removeAttribute('aria-hidden');
+  $('export-open').disabled = false;
   $('offline').hidden = true;
   refreshAll();
 }
@@ -289,7 +293,13 @@ async function loadHeat() {
       h(
         'tr',
         {},
-        h('th', { scope: 'row' }, di === 6 ? 'Today' : fmt.dayLabel(days[di])),
+        h(
+          'th',
+          { scope: 'row' },
+          // a long and a short label; the CSS shows the one that fits
+          h('span', { className: 'long' }, di === 6 ? 'Today' : fmt.dayLabel(days[di])),
+          h('span', { className: 'short', 'aria-hidden': 'true' }, di === 6 ? 'Today' : fmt.dayLabel(days[di], { weekday: 'short' })),
+        ),
         ...row.map((v, hr) => {
           const future = di === 6 && hr > now.getHours();
           const text = future ? 'not yet' : v === null ? 'no such hour' : fmt.formatBytes(v);
@@ -372,20 +382,22 @@ async function loadInterfaces() {
             'tr',
             { className: i.counted ? '' : 'excluded', dataset: { iface: i.name } },
             h('th', { scope: 'row' }, i.name, h('span', { className: 'kind' }, i.kind || '')),
-            h('td', {}, h('span', { className: i.counted ? 'tag yes' : 'tag no' }, i.counted ? 'Counted' : 'Excluded')),
-            h('td', { dataset: { value: String(i.today.bytes_received) } }, fmt.formatBytes(i.today.bytes_received)),
-            h('td', { dataset: { value: String(i.today.bytes_sent) } }, fmt.formatBytes(i.today.bytes_sent)),
-            h('td', { className: 'now' }, liveText(i.name, i.live)),
+            h('td', { className: 'state' }, h('span', { className: i.counted ? 'tag yes' : 'tag no' }, i.counted ? 'Counted' : 'Excluded')),
+            // data-label: the column name, shown on phones where the rows become cards
+            h('td', { dataset: { value: String(i.today.bytes_received), label: 'Downloaded' } }, fmt.formatBytes(i.today.bytes_received)),
+            h('td', { dataset: { value: String(i.today.bytes_sent), label: 'Uploaded' } }, fmt.formatBytes(i.today.bytes_sent)),
+            h('td', { className: 'now', dataset: { label: 'Now' } }, ...liveText(i.name, i.live)),
           ),
         )
       : [h('tr', {}, h('td', { colSpan: 5, className: 'empty' }, 'No interface seen yet.'))]),
   );
 }
 
+/** An interface's live speed as nodes: "↓ 5.00 MB/s ↑ 1.25 MB/s", or "idle". */
 function liveText(name, fallback) {
   const l = state.liveByIface.get(name) || fallback;
-  if (!l || (!l.rx_per_sec && !l.tx_per_sec)) return 'idle';
-  return `↓ ${fmt.formatSpeed(l.rx_per_sec)} ↑ ${fmt.formatSpeed(l.tx_per_sec)}`;
+  if (!l || (!l.rx_per_sec && !l.tx_per_sec)) return ['idle'];
+  return [h('span', { className: 'sp' }, `↓ ${fmt.formatSpeed(l.rx_per_sec)}`), ' ', h('span', { className: 'sp' }, `↑ ${fmt.formatSpeed(l.tx_per_sec)}`)];
 }
 
 // ---- events -------------------------------------------------------------
@@ -436,7 +448,7 @@ function onLive(live) {
 
   state.liveByIface = new Map((live.interfaces || []).map((i) => [i.name, i]));
   for (const row of document.querySelectorAll('#iface-rows tr[data-iface]')) {
-    row.querySelector('.now').textContent = liveText(row.dataset.iface);
+    row.querySelector('.now').replaceChildren(...liveText(row.dataset.iface));
   }
 }
 

@@ -119,7 +119,8 @@ export function liveChart(canvas, windowMs = 60000) {
             },
             grid: { color: p.grid },
           },
-          y: { ...bytesAxis(p), ticks: { color: p.muted, maxTicksLimit: 5, callback: (v) => `${formatBytesShort(v)}/s` } },
+          // suggestedMax: an idle link still gets a readable 0–1 KB/s scale
+          y: { ...bytesAxis(p), suggestedMax: 1000, ticks: { color: p.muted, maxTicksLimit: 5, callback: (v) => `${formatBytesShort(v)}/s` } },
         },
       },
     },
