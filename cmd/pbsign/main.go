@@ -6,6 +6,7 @@
 //	pbsign pubkey -key release.key        prints the public key (base64, for -ldflags)
 //	pbsign sign   -key release.key FILE   writes FILE.sig
 //	pbsign verify -pub KEY FILE [SIG]     checks FILE against SIG (default FILE.sig)
+//	pbsign pem    -pub KEY                prints the public key as PEM, for openssl
 //
 // KEY is a public key file or the base64 key itself. Formats are those of
 // github.com/packetbuddy/pb/internal/update, which checks the same
@@ -15,6 +16,8 @@ package main
 import (
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,6 +34,7 @@ const usage = `Usage:
   pbsign verify -pub KEY MESSAGE [SIG]
                                       check MESSAGE against SIG (default MESSAGE.sig);
                                       KEY is a .pub file or the base64 key
+  pbsign pem    -pub KEY              print the public key as PEM (for openssl pkeyutl -verify)
 `
 
 func main() {
@@ -73,6 +77,16 @@ func run(args []string, stdout io.Writer) error {
 		}
 		_, err = stdout.Write(update.EncodeKey(k.Public().(ed25519.PublicKey)))
 		return err
+	case "pem":
+		key, err := readPublic(*pub)
+		if err != nil {
+			return err
+		}
+		der, err := x509.MarshalPKIXPublicKey(key)
+		if err != nil {
+			return err
+		}
+		return pem.Encode(stdout, &pem.Block{Type: "PUBLIC KEY", Bytes: der})
 	case "sign":
 		if fs.NArg() != 1 {
 			return errors.New("usage: pbsign sign -key FILE MESSAGE")

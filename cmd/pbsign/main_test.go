@@ -39,6 +39,10 @@ func TestKeygenSignVerify(t *testing.T) {
 	if err := run([]string{"verify", "-pub", strings.TrimSpace(pub.String()), msg}, &out); err != nil {
 		t.Fatal(err)
 	}
+	var pemOut bytes.Buffer
+	if err := run([]string{"pem", "-pub", key + ".pub"}, &pemOut); err != nil || !strings.HasPrefix(pemOut.String(), "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA") {
+		t.Fatalf("pem: %q %v", pemOut.String(), err)
+	}
 	// A changed message fails.
 	os.WriteFile(msg, []byte("abd  pb_1.0.0_linux_amd64.tar.gz\n"), 0o644)
 	if err := run([]string{"verify", "-pub", key + ".pub", msg}, &out); err == nil || !strings.Contains(err.Error(), "does not verify") {

@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Build a PacketBuddy release into dist/:
+#
+#   scripts/release.sh VERSION          (make release VERSION=x.y.z)
+#
+# For linux, darwin and windows x amd64 and arm64: a static (CGO_ENABLED=0),
+# -trimpath pb stamped with the version, the date and the release public key,
+# packed as pb_<version>_<os>_<arch>.tar.gz (.zip for windows). Then
+# SHA256SUMS over the archives, signed with ed25519 into SHA256SUMS.sig, and
+# the public key as pb-release.pub (base64) and pb-release.pem (for openssl).
+#
+# Environment:
+#   PB_SIGNING_KEY        private key file (from "pbsign keygen"). Unset: a
+#                         throwaway key is made for this run and the release
+#                         is marked UNSIGNED FOR DISTRIBUTION.
+#   PB_RELEASE_TOOLCHAIN  Go toolchain for the build (default go1.27.3, which
+#                         fixes the stdlib vulnerabilities of go1.26.8; see
+#                         stack.md section 11). "local" uses the installed go.
+#   SOURCE_DATE_EPOCH     build date (default: now); also the archives' mtime,
+#                         so the same commit and date give the same archives.
+#   DIST                  output folder (default dist)
+#   JOBS                  parallel builds (default: number of CPUs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+die() { echo "release: $*" >&2; exit 1; }
+
+VERSION=${1:-}
+[ -n "$VERSION" ] || die "usage: scripts/release.sh VERSION (for example 1.2.3)"
+VERSION=${VERSION#v}
+# Semantic version, so "pb update" can order releases.
+[[ $VERSION =~ ^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?$ ]] ||
+	die "VERSION $VERSION is not MAJOR.MINOR.PATCH[-PRERELEASE]"
+
+DIST=${DIST:-dist}
+TARGETS="linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64"
+PKG=github.com/packetbuddy/pb
+export CGO_ENABLED=0
+export GOTOOLCHAIN=${PB_RELEASE_TOOLCHAIN:-go1.27.3}
+GO=${GO:-go}
+JOBS=${JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
+EPOCH=${SOURCE_DATE_EPOCH:-$(date -u +%s)}
+DATE=$(date -u -d "@$EPOCH" +%Y-%m-%d 2>/dev/null || date -u -r "$EPOCH" +%Y-%m-%d)
+command -v zip >/dev/null || die "zip is needed for the windows archives"
+
+start=$(date +%s)
+echo "release $VERSION ($DATE) with $($GO version)"
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# pbsign for this machine, to sign (and to make a throwaway key).
+GOOS= GOARCH= $GO build -trimpath -o "$work/pbsign" ./cmd/pbsign
+
+unsigned=
+key=${PB_SIGNING_KEY:-}
+if [ -z "$key" ]; then
+	unsigned=1
+	key="$work/throwaway.key"
+	"$work/pbsign" keygen -o "$key" >/dev/null
+	cat >&2 <<-'EOF'
+	################################################################
+	#  PB_SIGNING_KEY is not set: signing with a THROWAWAY key.    #
+	#  This release is UNSIGNED FOR DISTRIBUTION. Its binaries     #
+	#  trust only the throwaway key (written as pb-release.pub),   #
+	#  so "pb update" from them accepts no real release.           #
+	################################################################
+	EOF
+else
+	[ -r "$key" ] || die "PB_SIGNING_KEY=$key is not a readable file"
+fi
+pub=$("$work/pbsign" pubkey -key "$key")
+
+mkdir -p "$DIST"
+DIST=$(cd "$DIST" && pwd)
+rm -f "$DIST"/pb_*.tar.gz "$DIST"/pb_*.zip "$DIST"/SHA256SUMS "$DIST"/SHA256SUMS.sig \
+	"$DIST"/pb-release.pub "$DIST"/pb-release.pem "$DIST"/UNSIGNED-FOR-DISTRIBUTION
+
+LDFLAGS="-s -w -X $PKG/internal/version.Version=$VERSION -X $PKG/internal/version.Date=$DATE -X $PKG/internal/update.PublicKey=$pub"
+
+# Everything an archive carries besides pb.
+extras=()
+for f in LICENSE README.md docs/install.md; do [ -f "$f" ] && extras+=("$f"); done
+
+# build OS ARCH: one binary and its archive.
+build() {
+	local os=$1 arch=$2 ext="" name dir
+	[ "$os" = windows ] && ext=.exe
+	name="pb_${VERSION}_${os}_${arch}"
+	dir="$work/$name"
+	mkdir -p "$dir"
+	GOOS=$os GOARCH=$arch $GO build -trimpath -ldflags "$LDFLAGS" -o "$dir/pb$ext" ./cmd/pb
+	for f in "${extras[@]}"; do cp "$f" "$dir/$(basename "$f")"; done
+	# Same mtime and owner on every file: archives depend on content only.
+	find "$dir" -exec touch -h -d "@$EPOCH" {} + 2>/dev/null || true
+	if [ "$os" = windows ]; then
+		(cd "$dir" && zip -q -X -9 "$DIST/$name.zip" $(ls | LC_ALL=C sort))
+	elif tar --version 2>/dev/null | grep -q GNU; then
+		tar -C "$dir" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$EPOCH" -cf - . |
+			gzip -n -9 >"$DIST/$name.tar.gz"
+	else
+		tar -C "$dir" -cf - . | gzip -n -9 >"$DIST/$name.tar.gz"
+	fi
+	echo "  built $name ($(wc -c <"$dir/pb$ext" | tr -d ' ') bytes)"
+}
+
+# Builds run $JOBS at a time: each links a large SQLite package that one
+# compiler process handles alone, so parallel targets keep every core busy.
+pids=()
+for t in $TARGETS; do
+	build "${t%/*}" "${t#*/}" &
+	pids+=($!)
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 0.2; done
+done
+fail=0
+for p in "${pids[@]}"; do wait "$p" || fail=1; done
+[ $fail = 0 ] || die "a build failed"
+
+(
+	cd "$DIST"
+	if command -v sha256sum >/dev/null; then
+		sha256sum pb_*.tar.gz pb_*.zip >SHA256SUMS
+	else
+		shasum -a 256 pb_*.tar.gz pb_*.zip >SHA256SUMS
+	fi
+)
+"$work/pbsign" sign -key "$key" "$DIST/SHA256SUMS"
+printf '%s\n' "$pub" >"$DIST/pb-release.pub"
+"$work/pbsign" pem -pub "$pub" >"$DIST/pb-release.pem"
+"$work/pbsign" verify -pub "$pub" "$DIST/SHA256SUMS" >/dev/null
+
+if [ -n "$unsigned" ]; then
+	cat >"$DIST/UNSIGNED-FOR-DISTRIBUTION" <<-EOF
+	This release ($VERSION) was signed with a throwaway key made for one run
+	(PB_SIGNING_KEY was not set). Do not publish it: its binaries trust only
+	that key, so "pb update" would refuse every real release.
+	EOF
+	echo "release: UNSIGNED FOR DISTRIBUTION (throwaway key, see $DIST/UNSIGNED-FOR-DISTRIBUTION)" >&2
+fi
+echo "release $VERSION in $DIST/ in $(($(date +%s) - start)) s:"
+(cd "$DIST" && ls -l pb_* SHA256SUMS SHA256SUMS.sig pb-release.pub pb-release.pem)
