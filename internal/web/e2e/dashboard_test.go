@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -227,7 +228,24 @@ type periodJSON struct {
 	Summary usageJSON `json:"summary"`
 }
 
-func TestDashboard(t *testing.T) {
+// env is one browser tab on one API server with the known data.
+type env struct {
+	ctx       context.Context
+	loc       *time.Location
+	now       time.Time
+	st        *store.Store
+	counted   uint64
+	live      *fakeLive
+	srv       *server
+	b         *browser
+	p         *page
+	nl        *netLog
+	downloads string
+	artifacts string
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
 	findChromium(t) // skip (or, under CI, fail) before building anything
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
@@ -239,25 +257,24 @@ func TestDashboard(t *testing.T) {
 		time.Sleep(time.Until(time.Date(n.Year(), n.Month(), n.Day()+1, 0, 0, 5, 0, loc)))
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	artifacts := artifactDir(t)
+	t.Cleanup(cancel)
+	e := &env{ctx: ctx, loc: loc, artifacts: artifactDir(t), downloads: t.TempDir()}
 
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
+	e.st, err = store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
-	now := time.Now()
-	counted := fillStore(ctx, t, st, loc, now)
-	live := newFakeLive()
-	t.Cleanup(live.close)
-	srv := openServer(t, st, live, loc, "127.0.0.1:0")
-	addr := srv.Addr()
-	base := srv.base
+	t.Cleanup(func() { e.st.Close() })
+	e.now = time.Now()
+	e.counted = fillStore(ctx, t, e.st, loc, e.now)
+	e.live = newFakeLive()
+	t.Cleanup(e.live.close)
+	e.srv = openServer(t, e.st, e.live, loc, "127.0.0.1:0")
 
 	b := startBrowser(t)
-	nl := &netLog{urls: map[string]string{}}
-	b.hook(nl.record)
+	e.b = b
+	e.nl = &netLog{urls: map[string]string{}}
+	b.hook(e.nl.record)
 	// Follow the service worker too: its requests must stay on this host.
 	b.hook(func(ev cdpEvent) {
 		if ev.Method != "Target.targetCreated" {
@@ -287,19 +304,39 @@ func TestDashboard(t *testing.T) {
 	if err := b.call(ctx, "", "Target.setDiscoverTargets", map[string]any{"discover": true}, nil); err != nil {
 		t.Fatal(err)
 	}
-	downloads := t.TempDir()
-	if err := b.call(ctx, "", "Browser.setDownloadBehavior", map[string]any{"behavior": "allowAndName", "downloadPath": downloads, "eventsEnabled": true}, nil); err != nil {
+	if err := b.call(ctx, "", "Browser.setDownloadBehavior", map[string]any{"behavior": "allowAndName", "downloadPath": e.downloads, "eventsEnabled": true}, nil); err != nil {
 		t.Fatal(err)
 	}
 
-	p := b.newPage(ctx, t)
-	p.diag = func() string {
-		_, failures, console := nl.snapshot()
+	e.p = b.newPage(ctx, t)
+	e.p.diag = func() string {
+		_, failures, console := e.nl.snapshot()
 		return "failed requests:\n  " + strings.Join(failures, "\n  ") + "\nconsole:\n  " + strings.Join(console, "\n  ")
 	}
-	p.must(ctx, "Emulation.setTimezoneOverride", map[string]any{"timezoneId": zone}, nil)
-	p.must(ctx, "Emulation.setLocaleOverride", map[string]any{"locale": "en-US"}, nil)
-	p.viewport(ctx, 1280, 900, false, "light")
+	e.p.must(ctx, "Emulation.setTimezoneOverride", map[string]any{"timezoneId": zone}, nil)
+	e.p.must(ctx, "Emulation.setLocaleOverride", map[string]any{"locale": "en-US"}, nil)
+	e.p.viewport(ctx, 1280, 900, false, "light")
+	return e
+}
+
+// checkClean fails on console errors, failed requests and other hosts so far.
+func (e *env) checkClean(t *testing.T) {
+	t.Helper()
+	requests, failures, console := e.nl.snapshot()
+	if len(failures) > 0 {
+		t.Errorf("failed requests:\n%s", strings.Join(failures, "\n"))
+	}
+	if len(console) > 0 {
+		t.Errorf("console errors:\n%s", strings.Join(console, "\n"))
+	}
+	checkHosts(t, requests, e.srv.Addr())
+}
+
+func TestDashboard(t *testing.T) {
+	e := newEnv(t)
+	ctx, p, b, live, st, loc, now := e.ctx, e.p, e.b, e.live, e.st, e.loc, e.now
+	srv, counted, artifacts, downloads := e.srv, e.counted, e.artifacts, e.downloads
+	addr, base, nl := srv.Addr(), srv.base, e.nl
 
 	// ---- first load -----------------------------------------------------
 	p.navigate(ctx, base+"/dashboard/")
@@ -679,14 +716,8 @@ func TestDashboard(t *testing.T) {
 	p.viewport(ctx, 1280, 900, false, "light")
 
 	// ---- no errors, no other hosts, page weight ---------------------------
-	requests, failures, console := nl.snapshot()
-	if len(failures) > 0 {
-		t.Errorf("failed requests:\n%s", strings.Join(failures, "\n"))
-	}
-	if len(console) > 0 {
-		t.Errorf("console errors:\n%s", strings.Join(console, "\n"))
-	}
-	checkHosts(t, requests, addr)
+	e.checkClean(t)
+	requests, _, _ := nl.snapshot()
 	weight := pageWeight(t, requests, addr)
 	t.Logf("page weight: %d bytes gzipped (%d files the browser loaded from /dashboard/)", weight.gz, weight.files)
 	if weight.gz >= 300<<10 {
@@ -696,7 +727,7 @@ func TestDashboard(t *testing.T) {
 
 	// ---- the daemon stops, then comes back ----------------------------------
 	closeCtx, closeCancel := context.WithTimeout(ctx, 10*time.Second)
-	err = srv.stop(closeCtx)
+	err := srv.stop(closeCtx)
 	closeCancel()
 	if err != nil {
 		t.Logf("closing the server: %v", err)
@@ -868,4 +899,81 @@ func head(b []byte) string {
 		lines = lines[:5]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// TestDashboardSync checks the "this device / all devices" view. The API
+// adds /api/today's "global" block only when sync is on, which needs a
+// PostgreSQL fleet; here the browser's own request interception adds it to
+// the real answers, as a synced daemon would send them.
+func TestDashboardSync(t *testing.T) {
+	e := newEnv(t)
+	ctx, p := e.ctx, e.p
+	global := map[string]any{
+		"bytes_sent": 3_000_000_000, "bytes_received": 12_345_678_901, "total_bytes": 15_345_678_901,
+		"human_readable": map[string]string{"sent": "3.00 GB", "received": "12.35 GB", "total": "15.35 GB"},
+		"cost":           map[string]any{"total": map[string]any{"gb_used": 15.346, "cost": 115.09, "cost_formatted": "₹115.09"}},
+	}
+	e.b.hook(func(ev cdpEvent) {
+		if ev.Method != "Fetch.requestPaused" {
+			return
+		}
+		var rp struct {
+			RequestID       string `json:"requestId"`
+			Request         struct{ URL string }
+			ResponseHeaders []map[string]string `json:"responseHeaders"`
+		}
+		_ = json.Unmarshal(ev.Params, &rp)
+		go func() {
+			var body struct {
+				Body          string `json:"body"`
+				Base64Encoded bool   `json:"base64Encoded"`
+			}
+			if err := p.call(ctx, "Fetch.getResponseBody", map[string]any{"requestId": rp.RequestID}, &body); err != nil {
+				t.Error(err)
+				return
+			}
+			raw := []byte(body.Body)
+			if body.Base64Encoded {
+				raw, _ = base64.StdEncoding.DecodeString(body.Body)
+			}
+			var doc map[string]any
+			if err := json.Unmarshal(raw, &doc); err != nil {
+				t.Errorf("%s: %v", rp.Request.URL, err)
+				return
+			}
+			if strings.Contains(rp.Request.URL, "/api/today") {
+				doc["global"] = global
+			} else {
+				doc["sync_enabled"], doc["device_count"] = true, 3
+			}
+			out, _ := json.Marshal(doc)
+			_ = p.call(ctx, "Fetch.fulfillRequest", map[string]any{
+				"requestId": rp.RequestID, "responseCode": 200, "responseHeaders": rp.ResponseHeaders, "body": out,
+			}, nil)
+		}()
+	})
+	p.must(ctx, "Fetch.enable", map[string]any{"patterns": []map[string]string{
+		{"urlPattern": "*/api/today", "requestStage": "Response"},
+		{"urlPattern": "*/api/health", "requestStage": "Response"},
+	}}, nil)
+	p.navigate(ctx, e.srv.base+"/dashboard/")
+	p.waitTrue(ctx, "the first data", `document.body.dataset.ready === 'true'`)
+	p.waitTrue(ctx, "the all-devices column", `!document.getElementById('today-global').hidden`)
+	var got struct{ Local, Global, Total, Cost, Mine string }
+	p.mustEval(ctx, `({
+		Local: document.getElementById('today-local-h').hidden ? '<hidden>' : document.getElementById('today-local-h').textContent,
+		Global: document.getElementById('today-global-h').textContent,
+		Total: document.querySelector('[data-field="global-total"]').textContent,
+		Cost: document.querySelector('[data-field="global-cost"]').textContent,
+		Mine: document.querySelector('[data-field="today-total"]').textContent,
+	})`, &got)
+	var today usageJSON
+	getJSON(t, e.srv.base+"/api/today", &today)
+	want := struct{ Local, Global, Total, Cost, Mine string }{"This device", "All devices (3)", "15.35 GB", "₹115.09", today.HumanReadable.Total}
+	if got != want {
+		t.Errorf("sync view: got %+v, want %+v", got, want)
+	}
+	settle(ctx, p)
+	p.screenshot(ctx, filepath.Join(e.artifacts, "dashboard-sync-1280-light.png"))
+	e.checkClean(t)
 }

@@ -153,6 +153,7 @@ async function loadToday() {
     const n = (state.health && state.health.device_count) || g.device_count;
     $('today-global-h').textContent = n ? `All devices (${n})` : 'All devices';
     showUsage('global', g, g.cost);
+    setField('global-peak', g.peak_speed ? fmt.formatSpeed(g.peak_speed) : '—', g.peak_speed || 0);
   }
   if (state.splitScope === 'today') showSplit();
 }
