@@ -779,6 +779,11 @@ func (p *plan) put(tier int, key, lo, hi int64) {
 	}
 }
 
+// planChunk is the most ranges one statement carries: memory that SQLite
+// (through modernc's allocator, which keeps what it once held) needs for a
+// statement grows with its ranges, so ten years of days go in slices.
+const planChunk = 256
+
 // run sums the plan over the interfaces ids, per key and (byIface) per
 // interface; the map key is (key, iface id or 0).
 //
@@ -796,53 +801,65 @@ func (p *plan) run(ctx context.Context, tx *sql.Tx, sel ifaces, byIface bool) (m
 	var (
 		parts []string
 		args  []any
-		keys  [][][2]int64 // per part, per range: (key, iface id or 0)
+		keys  [][]int64 // per part, per range: its key
+		n     int       // ranges in the pending statement
 	)
+	run := func() error {
+		if len(parts) == 0 {
+			return nil
+		}
+		rows, err := tx.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var part, idx int
+			var sums string
+			if err := rows.Scan(&part, &idx, &sums); err != nil {
+				return err
+			}
+			rx, txs, _ := strings.Cut(sums, " ")
+			r, err1 := strconv.ParseInt(rx, 10, 64)
+			t, err2 := strconv.ParseInt(txs, 10, 64)
+			if err := errors.Join(err1, err2); err != nil || part >= len(keys) || idx >= len(keys[part]) {
+				return fmt.Errorf("bad range sum %d/%d %q: %v", part, idx, sums, err)
+			}
+			if r != 0 || t != 0 {
+				k := [2]int64{keys[part][idx], 0}
+				out[k] = out[k].Add(usage.Totals{Rx: uint64(r), Tx: uint64(t)})
+			}
+		}
+		parts, args, keys, n = parts[:0], args[:0], keys[:0], 0
+		return rows.Err()
+	}
 	for i, tr := range tiers {
-		spans := p.spans[i]
-		if len(spans) == 0 {
-			continue
+		for spans := p.spans[i]; len(spans) > 0; {
+			chunk := spans[:min(len(spans), 3*planChunk)]
+			spans = spans[len(chunk):]
+			elems := make([]int64, 0, 2*len(chunk)/3) // lo, hi
+			kk := make([]int64, 0, len(chunk)/3)
+			for j := 0; j < len(chunk); j += 3 {
+				elems = append(elems, chunk[j+1], chunk[j+2])
+				kk = append(kk, chunk[j])
+			}
+			parts = append(parts, `SELECT `+strconv.Itoa(len(keys))+`, r.key,
+				(SELECT printf('%d %d', coalesce(sum(rx), 0), coalesce(sum(tx), 0)) FROM `+tr.table+`
+				 WHERE ts >= r.value ->> 0 AND ts < r.value ->> 1 AND `+sel.cond()+`)
+				FROM json_each(?) r`)
+			args = append(args, jsonRows(elems, 2))
+			keys = append(keys, kk)
+			if n += len(kk); n >= planChunk {
+				if err := run(); err != nil {
+					return nil, err
+				}
+			}
 		}
-		var elems []int64 // lo, hi
-		var kk [][2]int64
-		for j := 0; j < len(spans); j += 3 {
-			elems = append(elems, spans[j+1], spans[j+2])
-			kk = append(kk, [2]int64{spans[j], 0})
-		}
-		parts = append(parts, `SELECT `+strconv.Itoa(len(keys))+`, r.key,
-			(SELECT printf('%d %d', coalesce(sum(rx), 0), coalesce(sum(tx), 0)) FROM `+tr.table+`
-			 WHERE ts >= r.value ->> 0 AND ts < r.value ->> 1 AND `+sel.cond()+`)
-			FROM json_each(?) r`)
-		args = append(args, jsonRows(elems, 2))
-		keys = append(keys, kk)
 	}
-	if len(parts) == 0 {
-		return out, nil
-	}
-	rows, err := tx.QueryContext(ctx, strings.Join(parts, " UNION ALL "), args...)
-	if err != nil {
+	if err := run(); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var part, idx int
-		var sums string
-		if err := rows.Scan(&part, &idx, &sums); err != nil {
-			return nil, err
-		}
-		rx, txs, _ := strings.Cut(sums, " ")
-		r, err1 := strconv.ParseInt(rx, 10, 64)
-		t, err2 := strconv.ParseInt(txs, 10, 64)
-		if err := errors.Join(err1, err2); err != nil || part >= len(keys) || idx >= len(keys[part]) {
-			return nil, fmt.Errorf("bad range sum %d/%d %q: %v", part, idx, sums, err)
-		}
-		if r == 0 && t == 0 {
-			continue
-		}
-		k := keys[part][idx]
-		out[k] = out[k].Add(usage.Totals{Rx: uint64(r), Tx: uint64(t)})
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // runByIface sums a plan of few ranges (rangeTotals) per interface.
@@ -876,25 +893,29 @@ func (p *plan) runByIface(ctx context.Context, tx *sql.Tx, sel ifaces, out map[[
 // triples), by key.
 func peaksIn(ctx context.Context, tx *sql.Tx, spans []int64) (map[int64]uint64, error) {
 	out := map[int64]uint64{}
-	if len(spans) == 0 {
-		return out, nil
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT r.value ->> 0,
-		(SELECT max(bps) FROM peaks WHERE ts >= r.value ->> 1 AND ts < r.value ->> 2)
-		FROM json_each(?) r`, jsonRows(spans, 3)) // one row per range: no per-row JSON
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var k int64
-		var v sql.NullInt64
-		if err := rows.Scan(&k, &v); err != nil {
+	for len(spans) > 0 {
+		chunk := spans[:min(len(spans), 3*planChunk)]
+		spans = spans[len(chunk):]
+		rows, err := tx.QueryContext(ctx, `SELECT r.value ->> 0,
+			(SELECT max(bps) FROM peaks WHERE ts >= r.value ->> 1 AND ts < r.value ->> 2)
+			FROM json_each(?) r`, jsonRows(chunk, 3)) // one row per range: no per-row JSON
+		if err != nil {
 			return nil, err
 		}
-		out[k] = max(out[k], uint64(v.Int64))
+		for rows.Next() {
+			var k int64
+			var v sql.NullInt64
+			if err := rows.Scan(&k, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[k] = max(out[k], uint64(v.Int64))
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, err
+		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // dayRanges returns the (index, start, end) triples of the local days from
