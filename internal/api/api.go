@@ -154,6 +154,7 @@ type Server struct {
 	hostMu sync.RWMutex
 
 	cache caches
+	peak  peakState
 
 	streamsMu sync.Mutex
 	streams   int

@@ -223,7 +223,7 @@ func (s *Server) lifetime(ctx context.Context, now time.Time) (storedLifetime, e
 		if l.totals, err = s.store.Lifetime(ctx, usage.Filter{}); err != nil {
 			return l, err
 		}
-		if l.peak, l.peakAt, err = s.store.Peak(ctx, epoch, farAway); err != nil {
+		if l.peak, l.peakAt, err = s.lifetimePeak(ctx, now); err != nil {
 			return l, err
 		}
 		l.first, l.last, l.tracked, err = s.store.Span(ctx, s.loc)
@@ -245,4 +245,49 @@ func (s *Server) lifetime(ctx context.Context, now time.Time) (storedLifetime, e
 		st.peak, st.peakAt = p, now
 	}
 	return st, nil
+}
+
+// peakState remembers the lifetime peak between flushes. The peaks table
+// has no index on the speed, so the maximum over ten years is a 50 ms scan;
+// flushes only add peaks for recent quarters, so after the first scan only
+// the last two days are read (a key-range scan of ~200 rows). A full scan
+// is redone daily, which also catches peaks written late by a flush that
+// had been failing for longer.
+type peakState struct {
+	mu      sync.Mutex
+	bps     uint64
+	at      time.Time
+	through time.Time // when the last scan ran; zero: never
+}
+
+func (s *Server) lifetimePeak(ctx context.Context, now time.Time) (uint64, time.Time, error) {
+	p := &s.peak
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	from := epoch
+	if !p.through.IsZero() && now.Sub(p.through) < 24*time.Hour && !now.Before(p.through) {
+		from = p.through.Add(-48 * time.Hour)
+	} else {
+		p.bps, p.at = 0, time.Time{}
+	}
+	bps, at, err := s.store.Peak(ctx, from, farAway)
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	if bps > p.bps || (bps == p.bps && !at.IsZero() && at.Before(p.at)) {
+		p.bps, p.at = bps, at
+	}
+	if from == epoch {
+		p.through = now
+	} else if p.through.IsZero() {
+		p.through = now
+	}
+	return p.bps, p.at, nil
+}
+
+// resetPeak forgets the lifetime peak (after the API changed the database).
+func (s *Server) resetPeak() {
+	s.peak.mu.Lock()
+	s.peak.through = time.Time{}
+	s.peak.mu.Unlock()
 }

@@ -180,6 +180,7 @@ func (s *Server) handleCleanup(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.cache.reset()
+	s.resetPeak()
 	return writeJSON(w, cleanupResponse{
 		Status:      "ok",
 		DeletedRows: n,
