@@ -127,7 +127,9 @@ type Deps struct {
 	// Reporter renders the html, markdown, llm/toon and wrap-up formats;
 	// nil uses the built-in minimal renderer.
 	Reporter Reporter
-	Logger   *slog.Logger
+	// Logger receives errors (under "err") and start-up lines; the caller
+	// names the component. Tokens and request bodies are never logged.
+	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -227,7 +229,6 @@ func New(d Deps) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.log = s.log.With("component", "api")
 	if s.now == nil {
 		s.now = time.Now
 	}
