@@ -19,6 +19,7 @@ import (
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 	"github.com/packetbuddy/pb/internal/version"
+	"github.com/packetbuddy/pb/internal/web"
 )
 
 const serveHelp = `
@@ -182,6 +183,7 @@ func (d *daemon) newAPI(deviceID string) (*api.Server, error) {
 		Version:     version.String(),
 		ReleaseDate: version.Date,
 		Token:       token,
+		Dashboard:   web.FS(),
 		Logger:      d.log.With("component", "api"),
 	})
 }
