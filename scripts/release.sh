@@ -96,10 +96,11 @@ build() {
 	if [ "$os" = windows ]; then
 		(cd "$dir" && zip -q -X -9 "$DIST/$name.zip" $(ls | LC_ALL=C sort))
 	elif tar --version 2>/dev/null | grep -q GNU; then
-		tar -C "$dir" --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$EPOCH" -cf - . |
+		# Plain names ("pb", not "./pb"), so "tar -xzf ARCHIVE pb" works.
+		tar -C "$dir" --owner=0 --group=0 --numeric-owner --mtime="@$EPOCH" -cf - $(cd "$dir" && ls | LC_ALL=C sort) |
 			gzip -n -9 >"$DIST/$name.tar.gz"
 	else
-		tar -C "$dir" -cf - . | gzip -n -9 >"$DIST/$name.tar.gz"
+		tar -C "$dir" -cf - $(cd "$dir" && ls | LC_ALL=C sort) | gzip -n -9 >"$DIST/$name.tar.gz"
 	fi
 	echo "  built $name ($(wc -c <"$dir/pb$ext" | tr -d ' ') bytes)"
 }
