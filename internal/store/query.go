@@ -45,9 +45,6 @@ type Stats struct {
 // maxPoints bounds Series and Days so a bad request cannot take the memory.
 const maxPoints = 200_000
 
-// dayOffset shifts unix seconds before integer division so that SQLite's
-// truncating division floors for instants back to the year -770 too.
-const dayOffset = 1_000_000 * 86400
 
 // Totals returns the traffic of the interfaces f selects in [from, to).
 //
