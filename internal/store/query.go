@@ -45,7 +45,6 @@ type Stats struct {
 // maxPoints bounds Series and Days so a bad request cannot take the memory.
 const maxPoints = 200_000
 
-
 // Totals returns the traffic of the interfaces f selects in [from, to).
 //
 // Precision rule: a bucket counts whole when its start lies in [from, to).
