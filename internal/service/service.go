@@ -57,7 +57,7 @@ const (
 var (
 	// ErrNoServiceManager means the service manager cannot be reached here
 	// (no systemd user session in a container, no GUI login on macOS...).
-	ErrNoServiceManager = errors.New("no service manager reachable")
+	ErrNoServiceManager = errors.New("service manager unavailable")
 	// ErrNotInstalled is returned by start/stop/restart before install.
 	ErrNotInstalled = errors.New("the service is not installed (run \"pb service install\")")
 	// ErrNotSupported is a combination this OS does not offer.

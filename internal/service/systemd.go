@@ -278,13 +278,10 @@ func (s *systemd) lingerNote() []string {
 
 func (s *systemd) available(ctx context.Context) error {
 	if _, err := s.o.Runner.Run(ctx, s.systemctl("show-environment")[0], s.systemctl("show-environment")[1:]...); err != nil {
-		which := "systemd user manager (systemctl --user)"
-		hint := "this happens in containers, over plain su/sudo, and on machines without a login session; run \"pb serve\" under your own supervisor, or see the unit with --dry-run"
 		if s.o.System {
-			which = "systemd system manager"
-			hint = "this machine was not booted with systemd; run \"pb serve\" under your own supervisor, or see the unit with --dry-run"
+			return fmt.Errorf("%w: systemctl cannot reach systemd (%s); this machine was not booted with systemd. Run \"pb serve\" under your own supervisor, or see the unit with --dry-run", ErrNoServiceManager, firstLine(err.Error()))
 		}
-		return fmt.Errorf("%w: no %s is reachable (%s); %s", ErrNoServiceManager, which, firstLine(err.Error()), hint)
+		return fmt.Errorf("%w: systemctl --user cannot reach a systemd user manager (%s). That happens in containers, over plain su/sudo and without a login session. Run \"pb serve\" under your own supervisor, use --system as root, or see the unit with --dry-run", ErrNoServiceManager, firstLine(err.Error()))
 	}
 	return nil
 }
