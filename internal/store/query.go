@@ -24,22 +24,22 @@ type Point struct {
 
 // Stats describes the database file and its contents.
 type Stats struct {
-	Path          string
-	SizeBytes     int64 // database file + WAL file
-	SchemaVersion int
-	Interfaces    int
-	FineRows      int64
-	CoarseRows    int64
-	PeakRows      int64
-	EventRows     int64
-	OldestFine    time.Time // zero when the tier is empty
-	NewestFine    time.Time
-	OldestCoarse  time.Time
-	NewestCoarse  time.Time
+	Path          string    // absolute path of the database file
+	SizeBytes     int64     // database file + WAL file
+	SchemaVersion int       // PRAGMA user_version
+	Interfaces    int       // rows of the interfaces table, counted or not
+	FineRows      int64     // 1-minute buckets
+	CoarseRows    int64     // 15-minute buckets
+	PeakRows      int64     // 15-minute peaks
+	EventRows     int64     // event log entries
+	OldestFine    time.Time // first fine bucket; zero when the tier is empty
+	NewestFine    time.Time // last fine bucket
+	OldestCoarse  time.Time // first coarse bucket; zero when the tier is empty
+	NewestCoarse  time.Time // last coarse bucket
 	// FineHorizon is where the fine tier is complete from: before it, rows
 	// were pruned or imported coarse-only. Zero when it is complete.
 	FineHorizon time.Time
-	CreatedAt   time.Time
+	CreatedAt   time.Time // when the database was created
 }
 
 // maxPoints bounds Series and Days so a bad request cannot take the memory.

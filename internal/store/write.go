@@ -34,14 +34,18 @@ const (
 )
 
 // Flush writes one batch of the monitor in one transaction: it upserts the
-// interfaces, adds every Delta to its 1-minute and 15-minute buckets and to
-// the interface's lifetime, MAX-merges the peaks, appends the events and
-// replaces the counter snapshot (a zero Snapshot leaves the saved one alone).
+// interfaces (Kind and Counted refreshed; an empty Kind keeps the stored
+// one), adds every Delta to its 1-minute and 15-minute buckets, the hourly
+// and daily rollups and the interface's lifetime, MAX-merges the peaks,
+// appends the events and replaces the counter snapshot (a zero Snapshot
+// leaves the saved one alone). Deltas of zero bytes are skipped.
 //
 // Interfaces are matched by name and MAC; when either MAC is "" the name
 // alone matches (the most recently seen row of that name), and a stored row
 // without MAC takes the MAC it is first seen with. A Delta whose interface is
-// not in b.Interfaces and not yet known creates it as counted.
+// not in b.Interfaces and not yet known creates it as counted, of unknown
+// kind. First/last seen come from the clock (Options.Now) and the delta
+// buckets; last seen is only rewritten when it moved by 5 minutes or more.
 //
 // On any error nothing is written and the error is returned: the caller keeps
 // its pending batch and retries, and no byte is counted twice.
@@ -119,8 +123,10 @@ func (s *Store) flush(ctx context.Context, b usage.Batch) error {
 }
 
 // AddHistory adds imported traffic of one interface in one transaction: every
-// Delta (its Iface and MAC are ignored) goes to its 15-minute bucket and the
-// lifetime, and to its 1-minute bucket when it is within the fine retention.
+// Delta (its Iface and MAC are ignored) goes to its 15-minute bucket, the
+// rollups and the lifetime, and to its 1-minute bucket when it is within the
+// fine retention (older minutes are marked missing from the fine tier, see
+// Stats.FineHorizon). Adding the same history twice counts it twice.
 // The interface is created with iface's Kind and Counted when it is new; an
 // existing row keeps its own (ApplyPolicy recomputes them).
 func (s *Store) AddHistory(ctx context.Context, iface usage.Interface, deltas []usage.Delta) error {
@@ -304,7 +310,8 @@ func (s *Store) applyPolicy(ctx context.Context, counted func(name, kind string)
 
 // Prune deletes fine-tier rows older than the fine retention (relative to
 // Options.Now), events older than a year and all but the newest 10,000
-// events. It never touches the coarse tier, the lifetime totals or the peaks.
+// events. It never touches the coarse tier, its rollups, the lifetime totals
+// or the peaks.
 // It returns the number of rows deleted; with nothing to delete it costs a few
 // index lookups.
 func (s *Store) Prune(ctx context.Context) (int64, error) {
@@ -664,23 +671,6 @@ func putState(ctx context.Context, q execQuerier, key, value string) error {
 	_, err := q.ExecContext(ctx, `INSERT INTO state (key, value) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return err
-}
-
-func queryIDs(ctx context.Context, q execQuerier, query string, args ...any) ([]int64, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // snapshotJSON is the stored form of usage.Snapshot, with its own field names
