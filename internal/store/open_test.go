@@ -216,3 +216,53 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Errorf("stats = %+v, %v", st, err)
 	}
 }
+
+// TestConcurrentUse: the daemon flushes while API requests query the same
+// Store and a CLI reads through its own read-only Store.
+func TestConcurrentUse(t *testing.T) {
+	t0 := utc(2024, 5, 1, 0, 0)
+	c := newClock(t0)
+	w, path := mustOpen(t, c)
+	r := mustOpenPath(t, path, store.Options{ReadOnly: true, Now: c.Now})
+	const flushes = 50
+	done := make(chan error, 8)
+	go func() {
+		for i := range flushes {
+			at := t0.Add(time.Duration(i) * time.Minute)
+			if err := w.Flush(ctx, usage.Batch{Interfaces: []usage.Interface{eth0}, Deltas: []usage.Delta{delta(at, 1, 1)}}); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for _, s := range []*store.Store{w, w, r, r} {
+		go func() {
+			for range 30 {
+				if _, err := s.Totals(ctx, t0, t0.Add(24*time.Hour), usage.Filter{}); err != nil {
+					done <- err
+					return
+				}
+				if _, err := s.TopDays(ctx, 3, time.UTC, usage.Filter{}); err != nil {
+					done <- err
+					return
+				}
+				if _, err := s.Days(ctx, date(2024, 4, 30), date(2024, 5, 2), time.UTC, usage.Filter{}); err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for range 5 {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, s := range []*store.Store{w, r} {
+		if got, err := s.Totals(ctx, t0, t0.Add(24*time.Hour), usage.Filter{}); err != nil || got != tot(flushes, flushes) {
+			t.Errorf("after the flushes: %+v, %v", got, err)
+		}
+	}
+}
