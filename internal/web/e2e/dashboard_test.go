@@ -706,6 +706,7 @@ func TestDashboard(t *testing.T) {
 	}
 	if os.Getenv("PB_UPDATE_SCREENSHOT") == "1" {
 		p.viewport(ctx, 1280, 1000, false, "light")
+		p.mustEval(ctx, `document.activeElement && document.activeElement.blur()`, nil) // no focus ring in the picture
 		settle(ctx, p)
 		docs := filepath.Join(repoRoot(t), "docs", "screenshot-dashboard.png")
 		p.viewportShot(ctx, docs)
@@ -749,8 +750,16 @@ func TestDashboard(t *testing.T) {
 	checkHosts(t, requests, addr)
 }
 
-// settle waits for layout and the charts' resize handling.
+// settle waits for the charts to follow the theme (the page re-colours them
+// when prefers-color-scheme changes), then for layout and resizing.
 func settle(ctx context.Context, p *page) {
+	p.waitTrue(ctx, "the charts to take the theme's colours", `(() => {
+		const down = getComputedStyle(document.documentElement).getPropertyValue('--down').trim();
+		// the colours the charts last drew with, as resolved by Chart.js
+		const live = Chart.getChart(document.getElementById('live-chart')).getDatasetMeta(0).dataset;
+		const bars = ['month-chart', 'year-chart'].map((id) => Chart.getChart(document.getElementById(id)).getDatasetMeta(0).data[0]);
+		return live.options.borderColor === down && bars.every((b) => b.options.backgroundColor === down);
+	})()`)
 	p.mustEval(ctx, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 400))))`, nil)
 }
 

@@ -51,7 +51,10 @@ export async function getJSON(path, params = {}, { timeoutMs = 15000 } = {}) {
     throw new ApiError(`The daemon answered ${res.status} without JSON.`, { status: res.status, unreachable: res.status >= 500 });
   }
   if (!res.ok) {
-    throw new ApiError((body && body.error) || `HTTP ${res.status}`, { status: res.status, unreachable: res.status === 502 || res.status === 503 || res.status === 504 });
+    throw new ApiError((body && body.error) || `HTTP ${res.status}`, {
+      status: res.status,
+      unreachable: res.status === 502 || res.status === 503 || res.status === 504,
+    });
   }
   return body;
 }

@@ -105,11 +105,7 @@ function failed(err, what) {
 
 /** Run loaders in parallel; one failing does not stop the others. */
 async function run(...loaders) {
-  await Promise.all(
-    loaders.map(([fn, what]) =>
-      fn().catch((err) => failed(err, what)),
-    ),
-  );
+  await Promise.all(loaders.map(([fn, what]) => fn().catch((err) => failed(err, what))));
 }
 
 // ---- header -------------------------------------------------------------
@@ -286,7 +282,12 @@ async function loadHeat() {
   const level = (v) => (v === null ? 'none' : v <= 0 || max === 0 ? 'l0' : `l${Math.min(5, 1 + Math.floor((4 * v) / max + 0.0001))}`);
 
   $('heat-head').replaceChildren(
-    h('tr', {}, h('td', {}), ...Array.from({ length: 24 }, (_, i) => h('th', { scope: 'col', title: `${i}:00` }, i % 3 === 0 ? String(i) : ''))),
+    h(
+      'tr',
+      {},
+      h('td', {}),
+      ...Array.from({ length: 24 }, (_, i) => h('th', { scope: 'col', title: `${i}:00` }, i % 3 === 0 ? String(i) : '')),
+    ),
   );
   const now = new Date();
   $('heat-rows').replaceChildren(
@@ -328,14 +329,21 @@ async function loadSummary() {
   const perDay = (n) => Math.floor((n + Math.floor(days / 2)) / days);
   const avg = days ? perDay(s.bytes_received) + perDay(s.bytes_sent) : 0;
   setField('life-avg', days ? fmt.formatBytes(avg) : '—', avg);
-  $('lifetime-since').textContent = s.first_date ? `since ${fmt.dayLabel(s.first_date, { day: 'numeric', month: 'long', year: 'numeric' })}` : 'nothing counted yet';
+  $('lifetime-since').textContent = s.first_date
+    ? `since ${fmt.dayLabel(s.first_date, { day: 'numeric', month: 'long', year: 'numeric' })}`
+    : 'nothing counted yet';
 
   const list = $('top-days');
   const rows = (topDays.days || []).filter((d) => d.total_bytes > 0);
   list.replaceChildren(
     ...(rows.length
       ? rows.map((d) =>
-          h('li', {}, h('span', { className: 'd' }, fmt.dayLabel(d.date, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' })), h('span', { className: 'v', dataset: { value: String(d.total_bytes) } }, fmt.formatBytes(d.total_bytes))),
+          h(
+            'li',
+            {},
+            h('span', { className: 'd' }, fmt.dayLabel(d.date, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' })),
+            h('span', { className: 'v', dataset: { value: String(d.total_bytes) } }, fmt.formatBytes(d.total_bytes)),
+          ),
         )
       : [h('li', { className: 'empty' }, 'No traffic recorded yet.')]),
   );
@@ -367,7 +375,8 @@ function showSplit() {
   $('split-ratio').textContent = rx ? (tx / rx).toFixed(2) : '—';
   // The same labels as the reports' "personality" (api-contract.md).
   const r = rx ? tx / rx : 0;
-  const kind = !rx && !tx ? '' : r < 0.3 ? 'mostly streaming' : r < 0.6 ? 'browsing' : r < 1 ? 'creating' : 'a power user (more up than down)';
+  const kind =
+    !rx && !tx ? '' : r < 0.3 ? 'mostly streaming' : r < 0.6 ? 'browsing' : r < 1 ? 'creating' : 'a power user (more up than down)';
   $('split-note').textContent = kind ? `${note}: ${kind}.` : `${note}: nothing counted.`;
 }
 
@@ -375,7 +384,9 @@ function showSplit() {
 
 async function loadInterfaces() {
   const data = await api.interfaces();
-  const list = (data.interfaces || []).slice().sort((a, b) => Number(b.counted) - Number(a.counted) || b.today.total_bytes - a.today.total_bytes || a.name.localeCompare(b.name));
+  const list = (data.interfaces || [])
+    .slice()
+    .sort((a, b) => Number(b.counted) - Number(a.counted) || b.today.total_bytes - a.today.total_bytes || a.name.localeCompare(b.name));
   $('iface-rows').replaceChildren(
     ...(list.length
       ? list.map((i) =>
@@ -398,7 +409,11 @@ async function loadInterfaces() {
 function liveText(name, fallback) {
   const l = state.liveByIface.get(name) || fallback;
   if (!l || (!l.rx_per_sec && !l.tx_per_sec)) return ['idle'];
-  return [h('span', { className: 'sp' }, `↓ ${fmt.formatSpeed(l.rx_per_sec)}`), ' ', h('span', { className: 'sp' }, `↑ ${fmt.formatSpeed(l.tx_per_sec)}`)];
+  return [
+    h('span', { className: 'sp' }, `↓ ${fmt.formatSpeed(l.rx_per_sec)}`),
+    ' ',
+    h('span', { className: 'sp' }, `↑ ${fmt.formatSpeed(l.tx_per_sec)}`),
+  ];
 }
 
 // ---- events -------------------------------------------------------------
@@ -459,7 +474,10 @@ function onLiveState(s) {
     // A dropped stream alone may be a blip; the daemon is "unreachable" only
     // when it does not answer a plain request either.
     setConn('', 'Reconnecting…');
-    api.health().then(() => markUp(), (err) => failed(err, 'the daemon status'));
+    api.health().then(
+      () => markUp(),
+      (err) => failed(err, 'the daemon status'),
+    );
   }
 }
 

@@ -3,9 +3,12 @@
 //
 // Colours come from the CSS custom properties in app.css, so the charts
 // follow the light/dark theme; retheme() re-reads them when the system
-// setting changes. Every chart also has a text equivalent in the page (a
-// table or a summary line) for screen readers, so the canvases are
-// aria-hidden decoration.
+// setting changes. Every colour option is a function of `theme` rather than
+// a fixed string: Chart.js caches resolved plain options between updates,
+// and a cached dark colour would survive the switch back to light.
+//
+// Every chart also has a text equivalent in the page (a table or a summary
+// line) for screen readers, so the canvases are aria-hidden decoration.
 
 import { formatBytes, formatBytesShort, formatSpeed } from './format.js';
 
@@ -34,32 +37,38 @@ function palette() {
   };
 }
 
-function applyDefaults(p) {
-  Chart.defaults.color = p.muted;
-  Chart.defaults.borderColor = p.grid;
-  Chart.defaults.font.family = p.font;
+let theme = null; // the current palette(); read by the colour functions below
+
+function applyDefaults() {
+  theme = palette();
+  Chart.defaults.color = theme.muted;
+  Chart.defaults.borderColor = theme.grid;
+  Chart.defaults.font.family = theme.font;
   Chart.defaults.font.size = 12;
 }
 
+// Colour options: functions, so Chart.js asks for the current theme's colour at every draw.
+const c = {
+  fg: () => theme.fg,
+  muted: () => theme.muted,
+  grid: () => theme.grid,
+  down: () => theme.down,
+  up: () => theme.up,
+  downFill: () => theme.downFill,
+  upFill: () => theme.upFill,
+};
+
 /** Re-read the theme colours and redraw every chart (prefers-color-scheme changed). */
 export function retheme() {
-  const p = palette();
-  applyDefaults(p);
-  for (const c of charts) {
-    c.$pbTheme?.(c, p);
-    for (const scale of Object.values(c.options.scales || {})) {
-      if (scale.ticks) scale.ticks.color = p.muted;
-      if (scale.grid) scale.grid.color = p.grid;
-    }
-    c.update('none');
-  }
+  applyDefaults();
+  for (const chart of charts) chart.update('none');
 }
 
-function make(canvas, config, theme) {
-  const c = new Chart(canvas, config);
-  c.$pbTheme = theme;
-  charts.add(c);
-  return c;
+function make(canvas, config) {
+  if (!theme) applyDefaults();
+  const chart = new Chart(canvas, config);
+  charts.add(chart);
+  return chart;
 }
 
 // Tooltips show exact values in the API's format.
@@ -69,10 +78,10 @@ const bytesTooltip = {
   },
 };
 
-const bytesAxis = (p) => ({
+const bytesAxis = () => ({
   beginAtZero: true,
-  ticks: { color: p.muted, callback: (v) => formatBytesShort(v), maxTicksLimit: 6 },
-  grid: { color: p.grid },
+  ticks: { color: c.muted, callback: (v) => formatBytesShort(v), maxTicksLimit: 6 },
+  grid: { color: c.grid },
 });
 
 // ---- live speed ---------------------------------------------------------
@@ -82,55 +91,62 @@ const bytesAxis = (p) => ({
  * axis (no date adapter needed); the tick labels say how long ago.
  */
 export function liveChart(canvas, windowMs = 60000) {
-  const p = palette();
   let latest = Date.now(); // time of the newest sample, for the "Ns ago" ticks
-  applyDefaults(p);
-  const chart = make(
-    canvas,
-    {
-      type: 'line',
-      data: {
-        datasets: [
-          { label: 'Download', data: [], borderColor: p.down, backgroundColor: p.downFill, fill: 'origin', tension: 0.25, pointRadius: 0, borderWidth: 2 },
-          { label: 'Upload', data: [], borderColor: p.up, backgroundColor: p.upFill, fill: 'origin', tension: 0.25, pointRadius: 0, borderWidth: 2 },
-        ],
-      },
-      options: {
-        animation: false, // redrawn every second; animating would never settle
-        responsive: true,
-        maintainAspectRatio: false,
-        parsing: false,
-        normalized: true,
-        interaction: { mode: 'index', intersect: false },
-        plugins: {
-          legend: { display: false },
-          tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${formatSpeed(ctx.parsed.y)}`, title: () => '' } },
+  const chart = make(canvas, {
+    type: 'line',
+    data: {
+      datasets: [
+        {
+          label: 'Download',
+          data: [],
+          borderColor: c.down,
+          backgroundColor: c.downFill,
+          fill: 'origin',
+          tension: 0.25,
+          pointRadius: 0,
+          borderWidth: 2,
         },
-        scales: {
-          x: {
-            type: 'linear',
-            ticks: {
-              color: p.muted,
-              stepSize: 15000,
-              callback: (v) => {
-                const ago = Math.round((latest - v) / 1000);
-                return ago <= 0 ? 'now' : `${ago}s`;
-              },
+        {
+          label: 'Upload',
+          data: [],
+          borderColor: c.up,
+          backgroundColor: c.upFill,
+          fill: 'origin',
+          tension: 0.25,
+          pointRadius: 0,
+          borderWidth: 2,
+        },
+      ],
+    },
+    options: {
+      animation: false, // redrawn every second; animating would never settle
+      responsive: true,
+      maintainAspectRatio: false,
+      parsing: false,
+      normalized: true,
+      interaction: { mode: 'index', intersect: false },
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: { label: (ctx) => `${ctx.dataset.label}: ${formatSpeed(ctx.parsed.y)}`, title: () => '' } },
+      },
+      scales: {
+        x: {
+          type: 'linear',
+          ticks: {
+            color: c.muted,
+            stepSize: 15000,
+            callback: (v) => {
+              const ago = Math.round((latest - v) / 1000);
+              return ago <= 0 ? 'now' : `${ago}s`;
             },
-            grid: { color: p.grid },
           },
-          // suggestedMax: an idle link still gets a readable 0–1 KB/s scale
-          y: { ...bytesAxis(p), suggestedMax: 1000, ticks: { color: p.muted, maxTicksLimit: 5, callback: (v) => `${formatBytesShort(v)}/s` } },
+          grid: { color: c.grid },
         },
+        // suggestedMax: an idle link still gets a readable 0–1 KB/s scale
+        y: { ...bytesAxis(), suggestedMax: 1000, ticks: { color: c.muted, maxTicksLimit: 5, callback: (v) => `${formatBytesShort(v)}/s` } },
       },
     },
-    (c, q) => {
-      c.data.datasets[0].borderColor = q.down;
-      c.data.datasets[0].backgroundColor = q.downFill;
-      c.data.datasets[1].borderColor = q.up;
-      c.data.datasets[1].backgroundColor = q.upFill;
-    },
-  );
+  });
   return {
     chart,
     /** Add one sample (bytes/s) at time t (ms) and drop what scrolled out. */
@@ -160,47 +176,38 @@ export function liveChart(canvas, windowMs = 60000) {
  * rows: [{label, title, rx, tx}] (title is the tooltip heading).
  */
 export function stackedBars(canvas, { onClick } = {}) {
-  const p = palette();
-  applyDefaults(p);
-  const chart = make(
-    canvas,
-    {
-      type: 'bar',
-      data: {
-        labels: [],
-        datasets: [
-          { label: 'Download', data: [], backgroundColor: p.down, borderRadius: 2, stack: 's' },
-          { label: 'Upload', data: [], backgroundColor: p.up, borderRadius: 2, stack: 's' },
-        ],
-      },
-      options: {
-        animation: motion(),
-        responsive: true,
-        maintainAspectRatio: false,
-        interaction: { mode: 'index', intersect: false },
-        plugins: {
-          legend: { display: false },
-          tooltip: {
-            ...bytesTooltip,
-            callbacks: {
-              ...bytesTooltip.callbacks,
-              title: (items) => items[0] && chart.$pbTitles[items[0].dataIndex],
-              footer: (items) => `Total: ${formatBytes(items.reduce((s, i) => s + i.parsed.y, 0))}`,
-            },
+  const chart = make(canvas, {
+    type: 'bar',
+    data: {
+      labels: [],
+      datasets: [
+        { label: 'Download', data: [], backgroundColor: c.down, borderRadius: 2, stack: 's' },
+        { label: 'Upload', data: [], backgroundColor: c.up, borderRadius: 2, stack: 's' },
+      ],
+    },
+    options: {
+      animation: motion(),
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: 'index', intersect: false },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          ...bytesTooltip,
+          callbacks: {
+            ...bytesTooltip.callbacks,
+            title: (items) => items[0] && chart.$pbTitles[items[0].dataIndex],
+            footer: (items) => `Total: ${formatBytes(items.reduce((s, i) => s + i.parsed.y, 0))}`,
           },
         },
-        scales: {
-          x: { stacked: true, ticks: { color: p.muted, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
-          y: { ...bytesAxis(p), stacked: true },
-        },
-        onClick: onClick && ((_, elems) => elems[0] && onClick(elems[0].index)),
       },
+      scales: {
+        x: { stacked: true, ticks: { color: c.muted, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
+        y: { ...bytesAxis(), stacked: true },
+      },
+      onClick: onClick && ((_, elems) => elems[0] && onClick(elems[0].index)),
     },
-    (c, q) => {
-      c.data.datasets[0].backgroundColor = q.down;
-      c.data.datasets[1].backgroundColor = q.up;
-    },
-  );
+  });
   chart.$pbTitles = [];
   return {
     chart,
@@ -218,28 +225,23 @@ export function stackedBars(canvas, { onClick } = {}) {
 
 /** The upload/download split as a doughnut. */
 export function splitChart(canvas) {
-  const p = palette();
-  applyDefaults(p);
-  const chart = make(
-    canvas,
-    {
-      type: 'doughnut',
-      data: { labels: ['Download', 'Upload'], datasets: [{ data: [0, 0], backgroundColor: [p.down, p.up], borderWidth: 0 }] },
-      options: {
-        animation: motion(),
-        responsive: true,
-        maintainAspectRatio: false,
-        cutout: '62%',
-        plugins: {
-          legend: { display: false },
-          tooltip: { callbacks: { label: (ctx) => `${ctx.label}: ${formatBytes(ctx.parsed)}` } },
-        },
+  const chart = make(canvas, {
+    type: 'doughnut',
+    data: {
+      labels: ['Download', 'Upload'],
+      datasets: [{ data: [0, 0], backgroundColor: (ctx) => (ctx.dataIndex === 0 ? theme.down : theme.up), borderWidth: 0 }],
+    },
+    options: {
+      animation: motion(),
+      responsive: true,
+      maintainAspectRatio: false,
+      cutout: '62%',
+      plugins: {
+        legend: { display: false },
+        tooltip: { callbacks: { label: (ctx) => `${ctx.label}: ${formatBytes(ctx.parsed)}` } },
       },
     },
-    (c, q) => {
-      c.data.datasets[0].backgroundColor = [q.down, q.up];
-    },
-  );
+  });
   return {
     chart,
     set(rx, tx) {

@@ -44,7 +44,12 @@ export function exportPlan(range, format, start, end) {
   if (format === 'html' || format === 'markdown' || format === 'llm') {
     const custom = range === 'custom';
     return {
-      url: apiURL('exports/generate', { range_type: range, format: format === 'llm' ? 'toon' : format, start_date: custom ? from : '', end_date: custom ? to : '' }),
+      url: apiURL('exports/generate', {
+        range_type: range,
+        format: format === 'llm' ? 'toon' : format,
+        start_date: custom ? from : '',
+        end_date: custom ? to : '',
+      }),
       filename: '', // the server names it
     };
   }
