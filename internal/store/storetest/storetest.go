@@ -1,7 +1,8 @@
 // Package storetest builds PacketBuddy databases full of synthetic history,
 // for benchmarks and tools that need a realistic store without waiting years.
-// It writes through the store package's own import path (AddHistory and
-// Flush), so it never depends on the schema.
+// It writes through the store package's API (AddHistory, one transaction per
+// interface-year, and Flush for the peaks), so it holds no SQL and never
+// depends on the schema.
 package storetest
 
 import (
@@ -33,7 +34,8 @@ func Iface(i int) usage.Interface {
 // carries traffic (the worst case for size), with a daily rhythm and random
 // noise from seed. The last DefaultFineRetentionDays are written minute by
 // minute, so the fine tier is populated too. Peaks are written for every
-// quarter. About 35,000 rows per interface-year; a million rows take seconds.
+// quarter. About 35,000 rows per interface-year; ten years of three
+// interfaces (1.05 M coarse rows) take 4-10 s.
 func Generate(ctx context.Context, path string, ifaces, years int, end time.Time, seed int64) error {
 	if ifaces <= 0 || years <= 0 {
 		return fmt.Errorf("storetest: generate: want at least one interface and one year, got %d and %d", ifaces, years)
