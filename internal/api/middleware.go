@@ -68,17 +68,32 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
+// Header values shared by every response. They are assigned to the header
+// map directly (no per-request allocation); Header.Add on them would append
+// into a new array since each has len == cap, so sharing is safe.
+var (
+	hNosniff     = []string{"nosniff"}
+	hNoReferrer  = []string{"no-referrer"}
+	hDeny        = []string{"DENY"}
+	hSameOrigin  = []string{"same-origin"}
+	hCSPAPI      = []string{cspAPI}
+	hCSPDash     = []string{cspDashboard}
+	hVaryOrigin  = []string{"Origin"}
+	hNoStore     = []string{"no-store"}
+	hContentJSON = []string{ctJSON}
+)
+
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h["X-Content-Type-Options"] = []string{"nosniff"}
-		h["Referrer-Policy"] = []string{"no-referrer"}
-		h["X-Frame-Options"] = []string{"DENY"}
-		h["Cross-Origin-Resource-Policy"] = []string{"same-origin"}
+		h["X-Content-Type-Options"] = hNosniff
+		h["Referrer-Policy"] = hNoReferrer
+		h["X-Frame-Options"] = hDeny
+		h["Cross-Origin-Resource-Policy"] = hSameOrigin
 		if strings.HasPrefix(r.URL.Path, "/dashboard/") {
-			h["Content-Security-Policy"] = []string{cspDashboard}
+			h["Content-Security-Policy"] = hCSPDash
 		} else {
-			h["Content-Security-Policy"] = []string{cspAPI}
+			h["Content-Security-Policy"] = hCSPAPI
 		}
 		next.ServeHTTP(w, r)
 	})
@@ -149,7 +164,11 @@ func (s *Server) hostAllowed(hostport string) bool {
 func (s *Server) cors(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Add("Vary", "Origin")
+		if len(h["Vary"]) == 0 {
+			h["Vary"] = hVaryOrigin
+		} else {
+			h.Add("Vary", "Origin")
+		}
 		origin := r.Header.Get("Origin")
 		allowed := origin != "" && s.originAllowed(origin)
 		if allowed {

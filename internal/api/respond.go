@@ -40,8 +40,12 @@ func writeJSON(w http.ResponseWriter, v any) error {
 // directly (keys already canonical): this is the hot path of /api/today.
 func writeBody(w http.ResponseWriter, contentType string, b []byte) {
 	h := w.Header()
-	h["Content-Type"] = []string{contentType}
-	h["Cache-Control"] = []string{"no-store"}
+	if contentType == ctJSON {
+		h["Content-Type"] = hContentJSON
+	} else {
+		h["Content-Type"] = []string{contentType}
+	}
+	h["Cache-Control"] = hNoStore
 	h["Content-Length"] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
