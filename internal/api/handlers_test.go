@@ -336,3 +336,64 @@ func TestDashboardFS(t *testing.T) {
 		}
 	}
 }
+
+// TestReportEscaping: a hostile host name cannot break out of any format.
+func TestReportEscaping(t *testing.T) {
+	const evil = "<script>alert(1)</script> | *x* [a](b) \"q\" \\ #h\nnext: line, comma"
+	f := newFixture(t, false, func(d *Deps) { d.Hostname = evil })
+	h := f.srv.Handler()
+
+	html := do(t, h, "GET", "/api/export?format=html").Body.String()
+	if strings.Contains(html, "<script>") || !strings.Contains(html, "&lt;script&gt;") {
+		t.Errorf("HTML not escaped:\n%s", html[:400])
+	}
+	md := do(t, h, "GET", "/api/exports/generate?format=markdown").Body.String()
+	firstLines := strings.SplitN(md, "\n", 4)
+	if !strings.Contains(firstLines[2], `\<script\>`) || !strings.Contains(firstLines[2], `\|`) || strings.Contains(firstLines[2], "\nnext") {
+		t.Errorf("Markdown not escaped: %q", firstLines[2])
+	}
+	toon := do(t, h, "GET", "/api/export/llm").Body.String()
+	var host string
+	for _, line := range strings.Split(toon, "\n") {
+		if strings.HasPrefix(line, "  hostname: ") {
+			host = strings.TrimPrefix(line, "  hostname: ")
+		}
+	}
+	want := `"<script>alert(1)</script> | *x* [a](b) \"q\" \\ #h\nnext: line, comma"`
+	if host != want {
+		t.Errorf("TOON hostname line %q, want %q", host, want)
+	}
+	rec := do(t, h, "GET", "/api/export")
+	var doc exportJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &doc); err != nil || doc.Metadata.Device.Hostname != evil {
+		t.Errorf("JSON export hostname %q, %v", doc.Metadata.Device.Hostname, err)
+	}
+}
+
+// TestTOONQuoting checks the quoting rules on their own.
+func TestTOONQuoting(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"two words", "two words"},
+		{"", `""`},
+		{" padded", `" padded"`},
+		{"true", `"true"`},
+		{"null", `"null"`},
+		{"42", `"42"`},
+		{"007", `"007"`},
+		{"1e5", `"1e5"`},
+		{"-x", `"-x"`},
+		{"a,b", `"a,b"`},
+		{"k: v", `"k: v"`},
+		{"[x]", `"[x]"`},
+		{"tab\there", `"tab\there"`},
+		{"bell\x07", "\"bell\uFFFD\""},
+		{"2026-03-08", "2026-03-08"},
+		{"₹45.02", "₹45.02"},
+	}
+	for _, tc := range tests {
+		if got := toonString(tc.in, ','); got != tc.want {
+			t.Errorf("toonString(%q) = %s, want %s", tc.in, got, tc.want)
+		}
+	}
+}

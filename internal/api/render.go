@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -278,23 +279,17 @@ func toonNeedsQuotes(s string, delim rune) bool {
 	return false
 }
 
-// looksNumeric reports whether s would read back as a number (including
-// leading-zero forms such as "007" and exponents).
+// looksNumeric reports whether s would read back as a number: TOON's
+// numeric pattern (-?digits, optional fraction, optional exponent) or a
+// leading-zero form such as "007".
 func looksNumeric(s string) bool {
-	if _, err := strconv.ParseFloat(s, 64); err == nil {
-		return true
-	}
-	t := strings.TrimPrefix(s, "-")
-	if t == "" {
-		return false
-	}
-	for _, r := range t {
-		if (r < '0' || r > '9') && r != '.' && r != 'e' && r != 'E' && r != '+' && r != '-' {
-			return false
-		}
-	}
-	return t[0] >= '0' && t[0] <= '9'
+	return numericLike.MatchString(s) || leadingZero.MatchString(s)
 }
+
+var (
+	numericLike = regexp.MustCompile(`^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$`)
+	leadingZero = regexp.MustCompile(`^0\d+$`)
+)
 
 // formatFloat prints a float with at most prec decimals, no exponent and no
 // trailing zeros ("1.5", "0", "12.34").
