@@ -154,7 +154,7 @@ func (s *server) stop(ctx context.Context) error {
 	return s.Close(ctx)
 }
 
-func openServer(t *testing.T, st *store.Store, live *fakeLive, loc *time.Location, addr string) *server {
+func openServer(t *testing.T, st *store.Store, live api.Monitor, loc *time.Location, addr string) *server {
 	t.Helper()
 	s, err := api.New(api.Deps{
 		Store:       st,
@@ -369,6 +369,15 @@ func TestDashboard(t *testing.T) {
 		t.Errorf("web app manifest %q: %+v", manifest.URL, manifest.Errors)
 	}
 	p.waitTrue(ctx, "the service worker", `navigator.serviceWorker.ready.then((r) => Boolean(r.active))`)
+
+	// ---- every control has a name for screen readers ----------------------
+	var unnamed []string
+	p.mustEval(ctx, `[...document.querySelectorAll('button, a[href], input, select, textarea, [tabindex]')]
+		.filter((el) => !(el.getAttribute('aria-label') || el.labels?.length || el.textContent.trim()))
+		.map((el) => el.outerHTML.slice(0, 80))`, &unnamed)
+	if len(unnamed) > 0 {
+		t.Errorf("controls without an accessible name: %q", unnamed)
+	}
 
 	// ---- numbers equal the API's ------------------------------------------
 	text := func(sel string) string {
@@ -745,7 +754,7 @@ func TestDashboard(t *testing.T) {
 	srv = openServer(t, st, live, loc, addr) // same port, as a restarted daemon
 	p.waitTrue(ctx, "reconnecting by itself", `!document.body.classList.contains('is-offline') && document.getElementById('conn-text').textContent === 'Live'`)
 	p.waitTrue(ctx, "live speed after the restart", `document.getElementById('live-rx').textContent === '5.00 MB/s'`)
-	expect("today after the restart", field("today-total"), today.HumanReadable.Total)
+	p.waitTrue(ctx, "today's numbers after the restart", fmt.Sprintf(`document.querySelector('[data-field="today-total"]').textContent === %q`, today.HumanReadable.Total))
 	requests, _, _ = nl.snapshot()
 	checkHosts(t, requests, addr)
 }
