@@ -48,7 +48,6 @@ const state = {
   monthView: null, // {year, month} shown in the month card
   monthData: null,
   yearView: 0,
-  yearTotals: null, // [{rx, tx}] x 12
   splitScope: 'month',
   liveByIface: new Map(),
 };
@@ -135,7 +134,12 @@ async function loadToday() {
   setField('today-peak', t.peak_speed ? fmt.formatSpeed(t.peak_speed) : '—', t.peak_speed || 0);
   $('today-date').textContent = t.date ? fmt.dayLabel(t.date, { weekday: 'long', day: 'numeric', month: 'long' }) : '';
   if (t.cost) {
-    const rate = new Intl.NumberFormat(undefined, { style: 'currency', currency: t.cost.currency }).format(t.cost.cost_per_gb);
+    let rate = `${t.cost.cost_per_gb} ${t.cost.currency}`;
+    try {
+      rate = new Intl.NumberFormat(undefined, { style: 'currency', currency: t.cost.currency }).format(t.cost.cost_per_gb);
+    } catch {
+      // a currency code this browser does not know: keep the plain form
+    }
     $('today-rate').textContent = `Priced at ${rate} per GB; set the rate with [cost] in the config.`;
   }
 
@@ -235,7 +239,6 @@ async function loadYear() {
     months[m].rx += d.bytes_received;
     months[m].tx += d.bytes_sent;
   }
-  state.yearTotals = months;
   charts$.year.set(months.map((m, i) => ({ label: fmt.monthShort(i + 1), title: fmt.monthLabel(year, i + 1), rx: m.rx, tx: m.tx })));
   $('year-h').textContent = `Year ${year}`;
   const s = data.summary;
@@ -484,6 +487,7 @@ function onLiveState(s) {
 // ---- refreshing ---------------------------------------------------------
 
 function refreshAll() {
+  $('error').hidden = true; // shown again below if something still fails
   return run(
     [loadHealth, 'the daemon status'],
     [loadToday, 'today'],
