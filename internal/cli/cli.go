@@ -56,6 +56,16 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "run the daemon: count traffic, serve the API and dashboard", runServe},
+		{"today", "today's traffic, peak speed and cost", runToday},
+		{"month", "a month day by day (default this month)", runMonth},
+		{"summary", "lifetime totals", runSummary},
+		{"range", "the days from --from to --to", runRange},
+		{"hours", "one day hour by hour (default today)", runHours},
+		{"days", "the last N days (default 30)", runDays},
+		{"years", "every year (--months: and its months)", runYears},
+		{"top", "the N busiest days (default 10)", runTop},
+		{"interfaces", "every interface, counted or not, with its traffic", runInterfaces},
+		{"events", "the event log: spikes, resets, restarts, gaps", runEvents},
 		{"config", "init | show | path: manage the config file", runConfig},
 		{"service", "install | uninstall | start | stop | restart | status: run pb serve in the background", runService},
 		{"update", "check for, install or roll back a signed release", runUpdate},

@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// Commands over a run of days: month, range, days. Each prints one row per
+// day with a bar, and the total.
+
+const monthHelp = `
+Show a calendar month day by day (default: the current local month, up to
+today). MONTH is YYYY-MM. --json prints what GET /api/month answers.`
+
+func runMonth(ctx context.Context, args []string, env Env) error {
+	var qf queryFlags
+	fs := newQueryFlagSet("month", "[YYYY-MM] [flags]", monthHelp, env, &qf)
+	pos, err := parseArgs(fs, args, "month")
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("month", "unexpected argument %q", pos[1])
+	}
+	params := url.Values{}
+	if len(pos) == 1 {
+		m := pos[0]
+		if _, err := time.Parse("2006-01", m); err != nil || len(m) != 7 {
+			return usagef("month", "month %q is not YYYY-MM, e.g. 2026-03", m)
+		}
+		params.Set("month", m)
+	}
+	q, err := openQuery(ctx, &qf, env)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	return q.period("/api/month", params)
+}
+
+const rangeHelp = `
+Show the days from --from to --to inclusive (YYYY-MM-DD, "today" or
+"yesterday"), day by day. --json prints what GET /api/range answers.`
+
+func runRange(ctx context.Context, args []string, env Env) error {
+	var qf queryFlags
+	fs := newQueryFlagSet("range", "--from DATE --to DATE [flags]", rangeHelp, env, &qf)
+	from := fs.String("from", "", "first `date`, YYYY-MM-DD (required)")
+	to := fs.String("to", "", "last `date`, YYYY-MM-DD (default today)")
+	pos, err := parseArgs(fs, args, "range")
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("range", "unexpected argument %q", pos[0])
+	}
+	if *from == "" {
+		return usagef("range", "--from is required: give the first day as YYYY-MM-DD")
+	}
+	today := usage.DateOf(env.now())
+	f, t, err := dateRangeArgs("range", *from, *to, today, today, today)
+	if err != nil {
+		return err
+	}
+	q, err := openQuery(ctx, &qf, env)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	return q.period("/api/range", url.Values{"from_date": {f.String()}, "to_date": {t.String()}})
+}
+
+const daysHelp = `
+Show the last N days (default 30) up to today, day by day, or the days
+from --from to --to. --json prints what GET /api/days answers.`
+
+func runDays(ctx context.Context, args []string, env Env) error {
+	var qf queryFlags
+	fs := newQueryFlagSet("days", "[N] [flags]", daysHelp, env, &qf)
+	from := fs.String("from", "", "first `date`, YYYY-MM-DD")
+	to := fs.String("to", "", "last `date`, YYYY-MM-DD (default today)")
+	pos, err := parseArgs(fs, args, "days")
+	if err != nil {
+		return err
+	}
+	if len(pos) > 1 {
+		return usagef("days", "unexpected argument %q", pos[1])
+	}
+	n := 30
+	if len(pos) == 1 {
+		if n, err = strconv.Atoi(pos[0]); err != nil || n < 1 || n > 3660 {
+			return usagef("days", "N %q is not a number of days from 1 to 3660", pos[0])
+		}
+		if *from != "" {
+			return usagef("days", "give either N or --from, not both")
+		}
+	}
+	q, err := openQuery(ctx, &qf, env)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	today := usage.DateOf(q.now)
+	f, t, err := dateRangeArgs("days", *from, *to, today.AddDays(-(n - 1)), today, today)
+	if err != nil {
+		return err
+	}
+	if *from == "" && *to != "" {
+		f = t.AddDays(-(n - 1))
+	}
+	return q.period("/api/days", url.Values{"from": {f.String()}, "to": {t.String()}})
+}
+
+// period fetches a period endpoint and prints it (or its JSON).
+func (q *query) period(path string, params url.Values) error {
+	var v jsonPeriod
+	b, err := q.fetch(path, params, &v)
+	if err != nil {
+		return err
+	}
+	if q.flags.json {
+		return q.printJSON(b)
+	}
+	c := useColor(q.flags.color, q.env)
+	title := v.From + " to " + v.To
+	if v.Month != "" {
+		title = v.Month
+	}
+	fmt.Fprintf(q.env.Stdout, "%s\n\n", paint(c, ansiBold, title+" ("+v.Timezone+")"))
+	var top uint64
+	for _, d := range v.Days {
+		top = max(top, d.TotalBytes)
+	}
+	t := newTable("Date", "Download", "Upload", "Total", "").alignRight(1, 2, 3)
+	t.barCol = 4
+	for _, d := range v.Days {
+		if d.TotalBytes == 0 {
+			t.addStyled(ansiDim, d.Date+" "+weekday(d.Date), "-", "-", "-", "")
+			continue
+		}
+		t.add(d.Date+" "+weekday(d.Date), q.bytes(d.BytesReceived), q.bytes(d.BytesSent), q.bytes(d.TotalBytes), bar(d.TotalBytes, top, 28))
+	}
+	s := v.Summary.HumanReadable
+	t.footer = []string{"Total", s.Received, s.Sent, s.Total, ""}
+	if err := t.write(q.env.Stdout, c); err != nil {
+		return err
+	}
+	if v.Summary.PeakSpeed > 0 {
+		fmt.Fprintf(q.env.Stdout, "\nPeak speed %s\n", s.PeakSpeed)
+	}
+	return nil
+}
+
+func weekday(date string) string {
+	t, err := time.Parse("2006-01-02", date)
+	if err != nil {
+		return ""
+	}
+	return t.Weekday().String()[:3]
+}

@@ -1,0 +1,108 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/packetbuddy/pb/internal/units"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+const yearsHelp = `
+Show every year with traffic, and each year's months with --months. The
+API has no years endpoint; --json prints {timezone, years: [{year,
+bytes_sent, bytes_received, total_bytes, months: [{month, ...}]}], summary}
+with the API's field names.`
+
+type yearRow struct {
+	Year          int        `json:"year"`
+	BytesSent     uint64     `json:"bytes_sent"`
+	BytesReceived uint64     `json:"bytes_received"`
+	TotalBytes    uint64     `json:"total_bytes"`
+	Months        []monthRow `json:"months"`
+}
+
+type monthRow struct {
+	Month         string `json:"month"`
+	BytesSent     uint64 `json:"bytes_sent"`
+	BytesReceived uint64 `json:"bytes_received"`
+	TotalBytes    uint64 `json:"total_bytes"`
+}
+
+func runYears(ctx context.Context, args []string, env Env) error {
+	var qf queryFlags
+	fs := newQueryFlagSet("years", "[flags]", yearsHelp, env, &qf)
+	months := fs.Bool("months", false, "list each year's months too")
+	pos, err := parseArgs(fs, args, "years")
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("years", "unexpected argument %q", pos[0])
+	}
+	q, err := openQuery(ctx, &qf, env)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	first, last, ok, err := q.st.Span(ctx, q.loc)
+	if err != nil {
+		return err
+	}
+	var years []yearRow
+	var sum usage.Totals
+	if ok {
+		ms, err := q.st.Months(ctx, first, last, q.loc, usage.Filter{Ifaces: qf.ifaces})
+		if err != nil {
+			return err
+		}
+		for _, m := range ms {
+			if len(years) == 0 || years[len(years)-1].Year != m.Year {
+				years = append(years, yearRow{Year: m.Year, Months: []monthRow{}})
+			}
+			y := &years[len(years)-1]
+			y.BytesSent += m.Tx
+			y.BytesReceived += m.Rx
+			y.TotalBytes += m.Total()
+			y.Months = append(y.Months, monthRow{Month: fmt.Sprintf("%04d-%02d", m.Year, m.Month), BytesSent: m.Tx, BytesReceived: m.Rx, TotalBytes: m.Total()})
+			sum = sum.Add(m.Totals)
+		}
+	}
+	if years == nil {
+		years = []yearRow{}
+	}
+	if qf.json {
+		b, err := json.Marshal(struct {
+			Timezone string    `json:"timezone"`
+			Years    []yearRow `json:"years"`
+			Summary  jsonUsage `json:"summary"`
+		}{q.loc.String(), years, jsonUsage{
+			BytesSent: sum.Tx, BytesReceived: sum.Rx, TotalBytes: sum.Total(),
+			HumanReadable: jsonHuman{Sent: units.FormatBytes(sum.Tx), Received: units.FormatBytes(sum.Rx), Total: units.FormatBytes(sum.Total())},
+		}})
+		if err != nil {
+			return err
+		}
+		return q.printJSON(b)
+	}
+	c := useColor(qf.color, env)
+	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, "Years ("+q.loc.String()+")"))
+	var top uint64
+	for _, y := range years {
+		top = max(top, y.TotalBytes)
+	}
+	t := newTable("Year", "Download", "Upload", "Total", "").alignRight(1, 2, 3)
+	t.barCol = 4
+	for _, y := range years {
+		t.add(strconv.Itoa(y.Year), q.bytes(y.BytesReceived), q.bytes(y.BytesSent), q.bytes(y.TotalBytes), bar(y.TotalBytes, top, 30))
+		if *months {
+			for _, m := range y.Months {
+				t.addStyled(ansiDim, "  "+m.Month, q.bytes(m.BytesReceived), q.bytes(m.BytesSent), q.bytes(m.TotalBytes), bar(m.TotalBytes, top, 30))
+			}
+		}
+	}
+	t.footer = []string{"Total", q.bytes(sum.Rx), q.bytes(sum.Tx), q.bytes(sum.Total()), ""}
+	return t.write(env.Stdout, c)
+}
