@@ -1,0 +1,64 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// Errors a caller may test with errors.Is, besides ErrBadURL and
+// ErrRemoteNewer.
+var (
+	ErrAuth        = errors.New("the sync database refused the login")
+	ErrPermission  = errors.New("the sync database user lacks a permission")
+	ErrUnreachable = errors.New("the sync database is unreachable")
+)
+
+// describedError keeps the cause for errors.Is while printing one clear,
+// redacted sentence.
+type describedError struct {
+	kind error
+	msg  string
+	err  error
+}
+
+func (e *describedError) Error() string { return e.msg }
+func (e *describedError) Unwrap() []error {
+	return []error{e.kind, e.err}
+}
+
+// describe turns err into a clear message without the URL's password.
+func describe(err error, raw string) error {
+	var de *describedError
+	if err == nil || errors.As(err, &de) || errors.Is(err, ErrBadURL) || errors.Is(err, ErrRemoteNewer) {
+		if err != nil && !errors.As(err, &de) {
+			return &describedError{msg: redactErr(err, raw), err: err}
+		}
+		return err
+	}
+	text := redactErr(err, raw)
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch {
+		case pe.Code == "28P01" || pe.Code == "28000":
+			return &describedError{ErrAuth, fmt.Sprintf("%s: %s (SQLSTATE %s): check the user and password in sync.database_url / PB_DATABASE_URL",
+				ErrAuth, pe.Message, pe.Code), err}
+		case pe.Code == "42501":
+			return &describedError{ErrPermission, fmt.Sprintf("%s: %s (SQLSTATE 42501): the user must be allowed to create tables in its schema the first time (GRANT CREATE ON SCHEMA ... TO ...), or let the owner run pb once",
+				ErrPermission, pe.Message), err}
+		case pe.Code == "3D000":
+			return &describedError{ErrAuth, fmt.Sprintf("the sync database does not exist: %s", pe.Message), err}
+		}
+		return &describedError{msg: "sync database error: " + redactErr(pe, raw), err: err}
+	}
+	var ne net.Error
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ne) || errors.As(err, &ce) || errors.Is(err, context.DeadlineExceeded) || strings.Contains(text, "connection refused") {
+		return &describedError{ErrUnreachable, fmt.Sprintf("%s (will retry): %s", ErrUnreachable, text), err}
+	}
+	return &describedError{msg: "sync: " + text, err: err}
+}
