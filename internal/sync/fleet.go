@@ -1,0 +1,136 @@
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	gosync "sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// DeviceUsage is one device's traffic in the fleet, over its counted
+// interfaces, with "today" and "this month" in the device's own time zone.
+type DeviceUsage struct {
+	DeviceID string       `json:"device_id"`
+	Hostname string       `json:"hostname"`
+	OSType   string       `json:"os_type"`
+	TimeZone string       `json:"time_zone"`
+	LastSeen time.Time    `json:"last_seen"`
+	Today    usage.Totals `json:"today"`
+	Month    usage.Totals `json:"month"`
+	Lifetime usage.Totals `json:"lifetime"`
+}
+
+// FleetUsage is every device and their sums.
+type FleetUsage struct {
+	At       time.Time     `json:"at"`
+	Devices  []DeviceUsage `json:"devices"`
+	Today    usage.Totals  `json:"today"`
+	Month    usage.Totals  `json:"month"`
+	Lifetime usage.Totals  `json:"lifetime"`
+}
+
+// Fleet reads the fleet from the sync database. It connects per query (and
+// caches the answer for CacheFor), so an idle daemon holds no connection.
+type Fleet struct {
+	url      string
+	CacheFor time.Duration // default 30 s
+
+	mu     gosync.Mutex
+	cached FleetUsage
+	at     time.Time
+}
+
+// NewFleet returns a Fleet for the database URL (PrepareURL is applied).
+func NewFleet(rawURL string) (*Fleet, error) {
+	u, err := PrepareURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return &Fleet{url: u, CacheFor: 30 * time.Second}, nil
+}
+
+// fleetQuery computes each device's today, month and lifetime: per device
+// the start of its local day and month in its zone, then index range scans
+// of the primary key (device, ts, iface) over its counted interfaces.
+const fleetQuery = `
+SELECT d.device_id, d.hostname, d.os_type, d.time_zone, d.last_seen,
+	t.rx, t.tx, m.rx, m.tx, l.rx, l.tx
+FROM pb_devices d
+CROSS JOIN LATERAL (SELECT
+	(date_trunc('day', $1::timestamptz AT TIME ZONE d.time_zone) AT TIME ZONE d.time_zone) AS day0,
+	((date_trunc('day', $1::timestamptz AT TIME ZONE d.time_zone) + interval '1 day') AT TIME ZONE d.time_zone) AS day1,
+	(date_trunc('month', $1::timestamptz AT TIME ZONE d.time_zone) AT TIME ZONE d.time_zone) AS mon0,
+	((date_trunc('month', $1::timestamptz AT TIME ZONE d.time_zone) + interval '1 month') AT TIME ZONE d.time_zone) AS mon1,
+	ARRAY(SELECT iface FROM pb_interfaces i WHERE i.device = d.id AND i.counted) AS ifaces) b
+CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx), 0)::bigint AS tx FROM pb_usage u
+	WHERE u.device = d.id AND u.ts >= b.day0 AND u.ts < b.day1 AND u.iface = ANY (b.ifaces)) t
+CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx), 0)::bigint AS tx FROM pb_usage u
+	WHERE u.device = d.id AND u.ts >= b.mon0 AND u.ts < b.mon1 AND u.iface = ANY (b.ifaces)) m
+CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx), 0)::bigint AS tx FROM pb_usage u
+	WHERE u.device = d.id AND u.iface = ANY (b.ifaces)) l
+ORDER BY d.hostname, d.device_id`
+
+// Usage returns the fleet at now (cached for CacheFor).
+func (f *Fleet) Usage(ctx context.Context, now time.Time) (FleetUsage, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !f.at.IsZero() && now.Sub(f.at) >= 0 && now.Sub(f.at) < f.CacheFor {
+		return f.cached, nil
+	}
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(cctx, f.url)
+	if err != nil {
+		return FleetUsage{}, describe(err, f.url)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	fu, err := Query(cctx, conn, now)
+	if err != nil {
+		return FleetUsage{}, describe(err, f.url)
+	}
+	f.cached, f.at = fu, now
+	return fu, nil
+}
+
+// ErrNoSchema means the sync database has no pb tables yet (no device
+// synced).
+var ErrNoSchema = errors.New("no device has synced to this database yet")
+
+// Query runs the fleet query on conn.
+func Query(ctx context.Context, conn *pgx.Conn, now time.Time) (FleetUsage, error) {
+	fu := FleetUsage{At: now, Devices: []DeviceUsage{}}
+	v, err := remoteVersion(ctx, conn)
+	if err != nil {
+		return fu, err
+	}
+	if v == 0 {
+		return fu, ErrNoSchema
+	}
+	if v > SchemaVersion {
+		return fu, newerErr(v)
+	}
+	rows, err := conn.Query(ctx, fleetQuery, now)
+	if err != nil {
+		return fu, fmt.Errorf("fleet query: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d DeviceUsage
+		var t, m, l [2]int64
+		if err := rows.Scan(&d.DeviceID, &d.Hostname, &d.OSType, &d.TimeZone, &d.LastSeen,
+			&t[0], &t[1], &m[0], &m[1], &l[0], &l[1]); err != nil {
+			return fu, err
+		}
+		d.Today, d.Month, d.Lifetime = tot(t), tot(m), tot(l)
+		fu.Today, fu.Month, fu.Lifetime = fu.Today.Add(d.Today), fu.Month.Add(d.Month), fu.Lifetime.Add(d.Lifetime)
+		fu.Devices = append(fu.Devices, d)
+	}
+	return fu, rows.Err()
+}
+
+func tot(v [2]int64) usage.Totals { return usage.Totals{Rx: uint64(v[0]), Tx: uint64(v[1])} }
