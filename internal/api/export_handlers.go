@@ -100,7 +100,37 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.now()
-	d, err := s.exportAll(r, now, KindExport, "PacketBuddy export")
+	// Extension: from/to (YYYY-MM-DD, either optional) narrow the export;
+	// without them it covers everything tracked.
+	from, okF, err := p.date("from", "from_date")
+	if err != nil {
+		return err
+	}
+	to, okT, err := p.date("to", "to_date")
+	if err != nil {
+		return err
+	}
+	var d *ReportData
+	if okF || okT {
+		today := usage.DateOf(now.In(s.loc))
+		if !okT {
+			to = today
+		}
+		if !okF {
+			from = to
+			if l, err := s.lifetime(r.Context(), now); err != nil {
+				return err
+			} else if l.tracked && l.first.Before(to) {
+				from = l.first
+			}
+		}
+		if from.After(to) {
+			return badRequest("The range starts (%s) after it ends (%s); swap from and to.", from, to)
+		}
+		d, err = s.buildReport(r.Context(), now, KindExport, "PacketBuddy export "+from.String()+" to "+to.String(), from, to)
+	} else {
+		d, err = s.exportAll(r, now, KindExport, "PacketBuddy export")
+	}
 	if err != nil {
 		return err
 	}

@@ -303,3 +303,7 @@ func formatFloat(f float64, prec int) string {
 	}
 	return s
 }
+
+// BasicReporter returns the built-in renderer, for a Reporter that renders
+// some formats itself and hands the others back (internal/report).
+func BasicReporter() Reporter { return basicReporter{} }

@@ -66,6 +66,7 @@ func commands() []command {
 		{"top", "the N busiest days (default 10)", runTop},
 		{"interfaces", "every interface, counted or not, with its traffic", runInterfaces},
 		{"events", "the event log: spikes, resets, restarts, gaps", runEvents},
+		{"export", "export as json, csv, llm, html or md", runExport},
 		{"config", "init | show | path: manage the config file", runConfig},
 		{"service", "install | uninstall | start | stop | restart | status: run pb serve in the background", runService},
 		{"update", "check for, install or roll back a signed release", runUpdate},

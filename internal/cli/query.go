@@ -17,6 +17,7 @@ import (
 
 	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/config"
+	"github.com/packetbuddy/pb/internal/report"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 	"github.com/packetbuddy/pb/internal/version"
@@ -87,6 +88,9 @@ type query struct {
 	now   time.Time
 }
 
+// hostname names this device in exports (a variable for tests).
+var hostname = os.Hostname
+
 // errNoDatabase builds the missing-database sentence.
 func errNoDatabase(path string) error {
 	return fmt.Errorf("no PacketBuddy database at %s: start the daemon with \"pb serve\" (or pass --data-dir)", path)
@@ -138,7 +142,7 @@ func dbError(path string, err error) error {
 // newLocalAPI builds the API server over st, in-process (never listening).
 func newLocalAPI(ctx context.Context, cfg config.Config, loc *time.Location, st *store.Store, ifaces []string, env Env) (*api.Server, error) {
 	id, _ := st.DeviceID(ctx) // a read-only store without an id yet: ""
-	host, _ := os.Hostname()
+	host, _ := hostname()
 	return api.New(api.Deps{
 		Store: filteredStore{Store: st, f: usage.Filter{Ifaces: ifaces}},
 		Settings: api.Settings{
@@ -152,6 +156,7 @@ func newLocalAPI(ctx context.Context, cfg config.Config, loc *time.Location, st 
 		OSType:      osType(),
 		Version:     version.String(),
 		ReleaseDate: version.Date,
+		Reporter:    report.Renderer{},
 		Now:         env.now,
 	})
 }
