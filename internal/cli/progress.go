@@ -16,7 +16,7 @@ type progress struct {
 	label  string
 	on     bool
 	mu     sync.Mutex
-	stop  chan struct{}
+	stop   chan struct{}
 	wg     sync.WaitGroup
 	cur    int64
 	total  int64
