@@ -585,6 +585,11 @@ func TestDashboard(t *testing.T) {
 			t.Errorf("formatBytes(%d) = %q in the page, %q in the API", n, at(formatted, i), want)
 		}
 	}
+	var short []string
+	p.mustEval(ctx, `import('./js/format.js').then((m) => [0, 800, 999.6, 2500, 999_600, 25_000_000_000, 250e9].map(m.formatBytesShort))`, &short)
+	if want := []string{"0 B", "800 B", "1 KB", "2.5 KB", "1 MB", "25 GB", "250 GB"}; !slices.Equal(short, want) {
+		t.Errorf("axis labels: got %q, want %q", short, want)
+	}
 	var dates []string
 	p.mustEval(ctx, `import('./js/format.js').then((m) => [
 		m.dayKey(m.parseDay('2026-03-08')), m.addDays('2026-03-08', 1), m.addDays('2026-11-01', 1),

@@ -49,16 +49,19 @@ export function formatSpeed(n) {
  * narrow, not exact. The full value is in the tooltips and tables.
  */
 export function formatBytesShort(n) {
-  const v = Number(n) || 0;
-  if (v < 1000) return `${Math.round(v)} B`;
+  let x = Number(n) || 0;
   let i = 0;
-  let x = v;
   while (x >= 1000 && i < UNITS.length - 1) {
     x /= 1000;
     i++;
   }
-  const digits = x >= 100 ? 0 : x >= 10 ? 0 : 1;
-  return `${Number(x.toFixed(digits))} ${UNITS[i]}`;
+  const digits = i === 0 || x >= 10 ? 0 : 1; // "800 B", "2.5 GB", "25 GB", "250 GB"
+  let shown = Number(x.toFixed(digits));
+  if (shown >= 1000 && i < UNITS.length - 1) {
+    shown = 1; // 999.6 KB reads "1 MB", as formatBytes would promote it
+    i++;
+  }
+  return `${shown} ${UNITS[i]}`;
 }
 
 function toBigInt(n) {
