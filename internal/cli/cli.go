@@ -69,6 +69,8 @@ func commands() []command {
 		{"export", "export as json, csv, llm, html or md", runExport},
 		{"config", "init | show | path: manage the config file", runConfig},
 		{"service", "install | uninstall | start | stop | restart | status: run pb serve in the background", runService},
+		{"sync", "status | now: fleet sync to PostgreSQL", runSync},
+		{"devices", "the fleet's devices and their traffic (needs sync)", runDevices},
 		{"update", "check for, install or roll back a signed release", runUpdate},
 		{"version", "print the version", runVersion},
 	}

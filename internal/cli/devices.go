@@ -1,0 +1,69 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	pbsync "github.com/packetbuddy/pb/internal/sync"
+	"github.com/packetbuddy/pb/internal/units"
+)
+
+const devicesHelp = `
+List the devices of the fleet from the sync database: each device's traffic
+today and this month (in that device's own time zone) and in total, over its
+counted interfaces, and the sums for all devices. Needs [sync] database_url
+(or PB_DATABASE_URL).`
+
+func runDevices(ctx context.Context, args []string, env Env) error {
+	var common commonFlags
+	fs := newFlagSet("devices", "[flags]", devicesHelp, env, &common)
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args, "devices"); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("devices", "unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := common.load(env)
+	if err != nil {
+		return err
+	}
+	if !cfg.Sync.Enabled() {
+		return fmt.Errorf("sync is off: set [sync] database_url or PB_DATABASE_URL to see the fleet")
+	}
+	f, err := pbsync.NewFleet(cfg.Sync.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	fu, err := f.Usage(ctx, env.now())
+	if err != nil {
+		return err
+	}
+	if *asJSON {
+		return writeJSON(env.Stdout, fu)
+	}
+	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "HOST\tOS\tZONE\tLAST SEEN\tTODAY\tMONTH\tTOTAL\t")
+	for _, d := range fu.Devices {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", d.Hostname, d.OSType, d.TimeZone, ago(env.now(), d.LastSeen),
+			units.FormatBytes(d.Today.Total()), units.FormatBytes(d.Month.Total()), units.FormatBytes(d.Lifetime.Total()))
+	}
+	fmt.Fprintf(tw, "all %d devices\t\t\t\t%s\t%s\t%s\t\n", len(fu.Devices),
+		units.FormatBytes(fu.Today.Total()), units.FormatBytes(fu.Month.Total()), units.FormatBytes(fu.Lifetime.Total()))
+	return tw.Flush()
+}
+
+func ago(now, t time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < time.Minute:
+		return "just now"
+	case d < time.Hour:
+		return fmt.Sprintf("%d min ago", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%d h ago", int(d/time.Hour))
+	}
+	return fmt.Sprintf("%d days ago", int(d/(24*time.Hour)))
+}

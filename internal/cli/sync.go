@@ -1,0 +1,267 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/config"
+	"github.com/packetbuddy/pb/internal/store"
+	pbsync "github.com/packetbuddy/pb/internal/sync"
+)
+
+const syncHelp = `
+Fleet sync to PostgreSQL ([sync] database_url, PB_DATABASE_URL or NEON_DB_URL).
+
+  status   whether sync is on, the last success and the last error (the URL's
+           password is never shown), buckets waiting to be sent, and the remote
+           schema version, as saved by the daemon
+  now      sync at once: asks the running pb serve (POST /api/sync); when no
+           daemon answers, syncs directly from this process
+
+The daemon syncs by itself every [sync] interval (default 60s).`
+
+func runSync(ctx context.Context, args []string, env Env) error {
+	var common commonFlags
+	fs := newFlagSet("sync", "status | now [flags]", syncHelp, env, &common)
+	asJSON := fs.Bool("json", false, "print JSON")
+	// Allow flags after the subcommand too.
+	sub := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		sub, args = args[0], args[1:]
+	}
+	if err := parse(fs, args, "sync"); err != nil {
+		return err
+	}
+	if sub == "" && fs.NArg() > 0 {
+		sub = fs.Arg(0)
+	}
+	cfg, err := common.load(env)
+	if err != nil {
+		return err
+	}
+	switch sub {
+	case "status", "":
+		return syncStatus(ctx, cfg, env, *asJSON)
+	case "now":
+		return syncNow(ctx, cfg, env, *asJSON)
+	}
+	return usagef("sync", "unknown subcommand %q: use status or now", sub)
+}
+
+// syncStatusView is pb sync status --json.
+type syncStatusView struct {
+	Enabled     bool          `json:"enabled"`
+	DatabaseURL string        `json:"database_url,omitempty"` // redacted
+	Interval    string        `json:"interval"`
+	Pending     int64         `json:"pending_rows"`
+	Watermark   int64         `json:"acknowledged_sequence"`
+	Saved       pbsync.Status `json:"last_round"`
+}
+
+func syncStatus(ctx context.Context, cfg config.Config, env Env, asJSON bool) error {
+	v := syncStatusView{Enabled: cfg.Sync.Enabled(), DatabaseURL: config.RedactURL(cfg.Sync.DatabaseURL), Interval: cfg.Sync.Interval.String()}
+	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, dbFile), store.Options{ReadOnly: true})
+	if err == nil {
+		defer st.Close()
+		doc, wm, err := st.SyncState(ctx)
+		if err != nil {
+			return err
+		}
+		v.Watermark = wm
+		if v.Saved, err = pbsync.LoadStatus(doc); err != nil {
+			return err
+		}
+		if v.Pending, err = st.PendingChanges(ctx); err != nil {
+			return err
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, v)
+	}
+	w := env.Stdout
+	if !v.Enabled {
+		fmt.Fprintln(w, "sync:           off (set [sync] database_url or PB_DATABASE_URL to turn it on)")
+	} else {
+		fmt.Fprintf(w, "sync:           on, every %s\n", v.Interval)
+		fmt.Fprintf(w, "database:       %s\n", v.DatabaseURL)
+	}
+	fmt.Fprintf(w, "last success:   %s\n", when(v.Saved.LastSuccess, env))
+	if v.Saved.LastError != "" {
+		fmt.Fprintf(w, "last error:     %s (%s)\n", config.RedactURL(v.Saved.LastError), when(v.Saved.LastErrorAt, env))
+	} else {
+		fmt.Fprintln(w, "last error:     none")
+	}
+	fmt.Fprintf(w, "pending:        %d buckets\n", v.Pending)
+	if v.Saved.RemoteSchema > 0 {
+		fmt.Fprintf(w, "remote schema:  %d (this pb: %d)\n", v.Saved.RemoteSchema, pbsync.SchemaVersion)
+	} else {
+		fmt.Fprintf(w, "remote schema:  unknown (this pb: %d)\n", pbsync.SchemaVersion)
+	}
+	return nil
+}
+
+func when(t time.Time, env Env) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Local().Format(time.RFC3339) + " (" + env.now().Sub(t).Round(time.Second).String() + " ago)"
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// syncNowResult is what POST /api/sync answers and pb sync now prints.
+type syncNowResult struct {
+	Via       string        `json:"via"` // "daemon" or "cli"
+	Connected bool          `json:"connected"`
+	Rows      int64         `json:"rows"`
+	Status    pbsync.Status `json:"status"`
+}
+
+func syncNow(ctx context.Context, cfg config.Config, env Env, asJSON bool) error {
+	if !cfg.Sync.Enabled() {
+		return errors.New("sync is off: set [sync] database_url or PB_DATABASE_URL")
+	}
+	res, err := syncViaDaemon(ctx, cfg)
+	if errors.Is(err, errNoDaemon) {
+		res, err = syncDirect(ctx, cfg)
+	}
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		return writeJSON(env.Stdout, res)
+	}
+	switch {
+	case !res.Connected:
+		fmt.Fprintf(env.Stdout, "Nothing to send (via %s); %d buckets pending.\n", res.Via, res.Status.Pending)
+	default:
+		fmt.Fprintf(env.Stdout, "Synced %d buckets (via %s); %d pending.\n", res.Rows, res.Via, res.Status.Pending)
+	}
+	return nil
+}
+
+var errNoDaemon = errors.New("no daemon answers")
+
+// syncViaDaemon asks the running daemon to sync. errNoDaemon when none
+// listens.
+func syncViaDaemon(ctx context.Context, cfg config.Config) (syncNowResult, error) {
+	var res syncNowResult
+	host := cfg.API.Host
+	if ip := net.ParseIP(strings.Trim(host, "[]")); host == "" || ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	u := "http://" + net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(cfg.API.Port)) + "/api/sync"
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		return res, err
+	}
+	if tok, err := os.ReadFile(filepath.Join(cfg.DataDir, api.TokenFile)); err == nil {
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	}
+	c := &http.Client{Timeout: 2 * time.Minute}
+	resp, err := c.Do(req)
+	if err != nil {
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Op == "dial" {
+			return res, errNoDaemon
+		}
+		return res, fmt.Errorf("ask the daemon to sync: %w", err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode == http.StatusNotFound {
+		return res, errNoDaemon // an older daemon, or something else on the port
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		_ = json.Unmarshal(body, &e)
+		if e.Error == "" {
+			e.Error = resp.Status
+		}
+		return res, fmt.Errorf("the daemon's sync failed: %s", config.RedactURL(e.Error))
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		return res, fmt.Errorf("the daemon's answer is unreadable: %w", err)
+	}
+	return res, nil
+}
+
+// syncDirect syncs from this process, with no daemon running.
+func syncDirect(ctx context.Context, cfg config.Config) (syncNowResult, error) {
+	res := syncNowResult{Via: "cli"}
+	st, err := store.Open(ctx, filepath.Join(cfg.DataDir, dbFile), store.Options{})
+	if err != nil {
+		return res, err
+	}
+	defer st.Close()
+	sy, err := NewSyncer(ctx, cfg, st, nil)
+	if err != nil {
+		return res, err
+	}
+	if err := st.StartChangeTracking(ctx); err != nil {
+		return res, err
+	}
+	r, err := sy.SyncNow(ctx)
+	res.Connected, res.Rows, res.Status = r.Connected, r.Rows, sy.Status(ctx)
+	return res, err
+}
+
+// NewSyncer builds the fleet syncer of this device from the configuration:
+// the daemon runs it (go sy.Run(ctx)) and pb sync now uses it directly.
+// log may be nil.
+func NewSyncer(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) (*pbsync.Syncer, error) {
+	id, err := st.DeviceID(ctx)
+	if err != nil {
+		return nil, err
+	}
+	loc, err := cfg.Location()
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	return pbsync.New(st, pbsync.Options{
+		URL:      cfg.Sync.DatabaseURL,
+		Interval: cfg.Sync.Interval,
+		Device:   pbsync.Device{ID: id, Hostname: host, OSType: osType(), TimeZone: zoneName(loc)},
+		Logger:   log,
+	}), nil
+}
+
+// zoneName is loc's IANA name; time.Local is resolved through TZ and
+// /etc/localtime where possible, else UTC.
+func zoneName(loc *time.Location) string {
+	if loc != time.Local && loc.String() != "Local" {
+		return loc.String()
+	}
+	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" {
+		if _, err := time.LoadLocation(tz); err == nil {
+			return tz
+		}
+	}
+	if p, err := filepath.EvalSymlinks("/etc/localtime"); err == nil {
+		if i := strings.Index(p, "zoneinfo/"); i >= 0 {
+			return p[i+len("zoneinfo/"):]
+		}
+	}
+	return "UTC"
+}
