@@ -155,7 +155,7 @@ func TestServeRestartKeepsExactTotals(t *testing.T) {
 	}
 	want := usage.Totals{Rx: rx1 - rx0, Tx: tx1 - tx0}
 	if got != want {
-		t.Fatalf("stored %+v for %s across a restart, kernel counters moved %+v", got, lab.HostIf, want)
+		t.Fatalf("stored %+v for %s across a restart, kernel counters moved %+v; all: %+v", got, lab.HostIf, want, lifetimes)
 	}
 	events, err := st.Events(context.Background(), time.Now().Add(-time.Hour), time.Now().Add(time.Hour), 100)
 	if err != nil {

@@ -214,10 +214,20 @@ func (l *Lab) startSink(t testing.TB) {
 	}
 	ch := make(chan result, 1)
 	go func() {
-		// Sockets belong to the namespace of the thread that creates them.
-		// This goroutine's thread enters the namespace and is never
-		// unlocked, so the runtime discards it when the goroutine ends.
+		// Sockets belong to the namespace of the thread that creates them:
+		// this goroutine's thread enters the namespace, listens, and goes
+		// back. It must go back: if the goroutine ran on the main thread,
+		// the runtime keeps that thread, and /proc/net (which follows the
+		// main thread) would show the namespace's interfaces instead of
+		// ours. If returning fails, the thread stays locked and the runtime
+		// discards it when the goroutine ends.
 		runtime.LockOSThread()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			ch <- result{err: fmt.Errorf("open own namespace: %w", err)}
+			return
+		}
+		defer unix.Close(orig)
 		fd, err := unix.Open("/var/run/netns/"+l.NS, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			ch <- result{err: fmt.Errorf("open namespace: %w", err)}
@@ -229,6 +239,9 @@ func (l *Lab) startSink(t testing.TB) {
 			return
 		}
 		ln, err := net.Listen("tcp4", net.JoinHostPort(l.PeerIP, "0"))
+		if serr := unix.Setns(orig, unix.CLONE_NEWNET); serr == nil {
+			runtime.UnlockOSThread()
+		}
 		ch <- result{ln, err}
 	}()
 	r := <-ch
