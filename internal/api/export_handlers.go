@@ -127,6 +127,9 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		if from.After(to) {
 			return badRequest("The range starts (%s) after it ends (%s); swap from and to.", from, to)
 		}
+		if n := from.DaysUntil(to) + 1; okF && n > maxRangeDays {
+			return badRequest("The range %s to %s has %d days; at most %d days can be asked for at once (leave out from to export everything).", from, to, n, maxRangeDays)
+		}
 		d, err = s.buildReport(r.Context(), now, KindExport, "PacketBuddy export "+from.String()+" to "+to.String(), from, to)
 	} else {
 		d, err = s.exportAll(r, now, KindExport, "PacketBuddy export")
