@@ -132,6 +132,12 @@ type Deps struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Fleet, with sync on, reads all devices for /api/devices and the
+	// "global" blocks; nil: sync is off.
+	Fleet Fleet
+	// Sync is the daemon's syncer, for POST /api/sync and the sync fields
+	// of /api/health; nil: sync is off.
+	Sync Syncer
 }
 
 // Server serves the API. Create it with New; either mount Handler yourself

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path"
 	"time"
+
+	pbsync "github.com/packetbuddy/pb/internal/sync"
 )
 
 // Handlers of the system group: health, storage, cleanup, the OpenAPI
@@ -28,6 +30,8 @@ type healthResponse struct {
 	Storage       healthStorage `json:"storage"`
 	Monitor       healthMonitor `json:"monitor"`
 	UptimeSeconds int64         `json:"uptime_seconds"`
+	// Sync is the fleet syncer's state, with sync on.
+	Sync *pbsync.Status `json:"sync,omitempty"`
 }
 
 type healthStorage struct {
@@ -80,6 +84,10 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 		}
 		if !st.Started.IsZero() {
 			resp.UptimeSeconds = int64(now.Sub(st.Started) / time.Second)
+		}
+		if s.d.Sync != nil {
+			ss := s.d.Sync.Status(r.Context())
+			resp.SyncEnabled, resp.Sync = true, &ss
 		}
 		return marshal(resp)
 	})

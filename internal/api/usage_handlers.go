@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/packetbuddy/pb/internal/monitor"
+	pbsync "github.com/packetbuddy/pb/internal/sync"
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -19,6 +20,8 @@ type todayResponse struct {
 	Cost     costBlock `json:"cost"`
 	Date     string    `json:"date"`
 	Timezone string    `json:"timezone"`
+	// Global is every device's today (each in its own zone), with sync on.
+	Global *globalBlock `json:"global,omitempty"`
 }
 
 func (s *Server) handleToday(w http.ResponseWriter, r *http.Request) error {
@@ -34,6 +37,7 @@ func (s *Server) handleToday(w http.ResponseWriter, r *http.Request) error {
 			Cost:       s.costBlock(v.totals, s.rate),
 			Date:       v.date.String(),
 			Timezone:   s.loc.String(),
+			Global:     s.global(r.Context(), now, func(f pbsync.FleetUsage) usage.Totals { return f.Today }),
 		})
 	})
 	if err != nil {
@@ -275,6 +279,8 @@ type summaryResponse struct {
 	DaysTracked int       `json:"days_tracked"`
 	PeakTime    string    `json:"peak_time,omitempty"`
 	Timezone    string    `json:"timezone"`
+	// Global is every device's lifetime, with sync on.
+	Global *globalBlock `json:"global,omitempty"`
 }
 
 func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) error {
@@ -289,6 +295,7 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) error {
 			usageBlock: s.usageBlock(l.totals, l.peak),
 			Cost:       s.costBlock(l.totals, s.rate),
 			Timezone:   s.loc.String(),
+			Global:     s.global(r.Context(), now, func(f pbsync.FleetUsage) usage.Totals { return f.Lifetime }),
 		}
 		if l.tracked {
 			resp.FirstDate, resp.LastDate = l.first.String(), l.last.String()

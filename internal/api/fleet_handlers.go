@@ -1,0 +1,97 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"time"
+
+	pbsync "github.com/packetbuddy/pb/internal/sync"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// Fleet reads the whole fleet from the sync database (*pbsync.Fleet).
+type Fleet interface {
+	Usage(ctx context.Context, now time.Time) (pbsync.FleetUsage, error)
+}
+
+// Syncer is the daemon's fleet syncer (*pbsync.Syncer).
+type Syncer interface {
+	SyncNow(ctx context.Context) (pbsync.Result, error)
+	Status(ctx context.Context) pbsync.Status
+}
+
+// globalBlock is the "global" block of /api/today and /api/summary with
+// sync on: a usage block and cost over all devices.
+type globalBlock struct {
+	usageBlock
+	Cost        costBlock `json:"cost"`
+	DeviceCount int       `json:"device_count"`
+}
+
+// fleetTimeout bounds the fleet read inside /api/today and /api/summary: a
+// slow or absent sync server must not hold up the device's own numbers.
+const fleetTimeout = 5 * time.Second
+
+// global returns the global block, or nil without sync or when the sync
+// database cannot be read (logged; the local answer is still served).
+func (s *Server) global(ctx context.Context, now time.Time, pick func(pbsync.FleetUsage) usage.Totals) *globalBlock {
+	if s.d.Fleet == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, fleetTimeout)
+	defer cancel()
+	fu, err := s.d.Fleet.Usage(ctx, now)
+	if err != nil {
+		s.log.Warn("fleet totals unavailable", "err", err)
+		return nil
+	}
+	t := pick(fu)
+	return &globalBlock{usageBlock: s.usageBlock(t, 0), Cost: s.costBlock(t, s.rate), DeviceCount: len(fu.Devices)}
+}
+
+func (s *Server) handleDevices(w http.ResponseWriter, r *http.Request) error {
+	if s.d.Fleet == nil {
+		return errorf(http.StatusNotFound, "Fleet sync is off: set [sync] database_url or PB_DATABASE_URL to see all devices.")
+	}
+	fu, err := s.d.Fleet.Usage(r.Context(), s.now())
+	if errors.Is(err, pbsync.ErrNoSchema) {
+		return errorf(http.StatusServiceUnavailable, "No device has synced to the sync database yet.")
+	}
+	if err != nil {
+		return errorf(http.StatusBadGateway, "The sync database cannot be read: %s", err.Error())
+	}
+	b, err := marshal(fu)
+	if err != nil {
+		return err
+	}
+	writeBody(w, ctJSON, b)
+	return nil
+}
+
+type syncNowResponse struct {
+	Via       string        `json:"via"`
+	Connected bool          `json:"connected"`
+	Rows      int64         `json:"rows"`
+	Status    pbsync.Status `json:"status"`
+}
+
+// handleSyncNow runs one sync round now (pb sync now). State-changing:
+// POST only, refused cross-site by the middleware.
+func (s *Server) handleSyncNow(w http.ResponseWriter, r *http.Request) error {
+	if s.d.Sync == nil {
+		return errorf(http.StatusConflict, "Fleet sync is off: set [sync] database_url or PB_DATABASE_URL and restart pb serve.")
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Minute)
+	defer cancel()
+	res, err := s.d.Sync.SyncNow(ctx)
+	if err != nil {
+		return errorf(http.StatusBadGateway, "%s", err.Error()) // messages are redacted by the syncer
+	}
+	b, err := marshal(syncNowResponse{Via: "daemon", Connected: res.Connected, Rows: res.Rows, Status: s.d.Sync.Status(r.Context())})
+	if err != nil {
+		return err
+	}
+	writeBody(w, ctJSON, b)
+	return nil
+}
