@@ -43,6 +43,8 @@ type Fleet struct {
 	mu     gosync.Mutex
 	cached FleetUsage
 	at     time.Time
+	err    error // the last failure, answered again for CacheFor so a dead server costs one timeout, not one per request
+	errAt  time.Time
 }
 
 // NewFleet returns a Fleet for the database URL (PrepareURL is applied).
@@ -79,22 +81,31 @@ ORDER BY d.hostname, d.device_id`
 func (f *Fleet) Usage(ctx context.Context, now time.Time) (FleetUsage, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	if !f.at.IsZero() && now.Sub(f.at) >= 0 && now.Sub(f.at) < f.CacheFor {
+	fresh := func(t time.Time) bool { return !t.IsZero() && now.Sub(t) >= 0 && now.Sub(t) < f.CacheFor }
+	if fresh(f.at) {
 		return f.cached, nil
 	}
-	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(cctx, f.url)
+	if fresh(f.errAt) {
+		return FleetUsage{}, f.err
+	}
+	fu, err := f.query(ctx, now)
 	if err != nil {
-		return FleetUsage{}, describe(err, f.url)
+		f.err, f.errAt = describe(err, f.url), now
+		return FleetUsage{}, f.err
+	}
+	f.cached, f.at, f.errAt = fu, now, time.Time{}
+	return fu, nil
+}
+
+func (f *Fleet) query(ctx context.Context, now time.Time) (FleetUsage, error) {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, f.url)
+	if err != nil {
+		return FleetUsage{}, err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	fu, err := Query(cctx, conn, now)
-	if err != nil {
-		return FleetUsage{}, describe(err, f.url)
-	}
-	f.cached, f.at = fu, now
-	return fu, nil
+	return Query(ctx, conn, now)
 }
 
 // ErrNoSchema means the sync database has no pb tables yet (no device

@@ -31,7 +31,10 @@ func TestFleetUsage(t *testing.T) {
 		mustSync(t, d)
 		devs[d.id] = d
 	}
-	f.at = time.Time{}
+	if _, err := f.Usage(ctx, now.Add(time.Second)); err == nil {
+		t.Error("a failure is not remembered for CacheFor")
+	}
+	f.errAt = time.Time{}
 	fu, err := f.Usage(ctx, now)
 	if err != nil {
 		t.Fatal(err)
