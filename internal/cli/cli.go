@@ -67,6 +67,7 @@ func commands() []command {
 		{"interfaces", "every interface, counted or not, with its traffic", runInterfaces},
 		{"events", "the event log: spikes, resets, restarts, gaps", runEvents},
 		{"export", "export as json, csv, llm, html or md", runExport},
+		{"import", "import history from PacketBuddy 1.x or vnStat", runImport},
 		{"config", "init | show | path: manage the config file", runConfig},
 		{"service", "install | uninstall | start | stop | restart | status: run pb serve in the background", runService},
 		{"sync", "status | now: fleet sync to PostgreSQL", runSync},

@@ -1,0 +1,190 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/config"
+	"github.com/packetbuddy/pb/internal/importer"
+	"github.com/packetbuddy/pb/internal/store"
+	"github.com/packetbuddy/pb/internal/units"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+const importHelp = `
+Import history from the Python PacketBuddy 1.x or from vnStat 2.x into this
+pb's database:
+
+  pb import --from packetbuddy [PATH]   default PATH <data-dir>/packetbuddy.db
+  pb import --from vnstat [PATH]        default PATH /var/lib/vnstat/vnstat.db
+
+The finest data is used: PacketBuddy's per-second logs and vnStat's
+five-minute and hourly rows where they exist; older days come from daily
+(and monthly, yearly) totals, placed at local midnight of the day in the
+configured time zone, so day totals are exact but their hours are not.
+Running the import again adds nothing: traffic is only imported for spans
+the database has no traffic in yet (neither pb's own nor an earlier
+import's). The old file is only read.
+
+Stop the daemon first (pb service stop, or Ctrl-C on pb serve): the import
+writes the database, and the daemon must be its only writer while it runs.`
+
+func runImport(ctx context.Context, args []string, env Env) error {
+	var common commonFlags
+	fs := newFlagSet("import", "--from packetbuddy|vnstat [PATH] [flags]", importHelp, env, &common)
+	src := fs.String("from", "", "`source`: packetbuddy (the Python version's packetbuddy.db) or vnstat")
+	keepID := fs.Bool("keep-device-id", false, "packetbuddy: keep the old installation's device id")
+	dryRun := fs.Bool("dry-run", false, "only read the source and tell what would be imported")
+	pos, err := parseArgs(fs, args, "import")
+	if err != nil {
+		return err
+	}
+	if *src != importer.PacketBuddy && *src != importer.VnStat {
+		return usagef("import", "--from %q: use packetbuddy or vnstat", *src)
+	}
+	if len(pos) > 1 {
+		return usagef("import", "unexpected argument %q", pos[1])
+	}
+	if *keepID && *src != importer.PacketBuddy {
+		return usagef("import", "--keep-device-id only applies to --from packetbuddy (vnStat has no device id)")
+	}
+	cfg, err := common.load(env)
+	if err != nil {
+		return err
+	}
+	loc, err := cfg.Location()
+	if err != nil {
+		return err
+	}
+	path := ""
+	if len(pos) == 1 {
+		path = pos[0]
+	} else if *src == importer.PacketBuddy {
+		path = filepath.Join(cfg.DataDir, "packetbuddy.db")
+	} else {
+		path = "/var/lib/vnstat/vnstat.db"
+	}
+	if !*dryRun {
+		if addr, running := daemonRunning(cfg); running {
+			return fmt.Errorf("the PacketBuddy daemon is running (it answers at %s): stop it first (pb service stop, or Ctrl-C on pb serve), then run pb import again", addr)
+		}
+	}
+	// Read and check everything before the database is touched, so a bad
+	// file writes nothing.
+	h, err := importer.Read(ctx, *src, path, loc)
+	if err != nil {
+		return err
+	}
+	all := h.Summary(loc)
+	if *dryRun {
+		fmt.Fprintf(env.Stdout, "%s holds %s over %d days (%s to %s) on %s; nothing was written (--dry-run)\n",
+			path, units.FormatBytes(all.Totals.Total()), all.Days, all.First, all.Last, strings.Join(h.Ifaces, ", "))
+		return nil
+	}
+	dbPath := filepath.Join(cfg.DataDir, dbFile)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
+	}
+	st, err := store.Open(ctx, dbPath, store.Options{FineRetentionDays: cfg.Storage.FineRetentionDays, Now: env.now})
+	if err != nil {
+		return dbError(dbPath, err)
+	}
+	defer st.Close()
+	prog := newProgress(env, "importing")
+	res, err := importer.Apply(ctx, st, h, usage.Policy{Include: cfg.Monitoring.Include, Exclude: cfg.Monitoring.Exclude}, loc, func(done, total int) {
+		prog.set(int64(done), int64(total))
+	})
+	prog.done()
+	if err != nil {
+		return err
+	}
+	if *keepID && h.DeviceID != "" {
+		if err := st.SetDeviceID(ctx, h.DeviceID); err != nil {
+			return err
+		}
+	}
+	w := env.Stdout
+	if res.Taken.Totals.Total() == 0 {
+		fmt.Fprintf(w, "nothing new to import from %s", path)
+	} else {
+		fmt.Fprintf(w, "imported %s over %d days (%s to %s) from %s into %s",
+			units.FormatBytes(res.Taken.Totals.Total()), res.Taken.Days, res.Taken.First, res.Taken.Last, path, strings.Join(res.Ifaces, ", "))
+	}
+	if res.Skipped.Totals.Total() > 0 {
+		fmt.Fprintf(w, "; skipped %s over %d days already in the database", units.FormatBytes(res.Skipped.Totals.Total()), res.Skipped.Days)
+	}
+	fmt.Fprintln(w)
+	if *keepID && h.DeviceID != "" {
+		fmt.Fprintf(w, "kept the device id %s\n", h.DeviceID)
+	}
+	return nil
+}
+
+// daemonRunning asks the configured API address for /api/health.
+func daemonRunning(cfg config.Config) (string, bool) {
+	addr := apiAddr(cfg)
+	req, err := http.NewRequest(http.MethodGet, "http://"+addr+"/api/health", nil)
+	if err != nil {
+		return addr, false
+	}
+	if tok, err := os.ReadFile(filepath.Join(cfg.DataDir, api.TokenFile)); err == nil {
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	}
+	c := &http.Client{Timeout: 2 * time.Second}
+	resp, err := c.Do(req)
+	if err != nil {
+		return addr, false
+	}
+	resp.Body.Close()
+	return addr, true
+}
+
+// apiAddr is where the daemon's API listens per the config (a wildcard
+// host is reached on loopback).
+func apiAddr(cfg config.Config) string {
+	host := cfg.API.Host
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	port := cfg.API.Port
+	if port == 0 {
+		port = api.DefaultPort
+	}
+	return net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port))
+}
+
+// offerImport returns a hint for pb serve's first start when the Python
+// version's database sits in the data directory and was not imported yet,
+// or "".
+func offerImport(dataDir string) string {
+	old := filepath.Join(dataDir, "packetbuddy.db")
+	if _, err := os.Stat(old); err != nil {
+		return ""
+	}
+	if st, err := store.Open(context.Background(), filepath.Join(dataDir, dbFile), store.Options{ReadOnly: true}); err == nil {
+		defer st.Close()
+		if ifs, err := st.InterfaceLifetimes(context.Background()); err == nil {
+			for _, i := range ifs {
+				if i.Name == importer.ImportedIface {
+					return "" // imported already
+				}
+			}
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, store.ErrNotPacketBuddy) {
+		return ""
+	}
+	return fmt.Sprintf("Found the history of PacketBuddy 1.x at %s. To bring it into pb, stop pb serve and run:\n  pb import --from packetbuddy %s --keep-device-id", old, old)
+}
