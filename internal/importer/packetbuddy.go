@@ -28,7 +28,9 @@ func readPacketBuddy(ctx context.Context, db *sql.DB, path string, loc *time.Loc
 		}
 		return q + " WHERE device_id = ?", []any{h.DeviceID}
 	}
-	bad := func(err error) error { return fmt.Errorf("%s: reading it failed (%s): nothing imported", path, oneLine(err)) }
+	bad := func(err error) error {
+		return fmt.Errorf("%s: reading it failed (%s): nothing imported", path, oneLine(err))
+	}
 
 	// usage_logs: per second → per minute.
 	q, args := dev("SELECT CAST(timestamp AS TEXT), bytes_sent, bytes_received FROM usage_logs")
