@@ -66,6 +66,8 @@ func commands() []command {
 		{"top", "the N busiest days (default 10)", runTop},
 		{"interfaces", "every interface, counted or not, with its traffic", runInterfaces},
 		{"events", "the event log: spikes, resets, restarts, gaps", runEvents},
+		{"live", "live speed per interface (q to quit)", runLive},
+		{"status", "is the daemon running? data, database, last flush, sync", runStatus},
 		{"export", "export as json, csv, llm, html or md", runExport},
 		{"import", "import history from PacketBuddy 1.x or vnStat", runImport},
 		{"config", "init | show | path: manage the config file", runConfig},

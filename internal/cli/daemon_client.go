@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/config"
+)
+
+// daemonClient asks the running daemon's API for what only it knows (live
+// speeds, its state). The address comes from the config's [api] host and
+// port; the bearer token from the data directory when there is one (it is
+// required when the API is bound beyond loopback).
+type daemonClient struct {
+	base  string
+	addr  string
+	token string
+	hc    *http.Client
+}
+
+func newDaemonClient(cfg config.Config) *daemonClient {
+	c := &daemonClient{addr: apiAddr(cfg), hc: &http.Client{}}
+	c.base = "http://" + c.addr
+	if tok, err := os.ReadFile(filepath.Join(cfg.DataDir, api.TokenFile)); err == nil {
+		c.token = strings.TrimSpace(string(tok))
+	}
+	return c
+}
+
+func (c *daemonClient) request(ctx context.Context, path string) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	return req, nil
+}
+
+// notRunning is the error when nothing answers.
+func (c *daemonClient) notRunning() error {
+	return fmt.Errorf("the PacketBuddy daemon is not running (nothing answers at %s): start it with \"pb serve\" or \"pb service start\"", c.addr)
+}
+
+// getJSON fetches path within timeout and decodes it.
+func (c *daemonClient) getJSON(ctx context.Context, path string, timeout time.Duration, v any) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := c.request(ctx, path)
+	if err != nil {
+		return err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return c.notRunning()
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return apiError(resp)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("the daemon at %s answered %s with something that is not its JSON: %w", c.addr, path, err)
+	}
+	return nil
+}
+
+func apiError(resp *http.Response) error {
+	var e struct {
+		Error string `json:"error"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&e)
+	if resp.StatusCode == http.StatusUnauthorized {
+		return fmt.Errorf("the daemon refused the request (401): the API token in the data directory (%s) does not match; pass the daemon's --data-dir", api.TokenFile)
+	}
+	if e.Error == "" {
+		e.Error = resp.Status
+	}
+	return fmt.Errorf("the daemon answered %d: %s", resp.StatusCode, e.Error)
+}

@@ -1,0 +1,129 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/store"
+	"github.com/packetbuddy/pb/internal/units"
+)
+
+const statusHelp = `
+Tell whether the daemon is running (and since when), where the data lives,
+how big the database is, when the daemon last wrote it, and the sync state.
+The daemon's part comes from its /api/health; the rest from the database
+file, so it works with the daemon stopped. --json prints both:
+{"daemon": <GET /api/health or null>, "database": {...}}.`
+
+func runStatus(ctx context.Context, args []string, env Env) error {
+	var qf queryFlags
+	fs := newQueryFlagSet("status", "[flags]", statusHelp, env, &qf)
+	pos, err := parseArgs(fs, args, "status")
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("status", "unexpected argument %q", pos[0])
+	}
+	cfg, err := qf.common.load(env)
+	if err != nil {
+		return err
+	}
+	c := newDaemonClient(cfg)
+	var health map[string]any
+	herr := c.getJSON(ctx, "/api/health", 3*time.Second, &health)
+	dbPath := filepath.Join(cfg.DataDir, dbFile)
+	type dbInfo struct {
+		Path        string `json:"path"`
+		Exists      bool   `json:"exists"`
+		SizeBytes   int64  `json:"size_bytes"`
+		Interfaces  int    `json:"interfaces"`
+		FirstBucket string `json:"first_bucket,omitempty"`
+		LastBucket  string `json:"last_bucket,omitempty"`
+		Error       string `json:"error,omitempty"`
+	}
+	db := dbInfo{Path: dbPath}
+	if _, err := os.Stat(dbPath); err == nil {
+		db.Exists = true
+		st, err := store.Open(ctx, dbPath, store.Options{ReadOnly: true})
+		if err != nil {
+			db.Error = dbError(dbPath, err).Error()
+		} else {
+			if s, err := st.Stats(ctx); err == nil {
+				db.SizeBytes, db.Interfaces = s.SizeBytes, s.Interfaces
+				if !s.OldestCoarse.IsZero() {
+					db.FirstBucket = s.OldestCoarse.Format(time.RFC3339)
+					db.LastBucket = s.NewestCoarse.Format(time.RFC3339)
+				}
+			} else {
+				db.Error = err.Error()
+			}
+			st.Close()
+		}
+	}
+	if qf.json {
+		b, err := json.Marshal(struct {
+			Daemon   map[string]any `json:"daemon"`
+			Address  string         `json:"address"`
+			DataDir  string         `json:"data_dir"`
+			Database dbInfo         `json:"database"`
+		}{health, c.addr, cfg.DataDir, db})
+		if err != nil {
+			return err
+		}
+		return writeIndented(env, b)
+	}
+	col := useColor(qf.color, env)
+	var pairs [][2]string
+	if herr != nil {
+		pairs = append(pairs, [2]string{"Daemon", paint(col, ansiDim, "not running") + " (nothing answers at " + c.addr + "; start it with \"pb serve\")"})
+	} else {
+		up := ""
+		if s, ok := health["uptime_seconds"].(float64); ok {
+			up = fmt.Sprintf(", up %s", (time.Duration(s) * time.Second).String())
+		}
+		pairs = append(pairs, [2]string{"Daemon", paint(col, ansiGreen, "running") + fmt.Sprintf(" at http://%s/ (version %v%s)", c.addr, health["version"], up)})
+		if m, ok := health["monitor"].(map[string]any); ok {
+			if v, ok := m["last_poll"].(string); ok {
+				pairs = append(pairs, [2]string{"Last poll", v})
+			}
+			if v, ok := m["last_flush"].(string); ok {
+				flush := v
+				if failed, _ := m["last_flush_failed"].(bool); failed {
+					flush += " (the last write FAILED; see the daemon's log)"
+				}
+				pairs = append(pairs, [2]string{"Last flush", flush})
+			}
+		}
+		sync := "off"
+		if on, _ := health["sync_enabled"].(bool); on {
+			sync = "on"
+			if s, ok := health["sync"].(map[string]any); ok {
+				if b, err := json.Marshal(s); err == nil {
+					sync += " " + string(b)
+				}
+			}
+		}
+		pairs = append(pairs, [2]string{"Sync", sync})
+		if id, ok := health["device_id"].(string); ok {
+			pairs = append(pairs, [2]string{"Device", id})
+		}
+	}
+	pairs = append(pairs, [2]string{"Data dir", cfg.DataDir})
+	switch {
+	case !db.Exists:
+		pairs = append(pairs, [2]string{"Database", dbPath + " (none yet: pb serve creates it)"})
+	case db.Error != "":
+		pairs = append(pairs, [2]string{"Database", db.Error})
+	default:
+		pairs = append(pairs, [2]string{"Database", fmt.Sprintf("%s, %s, %d interfaces", dbPath, units.FormatBytes(uint64(db.SizeBytes)), db.Interfaces)})
+		if db.FirstBucket != "" {
+			pairs = append(pairs, [2]string{"History", db.FirstBucket[:10] + " to " + db.LastBucket[:10]})
+		}
+	}
+	return kv(env.Stdout, col, pairs...)
+}
