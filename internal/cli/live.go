@@ -253,4 +253,3 @@ func spark(vals []uint64) string {
 	}
 	return b.String()
 }
-

@@ -49,8 +49,10 @@ func (f *fakeMonitor) Subscribe() (<-chan monitor.Live, func()) {
 func (f *fakeMonitor) Status() monitor.Status {
 	return monitor.Status{Started: time.Now().Add(-time.Hour), LastPoll: time.Now(), LastFlush: time.Now().Add(-5 * time.Second)}
 }
-func (f *fakeMonitor) Pending(from, to time.Time, flt usage.Filter) usage.Totals { return usage.Totals{} }
-func (f *fakeMonitor) PendingPeak(from, to time.Time) uint64                   { return 0 }
+func (f *fakeMonitor) Pending(from, to time.Time, flt usage.Filter) usage.Totals {
+	return usage.Totals{}
+}
+func (f *fakeMonitor) PendingPeak(from, to time.Time) uint64 { return 0 }
 
 func (f *fakeMonitor) publish(i int) {
 	rx := uint64(1_000_000 * (i + 1))
