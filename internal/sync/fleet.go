@@ -125,6 +125,12 @@ func Query(ctx context.Context, conn *pgx.Conn, now time.Time) (FleetUsage, erro
 	if v > SchemaVersion {
 		return fu, newerErr(v)
 	}
+	// The planner's row estimates of a small, rarely analysed pb_devices
+	// push the cost over jit_above_cost; compiling then took 267 ms of a
+	// 309 ms query (EXPLAIN ANALYZE, 6 devices x 1 year), running it 40 ms.
+	if _, err := conn.Exec(ctx, `SET jit = off`); err != nil {
+		return fu, err
+	}
 	rows, err := conn.Query(ctx, fleetQuery, now)
 	if err != nil {
 		return fu, fmt.Errorf("fleet query: %w", err)

@@ -253,6 +253,10 @@ func TestTwoDevicesAddUpExactly(t *testing.T) {
 	if devs != 2 || ifs != 6 || uncounted != 2 || tz != "America/New_York" {
 		t.Errorf("devices %d, interfaces %d (uncounted %d), zone %q", devs, ifs, uncounted, tz)
 	}
+	var maxID int
+	if err := c.QueryRow(ctx, `SELECT max(id) FROM pb_devices`).Scan(&maxID); err != nil || maxID != 2 {
+		t.Errorf("device ids up to %d after many rounds, want 2 (ids must not be drawn per round)", maxID)
+	}
 }
 
 // The connection dies after the remote COMMIT and before the local

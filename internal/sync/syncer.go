@@ -320,11 +320,19 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	d := s.opt.Device
 	var dev int32
-	if err := tx.QueryRow(ctx, `INSERT INTO pb_devices (device_id, hostname, os_type, time_zone)
-		VALUES ($1, $2, $3, $4)
-		ON CONFLICT (device_id) DO UPDATE SET hostname = EXCLUDED.hostname, os_type = EXCLUDED.os_type,
-			time_zone = EXCLUDED.time_zone, last_seen = now()
-		RETURNING id`, d.ID, d.Hostname, d.OSType, d.TimeZone).Scan(&dev); err != nil {
+	// UPDATE first: an INSERT ... ON CONFLICT would draw an identity value
+	// on every round, and a fleet syncing each minute would exhaust the
+	// integer ids within years.
+	err = tx.QueryRow(ctx, `UPDATE pb_devices SET hostname = $2, os_type = $3, time_zone = $4, last_seen = now()
+		WHERE device_id = $1 RETURNING id`, d.ID, d.Hostname, d.OSType, d.TimeZone).Scan(&dev)
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = tx.QueryRow(ctx, `INSERT INTO pb_devices (device_id, hostname, os_type, time_zone)
+			VALUES ($1, $2, $3, $4)
+			ON CONFLICT (device_id) DO UPDATE SET hostname = EXCLUDED.hostname, os_type = EXCLUDED.os_type,
+				time_zone = EXCLUDED.time_zone, last_seen = now()
+			RETURNING id`, d.ID, d.Hostname, d.OSType, d.TimeZone).Scan(&dev)
+	}
+	if err != nil {
 		return 0, fmt.Errorf("upsert device: %w", err)
 	}
 	ids := make([]int64, len(ifaces))
