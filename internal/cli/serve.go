@@ -54,6 +54,12 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	// The daemon is idle nearly all the time: one OS thread for Go code
+	// halves its private memory (measured: RssAnon 5.5 → 2.8 MB) at no cost
+	// to counting. GOMAXPROCS in the environment still wins.
+	if env.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 	d, err := openDaemon(ctx, cfg, log)
 	if err != nil {
 		return err
