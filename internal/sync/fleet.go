@@ -58,7 +58,8 @@ func NewFleet(rawURL string) (*Fleet, error) {
 
 // fleetQuery computes each device's today, month and lifetime: per device
 // the start of its local day and month in its zone, then index range scans
-// of the primary key (device, ts, iface) over its counted interfaces.
+// of the primary key (device, ts, iface) over its counted interfaces; the
+// lifetime from the per-interface rollup pb_totals.
 const fleetQuery = `
 SELECT d.device_id, d.hostname, d.os_type, d.time_zone, d.last_seen,
 	t.rx, t.tx, m.rx, m.tx, l.rx, l.tx
@@ -73,8 +74,8 @@ CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx),
 	WHERE u.device = d.id AND u.ts >= b.day0 AND u.ts < b.day1 AND u.iface = ANY (b.ifaces)) t
 CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx), 0)::bigint AS tx FROM pb_usage u
 	WHERE u.device = d.id AND u.ts >= b.mon0 AND u.ts < b.mon1 AND u.iface = ANY (b.ifaces)) m
-CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx), 0)::bigint AS tx FROM pb_usage u
-	WHERE u.device = d.id AND u.iface = ANY (b.ifaces)) l
+CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx), 0)::bigint AS tx FROM pb_totals l
+	WHERE l.device = d.id AND l.iface = ANY (b.ifaces)) l
 ORDER BY d.hostname, d.device_id`
 
 // Usage returns the fleet at now (cached for CacheFor).

@@ -156,6 +156,13 @@ func remote(t testing.TB, url, deviceID string) usage.Totals {
 		t.Fatal(err)
 	}
 	defer c.Close(ctx)
+	// The lifetime rollup always equals the sum of the buckets.
+	var bad int
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM pb_totals t FULL JOIN
+		(SELECT device, iface, sum(rx) AS rx, sum(tx) AS tx FROM pb_usage GROUP BY device, iface) u
+		USING (device, iface) WHERE t.rx IS DISTINCT FROM u.rx OR t.tx IS DISTINCT FROM u.tx`).Scan(&bad); err != nil || bad != 0 {
+		t.Errorf("pb_totals differs from the buckets on %d interfaces (%v)", bad, err)
+	}
 	var rx, tx int64
 	q := `SELECT coalesce(sum(rx), 0)::bigint, coalesce(sum(tx), 0)::bigint FROM pb_usage u JOIN pb_devices d ON d.id = u.device`
 	args := []any{}

@@ -359,6 +359,15 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 			})); err != nil {
 			return 0, fmt.Errorf("copy buckets: %w", err)
 		}
+		// The lifetime rollup moves by what the buckets change: new - old.
+		// The device row locked above serialises two syncs of one device.
+		if _, err := tx.Exec(ctx, `INSERT INTO pb_totals (device, iface, rx, tx)
+			SELECT $1, s.iface, sum(s.rx - coalesce(u.rx, 0)), sum(s.tx - coalesce(u.tx, 0))
+			FROM pb_stage s LEFT JOIN pb_usage u ON u.device = $1 AND u.ts = s.ts AND u.iface = s.iface
+			GROUP BY s.iface
+			ON CONFLICT (device, iface) DO UPDATE SET rx = pb_totals.rx + EXCLUDED.rx, tx = pb_totals.tx + EXCLUDED.tx`, dev); err != nil {
+			return 0, fmt.Errorf("update lifetime totals: %w", err)
+		}
 		// ABSOLUTE values: a re-sent bucket sets what it already is.
 		if _, err := tx.Exec(ctx, `INSERT INTO pb_usage (device, ts, iface, rx, tx)
 			SELECT $1, ts, iface, rx, tx FROM pb_stage
