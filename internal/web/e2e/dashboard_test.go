@@ -935,6 +935,7 @@ func TestDashboardSync(t *testing.T) {
 		"bytes_sent": 3_000_000_000, "bytes_received": 12_345_678_901, "total_bytes": 15_345_678_901,
 		"human_readable": map[string]string{"sent": "3.00 GB", "received": "12.35 GB", "total": "15.35 GB"},
 		"cost":           map[string]any{"total": map[string]any{"gb_used": 15.346, "cost": 115.09, "cost_formatted": "₹115.09"}},
+		"device_count":   3,
 	}
 	e.b.hook(func(ev cdpEvent) {
 		if ev.Method != "Fetch.requestPaused" {
@@ -964,9 +965,12 @@ func TestDashboardSync(t *testing.T) {
 				t.Errorf("%s: %v", rp.Request.URL, err)
 				return
 			}
-			if strings.Contains(rp.Request.URL, "/api/today") {
+			switch {
+			case strings.Contains(rp.Request.URL, "/api/today"):
 				doc["global"] = global
-			} else {
+			case strings.Contains(rp.Request.URL, "/api/summary"):
+				doc["global"] = map[string]any{"bytes_sent": 1, "bytes_received": 999_999_999_999, "total_bytes": 1_000_000_000_000, "device_count": 3}
+			default:
 				doc["sync_enabled"], doc["device_count"] = true, 3
 			}
 			out, _ := json.Marshal(doc)
@@ -978,6 +982,7 @@ func TestDashboardSync(t *testing.T) {
 	p.must(ctx, "Fetch.enable", map[string]any{"patterns": []map[string]string{
 		{"urlPattern": "*/api/today", "requestStage": "Response"},
 		{"urlPattern": "*/api/health", "requestStage": "Response"},
+		{"urlPattern": "*/api/summary", "requestStage": "Response"},
 	}}, nil)
 	p.navigate(ctx, e.srv.base+"/dashboard/")
 	p.waitTrue(ctx, "the first data", `document.body.dataset.ready === 'true'`)
@@ -995,6 +1000,12 @@ func TestDashboardSync(t *testing.T) {
 	want := struct{ Local, Global, Total, Cost, Mine string }{"This device", "All devices (3)", "15.35 GB", "₹115.09", today.HumanReadable.Total}
 	if got != want {
 		t.Errorf("sync view: got %+v, want %+v", got, want)
+	}
+	var life []string
+	p.mustEval(ctx, `[document.getElementById('life-global').hidden ? '<hidden>' : document.getElementById('life-global-h').textContent,
+		document.querySelector('[data-field="life-global-total"]').textContent]`, &life)
+	if !slices.Equal(life, []string{"All devices (3)", "1.00 TB"}) {
+		t.Errorf("lifetime of all devices: %q", life)
 	}
 	settle(ctx, p)
 	p.screenshot(ctx, filepath.Join(e.artifacts, "dashboard-sync-1280-light.png"))

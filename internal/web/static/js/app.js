@@ -150,7 +150,7 @@ async function loadToday() {
   $('today-local-h').hidden = !two;
   $('today-scopes').classList.toggle('two', two);
   if (two) {
-    const n = (state.health && state.health.device_count) || g.device_count;
+    const n = g.device_count || (state.health && state.health.device_count);
     $('today-global-h').textContent = n ? `All devices (${n})` : 'All devices';
     showUsage('global', g, g.cost);
     setField('global-peak', g.peak_speed ? fmt.formatSpeed(g.peak_speed) : '—', g.peak_speed || 0);
@@ -325,6 +325,12 @@ async function loadSummary() {
   const [s, topDays] = await Promise.all([api.summary(), api.top(5)]);
   state.summary = s;
   showUsage('life', s, s.cost);
+  // With sync on, the lifetime of every device too.
+  $('life-global').hidden = !s.global;
+  if (s.global) {
+    $('life-global-h').textContent = s.global.device_count ? `All devices (${s.global.device_count})` : 'All devices';
+    setField('life-global-total', fmt.formatBytes(s.global.total_bytes), s.global.total_bytes);
+  }
   const days = s.days_tracked || 0;
   setField('life-days', fmt.formatCount(days), days);
   // The true average: over the days actually tracked, not a nominal 30.
