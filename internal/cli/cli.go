@@ -70,6 +70,7 @@ func commands() []command {
 		{"status", "is the daemon running? data, database, last flush, sync", runStatus},
 		{"export", "export as json, csv, llm, html or md", runExport},
 		{"import", "import history from PacketBuddy 1.x or vnStat", runImport},
+		{"completion", "bash | zsh | fish | powershell: shell completion script", runCompletion},
 		{"config", "init | show | path: manage the config file", runConfig},
 		{"service", "install | uninstall | start | stop | restart | status: run pb serve in the background", runService},
 		{"sync", "status | now: fleet sync to PostgreSQL", runSync},
