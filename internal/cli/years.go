@@ -99,7 +99,11 @@ func runYears(ctx context.Context, args []string, env Env) error {
 		t.add(strconv.Itoa(y.Year), q.bytes(y.BytesReceived), q.bytes(y.BytesSent), q.bytes(y.TotalBytes), bar(y.TotalBytes, top, 30))
 		if *months {
 			for _, m := range y.Months {
-				t.addStyled(ansiDim, "  "+m.Month, q.bytes(m.BytesReceived), q.bytes(m.BytesSent), q.bytes(m.TotalBytes), bar(m.TotalBytes, top, 30))
+				if m.TotalBytes == 0 {
+					t.addStyled(ansiDim, "  "+m.Month, "-", "-", "-", "")
+					continue
+				}
+				t.add("  "+m.Month, q.bytes(m.BytesReceived), q.bytes(m.BytesSent), q.bytes(m.TotalBytes), bar(m.TotalBytes, top, 30))
 			}
 		}
 	}
