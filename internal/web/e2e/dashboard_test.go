@@ -577,12 +577,20 @@ func TestDashboard(t *testing.T) {
 	}
 
 	// ---- formatting and dates in the browser ----------------------------
-	samples := []uint64{0, 1, 532, 999, 1000, 1005, 2_621_440, 999_994, 999_995, 999_999_999, 1_234_567_890_123, 999_995_000_000_000, 1 << 53}
+	samples := []uint64{0, 1, 532, 999, 1000, 1005, 1023, 1024, 2_621_440, 999_994, 999_995, 1_048_570, 1_048_571, 999_999_999, 1_234_567_890_123, 999_995_000_000_000, 1 << 53}
 	var formatted []string
 	p.mustEval(ctx, fmt.Sprintf(`import('./js/format.js').then((m) => %s.map((n) => m.formatBytes(n)))`, jsNumbers(samples)), &formatted)
 	for i, n := range samples {
 		if want := units.FormatBytes(n); i >= len(formatted) || formatted[i] != want {
 			t.Errorf("formatBytes(%d) = %q in the page, %q in the API", n, at(formatted, i), want)
+		}
+	}
+	// The same with the daemon set to binary units.
+	var binary []string
+	p.mustEval(ctx, fmt.Sprintf(`import('./js/format.js').then((m) => { m.useBinaryUnits(true); const out = %s.map((n) => m.formatBytes(n)); m.useBinaryUnits(false); return out; })`, jsNumbers(samples)), &binary)
+	for i, n := range samples {
+		if want := units.FormatBytesBase(n, units.IEC); i >= len(binary) || binary[i] != want {
+			t.Errorf("formatBytes(%d) in binary units = %q in the page, %q in the API", n, at(binary, i), want)
 		}
 	}
 	var short []string

@@ -120,6 +120,16 @@ async function loadHealth() {
 
 // ---- today --------------------------------------------------------------
 
+/**
+ * Follow the daemon's unit setting (decimal by default, binary with
+ * unit = "iec") as its human_readable strings show it. "532 B" tells
+ * nothing, so only a string with a larger unit decides.
+ */
+function followUnits(block) {
+  const m = /[KMGTPE](i?)B$/.exec((block && block.human_readable && block.human_readable.total) || '');
+  if (m) fmt.useBinaryUnits(m[1] === 'i');
+}
+
 function showUsage(prefix, block, cost) {
   setField(`${prefix}-received`, fmt.formatBytes(block.bytes_received), block.bytes_received);
   setField(`${prefix}-sent`, fmt.formatBytes(block.bytes_sent), block.bytes_sent);
@@ -130,6 +140,7 @@ function showUsage(prefix, block, cost) {
 async function loadToday() {
   const t = await api.today();
   state.today = t;
+  followUnits(t);
   showUsage('today', t, t.cost);
   setField('today-peak', t.peak_speed ? fmt.formatSpeed(t.peak_speed) : '—', t.peak_speed || 0);
   $('today-date').textContent = t.date ? fmt.dayLabel(t.date, { weekday: 'long', day: 'numeric', month: 'long' }) : '';
@@ -324,6 +335,7 @@ async function loadHeat() {
 async function loadSummary() {
   const [s, topDays] = await Promise.all([api.summary(), api.top(5)]);
   state.summary = s;
+  followUnits(s);
   showUsage('life', s, s.cost);
   // With sync on, the lifetime of every device too.
   $('life-global').hidden = !s.global;

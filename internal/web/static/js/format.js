@@ -1,41 +1,53 @@
 // Formatting of bytes, speeds and dates, and calendar arithmetic.
 //
 // Bytes are formatted exactly like the API's human_readable strings
-// (internal/units.FormatBytes): decimal units, an integer under 1000 B,
-// two decimals above, and a value that rounds to 1000.00 of a unit is
-// promoted to the next unit ("1.00 MB", never "1000.00 KB"). The arithmetic
-// is done in BigInt so that 999,995 B rounds the same way Go does; floats
-// would get half-way cases wrong.
+// (internal/units.FormatBytesBase): decimal units by default, an integer
+// under one unit step, two decimals above, and a value that rounds to
+// 1000.00 of a unit is promoted to the next unit ("1.00 MB", never
+// "1000.00 KB"). The arithmetic is done in BigInt so that 999,995 B rounds
+// the same way Go does; floats would get half-way cases wrong. A daemon set
+// to binary units (unit = "iec") is followed with useBinaryUnits().
 //
 // Dates are plain calendar days "YYYY-MM-DD" in the viewer's local calendar.
 // Never write new Date("YYYY-MM-DD"): JavaScript reads that as UTC midnight,
 // which is the previous day anywhere west of Greenwich. parseDay builds the
 // Date from its parts instead.
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+const SI = { radix: 1000n, units: ['B', 'KB', 'MB', 'GB', 'TB', 'PB', 'EB'] };
+const IEC = { radix: 1024n, units: ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB'] };
+let base = SI;
+
+/**
+ * Format like the daemon: binary units (KiB, MiB…) when on is true, decimal
+ * otherwise. app.js calls it with what the API's human_readable strings use.
+ */
+export function useBinaryUnits(on) {
+  base = on ? IEC : SI;
+}
 
 /** formatBytes(2621440) === "2.62 MB" */
 export function formatBytes(n) {
-  let v = toBigInt(n);
-  if (v < 1000n) return `${v} B`;
+  const { radix, units } = base;
+  const v = toBigInt(n);
+  if (v < radix) return `${v} B`;
   let i = 0;
   let div = 1n;
-  while (i < UNITS.length - 1 && v / div >= 1000n) {
+  while (i < units.length - 1 && v / div >= radix) {
     i++;
-    div *= 1000n;
+    div *= radix;
   }
   for (;;) {
     // hundredths of the unit, rounded half up
     let h = (v * 100n) / div;
     const r = (v * 100n) % div;
     if (2n * r >= div) h++;
-    if (h >= 100000n && i < UNITS.length - 1) {
+    if (h >= 100n * radix && i < units.length - 1) {
       i++;
-      div *= 1000n;
+      div *= radix;
       continue;
     }
     const frac = String(h % 100n).padStart(2, '0');
-    return `${h / 100n}.${frac} ${UNITS[i]}`;
+    return `${h / 100n}.${frac} ${units[i]}`;
   }
 }
 
@@ -49,19 +61,21 @@ export function formatSpeed(n) {
  * narrow, not exact. The full value is in the tooltips and tables.
  */
 export function formatBytesShort(n) {
+  const radix = Number(base.radix);
+  const { units } = base;
   let x = Number(n) || 0;
   let i = 0;
-  while (x >= 1000 && i < UNITS.length - 1) {
-    x /= 1000;
+  while (x >= radix && i < units.length - 1) {
+    x /= radix;
     i++;
   }
   const digits = i === 0 || x >= 10 ? 0 : 1; // "800 B", "2.5 GB", "25 GB", "250 GB"
   let shown = Number(x.toFixed(digits));
-  if (shown >= 1000 && i < UNITS.length - 1) {
+  if (shown >= radix && i < units.length - 1) {
     shown = 1; // 999.6 KB reads "1 MB", as formatBytes would promote it
     i++;
   }
-  return `${shown} ${UNITS[i]}`;
+  return `${shown} ${units[i]}`;
 }
 
 function toBigInt(n) {
