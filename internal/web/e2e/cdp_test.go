@@ -239,16 +239,6 @@ func (b *browser) hook(fn func(cdpEvent)) {
 	b.mu.Unlock()
 }
 
-// eventsSince returns the events from index i on.
-func (b *browser) eventsSince(i int) []cdpEvent {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if i > len(b.events) {
-		return nil
-	}
-	return append([]cdpEvent(nil), b.events[i:]...)
-}
-
 func (b *browser) eventCount() int {
 	b.mu.Lock()
 	defer b.mu.Unlock()

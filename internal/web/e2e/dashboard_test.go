@@ -764,7 +764,7 @@ func TestDashboard(t *testing.T) {
 	// service worker's copy of the page) and says so.
 	p.navigate(ctx, base+"/dashboard/")
 	p.waitTrue(ctx, "the offline page from the service worker", `document.body.classList.contains('is-offline') && !document.getElementById('offline').hidden`)
-	srv = openServer(t, st, live, loc, addr) // same port, as a restarted daemon
+	openServer(t, st, live, loc, addr) // same port, as a restarted daemon (closed at cleanup)
 	p.waitTrue(ctx, "reconnecting by itself", `!document.body.classList.contains('is-offline') && document.getElementById('conn-text').textContent === 'Live'`)
 	p.waitTrue(ctx, "live speed after the restart", `document.getElementById('live-rx').textContent === '5.00 MB/s'`)
 	p.waitTrue(ctx, "today's numbers after the restart", fmt.Sprintf(`document.querySelector('[data-field="today-total"]').textContent === %q`, today.HumanReadable.Total))
