@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite needs beyond Go, on Debian:
-# iproute2 (network namespaces for the end-to-end counting tests).
+# iproute2 (network namespaces for the end-to-end counting tests) and
+# Chromium (the dashboard's browser tests).
 # Safe to run again; does nothing when everything is present.
 set -euo pipefail
 need=()
@@ -13,3 +14,4 @@ if [ ${#need[@]} -gt 0 ]; then
 	apt-get update -qq
 	apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
+bash "$(dirname "$0")/install-chromium.sh"
