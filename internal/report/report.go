@@ -1,7 +1,7 @@
 // Package report renders PacketBuddy's reports: the self-contained HTML
-// report (inline CSS and inline SVG charts, no script, made to print), and,
-// through the API's built-in renderer, the Markdown report and the TOON
-// text for language-model prompts. The numbers are computed once by the
+// report (inline CSS and inline SVG charts, no script, made to print), the
+// Markdown report with the same sections, and, through the API's built-in
+// renderer, the TOON text for language-model prompts. The numbers are computed once by the
 // API (api.ReportData); a Renderer only lays them out, so the API's
 // /api/export* downloads and "pb export" write the same bytes.
 //
@@ -22,7 +22,8 @@ type Renderer struct{}
 
 var _ api.Reporter = Renderer{}
 
-// basic renders Markdown and TOON (the API's own renderers).
+// basic renders TOON (the API's own renderer, whose quoting the API's
+// tests cover).
 var basic = api.BasicReporter()
 
 // Render writes d in format (api.FormatHTML, api.FormatMarkdown or
@@ -31,7 +32,9 @@ func (Renderer) Render(w io.Writer, format string, d *api.ReportData) error {
 	switch format {
 	case api.FormatHTML:
 		return renderHTML(w, d)
-	case api.FormatMarkdown, api.FormatTOON:
+	case api.FormatMarkdown:
+		return renderMarkdown(w, d)
+	case api.FormatTOON:
 		return basic.Render(w, format, d)
 	}
 	return fmt.Errorf("report format %q is not supported", format)

@@ -320,3 +320,12 @@ func artifactDir(t *testing.T) string {
 }
 
 var _ = fmt.Sprint
+
+func TestMarkdownContents(t *testing.T) {
+	out := render(t, api.FormatMarkdown, sample())
+	for _, want := range []string{"\\<script\\>alert(1)\\</script\\>", "Days tracked | 74", "personality", "Streamer", "DVDs", "HD movies", "## By month", "| January 2026 |", "80.0%", "₹1,234.50"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("markdown lacks %q", want)
+		}
+	}
+}
