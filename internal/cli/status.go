@@ -83,8 +83,9 @@ func runStatus(ctx context.Context, args []string, env Env) error {
 		pairs = append(pairs, [2]string{"Daemon", paint(col, ansiDim, "not running") + " (nothing answers at " + c.addr + "; start it with \"pb serve\")"})
 	} else {
 		up := ""
-		if s, ok := health["uptime_seconds"].(float64); ok {
-			up = fmt.Sprintf(", up %s", (time.Duration(s) * time.Second).String())
+		if s, ok := health["uptime_seconds"].(float64); ok && s > 0 {
+			since := env.now().Add(-time.Duration(s) * time.Second).Format("2006-01-02 15:04")
+			up = fmt.Sprintf(", since %s, up %s", since, (time.Duration(s) * time.Second).String())
 		}
 		pairs = append(pairs, [2]string{"Daemon", paint(col, ansiGreen, "running") + fmt.Sprintf(" at http://%s/ (version %v%s)", c.addr, health["version"], up)})
 		if m, ok := health["monitor"].(map[string]any); ok {
