@@ -34,6 +34,7 @@ func TestQueryErrors(t *testing.T) {
 		{"extra arg", []string{"today", "now", "--data-dir", dir}, 2, `unexpected argument "now"`},
 		{"bad color", []string{"today", "--color", "pink", "--data-dir", dir}, 2, `--color "pink"`},
 		{"unknown flag", []string{"month", "--jsno", "--data-dir", dir}, 2, "flag provided but not defined: -jsno"},
+		{"unknown interface", []string{"today", "-i", "eht0", "--data-dir", dir}, 2, `no interface named "eht0" in the database; it knows`},
 		{"missing database", []string{"today", "--data-dir", missing}, 1, `no PacketBuddy database at ` + filepath.Join(missing, dbFile) + `: start the daemon with "pb serve" (or pass --data-dir)`},
 		{"not a database", []string{"summary", "--data-dir", junk}, 1, "is not a PacketBuddy database"},
 	}

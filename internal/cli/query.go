@@ -118,6 +118,10 @@ func openQuery(ctx context.Context, q *queryFlags, env Env) (*query, error) {
 	if err != nil {
 		return nil, dbError(path, err)
 	}
+	if err := checkIfaces(ctx, st, q.ifaces); err != nil {
+		st.Close()
+		return nil, err
+	}
 	srv, err := newLocalAPI(ctx, cfg, loc, st, q.ifaces, env)
 	if err != nil {
 		st.Close()
@@ -279,4 +283,30 @@ func dateRangeArgs(cmd, from, to string, defFrom, defTo, today usage.Date) (usag
 		return f, t, usagef(cmd, "--from %s is after --to %s: give the earlier date first", f, t)
 	}
 	return f, t, nil
+}
+
+// checkIfaces refuses -i names the database has never seen (a typo would
+// otherwise show zeros).
+func checkIfaces(ctx context.Context, st *store.Store, names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	known, err := st.InterfaceLifetimes(ctx)
+	if err != nil {
+		return err
+	}
+	have := map[string]bool{}
+	var list []string
+	for _, k := range known {
+		if !have[k.Name] {
+			list = append(list, k.Name)
+		}
+		have[k.Name] = true
+	}
+	for _, n := range names {
+		if !have[n] {
+			return usagef("", "no interface named %q in the database; it knows %s (pb interfaces lists them)", n, strings.Join(list, ", "))
+		}
+	}
+	return nil
 }
