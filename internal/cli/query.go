@@ -304,7 +304,7 @@ func checkIfaces(ctx context.Context, st *store.Store, names []string) error {
 		have[k.Name] = true
 	}
 	for _, n := range names {
-		if !have[n] {
+		if !have[n] && len(list) > 0 { // an empty database has nothing to check against
 			return usagef("", "no interface named %q in the database; it knows %s (pb interfaces lists them)", n, strings.Join(list, ", "))
 		}
 	}
