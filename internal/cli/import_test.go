@@ -295,3 +295,18 @@ func TestOfferImport(t *testing.T) {
 		t.Fatalf("offer after the import: %q", s)
 	}
 }
+
+func TestImportDryRun(t *testing.T) {
+	old := oldPacketBuddy(t)
+	dir := t.TempDir()
+	code, out, errs := runAt(t, nil, "import", "--from", "packetbuddy", old, "--dry-run", "--data-dir", dir)
+	if code != 0 || !strings.Contains(out, "holds 15.00 GB over 5 days (2026-01-01 to 2026-03-06)") || !strings.Contains(out, "nothing was written") {
+		t.Fatalf("dry run: exit %d, %q, %s", code, out, errs)
+	}
+	if _, err := os.Stat(filepath.Join(dir, dbFile)); err == nil {
+		t.Fatal("a dry run created the database")
+	}
+	if code, _, errs := runAt(t, nil, "import", "--from", "vnstat", old, "--keep-device-id", "--data-dir", dir); code != 2 {
+		t.Fatalf("--keep-device-id with vnstat: exit %d %s", code, errs)
+	}
+}
