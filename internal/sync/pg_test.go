@@ -462,3 +462,50 @@ func TestBackoff(t *testing.T) {
 		}
 	}
 }
+
+// A server that accepts connections and never answers (a black hole): each
+// round gives up after ConnectTimeout with a clear message, and counting
+// goes on.
+func TestBlackholeServer(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []net.Conn
+	var mu gosync.Mutex
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c)
+			mu.Unlock()
+		}
+	}()
+	d := newDevice(t, "postgres://pb:s3cretpw@"+ln.Addr().String()+"/pb?sslmode=disable", "UTC")
+	d.sy.opt.ConnectTimeout = 500 * time.Millisecond
+	d.traffic(t, 0, 30)
+	start := time.Now()
+	_, err = d.sy.SyncNow(ctx)
+	if err == nil || !errors.Is(err, ErrUnreachable) || strings.Contains(err.Error(), "s3cretpw") {
+		t.Fatalf("error = %v, want unreachable without the password", err)
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("round took %v, want about ConnectTimeout", el)
+	}
+	d.traffic(t, 30, 30)
+	if n := pending(t, d); n == 0 {
+		t.Error("nothing pending after a failed round")
+	}
+}
