@@ -72,7 +72,7 @@ func TestLiveRealDaemon(t *testing.T) {
 	}
 	lab.WaitQuiet(t)
 	time.Sleep(600 * time.Millisecond)
-	speeds := regexp.MustCompile(regexp.QuoteMeta(lab.HostIf) + `\s+\S+\s+([\d.]+ [KMG]?B/s)`).FindAllStringSubmatch(seen(), -1)
+	speeds := regexp.MustCompile(regexp.QuoteMeta(lab.HostIf)+`\s+\S+\s+([\d.]+ [KMG]?B/s)`).FindAllStringSubmatch(seen(), -1)
 	distinct := map[string]bool{}
 	fast := false
 	for _, m := range speeds {
