@@ -509,3 +509,94 @@ func TestBlackholeServer(t *testing.T) {
 		t.Error("nothing pending after a failed round")
 	}
 }
+
+// stallProxy forwards to target but, while stalled, holds every byte: a
+// server that stops answering mid-round without closing the connection.
+type stallProxy struct {
+	ln      net.Listener
+	mu      gosync.Mutex
+	stalled bool
+	closed  bool
+}
+
+func newStallProxy(t *testing.T, target string) *stallProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &stallProxy{ln: ln}
+	t.Cleanup(func() { p.mu.Lock(); p.closed = true; p.mu.Unlock(); ln.Close() })
+	pipe := func(dst, src net.Conn) {
+		defer dst.Close()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := src.Read(buf)
+			for {
+				p.mu.Lock()
+				st, cl := p.stalled, p.closed
+				p.mu.Unlock()
+				if cl {
+					return
+				}
+				if !st {
+					break
+				}
+				time.Sleep(5 * time.Millisecond)
+			}
+			if n > 0 {
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go pipe(s, c)
+			go pipe(c, s)
+		}
+	}()
+	return p
+}
+
+func (p *stallProxy) stall(v bool) { p.mu.Lock(); p.stalled = v; p.mu.Unlock() }
+
+// The server stops answering between two batches of a round: the round
+// fails after BatchTimeout instead of hanging, and the next one completes.
+func TestStalledMidRound(t *testing.T) {
+	t.Parallel()
+	url, _ := testSchema(t)
+	p := newStallProxy(t, targetOf(t, url))
+	cfg, _ := pgx.ParseConfig(url)
+	d := newDevice(t, strings.Replace(url, cfg.Host+":"+itoa(int(cfg.Port)), p.ln.Addr().String(), 1), "UTC")
+	d.sy.opt.BatchTimeout = 500 * time.Millisecond
+	d.traffic(t, 0, 600) // 120 buckets: two batches of 100
+	d.sy.afterCommit = func(*pgx.Conn) error { p.stall(true); return nil }
+	start := time.Now()
+	_, err := d.sy.SyncNow(ctx)
+	if err == nil {
+		t.Fatal("round through a stalled server succeeded")
+	}
+	if el := time.Since(start); el > 5*time.Second {
+		t.Errorf("stalled round took %v", el)
+	}
+	t.Logf("stalled round: %v", err)
+	p.stall(false)
+	d.sy.afterCommit = nil
+	mustSync(t, d)
+	if got, want := remote(t, url, d.id), d.local(t); got != want {
+		t.Errorf("remote %+v, local %+v", got, want)
+	}
+}

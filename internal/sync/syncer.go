@@ -42,10 +42,13 @@ type Options struct {
 	BatchSize int           // buckets per remote transaction; default 5000
 	RetryBase time.Duration // first retry delay after a failure; default 5 s
 	RetryMax  time.Duration // longest retry delay; default 15 min (at least Interval)
-	// ConnectTimeout bounds connecting and each round's remote work;
-	// default 30 s.
+	// ConnectTimeout bounds connecting; default 30 s.
 	ConnectTimeout time.Duration
-	Logger         *slog.Logger
+	// BatchTimeout bounds the remote work of each batch (and the schema
+	// check), so a server that stops answering mid-round (no RST, a
+	// partition) fails the round instead of holding it; default 2 min.
+	BatchTimeout time.Duration
+	Logger       *slog.Logger
 }
 
 // Status is what pb sync status and /api/health show. It never holds the
@@ -112,6 +115,9 @@ func New(st Store, opt Options) *Syncer {
 	opt.RetryMax = max(opt.RetryMax, opt.RetryBase)
 	if opt.ConnectTimeout <= 0 {
 		opt.ConnectTimeout = 30 * time.Second
+	}
+	if opt.BatchTimeout <= 0 {
+		opt.BatchTimeout = 2 * time.Minute
 	}
 	if opt.Device.TimeZone == "" || opt.Device.TimeZone == "Local" {
 		opt.Device.TimeZone = "UTC"
@@ -273,9 +279,15 @@ func (s *Syncer) round1(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	defer conn.Close(context.WithoutCancel(ctx))
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		conn.Close(cctx)
+	}()
 	res.Connected = true
-	v, err := migrate(ctx, conn)
+	mctx, cancel := context.WithTimeout(ctx, s.opt.BatchTimeout)
+	v, err := migrate(mctx, conn)
+	cancel()
 	s.mu.Lock()
 	s.status.RemoteSchema = max(v, s.status.RemoteSchema)
 	if err == nil {
@@ -285,8 +297,11 @@ func (s *Syncer) round1(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if _, err := conn.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS pb_stage (
-		ts timestamptz, iface bigint, rx bigint, tx bigint) ON COMMIT DELETE ROWS`); err != nil {
+	tctx, cancel := context.WithTimeout(ctx, s.opt.BatchTimeout)
+	_, err = conn.Exec(tctx, `CREATE TEMP TABLE IF NOT EXISTS pb_stage (
+		ts timestamptz, iface bigint, rx bigint, tx bigint) ON COMMIT DELETE ROWS`)
+	cancel()
+	if err != nil {
 		return res, err
 	}
 	for first := true; first || len(changes) > 0; first = false {
@@ -313,6 +328,9 @@ func (s *Syncer) round1(ctx context.Context) (Result, error) {
 // send upserts the device, its interfaces and changes in one remote
 // transaction and, after its COMMIT, acknowledges changes locally.
 func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncInterface, changes []store.Change) (int64, error) {
+	ack := ctx // the local acknowledgement is not bounded by the remote timeout
+	ctx, cancel := context.WithTimeout(ctx, s.opt.BatchTimeout)
+	defer cancel()
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return 0, err
@@ -386,7 +404,7 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 		}
 	}
 	if len(changes) > 0 {
-		if err := s.st.AckChanges(ctx, changes[len(changes)-1].Seq); err != nil {
+		if err := s.st.AckChanges(ack, changes[len(changes)-1].Seq); err != nil {
 			return n, err
 		}
 	}
