@@ -16,6 +16,7 @@ import (
 	"github.com/packetbuddy/pb/internal/config"
 	"github.com/packetbuddy/pb/internal/counter"
 	"github.com/packetbuddy/pb/internal/monitor"
+	"github.com/packetbuddy/pb/internal/report"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 	"github.com/packetbuddy/pb/internal/version"
@@ -59,6 +60,9 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	// to counting. GOMAXPROCS in the environment still wins.
 	if env.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
+	}
+	if hint := offerImport(cfg.DataDir); hint != "" {
+		fmt.Fprintln(env.Stderr, hint)
 	}
 	d, err := openDaemon(ctx, cfg, log)
 	if err != nil {
@@ -190,6 +194,7 @@ func (d *daemon) newAPI(deviceID string) (*api.Server, error) {
 		ReleaseDate: version.Date,
 		Token:       token,
 		Dashboard:   web.FS(),
+		Reporter:    report.Renderer{},
 		Logger:      d.log.With("component", "api"),
 	})
 }
