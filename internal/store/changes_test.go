@@ -1,9 +1,13 @@
 package store_test
 
 import (
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/store/storetest"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -64,4 +68,76 @@ func TestChangeTracking(t *testing.T) {
 	if err != nil || len(ifs) != 1 || !ifs[0].Counted {
 		t.Errorf("interfaces = %+v, %v", ifs, err)
 	}
+}
+
+// BenchmarkFlushSteadyTracked is BenchmarkFlushSteady with fleet sync on:
+// the triggers stamp the outbox on every flush, and the syncer acknowledges
+// every second flush (60 s) what it read. Compare B-written/flush with
+// BenchmarkFlushSteady for the cost of sync on the local disk.
+func BenchmarkFlushSteadyTracked(b *testing.B) {
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	c := newClock(at)
+	s, _ := mustOpen(b, c)
+	if err := s.StartChangeTracking(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var ifaces []usage.Interface
+	for i := range 3 {
+		ifaces = append(ifaces, storetest.Iface(i))
+	}
+	now := at
+	n := 0
+	flush := func() {
+		now = now.Add(30 * time.Second)
+		bt := usage.Batch{Interfaces: ifaces, Snapshot: usage.Snapshot{BootID: "boot", Time: now}}
+		for i, in := range ifaces {
+			bt.Snapshot.Counters = append(bt.Snapshot.Counters, usage.CounterState{Iface: in.Name, MAC: in.MAC, Rx: uint64(now.Unix()), Tx: uint64(i)})
+			bt.Deltas = append(bt.Deltas, usage.Delta{Iface: in.Name, MAC: in.MAC, Bucket: now.Add(-time.Second).Truncate(time.Minute), Totals: usage.Totals{Rx: 123456, Tx: 7890}})
+		}
+		bt.Peaks = []usage.Peak{{Bucket: now.Truncate(15 * time.Minute), BytesPerSec: uint64(now.Unix() % 997)}}
+		c.Set(now)
+		if err := s.Flush(ctx, bt); err != nil {
+			b.Fatal(err)
+		}
+		if n++; n%2 == 0 {
+			ch, err := s.Changes(ctx, 5000)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if len(ch) > 0 {
+				if err := s.AckChanges(ctx, ch[len(ch)-1].Seq); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	for range 2000 {
+		flush()
+	}
+	b.ReportAllocs()
+	w0 := procWrittenBytes()
+	b.ResetTimer()
+	for b.Loop() {
+		flush()
+	}
+	b.StopTimer()
+	if w0 >= 0 {
+		per := float64(procWrittenBytes()-w0) / float64(b.N)
+		b.ReportMetric(per, "B-written/flush")
+		b.ReportMetric(per/30, "B-written/s@30s")
+	}
+}
+
+func procWrittenBytes() int64 {
+	buf, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(buf), "\n") {
+		if v, ok := strings.CutPrefix(l, "wchar: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return -1
 }
