@@ -36,10 +36,11 @@ func (s *fakeSyncer) Status(context.Context) pbsync.Status {
 
 func TestFleetRoutes(t *testing.T) {
 	fl := &fakeFleet{fu: pbsync.FleetUsage{
-		Devices:  []pbsync.DeviceUsage{{DeviceID: "a", Hostname: "one"}, {DeviceID: "b", Hostname: "two"}},
-		Today:    usage.Totals{Rx: 1000, Tx: 500},
-		Month:    usage.Totals{Rx: 5000, Tx: 2500},
-		Lifetime: usage.Totals{Rx: 9000, Tx: 4500},
+		Devices:     []pbsync.DeviceUsage{{DeviceID: "a", Hostname: "one"}, {DeviceID: "b", Hostname: "two"}},
+		Today:       usage.Totals{Rx: 1000, Tx: 500},
+		Month:       usage.Totals{Rx: 5000, Tx: 2500},
+		Lifetime:    usage.Totals{Rx: 9000, Tx: 4500},
+		RemoteBytes: 3 << 20,
 	}}
 	sy := &fakeSyncer{}
 	f := newFixture(t, false, func(d *Deps) { d.Fleet, d.Sync = fl, sy })
@@ -65,6 +66,10 @@ func TestFleetRoutes(t *testing.T) {
 	rec = do(t, h, "GET", "/api/health")
 	if !strings.Contains(rec.Body.String(), `"sync_enabled":true`) || !strings.Contains(rec.Body.String(), `"pending_rows":3`) {
 		t.Errorf("health = %s", rec.Body)
+	}
+	rec = do(t, h, "GET", "/api/storage")
+	if !strings.Contains(rec.Body.String(), `"remote":{"db_size_mb":3,"db_size_bytes":3145728,"devices":2}`) {
+		t.Errorf("storage = %s", rec.Body)
 	}
 	rec = do(t, h, "POST", "/api/sync")
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"rows":42`) || sy.calls != 1 {

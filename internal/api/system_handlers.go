@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	_ "embed"
 	"io/fs"
 	"net/http"
@@ -117,6 +118,15 @@ func (s *Server) dbSize() int64 {
 type storageResponse struct {
 	Local     storageLocal     `json:"local"`
 	Retention storageRetention `json:"retention"`
+	// Remote is the sync database's pb tables, with sync on (omitted when
+	// it cannot be read).
+	Remote *storageRemote `json:"remote,omitempty"`
+}
+
+type storageRemote struct {
+	DBSizeMB    float64 `json:"db_size_mb"`
+	DBSizeBytes int64   `json:"db_size_bytes"`
+	Devices     int     `json:"devices"`
 }
 
 type storageLocal struct {
@@ -154,7 +164,7 @@ func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request) error {
 		}
 		return t.In(s.loc).Format(time.RFC3339)
 	}
-	return writeJSON(w, storageResponse{
+	resp := storageResponse{
 		Local: storageLocal{
 			DBSizeMB: roundTo(float64(st.SizeBytes)/(1<<20), 2), DBSizeBytes: st.SizeBytes,
 			SchemaVersion: st.SchemaVersion, Interfaces: st.Interfaces,
@@ -170,7 +180,16 @@ func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request) error {
 			Coarse:              "kept for ever",
 			Lifetime:            "never reduced by retention",
 		},
-	})
+	}
+	if s.d.Fleet != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), fleetTimeout)
+		fu, err := s.d.Fleet.Usage(ctx, s.now())
+		cancel()
+		if err == nil {
+			resp.Remote = &storageRemote{DBSizeMB: roundTo(float64(fu.RemoteBytes)/(1<<20), 2), DBSizeBytes: fu.RemoteBytes, Devices: len(fu.Devices)}
+		}
+	}
+	return writeJSON(w, resp)
 }
 
 // cleanupResponse is POST /api/storage/cleanup.

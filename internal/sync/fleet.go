@@ -32,6 +32,9 @@ type FleetUsage struct {
 	Today    usage.Totals  `json:"today"`
 	Month    usage.Totals  `json:"month"`
 	Lifetime usage.Totals  `json:"lifetime"`
+	// RemoteBytes is the size of pb's tables in the sync database (with
+	// indexes), for /api/storage.
+	RemoteBytes int64 `json:"remote_bytes"`
 }
 
 // Fleet reads the fleet from the sync database. It connects per query (and
@@ -130,6 +133,11 @@ func Query(ctx context.Context, conn *pgx.Conn, now time.Time) (FleetUsage, erro
 	// push the cost over jit_above_cost; compiling then took 267 ms of a
 	// 309 ms query (EXPLAIN ANALYZE, 6 devices x 1 year), running it 40 ms.
 	if _, err := conn.Exec(ctx, `SET jit = off`); err != nil {
+		return fu, err
+	}
+	if err := conn.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
+		WHERE c.relkind = 'r' AND c.relname IN ('pb_schema_version', 'pb_devices', 'pb_interfaces', 'pb_usage', 'pb_totals')
+		AND pg_table_is_visible(c.oid)`).Scan(&fu.RemoteBytes); err != nil {
 		return fu, err
 	}
 	rows, err := conn.Query(ctx, fleetQuery, now)

@@ -63,6 +63,9 @@ func TestFleetUsage(t *testing.T) {
 	if fu.Today != today || fu.Month != month || fu.Lifetime != life {
 		t.Errorf("fleet %+v %+v %+v, want %+v %+v %+v", fu.Today, fu.Month, fu.Lifetime, today, month, life)
 	}
+	if fu.RemoteBytes < 100_000 {
+		t.Errorf("remote size %d bytes", fu.RemoteBytes)
+	}
 	if fu.Devices[0].Today == fu.Devices[1].Today {
 		t.Errorf("zones made no difference: %+v", fu.Devices)
 	}
