@@ -17,3 +17,12 @@ if [ ${#need[@]} -gt 0 ]; then
 	apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi
 bash "$(dirname "$0")/install-chromium.sh"
+# The fleet-sync tests talk to PostgreSQL at 127.0.0.1:5432 (database test,
+# trust auth; PB_TEST_DATABASE_URL points elsewhere). Start the local
+# cluster if it is installed and not answering.
+if [ -z "${PB_TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432; then
+	if command -v pg_ctlcluster >/dev/null 2>&1 && [ -d /etc/postgresql ]; then
+		pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+		for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+	fi
+fi

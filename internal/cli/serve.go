@@ -18,6 +18,7 @@ import (
 	"github.com/packetbuddy/pb/internal/monitor"
 	"github.com/packetbuddy/pb/internal/report"
 	"github.com/packetbuddy/pb/internal/store"
+	pbsync "github.com/packetbuddy/pb/internal/sync"
 	"github.com/packetbuddy/pb/internal/usage"
 	"github.com/packetbuddy/pb/internal/version"
 	"github.com/packetbuddy/pb/internal/web"
@@ -127,10 +128,11 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 	if err != nil {
 		return err
 	}
+	syncer, fleet := d.openSync(ctx)
 	if err := d.monitor.Start(ctx); err != nil {
 		return err
 	}
-	srv, err := d.newAPI(id)
+	srv, err := d.newAPI(id, syncer, fleet)
 	if err != nil {
 		return err
 	}
@@ -153,8 +155,16 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 
 	done := make(chan struct{})
 	go d.prune(ctx, done)
+	syncDone := make(chan struct{})
+	go func() { // its own goroutine: flushes never wait on the network
+		defer close(syncDone)
+		if syncer != nil {
+			_ = syncer.Run(ctx) // errors are logged and kept in the sync status
+		}
+	}()
 	err = d.monitor.Run(ctx)
 	<-done
+	<-syncDone
 	if err != nil {
 		return fmt.Errorf("final write failed, the last %s of traffic may be lost: %w", d.cfg.Monitoring.BatchWriteInterval, err)
 	}
@@ -163,7 +173,7 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 
 // newAPI builds the HTTP API. A bind beyond loopback needs the bearer token,
 // created on first use in the data directory.
-func (d *daemon) newAPI(deviceID string) (*api.Server, error) {
+func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*api.Server, error) {
 	var token string
 	if !isLoopback(d.cfg.API.Host) {
 		t, err := api.EnsureToken(d.cfg.DataDir)
@@ -174,7 +184,7 @@ func (d *daemon) newAPI(deviceID string) (*api.Server, error) {
 		d.log.Warn("API reachable beyond this machine: every request needs the bearer token", "host", d.cfg.API.Host, "token_file", filepath.Join(d.cfg.DataDir, api.TokenFile))
 	}
 	host, _ := os.Hostname()
-	return api.New(api.Deps{
+	deps := api.Deps{
 		Store:   d.store,
 		Monitor: d.monitor,
 		Settings: api.Settings{
@@ -196,7 +206,34 @@ func (d *daemon) newAPI(deviceID string) (*api.Server, error) {
 		Dashboard:   web.FS(),
 		Reporter:    report.Renderer{},
 		Logger:      d.log.With("component", "api"),
-	})
+	}
+	// Only non-nil pointers: a nil *Syncer in the interface would not be nil.
+	if sy != nil {
+		deps.Sync = sy
+	}
+	if fl != nil {
+		deps.Fleet = fl
+	}
+	return api.New(deps)
+}
+
+// openSync returns the fleet syncer and reader when sync is on. With sync
+// off it returns nils and empties the sync outbox, so it does not grow.
+func (d *daemon) openSync(ctx context.Context) (*pbsync.Syncer, *pbsync.Fleet) {
+	if !d.cfg.Sync.Enabled() {
+		if err := d.store.StopChangeTracking(ctx); err != nil {
+			d.log.Warn("sync is off but its outbox cannot be cleared", "err", err)
+		}
+		return nil, nil
+	}
+	sy, err := NewSyncer(ctx, d.cfg, d.store, d.log.With("component", "sync"))
+	if err != nil {
+		d.log.Error("fleet sync disabled", "err", err)
+		return nil, nil
+	}
+	fl, _ := pbsync.NewFleet(d.cfg.Sync.DatabaseURL) // a bad URL: the syncer reports it
+	d.log.Info("fleet sync on", "database", config.RedactURL(d.cfg.Sync.DatabaseURL), "interval", d.cfg.Sync.Interval)
+	return sy, fl
 }
 
 func isLoopback(host string) bool {
