@@ -103,19 +103,21 @@ build() {
 		tar -C "$dir" -cf - $(cd "$dir" && ls | LC_ALL=C sort) | gzip -n -9 >"$DIST/$name.tar.gz"
 	fi
 	echo "  built $name ($(wc -c <"$dir/pb$ext" | tr -d ' ') bytes)"
+	touch "$work/ok-$os-$arch"
 }
 
 # Builds run $JOBS at a time: each links a large SQLite package that one
 # compiler process handles alone, so parallel targets keep every core busy.
-pids=()
+# (Success is read from marker files: "wait PID" cannot be trusted once
+# "jobs" has reported a job done.)
 for t in $TARGETS; do
 	build "${t%/*}" "${t#*/}" &
-	pids+=($!)
-	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 0.2; done
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n || true; done
 done
-fail=0
-for p in "${pids[@]}"; do wait "$p" || fail=1; done
-[ $fail = 0 ] || die "a build failed"
+wait || true
+for t in $TARGETS; do
+	[ -e "$work/ok-${t%/*}-${t#*/}" ] || die "the $t build failed"
+done
 
 (
 	cd "$DIST"
