@@ -29,7 +29,7 @@ func TestParseValid(t *testing.T) {
 		{Name: "Home fibre", Cap: 1 << 40 * 3 / 2, Cycle: Cycle{Kind: Monthly, ResetDay: 31}, Counts: CountRxTx,
 			Offset: -300e6, Price: Price{Kind: FixedOverage, Currency: "EUR", Fixed: 30, Rate: 2}, Thresholds: []int{50, 80, 90, 100}},
 		{Name: "Phone pack", Interfaces: []string{"usb*", "rndis0"}, Cap: 50e9,
-			Cycle: Cycle{Kind: EveryDays, Every: 28, Start: usage.Date{Year: 2026, Month: 1, Day: 15}},
+			Cycle:  Cycle{Kind: EveryDays, Every: 28, Start: usage.Date{Year: 2026, Month: 1, Day: 15}},
 			Counts: CountMax, Offset: 1.2e9, Thresholds: []int{50, 90}},
 		{Name: "Travel", Cap: 5e9, Cycle: Cycle{Kind: OneTime, Start: usage.Date{Year: 2026, Month: 3, Day: 1}, Expires: usage.Date{Year: 2026, Month: 3, Day: 14}},
 			Counts: CountRxTx, Price: Price{Kind: Tiered, Currency: "INR", Tiers: []Tier{{1e9, 0}, {3e9, 10}, {0, 20}}},
