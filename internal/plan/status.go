@@ -1,0 +1,194 @@
+package plan
+
+import (
+	"math"
+	"path"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// HistoryDays is how far before today Evaluate looks for weekday patterns:
+// eight weeks give eight samples of each weekday, enough to average out one
+// odd day without remembering habits a user has since changed.
+const HistoryDays = 56
+
+// MatchesInterface reports whether the plan meters an interface. counted is
+// whether the interface counts in the user-facing total, which is what a plan
+// without interface globs meters.
+func (s Spec) MatchesInterface(name string, counted bool) bool {
+	if len(s.Interfaces) == 0 {
+		return counted
+	}
+	for _, g := range s.Interfaces {
+		if ok, _ := path.Match(g, name); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// Status is where a plan stands at one instant.
+type Status struct {
+	Plan string
+	// Active is false when no cycle contains the instant (a one-time pack
+	// not yet started or expired); every other field is then zero.
+	Active     bool
+	CycleStart time.Time // inclusive, local midnight
+	CycleEnd   time.Time // exclusive, local midnight
+
+	Used      uint64  // counted bytes this cycle, with the plan's Offset, never below 0
+	Cap       uint64  // 0: the plan has no cap
+	Remaining uint64  // Cap - Used, 0 when over or without a cap
+	Percent   float64 // Used as a percentage of Cap; 0 without a cap
+
+	// DaysLeft is the time to CycleEnd in days, today's remaining part
+	// counted as a fraction of today's length (23 or 25 hours on DST days).
+	DaysLeft float64
+	// WholeDaysLeft is the number of calendar days left, today included.
+	WholeDaysLeft int
+	// DailyBudget is how much may be used per day for the rest of the
+	// cycle without passing the cap; 0 without a cap.
+	DailyBudget uint64
+
+	// Forecast is the expected Used at CycleEnd.
+	Forecast uint64
+	// CapDate is the local day the cap is reached: already (the day usage
+	// crossed it) or by the forecast. nil when the forecast stays under the
+	// cap this cycle or the plan has no cap.
+	CapDate *usage.Date
+
+	Currency     string  // ISO 4217 code of the costs; "" when the plan has no price
+	Cost         float64 // price of Used so far
+	ForecastCost float64 // price of Forecast
+}
+
+// flow is a pair of byte rates or amounts kept in float64 while forecasting,
+// per direction so "max" counting can be applied to cycle totals at the end.
+type flow struct{ rx, tx float64 }
+
+func (f flow) add(o flow) flow            { return flow{f.rx + o.rx, f.tx + o.tx} }
+func (f flow) scale(k float64) flow       { return flow{f.rx * k, f.tx * k} }
+func flowOf(t usage.Totals) flow          { return flow{float64(t.Rx), float64(t.Tx)} }
+func (f flow) totals() usage.Totals       { return usage.Totals{Rx: roundU(f.rx), Tx: roundU(f.tx)} }
+func (s Spec) measure(f flow) float64     { return float64(s.Counts.Of(f.totals())) + float64(s.Offset) }
+func clampU(v float64) uint64             { return roundU(max(v, 0)) }
+func roundU(v float64) uint64             { return uint64(math.Round(max(v, 0))) }
+func weekdayOf(d usage.Date) time.Weekday { return d.Start(time.UTC).Weekday() }
+
+// Evaluate computes the plan's status at now in zone loc. days are the
+// plan's traffic per local day (of the interfaces the plan meters): every
+// day of the current cycle so far, today's partial day included, and up to
+// HistoryDays before today for weekday patterns. A day missing from days
+// inside the span they cover is taken as a day without traffic.
+//
+// The forecast adds, for each remaining day, an expected amount that blends
+// the average of the same weekday over recent weeks with the cycle's own
+// daily average: weekly rhythms (weekend streaming, weekday office hours)
+// dominate once there are samples, while the cycle's average carries the
+// forecast when history is short. Today counts with its remaining fraction.
+func Evaluate(s Spec, now time.Time, loc *time.Location, days []usage.DayTotals) Status {
+	if loc == nil {
+		loc = time.UTC
+	}
+	today := usage.DateOf(now.In(loc))
+	startD, endD, ok := s.Cycle.Dates(today)
+	if !ok {
+		return Status{Plan: s.Name}
+	}
+	st := Status{
+		Plan: s.Name, Active: true,
+		CycleStart: startD.Start(loc), CycleEnd: endD.Start(loc),
+		Cap: s.Cap, Currency: s.Price.Currency,
+	}
+
+	byDay := map[usage.Date]flow{}
+	earliest := today
+	for _, d := range days {
+		if d.Date.After(today) || d.Date.Before(today.AddDays(-HistoryDays)) && d.Date.Before(startD) {
+			continue
+		}
+		byDay[d.Date] = byDay[d.Date].add(flowOf(d.Totals))
+		if d.Date.Before(earliest) {
+			earliest = d.Date
+		}
+	}
+
+	// Today's remaining share, measured on today's real length.
+	todayStart, tomorrowStart := today.Start(loc), today.AddDays(1).Start(loc)
+	fracLeft := float64(tomorrowStart.Sub(now)) / float64(tomorrowStart.Sub(todayStart))
+	fracLeft = min(max(fracLeft, 0), 1)
+
+	var cycle flow
+	for d := startD; !d.After(today); d = d.AddDays(1) {
+		cycle = cycle.add(byDay[d])
+	}
+	st.Used = clampU(s.measure(cycle))
+	if st.Cap > 0 {
+		st.Percent = float64(st.Used) / float64(st.Cap) * 100
+		if st.Used < st.Cap {
+			st.Remaining = st.Cap - st.Used
+		}
+	}
+	st.WholeDaysLeft = today.DaysUntil(endD)
+	st.DaysLeft = fracLeft + float64(st.WholeDaysLeft-1)
+	if st.Cap > 0 && st.DaysLeft > 0 {
+		st.DailyBudget = roundU(float64(st.Remaining) / st.DaysLeft)
+	}
+
+	// The cycle's own daily average, over the time it has run.
+	elapsed := float64(startD.DaysUntil(today)) + 1 - fracLeft
+	var cycleAvg flow
+	if elapsed > 0 {
+		cycleAvg = cycle.scale(1 / elapsed)
+	}
+	// Weekday averages over whole days before today.
+	var wdSum [7]flow
+	var wdN [7]int
+	from := earliest
+	if lim := today.AddDays(-HistoryDays); from.Before(lim) {
+		from = lim
+	}
+	for d := from; d.Before(today); d = d.AddDays(1) {
+		wd := weekdayOf(d)
+		wdSum[wd] = wdSum[wd].add(byDay[d])
+		wdN[wd]++
+	}
+	// The cycle's average weighs as one more sample once the cycle is a
+	// week old, less before: a few hours of a new cycle say little.
+	cycleWeight := min(elapsed, 7) / 7
+	expected := func(d usage.Date) flow {
+		wd := weekdayOf(d)
+		n := float64(wdN[wd])
+		if n+cycleWeight == 0 {
+			return flow{}
+		}
+		return wdSum[wd].add(cycleAvg.scale(cycleWeight)).scale(1 / (n + cycleWeight))
+	}
+
+	cum := cycle.add(expected(today).scale(fracLeft))
+	capHit := func(f flow) bool { return st.Cap > 0 && s.measure(f) >= float64(st.Cap)-0.5 }
+	if st.Cap > 0 && st.Used >= st.Cap {
+		// Already over: report the day it happened.
+		var run flow
+		for d := startD; !d.After(today); d = d.AddDays(1) {
+			run = run.add(byDay[d])
+			if capHit(run) {
+				st.CapDate = &d
+				break
+			}
+		}
+	} else if capHit(cum) {
+		st.CapDate = &today
+	}
+	for d := today.AddDays(1); d.Before(endD); d = d.AddDays(1) {
+		cum = cum.add(expected(d))
+		if st.CapDate == nil && capHit(cum) {
+			st.CapDate = &d
+		}
+	}
+	st.Forecast = max(clampU(s.measure(cum)), st.Used)
+	st.Cost = s.Price.Cost(st.Used, s.Cap)
+	st.ForecastCost = s.Price.Cost(st.Forecast, s.Cap)
+	return st
+}
