@@ -50,7 +50,7 @@ func main() {
 
 func run(args []string, stdout io.Writer) error {
 	if len(args) == 0 {
-		return errors.New("no command\n" + usage)
+		return errors.New("no command; pbsign -h lists them")
 	}
 	fs := flag.NewFlagSet("pbsign "+args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -126,7 +126,7 @@ func run(args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "%s: signature OK\n", fs.Arg(0))
 		return nil
 	}
-	return fmt.Errorf("unknown command %q\n%s", args[0], usage)
+	return fmt.Errorf("unknown command %q; pbsign -h lists them", args[0])
 }
 
 func keygen(path string, stdout io.Writer) error {
