@@ -4,6 +4,7 @@
 #   make bench   benchmarks with memory figures
 #   make build   bin/pb for this machine
 #   make cross   CGO_ENABLED=0 builds for linux/darwin/windows x amd64/arm64
+#   make release VERSION=x.y.z   archives, SHA256SUMS and its ed25519 signature in dist/
 GO      ?= go
 VERSION ?= dev
 DATE    ?= $(shell date -u +%Y-%m-%d)
@@ -12,7 +13,7 @@ LDFLAGS := -s -w -X $(PKG)/internal/version.Version=$(VERSION) -X $(PKG)/interna
 TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: run test vet fmt-check lint bench build cross clean
+.PHONY: run test vet fmt-check lint bench build cross release verify-release clean
 
 run:
 	$(GO) run ./cmd/pb serve
@@ -45,6 +46,13 @@ cross:
 		echo "build $$os/$$arch"; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o dist/cross/pb_$${os}_$${arch}$$ext ./cmd/pb || exit 1; \
 	done
+
+release:
+	@case "$(VERSION)" in dev|"") echo "usage: make release VERSION=x.y.z  (PB_SIGNING_KEY=keyfile to sign for distribution)"; exit 2;; esac
+	scripts/release.sh $(VERSION)
+
+verify-release:
+	scripts/verify-release.sh dist/
 
 clean:
 	rm -rf bin dist

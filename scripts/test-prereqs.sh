@@ -7,6 +7,8 @@
 set -euo pipefail
 need=()
 command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v zip >/dev/null 2>&1 || need+=(zip) # release archives (CI builds one)
+command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v vnstat >/dev/null 2>&1 || need+=(vnstat) # the vnStat import test builds a real vnStat database
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then
