@@ -52,12 +52,14 @@ type Spec struct {
 	Interfaces []string
 	// Cap is the allowance in bytes per cycle; 0 means no cap (a plan kept
 	// for its cost only), and then no threshold alerts fire.
-	Cap        uint64
-	Cycle      Cycle
-	Counts     Counting
-	Offset     int64 // calibration added to the measured use, to match the carrier's meter; may be negative
-	Price      Price
-	Thresholds []int // ascending percentages of Cap, 1..1000
+	Cap    uint64
+	Cycle  Cycle
+	Counts Counting
+	Offset int64 // calibration added to the measured use, to match the carrier's meter; may be negative
+	Price  Price
+	// Thresholds are the percentages of Cap (1..1000, ascending, no
+	// repeats) that alert; empty means no threshold alerts.
+	Thresholds []int
 }
 
 // RawTier is one price tier as written in a [[plan]] table:
@@ -68,7 +70,19 @@ type RawTier struct {
 }
 
 // RawSpec is a [[plan]] table as decoded from TOML, before validation.
-// Strings are kept as typed so errors can quote them.
+// Strings are kept as typed so errors can quote them. For example:
+//
+//	[[plan]]
+//	name = "Home fibre"
+//	cap = "1TB"
+//	cycle = "monthly"       # or "days" (every_days, start) or "once" (start, expires)
+//	reset_day = 31          # clamped to the month's last day
+//	counts = "rx+tx"        # or "rx", "max"
+//	offset = "-300MB"       # calibration against the carrier's meter
+//	currency = "EUR"
+//	fixed_fee = 30.0
+//	overage_per_gb = 2.0    # or price_per_gb, or tiers = [{ up_to = "10GB", per_gb = 1.0 }, { per_gb = 0.5 }]
+//	thresholds = [50, 80, 90, 100]
 type RawSpec struct {
 	Name       string   `toml:"name" json:"name"`
 	Interfaces []string `toml:"interfaces" json:"interfaces"`
@@ -187,7 +201,7 @@ func Parse(raws []RawSpec) ([]Spec, error) {
 
 		s.Thresholds = slices.Clone(DefaultThresholds) // a copy: callers may modify their Spec
 		if r.Thresholds != nil {
-			ok := len(r.Thresholds) > 0
+			ok := true // an empty list is allowed: no threshold alerts, only the forecast one
 			for _, t := range r.Thresholds {
 				if t < 1 || t > 1000 {
 					ok = false
@@ -246,6 +260,20 @@ func parseCycle(r RawSpec, bad func(field, value, msg string)) Cycle {
 		}
 	default:
 		bad("cycle", strconv.Quote(r.Cycle), `must be "monthly" (with reset_day), "days" (with every_days and start) or "once" (with start and expires)`)
+	}
+	// A key for another kind of cycle is almost always a forgotten
+	// cycle = "...", and silently ignoring it would meter the wrong cycle.
+	if r.ResetDay != nil && c.Kind != Monthly && c.Kind != 0 {
+		bad("reset_day", strconv.Itoa(*r.ResetDay), `only applies to cycle = "monthly"`)
+	}
+	if r.EveryDays != 0 && c.Kind != EveryDays && c.Kind != 0 {
+		bad("every_days", strconv.Itoa(r.EveryDays), `only applies to cycle = "days"`)
+	}
+	if strings.TrimSpace(r.Expires) != "" && c.Kind != OneTime && c.Kind != 0 {
+		bad("expires", strconv.Quote(r.Expires), `only applies to cycle = "once"`)
+	}
+	if strings.TrimSpace(r.Start) != "" && c.Kind == Monthly {
+		bad("start", strconv.Quote(r.Start), `only applies to cycle = "days" or "once"; a monthly cycle starts on reset_day`)
 	}
 	return c
 }

@@ -20,6 +20,7 @@ func TestParseValid(t *testing.T) {
 		{Name: "Travel", Cap: "5GB", Cycle: "once", Start: "2026-03-01", Expires: "2026-03-14",
 			Currency: "INR", Tiers: []RawTier{{UpTo: "1GB", PerGB: 0}, {UpTo: "3GB", PerGB: 10}, {PerGB: 20}}},
 		{Name: "Metered", PricePerGB: 0.5, Currency: "USD"},
+		{Name: "Quiet", Cap: "10GB", Thresholds: []int{}},
 	}
 	got, err := Parse(raws)
 	if err != nil {
@@ -36,6 +37,7 @@ func TestParseValid(t *testing.T) {
 			Thresholds: []int{50, 80, 90, 100}},
 		{Name: "Metered", Cycle: Cycle{Kind: Monthly, ResetDay: 1}, Counts: CountRxTx,
 			Price: Price{Kind: PerGB, Currency: "USD", Rate: 0.5}, Thresholds: []int{50, 80, 90, 100}},
+		{Name: "Quiet", Cap: 10e9, Cycle: Cycle{Kind: Monthly, ResetDay: 1}, Counts: CountRxTx},
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("Parse (-want +got):\n%s", d)
@@ -66,6 +68,10 @@ func TestParseErrors(t *testing.T) {
 			[]string{`plan "A": every_days = 0: must be a number of days between 1 and 366`, `plan "A": start: required for this cycle`}},
 		{"pack expires before start", []RawSpec{{Name: "A", Cycle: "once", Start: "2026-03-10", Expires: "2026-03-01"}},
 			[]string{`plan "A": expires = "2026-03-01": is before start "2026-03-10"`}},
+		{"key of another cycle", []RawSpec{{Name: "A", EveryDays: 28, Start: "2026-01-01"}},
+			[]string{`plan "A": every_days = 28: only applies to cycle = "days"`, `plan "A": start = "2026-01-01": only applies to cycle = "days" or "once"`}},
+		{"reset day on a pack", []RawSpec{{Name: "A", Cycle: "once", Start: "2026-01-01", Expires: "2026-01-02", ResetDay: intp(5)}},
+			[]string{`plan "A": reset_day = 5: only applies to cycle = "monthly"`}},
 		{"unknown cycle", []RawSpec{{Name: "A", Cycle: "weekly"}}, []string{`plan "A": cycle = "weekly": must be "monthly"`}},
 		{"two prices", []RawSpec{{Name: "A", Cap: "1GB", PricePerGB: 1, OveragePerGB: 2, Currency: "USD"}}, []string{`choose one way to price the plan`}},
 		{"tiers not ascending", []RawSpec{{Name: "A", Currency: "USD", Tiers: []RawTier{{UpTo: "5GB", PerGB: 1}, {UpTo: "2GB", PerGB: 2}}}},
