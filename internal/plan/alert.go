@@ -44,7 +44,8 @@ type PlanAlerts struct {
 // AlertState remembers, per plan name, which alerts fired in which cycle, so
 // a restart of the daemon neither repeats nor loses an alert. The caller
 // persists it as JSON (see LoadState and SaveState). The zero value is
-// ready to use.
+// ready to use. It is not safe for concurrent use: one goroutine (the
+// daemon's plan check) owns it.
 type AlertState struct {
 	Plans map[string]*PlanAlerts `json:"plans"`
 }

@@ -21,7 +21,9 @@ var ErrNoDesktop = errors.New("desktop notifications are not supported on this s
 // Desktop shows alerts as desktop notifications: notify-send on Linux and
 // the BSDs, osascript on macOS, a toast through PowerShell on Windows. It is
 // best effort: a headless server has no notification daemon, so callers
-// should log a failure and move on (Notifier does).
+// should log a failure and move on (Notifier does). Give it a Notifier of
+// its own with Attempts: 1 — retrying a missing notify-send only delays the
+// webhooks queued behind it.
 type Desktop struct {
 	Runner Runner
 	OS     string // runtime.GOOS value choosing the command; "" is the running system

@@ -48,7 +48,8 @@ type Status struct {
 	// WholeDaysLeft is the number of calendar days left, today included.
 	WholeDaysLeft int
 	// DailyBudget is how much may be used per day for the rest of the
-	// cycle without passing the cap; 0 without a cap.
+	// cycle without passing the cap (all of Remaining on the last day);
+	// 0 without a cap.
 	DailyBudget uint64
 
 	// Forecast is the expected Used at CycleEnd.
@@ -133,7 +134,9 @@ func Evaluate(s Spec, now time.Time, loc *time.Location, days []usage.DayTotals)
 	st.WholeDaysLeft = today.DaysUntil(endD)
 	st.DaysLeft = fracLeft + float64(st.WholeDaysLeft-1)
 	if st.Cap > 0 && st.DaysLeft > 0 {
-		st.DailyBudget = roundU(float64(st.Remaining) / st.DaysLeft)
+		// On the last day the budget is what is left, not a rate scaled up
+		// to a whole day the cycle no longer has.
+		st.DailyBudget = roundU(float64(st.Remaining) / max(st.DaysLeft, 1))
 	}
 
 	// The cycle's own daily average, over the time it has run.

@@ -150,7 +150,7 @@ func TestEvaluateInactivePackAndNoCap(t *testing.T) {
 	}
 	st := Evaluate(pack, time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC), time.UTC,
 		[]usage.DayTotals{{Date: date(2026, 3, 14), Totals: usage.Totals{Rx: 1e9}}})
-	if !st.Active || st.Used != 1e9 || st.DaysLeft != 0.5 || st.WholeDaysLeft != 1 || st.Percent != 20 {
+	if !st.Active || st.Used != 1e9 || st.DaysLeft != 0.5 || st.WholeDaysLeft != 1 || st.Percent != 20 || st.DailyBudget != 4e9 {
 		t.Errorf("last day of pack: %+v", st)
 	}
 	noCap := Spec{Name: "free", Cycle: Cycle{Kind: Monthly, ResetDay: 1}}
