@@ -68,13 +68,18 @@ type Status struct {
 // per direction so "max" counting can be applied to cycle totals at the end.
 type flow struct{ rx, tx float64 }
 
-func (f flow) add(o flow) flow            { return flow{f.rx + o.rx, f.tx + o.tx} }
-func (f flow) scale(k float64) flow       { return flow{f.rx * k, f.tx * k} }
-func flowOf(t usage.Totals) flow          { return flow{float64(t.Rx), float64(t.Tx)} }
-func (f flow) totals() usage.Totals       { return usage.Totals{Rx: roundU(f.rx), Tx: roundU(f.tx)} }
-func (s Spec) measure(f flow) float64     { return float64(s.Counts.Of(f.totals())) + float64(s.Offset) }
-func clampU(v float64) uint64             { return roundU(max(v, 0)) }
-func roundU(v float64) uint64             { return uint64(math.Round(max(v, 0))) }
+func (f flow) add(o flow) flow        { return flow{f.rx + o.rx, f.tx + o.tx} }
+func (f flow) scale(k float64) flow   { return flow{f.rx * k, f.tx * k} }
+func flowOf(t usage.Totals) flow      { return flow{float64(t.Rx), float64(t.Tx)} }
+func (f flow) totals() usage.Totals   { return usage.Totals{Rx: roundU(f.rx), Tx: roundU(f.tx)} }
+func (s Spec) measure(f flow) float64 { return float64(s.Counts.Of(f.totals())) + float64(s.Offset) }
+func clampU(v float64) uint64         { return roundU(max(v, 0)) }
+func roundU(v float64) uint64 {
+	if v >= math.MaxUint64 { // converting a float beyond uint64 is undefined in Go
+		return math.MaxUint64
+	}
+	return uint64(math.Round(max(v, 0)))
+}
 func weekdayOf(d usage.Date) time.Weekday { return d.Start(time.UTC).Weekday() }
 
 // Evaluate computes the plan's status at now in zone loc. days are the
