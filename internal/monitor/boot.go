@@ -10,9 +10,6 @@ import (
 // uptime" on systems without a boot id.
 const bootTolerance = 2 * time.Minute
 
-// bootTimeID is the boot identity on systems that have only a boot time.
-func bootTimeID(t time.Time) string { return "boottime:" + strconv.FormatInt(t.Unix(), 10) }
-
 // SameBoot reports whether two boot identities name the same boot. Linux
 // gives a random boot id, compared exactly; elsewhere the boot time is
 // compared with a tolerance. An empty identity is never the same boot, so
