@@ -47,7 +47,7 @@ func commandFlags() map[string][]string {
 
 func runCompletion(_ context.Context, args []string, env Env) error {
 	fs := newFlagSet("completion", "bash|zsh|fish|powershell", completionHelp, env, nil)
-	pos, err := parseArgs(fs, args, "completion")
+	pos, err := parseArgs(fs, args, "completion", 1)
 	if err != nil {
 		return err
 	}

@@ -31,12 +31,9 @@ func runExport(ctx context.Context, args []string, env Env) error {
 	to := fs.String("to", "", "last `date`, YYYY-MM-DD (default: today)")
 	output := fs.String("output", "-", "write to `FILE` (- is stdout)")
 	fs.StringVar(output, "o", "-", "same as --output")
-	pos, err := parseArgs(fs, args, "export")
+	_, err := parseArgs(fs, args, "export", 0)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("export", "unexpected argument %q", pos[0])
 	}
 	apiFormat, ok := map[string]string{"json": "json", "csv": "csv", "llm": "llm", "toon": "llm", "html": "html", "md": "markdown", "markdown": "markdown"}[*format]
 	if !ok {

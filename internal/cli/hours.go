@@ -21,12 +21,9 @@ what GET /api/hours answers.`
 func runHours(ctx context.Context, args []string, env Env) error {
 	var qf queryFlags
 	fs := newQueryFlagSet("hours", "[DATE] [flags]", hoursHelp, env, &qf)
-	pos, err := parseArgs(fs, args, "hours")
+	pos, err := parseArgs(fs, args, "hours", 1)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 1 {
-		return usagef("hours", "unexpected argument %q", pos[1])
 	}
 	q, err := openQuery(ctx, &qf, env)
 	if err != nil {
@@ -91,12 +88,9 @@ what GET /api/top answers.`
 func runTop(ctx context.Context, args []string, env Env) error {
 	var qf queryFlags
 	fs := newQueryFlagSet("top", "[N] [flags]", topHelp, env, &qf)
-	pos, err := parseArgs(fs, args, "top")
+	pos, err := parseArgs(fs, args, "top", 1)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 1 {
-		return usagef("top", "unexpected argument %q", pos[1])
 	}
 	n := 10
 	if len(pos) == 1 {

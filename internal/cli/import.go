@@ -45,15 +45,12 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	src := fs.String("from", "", "`source`: packetbuddy (the Python version's packetbuddy.db) or vnstat")
 	keepID := fs.Bool("keep-device-id", false, "packetbuddy: keep the old installation's device id")
 	dryRun := fs.Bool("dry-run", false, "only read the source and tell what would be imported")
-	pos, err := parseArgs(fs, args, "import")
+	pos, err := parseArgs(fs, args, "import", 1)
 	if err != nil {
 		return err
 	}
 	if *src != importer.PacketBuddy && *src != importer.VnStat {
 		return usagef("import", "--from %q: use packetbuddy or vnstat", *src)
-	}
-	if len(pos) > 1 {
-		return usagef("import", "unexpected argument %q", pos[1])
 	}
 	if *keepID && *src != importer.PacketBuddy {
 		return usagef("import", "--keep-device-id only applies to --from packetbuddy (vnStat has no device id)")

@@ -20,12 +20,9 @@ named ones. --json prints what GET /api/interfaces answers.`
 func runInterfaces(ctx context.Context, args []string, env Env) error {
 	var qf queryFlags
 	fs := newQueryFlagSet("interfaces", "[flags]", interfacesHelp, env, &qf)
-	pos, err := parseArgs(fs, args, "interfaces")
+	_, err := parseArgs(fs, args, "interfaces", 0)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("interfaces", "unexpected argument %q", pos[0])
 	}
 	q, err := openQuery(ctx, &qf, env)
 	if err != nil {
@@ -107,12 +104,9 @@ func runEvents(ctx context.Context, args []string, env Env) error {
 	from := fs.String("from", "", "first `date`, YYYY-MM-DD (default 6 days ago)")
 	to := fs.String("to", "", "last `date`, YYYY-MM-DD (default today)")
 	limit := fs.Int("limit", 100, "at most `N` events")
-	pos, err := parseArgs(fs, args, "events")
+	_, err := parseArgs(fs, args, "events", 0)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("events", "unexpected argument %q", pos[0])
 	}
 	if *limit < 1 || *limit > 1000 {
 		return usagef("events", "--limit %d: use 1 to 1000", *limit)

@@ -44,12 +44,9 @@ func runLive(ctx context.Context, args []string, env Env) error {
 	var qf queryFlags
 	fs := newQueryFlagSet("live", "[flags]", liveHelp, env, &qf)
 	count := fs.Int("count", 0, "stop after `N` updates (0: until q or Ctrl-C)")
-	pos, err := parseArgs(fs, args, "live")
+	_, err := parseArgs(fs, args, "live", 0)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("live", "unexpected argument %q", pos[0])
 	}
 	if *count < 0 {
 		return usagef("live", "--count %d is negative", *count)

@@ -20,12 +20,9 @@ today). MONTH is YYYY-MM. --json prints what GET /api/month answers.`
 func runMonth(ctx context.Context, args []string, env Env) error {
 	var qf queryFlags
 	fs := newQueryFlagSet("month", "[YYYY-MM] [flags]", monthHelp, env, &qf)
-	pos, err := parseArgs(fs, args, "month")
+	pos, err := parseArgs(fs, args, "month", 1)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 1 {
-		return usagef("month", "unexpected argument %q", pos[1])
 	}
 	params := url.Values{}
 	if len(pos) == 1 {
@@ -52,12 +49,9 @@ func runRange(ctx context.Context, args []string, env Env) error {
 	fs := newQueryFlagSet("range", "--from DATE --to DATE [flags]", rangeHelp, env, &qf)
 	from := fs.String("from", "", "first `date`, YYYY-MM-DD (required)")
 	to := fs.String("to", "", "last `date`, YYYY-MM-DD (default today)")
-	pos, err := parseArgs(fs, args, "range")
+	_, err := parseArgs(fs, args, "range", 0)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("range", "unexpected argument %q", pos[0])
 	}
 	if *from == "" {
 		return usagef("range", "--from is required: give the first day as YYYY-MM-DD")
@@ -84,12 +78,9 @@ func runDays(ctx context.Context, args []string, env Env) error {
 	fs := newQueryFlagSet("days", "[N] [flags]", daysHelp, env, &qf)
 	from := fs.String("from", "", "first `date`, YYYY-MM-DD")
 	to := fs.String("to", "", "last `date`, YYYY-MM-DD (default today)")
-	pos, err := parseArgs(fs, args, "days")
+	pos, err := parseArgs(fs, args, "days", 1)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 1 {
-		return usagef("days", "unexpected argument %q", pos[1])
 	}
 	n := 30
 	if len(pos) == 1 {

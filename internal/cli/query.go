@@ -63,13 +63,16 @@ func newQueryFlagSet(name, synopsis, help string, env Env, q *queryFlags) *flag.
 
 // parseArgs parses flags that may come before and after positional
 // arguments (pb month 2026-03 --json) and returns the positionals.
-func parseArgs(fs *flag.FlagSet, args []string, cmd string) ([]string, error) {
+func parseArgs(fs *flag.FlagSet, args []string, cmd string, maxPos int) ([]string, error) {
 	var pos []string
 	for {
 		if err := parse(fs, args, cmd); err != nil {
 			return nil, err
 		}
 		if fs.NArg() == 0 {
+			if len(pos) > maxPos {
+				return nil, usagef(cmd, "unexpected argument %q", pos[maxPos])
+			}
 			return pos, nil
 		}
 		pos = append(pos, fs.Arg(0))

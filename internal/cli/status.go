@@ -22,12 +22,9 @@ file, so it works with the daemon stopped. --json prints both:
 func runStatus(ctx context.Context, args []string, env Env) error {
 	var qf queryFlags
 	fs := newQueryFlagSet("status", "[flags]", statusHelp, env, &qf)
-	pos, err := parseArgs(fs, args, "status")
+	_, err := parseArgs(fs, args, "status", 0)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("status", "unexpected argument %q", pos[0])
 	}
 	cfg, err := qf.common.load(env)
 	if err != nil {

@@ -16,12 +16,9 @@ missing). --json prints what GET /api/today answers.`
 func runToday(ctx context.Context, args []string, env Env) error {
 	var qf queryFlags
 	fs := newQueryFlagSet("today", "[flags]", todayHelp, env, &qf)
-	pos, err := parseArgs(fs, args, "today")
+	_, err := parseArgs(fs, args, "today", 0)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("today", "unexpected argument %q", pos[0])
 	}
 	q, err := openQuery(ctx, &qf, env)
 	if err != nil {
@@ -77,12 +74,9 @@ GET /api/summary answers.`
 func runSummary(ctx context.Context, args []string, env Env) error {
 	var qf queryFlags
 	fs := newQueryFlagSet("summary", "[flags]", summaryHelp, env, &qf)
-	pos, err := parseArgs(fs, args, "summary")
+	_, err := parseArgs(fs, args, "summary", 0)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("summary", "unexpected argument %q", pos[0])
 	}
 	q, err := openQuery(ctx, &qf, env)
 	if err != nil {

@@ -35,12 +35,9 @@ func runYears(ctx context.Context, args []string, env Env) error {
 	var qf queryFlags
 	fs := newQueryFlagSet("years", "[flags]", yearsHelp, env, &qf)
 	months := fs.Bool("months", false, "list each year's months too")
-	pos, err := parseArgs(fs, args, "years")
+	_, err := parseArgs(fs, args, "years", 0)
 	if err != nil {
 		return err
-	}
-	if len(pos) > 0 {
-		return usagef("years", "unexpected argument %q", pos[0])
 	}
 	q, err := openQuery(ctx, &qf, env)
 	if err != nil {
