@@ -393,22 +393,26 @@ func (m *Monitor) Poll() error {
 	}
 	m.mu.Unlock()
 
-	// Describe new interfaces outside the lock (it reads the OS).
-	var fresh map[string]counter.Info
+	// Pick the interfaces to describe under the lock, then describe them
+	// outside it (that reads the OS). An interface back after an absence may
+	// be another adapter under the same name: describe it again to compare
+	// MACs.
+	var describe []string
+	m.mu.Lock()
 	for _, c := range cs {
-		m.mu.Lock()
 		st, known := m.ifaces[c.Name]
-		// An interface back after an absence may be another adapter under
-		// the same name: describe it again to compare MACs.
-		returning := known && st.lastSeen.Before(m.last.Wall)
-		m.mu.Unlock()
-		if !known || refreshInfo || returning {
-			if fresh == nil {
-				fresh = map[string]counter.Info{}
-			}
-			if info, err := m.r.Info(c.Name); err == nil {
-				fresh[c.Name] = info
-			}
+		if !known || refreshInfo || st.lastSeen.Before(m.last.Wall) {
+			describe = append(describe, c.Name)
+		}
+	}
+	m.mu.Unlock()
+	var fresh map[string]counter.Info
+	for _, name := range describe {
+		if fresh == nil {
+			fresh = map[string]counter.Info{}
+		}
+		if info, err := m.r.Info(name); err == nil {
+			fresh[name] = info
 		}
 	}
 
