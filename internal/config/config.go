@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"time"
 	_ "time/tzdata" // IANA zones on Windows and minimal containers, which have no zoneinfo files
+
+	"github.com/packetbuddy/pb/internal/plan"
 )
 
 // FileName is the config file's name inside the data directory.
@@ -40,6 +42,15 @@ type Config struct {
 	Storage    Storage    `toml:"storage"`
 	Sync       Sync       `toml:"sync"`
 	Cost       Cost       `toml:"cost"`
+
+	// Plans are the data plans of the file's [[plan]] tables, validated, in
+	// file order. Plans are read from the file only: no environment
+	// variable sets them.
+	Plans []plan.Spec `toml:"-"`
+	// RawPlans are the same [[plan]] tables as written, which TOML and
+	// "pb config show" print (a Spec cannot be written back: it no longer
+	// knows how the user spelled "1TB").
+	RawPlans []plan.RawSpec `toml:"plan"`
 
 	// DataDir is where the database and other state live. It is not in the
 	// file: it decides where the file is.
@@ -175,6 +186,7 @@ func (c Config) Redacted() Config {
 	r.API.AllowedHosts = slices.Clone(c.API.AllowedHosts)
 	r.Monitoring.Include = slices.Clone(c.Monitoring.Include)
 	r.Monitoring.Exclude = slices.Clone(c.Monitoring.Exclude)
+	r.RawPlans, r.Plans = clonePlans(c.RawPlans, c.Plans)
 	return r
 }
 
@@ -205,6 +217,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Any("sync", c.Sync),
 		slog.Float64("rate_per_gb", c.Cost.RatePerGB),
 		slog.String("currency", c.Cost.Currency),
+		slog.Int("plans", len(c.Plans)),
 	)
 }
 

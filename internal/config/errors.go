@@ -203,5 +203,6 @@ func suggest(unknown string) string {
 	for _, t := range tables {
 		try(t.name, levenshtein(u, t.name))
 	}
+	try("plan", levenshtein(u, "plan")) // [[plan]] tables are not in tables: they repeat
 	return best
 }

@@ -306,6 +306,10 @@ func decodeFile(cfg *Config, doc, path string, src map[string]source) ([]*FieldE
 				}
 				continue
 			}
+			if len(parts) == 1 && key == "plan" {
+				problems = append(problems, decodePlans(cfg, v, doc, path, lines)...)
+				continue
+			}
 			if len(parts) == 1 && isTable(key) {
 				if sub, ok := v.(map[string]any); ok {
 					walk(sub, parts)
@@ -333,10 +337,16 @@ func unknownKey(path string, line int, key string, v any) *FieldError {
 	msg := fmt.Sprintf("unknown %s %q", what, shorten(key))
 	if s := suggest(key); s != "" {
 		msg += fmt.Sprintf("; did you mean %q", s)
-		if sec := section(s); sec != "" && sec != section(key) {
+		if s == "plan" {
+			msg += " (written [[plan]])"
+		} else if sec := section(s); sec != "" && sec != section(key) {
 			msg += fmt.Sprintf(" (under [%s])", sec)
 		}
 		msg += "?"
+	} else if _, ok := planFieldByKey(leaf(key)); ok {
+		// A plan setting outside a [[plan]] table: most likely the header
+		// was forgotten.
+		msg += fmt.Sprintf("; %q is a data plan setting: put it after a [[plan]] line", leaf(key))
 	}
 	return &FieldError{Path: path, Line: line, Key: key, Msg: msg, bare: true}
 }

@@ -80,8 +80,54 @@ func writeDoc(c *Config, header string, comments bool) string {
 			}
 		}
 	}
+	// Arrays of tables come last: every key after a [[plan]] line belongs
+	// to that plan.
+	writePlans(&b, c.RawPlans)
+	if comments {
+		b.WriteString("\n" + templatePlans)
+	}
 	return b.String()
 }
+
+// templatePlans ends the template: a data plan example, commented out
+// because a plan is something to set up, not a default. Removing the "# "
+// at the start of its lines gives a valid plan (a test checks that).
+const templatePlans = `
+# Data plans (optional): each [[plan]] table meters a data cap over a billing
+# cycle, forecasts when it runs out, prices the traffic and alerts at
+# thresholds. Write one [[plan]] table per plan; plans are read from this
+# file only (no environment variable sets them). To start, remove the "# "
+# at the start of the lines below.
+#
+# Cycles: "monthly" resets on reset_day (1-31; 31 resets on the last day of
+# shorter months, e.g. Feb 28). "days" repeats every every_days days counted
+# from start (a prepaid pack renewed every 28 days). "once" is a single pack
+# valid from start through expires (both inclusive).
+#
+# Price it one way: price_per_gb (every GB), or fixed_fee per cycle plus
+# overage_per_gb above the cap, or tiers (fixed_fee optional). GB means
+# 1,000,000,000 bytes, as carriers bill.
+#
+# [[plan]]
+# name = "Home fibre"              # unique, ignoring case; shown in alerts
+# interfaces = ["eth0", "wlan*"]   # globs; left out: the interfaces counted in the total
+# cap = "1TB"                      # allowance per cycle, e.g. "50GB", "1.5TiB"; left out: no cap
+# cycle = "monthly"                # "monthly", "days" or "once"
+# reset_day = 31                   # monthly only; left out: the 1st
+# #cycle = "days"                  # instead: every 28 days from 2026-01-15
+# #every_days = 28
+# #start = "2026-01-15"
+# #cycle = "once"                  # or: one pack, start through expires
+# #expires = "2026-02-14"
+# counts = "rx+tx"                 # what counts: "rx+tx" (both ways), "rx" (downloads) or "max" (the larger)
+# offset = "-300MB"                # calibration added to what pb measures, to match the carrier's meter
+# currency = "EUR"                 # ISO 4217 code; needed with any price
+# fixed_fee = 30.0                 # per cycle,
+# overage_per_gb = 2.0             # plus this per GB above the cap
+# #price_per_gb = 0.5              # or a flat price per GB
+# #tiers = [{ up_to = "10GB", per_gb = 1.0 }, { per_gb = 0.5 }]  # or tiers; the last has no up_to
+# thresholds = [50, 80, 90, 100]   # percentages of the cap that alert (these are the default); [] for none
+`
 
 // WriteTemplate writes Template() to path for "pb config init": the parent
 // directory is created 0700 and the file 0600 (it may later hold a database

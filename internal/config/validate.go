@@ -32,7 +32,9 @@ const (
 // *FieldErrors), or nil. Load calls it; call it again after changing a
 // Config by hand.
 func (c Config) Validate() error {
-	problems := c.problems()
+	// Plans are checked apart from problems: Load checks them while
+	// decoding, where it knows each plan's lines.
+	problems := append(c.problems(), planProblems(c.RawPlans)...)
 	if len(problems) == 0 {
 		return nil
 	}
