@@ -1,0 +1,189 @@
+package plan
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// DayReader is the part of the store plans read: the interfaces the device
+// has seen and daily totals over a filter (*store.Store).
+type DayReader interface {
+	InterfaceLifetimes(ctx context.Context) ([]usage.InterfaceTotals, error)
+	Days(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
+}
+
+// AlertRecord is one fired alert in the history.
+type AlertRecord struct {
+	At time.Time
+	Alert
+}
+
+// History keeps fired alerts (*store.Store).
+type History interface {
+	AddPlanAlert(ctx context.Context, at time.Time, a Alert) error
+}
+
+// Tracker evaluates the configured plans against the store and, in the
+// daemon, fires their alerts. Readers (the API, pb plan, pb check) use only
+// Statuses; the daemon runs Run, which owns the alert state.
+type Tracker struct {
+	Specs []Spec
+	Loc   *time.Location
+	Days  DayReader
+	// Pending, if set, returns traffic counted but not yet written, so a
+	// plan's figures match the dashboard's to the second.
+	Pending func(from, to time.Time, f usage.Filter) usage.Totals
+	// State and History persist what fired; both are needed by Check.
+	State   StateStore
+	History History
+	// Notify hands an alert to delivery (webhook, desktop); it must not
+	// block. nil: alerts are only logged and kept in the history.
+	Notify func(Alert)
+	Log    *slog.Logger
+
+	mu    sync.Mutex // serializes Check: one owner of state
+	state *AlertState
+}
+
+// Statuses evaluates every plan at now, in configuration order.
+func (t *Tracker) Statuses(ctx context.Context, now time.Time) ([]Status, error) {
+	if len(t.Specs) == 0 {
+		return nil, nil
+	}
+	loc := t.loc()
+	today := usage.DateOf(now.In(loc))
+	known, err := t.Days.InterfaceLifetimes(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("plans: list interfaces: %w", err)
+	}
+	out := make([]Status, 0, len(t.Specs))
+	for _, s := range t.Specs {
+		from := today.AddDays(-HistoryDays)
+		if start, _, ok := s.Cycle.Dates(today); ok && start.Before(from) {
+			from = start
+		}
+		days, err := t.days(ctx, s, known, from, today)
+		if err != nil {
+			return nil, fmt.Errorf("plan %q: %w", s.Name, err)
+		}
+		out = append(out, Evaluate(s, now, loc, days))
+	}
+	return out, nil
+}
+
+// days returns the plan's metered daily totals from..to, pending traffic
+// included.
+func (t *Tracker) days(ctx context.Context, s Spec, known []usage.InterfaceTotals, from, to usage.Date) ([]usage.DayTotals, error) {
+	var f usage.Filter // no globs: the interfaces counted in the total
+	if len(s.Interfaces) > 0 {
+		for _, it := range known {
+			if s.MatchesInterface(it.Name, it.Counted) {
+				f.Ifaces = append(f.Ifaces, it.Name)
+			}
+		}
+		if len(f.Ifaces) == 0 {
+			return nil, nil // no interface matches (yet): nothing metered
+		}
+	}
+	days, err := t.Days.Days(ctx, from, to, t.loc(), f)
+	if err != nil {
+		return nil, fmt.Errorf("read days: %w", err)
+	}
+	if t.Pending == nil || len(days) == 0 {
+		return days, nil
+	}
+	loc := t.loc()
+	// Pending traffic is the last seconds only: one check over the range
+	// usually skips the per-day work.
+	if t.Pending(from.Start(loc), to.AddDays(1).Start(loc), f) == (usage.Totals{}) {
+		return days, nil
+	}
+	for i := range days {
+		d := days[i].Date
+		days[i].Totals = days[i].Totals.Add(t.Pending(d.Start(loc), d.AddDays(1).Start(loc), f))
+	}
+	return days, nil
+}
+
+func (t *Tracker) loc() *time.Location {
+	if t.Loc == nil {
+		return time.UTC
+	}
+	return t.Loc
+}
+
+// Check evaluates the plans and fires the alerts that are due: each is
+// recorded in the state (saved before delivery, so a crash cannot repeat
+// it), added to the history, logged and handed to Notify. It returns the
+// alerts fired.
+func (t *Tracker) Check(ctx context.Context, now time.Time) ([]Alert, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.state == nil {
+		st, err := LoadState(ctx, t.State)
+		if err != nil {
+			return nil, err
+		}
+		st.Prune(t.Specs)
+		t.state = st
+	}
+	statuses, err := t.Statuses(ctx, now)
+	if err != nil {
+		return nil, err
+	}
+	var fired []Alert
+	for i, s := range t.Specs {
+		fired = append(fired, CheckAlerts(t.state, s, statuses[i], statuses[i].CycleStart)...)
+	}
+	if len(fired) == 0 {
+		return nil, nil
+	}
+	if err := SaveState(ctx, t.State, t.state); err != nil {
+		// Not delivered and not recorded: forget the in-memory marks so the
+		// next check tries again instead of losing the alerts.
+		t.state = nil
+		return nil, err
+	}
+	for _, a := range fired {
+		if err := t.History.AddPlanAlert(ctx, now, a); err != nil {
+			t.log().Warn("plan alert history not saved", "plan", a.Plan, "err", err)
+		}
+		t.log().Warn("plan alert: "+a.Title, "plan", a.Plan, "kind", a.Kind, "threshold", a.Threshold, "message", a.Message)
+		if t.Notify != nil {
+			t.Notify(a)
+		}
+	}
+	return fired, nil
+}
+
+// Run checks the plans every interval until ctx ends. A failed check is
+// logged and retried at the next tick: alerts are late, never lost.
+func (t *Tracker) Run(ctx context.Context, every time.Duration, now func() time.Time) {
+	if len(t.Specs) == 0 {
+		return
+	}
+	tick := time.NewTicker(every)
+	defer tick.Stop()
+	for {
+		if _, err := t.Check(ctx, now()); err != nil && ctx.Err() == nil {
+			t.log().Warn("plan check failed; retrying at the next tick", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+func (t *Tracker) log() *slog.Logger {
+	if t.Log == nil {
+		return slog.Default()
+	}
+	return t.Log
+}
