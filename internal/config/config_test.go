@@ -928,6 +928,10 @@ func FuzzLoad(f *testing.F) {
 	f.Add([]byte("api = { port = 7373, hots = \"::1\" }\n[sync]\ndatabase_url = \"postgres://u:" + secret + "@h/db\"\n"))
 	f.Add([]byte("notes = \"\"\"\nx = [\n\"\"\"\n[[api]]\n"))
 	f.Add([]byte("\"a.b\".'c' = 1\n[x.\"y\"]\nz = [1, [2], {a=1}]\n"))
+	f.Add([]byte(plansDoc))
+	f.Add([]byte("[[plan]]\nname = \"A\"\ncap = \"-5GB\"\nrest_day = 3\n[[plan]]\nname = \"a\"\ntiers = [{ upto = 1 }]\n"))
+	f.Add([]byte("[plan]\nname = \"A\"\n"))
+	f.Add([]byte("plan = [{ name = \"A\", reset_day = 32 }, 1]\n[[plan.tiers]]\nper_gb = 1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := load(data, "fuzz.toml", env(nil))
 		if err != nil {
@@ -942,6 +946,18 @@ func FuzzLoad(f *testing.F) {
 		}
 		if _, err := cfg.Location(); err != nil {
 			t.Fatalf("load accepted a bad zone: %v", err)
+		}
+		// Accepted plans print as [[plan]] tables that read back the same.
+		if len(cfg.RawPlans) > 0 {
+			var b strings.Builder
+			writePlans(&b, cfg.RawPlans)
+			back := Default()
+			if problems, fatal := decodeFile(&back, b.String(), "show", map[string]source{}); fatal != nil || len(problems) > 0 {
+				t.Fatalf("printed plans do not decode: %v %v\n%s", fatal, problems, b.String())
+			}
+			if diff := cmp.Diff(cfg.Plans, back.Plans); diff != "" {
+				t.Fatalf("printed plans read back differently (-want +got):\n%s\n%s", diff, b.String())
+			}
 		}
 	})
 }
