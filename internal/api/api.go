@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/packetbuddy/pb/internal/monitor"
+	"github.com/packetbuddy/pb/internal/plan"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
@@ -48,6 +49,7 @@ type Store interface {
 	Span(ctx context.Context, loc *time.Location) (first, last usage.Date, ok bool, err error)
 	Events(ctx context.Context, from, to time.Time, limit int) ([]usage.Event, error)
 	Stats(ctx context.Context) (store.Stats, error)
+	PlanAlerts(ctx context.Context, limit int) ([]plan.AlertRecord, error)
 	Prune(ctx context.Context) (int64, error)
 	// Path is the database file; its size is read with os.Stat for
 	// /api/health, because Stats counts rows and is too slow for a probe.
@@ -138,6 +140,8 @@ type Deps struct {
 	// Sync is the daemon's syncer, for POST /api/sync and the sync fields
 	// of /api/health; nil: sync is off.
 	Sync Syncer
+	// Plans are the configured data plans, for /api/plans and /metrics.
+	Plans []plan.Spec
 }
 
 // Server serves the API. Create it with New; either mount Handler yourself

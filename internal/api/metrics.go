@@ -8,7 +8,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
+	"github.com/packetbuddy/pb/internal/plan"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -159,6 +161,12 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	family("pb_month_transmit_bytes", "gauge", "Bytes transmitted this calendar month (local) on the counted interfaces.")
 	sample("pb_month_transmit_bytes", "", month.Tx)
 
+	if len(s.d.Plans) > 0 {
+		if err := s.planMetrics(r, now, family, sample); err != nil {
+			return err
+		}
+	}
+
 	family("pb_monitor_polls_total", "counter", "Counter readings taken since the daemon started.")
 	sample("pb_monitor_polls_total", "", st.Polls)
 	family("pb_monitor_flush_errors_total", "counter", "Failed database writes since the daemon started (the data stays in memory and is retried).")
@@ -181,6 +189,37 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	sample("pb_build_info", `version="`+escapeLabel(s.d.Version)+`",release_date="`+escapeLabel(s.d.ReleaseDate)+`",goversion="`+escapeLabel(runtime.Version())+`"`, 1)
 
 	writeBody(w, "text/plain; version=0.0.4; charset=utf-8", b.Bytes())
+	return nil
+}
+
+// planMetrics writes the current-cycle gauges of the data plans, one series
+// per plan (label plan="name"). Inactive plans (a one-time pack not started
+// or expired) report pb_plan_active 0 and zeros.
+func (s *Server) planMetrics(r *http.Request, now time.Time, family func(name, typ, help string), sample func(name, labels string, v uint64)) error {
+	statuses, err := s.planStatuses(r, now)
+	if err != nil {
+		return err
+	}
+	label := func(i int) string { return `plan="` + escapeLabel(s.d.Plans[i].Name) + `"` }
+	gauges := []struct {
+		name, help string
+		value      func(i int, st plan.Status) uint64
+	}{
+		{"pb_plan_active", "1 if a cycle of the data plan is running now.", func(_ int, st plan.Status) uint64 { return boolValue(st.Active) }},
+		{"pb_plan_used_bytes", "Bytes counted against the data plan this cycle (with its calibration offset).", func(_ int, st plan.Status) uint64 { return st.Used }},
+		{"pb_plan_cap_bytes", "The data plan's cap per cycle (0: no cap).", func(i int, _ plan.Status) uint64 { return s.d.Plans[i].Cap }},
+		{"pb_plan_remaining_bytes", "Bytes left before the cap this cycle.", func(_ int, st plan.Status) uint64 { return st.Remaining }},
+		{"pb_plan_daily_budget_bytes", "Safe use per day for the rest of the cycle.", func(_ int, st plan.Status) uint64 { return st.DailyBudget }},
+		{"pb_plan_forecast_bytes", "Expected use at the end of the cycle.", func(_ int, st plan.Status) uint64 { return st.Forecast }},
+		{"pb_plan_cycle_end_timestamp_seconds", "Unix time the current cycle ends (0: not active).", func(_ int, st plan.Status) uint64 { return unixSeconds(st.CycleEnd) }},
+		{"pb_plan_threshold_reached_percent", "Highest alert threshold reached this cycle (0: none).", func(i int, st plan.Status) uint64 { return uint64(s.d.Plans[i].Reached(st.Used)) }},
+	}
+	for _, g := range gauges {
+		family(g.name, "gauge", g.help)
+		for i, st := range statuses {
+			sample(g.name, label(i), g.value(i, st))
+		}
+	}
 	return nil
 }
 

@@ -49,6 +49,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/events", h: h(s.handleEvents)},
 		{method: "GET", path: "/api/live/stream", h: http.HandlerFunc(s.handleStream)},
 		{method: "GET", path: "/metrics", h: h(s.handleMetrics)},
+		{method: "GET", path: "/api/plans", h: h(s.handlePlans)},
 		{method: "GET", path: "/api/devices", h: h(s.handleDevices)},
 		{method: "POST", path: "/api/sync", h: h(s.handleSyncNow)},
 	}

@@ -152,6 +152,18 @@ func CheckAlerts(st *AlertState, s Spec, status Status, cycleStart time.Time) []
 	return out
 }
 
+// Reached returns the highest of the plan's thresholds that used has
+// reached, or 0 for none (or without a cap).
+func (s Spec) Reached(used uint64) int {
+	top := 0
+	for _, th := range s.Thresholds {
+		if s.Cap > 0 && used >= thresholdBytes(s.Cap, th) {
+			top = max(top, th)
+		}
+	}
+	return top
+}
+
 // thresholdBytes is pct% of capBytes in integers, exact for any cap below
 // an exabyte, where floats would round 100% of some caps below the cap.
 func thresholdBytes(capBytes uint64, pct int) uint64 {

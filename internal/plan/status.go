@@ -62,6 +62,20 @@ type Status struct {
 	Currency     string  // ISO 4217 code of the costs; "" when the plan has no price
 	Cost         float64 // price of Used so far
 	ForecastCost float64 // price of Forecast
+
+	// Daily is the counted traffic of each day of the cycle so far, the
+	// first day to today (without Offset), for charts.
+	Daily []DayUse
+	// Projection is the forecast's running cycle total (with Offset) at
+	// the end of each day from today to the cycle's last day: the forecast
+	// line of a chart.
+	Projection []DayUse
+}
+
+// DayUse is a byte count of one local day.
+type DayUse struct {
+	Date  usage.Date
+	Bytes uint64
 }
 
 // flow is a pair of byte rates or amounts kept in float64 while forecasting,
@@ -128,6 +142,7 @@ func Evaluate(s Spec, now time.Time, loc *time.Location, days []usage.DayTotals)
 	var cycle flow
 	for d := startD; !d.After(today); d = d.AddDays(1) {
 		cycle = cycle.add(byDay[d])
+		st.Daily = append(st.Daily, DayUse{Date: d, Bytes: s.Counts.Of(byDay[d].totals())})
 	}
 	st.Used = clampU(s.measure(cycle))
 	if st.Cap > 0 {
@@ -189,8 +204,10 @@ func Evaluate(s Spec, now time.Time, loc *time.Location, days []usage.DayTotals)
 	} else if capHit(cum) {
 		st.CapDate = &today
 	}
+	st.Projection = append(st.Projection, DayUse{Date: today, Bytes: max(clampU(s.measure(cum)), st.Used)})
 	for d := today.AddDays(1); d.Before(endD); d = d.AddDays(1) {
 		cum = cum.add(expected(d))
+		st.Projection = append(st.Projection, DayUse{Date: d, Bytes: max(clampU(s.measure(cum)), st.Used)})
 		if st.CapDate == nil && capHit(cum) {
 			st.CapDate = &d
 		}

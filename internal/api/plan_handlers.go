@@ -1,0 +1,190 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/plan"
+	"github.com/packetbuddy/pb/internal/units"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// plansResponse is /api/plans: each configured data plan where it stands
+// now, and the latest alerts.
+type plansResponse struct {
+	GeneratedAt string      `json:"generated_at"`
+	Timezone    string      `json:"timezone"`
+	Plans       []planJSON  `json:"plans"`
+	Alerts      []alertJSON `json:"alerts"`
+}
+
+type planJSON struct {
+	Name       string    `json:"name"`
+	Active     bool      `json:"active"` // false: a one-time pack not started yet or expired
+	Interfaces []string  `json:"interfaces"`
+	Counts     string    `json:"counts"`
+	Cycle      cycleJSON `json:"cycle"`
+
+	CycleStart    string  `json:"cycle_start,omitempty"`    // first day, local
+	CycleLastDay  string  `json:"cycle_last_day,omitempty"` // last day, local
+	ResetsAt      string  `json:"resets_at,omitempty"`      // RFC 3339, the next cycle's start
+	DaysLeft      float64 `json:"days_left"`                // today's remaining part as a fraction
+	WholeDaysLeft int     `json:"whole_days_left"`          // calendar days, today included
+	UsedBytes     uint64  `json:"used_bytes"`               // with the calibration offset
+	CapBytes      uint64  `json:"cap_bytes"`                // 0: no cap
+	Remaining     uint64  `json:"remaining_bytes"`          // 0 when over
+	Percent       float64 `json:"percent"`                  // of the cap
+	DailyBudget   uint64  `json:"daily_budget_bytes"`       // safe use per day for the rest of the cycle
+	Forecast      uint64  `json:"forecast_bytes"`           // expected use at the cycle's end
+	ForecastPct   float64 `json:"forecast_percent"`         // of the cap
+	CapDate       *string `json:"cap_date"`                 // day the cap is (or will be) reached; null: not this cycle
+	OverThreshold int     `json:"over_threshold"`           // highest alert threshold reached, 0 for none
+	Thresholds    []int   `json:"thresholds"`               // configured alert thresholds, percent
+	OffsetBytes   int64   `json:"offset_bytes"`             // calibration added to the measured use
+	Currency      string  `json:"currency,omitempty"`       // "" without a price
+	Cost          float64 `json:"cost"`                     // of the use so far
+	ForecastCost  float64 `json:"forecast_cost"`            // of the forecast
+	CostFormatted string  `json:"cost_formatted,omitempty"` // "€30.00"
+	ForecastCostF string  `json:"forecast_cost_formatted,omitempty"`
+
+	HumanReadable planHuman `json:"human_readable"`
+	Daily         []dayUse  `json:"daily"`      // counted bytes per day of the cycle so far
+	Projection    []dayUse  `json:"projection"` // forecast running total at each day's end, today to the last day
+}
+
+type cycleJSON struct {
+	Kind      string `json:"kind"` // monthly, days, once
+	ResetDay  int    `json:"reset_day,omitempty"`
+	EveryDays int    `json:"every_days,omitempty"`
+	Start     string `json:"start,omitempty"`
+	Expires   string `json:"expires,omitempty"`
+}
+
+type planHuman struct {
+	Used        string `json:"used"`
+	Cap         string `json:"cap,omitempty"`
+	Remaining   string `json:"remaining,omitempty"`
+	DailyBudget string `json:"daily_budget,omitempty"`
+	Forecast    string `json:"forecast"`
+}
+
+type dayUse struct {
+	Date  string `json:"date"`
+	Bytes uint64 `json:"bytes"`
+}
+
+type alertJSON struct {
+	Time      string  `json:"time"`
+	Plan      string  `json:"plan"`
+	Kind      string  `json:"kind"`      // threshold or forecast
+	Threshold int     `json:"threshold"` // percent; 0 for forecast
+	UsedBytes uint64  `json:"used_bytes"`
+	CapBytes  uint64  `json:"cap_bytes"`
+	Percent   float64 `json:"percent"`
+	Title     string  `json:"title"`
+	Message   string  `json:"message"`
+}
+
+// maxPlanAlerts bounds the alert history /api/plans returns.
+const maxPlanAlerts = 200
+
+// planStatuses evaluates the configured plans with the store and the
+// monitor's unflushed traffic, like every other figure of the API.
+func (s *Server) planStatuses(r *http.Request, now time.Time) ([]plan.Status, error) {
+	tr := plan.Tracker{Specs: s.d.Plans, Loc: s.loc, Days: s.store, Pending: s.mon.Pending}
+	return tr.Statuses(r.Context(), now)
+}
+
+func (s *Server) handlePlans(w http.ResponseWriter, r *http.Request) error {
+	p, err := parseParams(r)
+	if err != nil {
+		return err
+	}
+	limit, err := p.intParam("alerts", 20, 0, maxPlanAlerts)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	statuses, err := s.planStatuses(r, now)
+	if err != nil {
+		return err
+	}
+	resp := plansResponse{
+		GeneratedAt: now.In(s.loc).Format(time.RFC3339), Timezone: s.loc.String(),
+		Plans: make([]planJSON, 0, len(statuses)), Alerts: []alertJSON{},
+	}
+	for i, st := range statuses {
+		resp.Plans = append(resp.Plans, s.planJSON(s.d.Plans[i], st))
+	}
+	if limit > 0 && len(s.d.Plans) > 0 {
+		hist, err := s.store.PlanAlerts(r.Context(), limit)
+		if err != nil {
+			return err
+		}
+		for _, h := range hist {
+			resp.Alerts = append(resp.Alerts, alertJSON{
+				Time: h.At.In(s.loc).Format(time.RFC3339), Plan: h.Plan, Kind: string(h.Kind), Threshold: h.Threshold,
+				UsedBytes: h.Used, CapBytes: h.Cap, Percent: roundTo(h.Percent, 2), Title: h.Title, Message: h.Message,
+			})
+		}
+	}
+	return writeJSON(w, resp)
+}
+
+func (s *Server) planJSON(sp plan.Spec, st plan.Status) planJSON {
+	b := s.set.UnitBase
+	j := planJSON{
+		Name: sp.Name, Active: st.Active, Interfaces: append([]string{}, sp.Interfaces...), Counts: string(sp.Counts),
+		Cycle:    cycleOf(sp.Cycle),
+		CapBytes: sp.Cap, Thresholds: append([]int{}, sp.Thresholds...), OffsetBytes: sp.Offset,
+		Currency: sp.Price.Currency, Daily: []dayUse{}, Projection: []dayUse{},
+	}
+	j.HumanReadable.Used = units.FormatBytesBase(0, b)
+	j.HumanReadable.Forecast = j.HumanReadable.Used
+	if sp.Cap > 0 {
+		j.HumanReadable.Cap = units.FormatBytesBase(sp.Cap, b)
+	}
+	if !st.Active {
+		return j
+	}
+	j.CycleStart = usage.DateOf(st.CycleStart.In(s.loc)).String()
+	j.CycleLastDay = usage.DateOf(st.CycleEnd.In(s.loc)).AddDays(-1).String()
+	j.ResetsAt = st.CycleEnd.In(s.loc).Format(time.RFC3339)
+	j.DaysLeft, j.WholeDaysLeft = roundTo(st.DaysLeft, 2), st.WholeDaysLeft
+	j.UsedBytes, j.Remaining, j.Percent = st.Used, st.Remaining, roundTo(st.Percent, 2)
+	j.DailyBudget, j.Forecast = st.DailyBudget, st.Forecast
+	if sp.Cap > 0 {
+		j.ForecastPct = roundTo(float64(st.Forecast)/float64(sp.Cap)*100, 2)
+		j.OverThreshold = sp.Reached(st.Used)
+		j.HumanReadable.Remaining = units.FormatBytesBase(st.Remaining, b)
+		j.HumanReadable.DailyBudget = units.FormatBytesBase(st.DailyBudget, b)
+	}
+	if st.CapDate != nil {
+		d := st.CapDate.String()
+		j.CapDate = &d
+	}
+	if st.Currency != "" {
+		j.Cost, j.ForecastCost = roundTo(st.Cost, 2), roundTo(st.ForecastCost, 2)
+		j.CostFormatted = units.FormatMoney(st.Cost, st.Currency)
+		j.ForecastCostF = units.FormatMoney(st.ForecastCost, st.Currency)
+	}
+	j.HumanReadable.Used = units.FormatBytesBase(st.Used, b)
+	j.HumanReadable.Forecast = units.FormatBytesBase(st.Forecast, b)
+	for _, d := range st.Daily {
+		j.Daily = append(j.Daily, dayUse{Date: d.Date.String(), Bytes: d.Bytes})
+	}
+	for _, d := range st.Projection {
+		j.Projection = append(j.Projection, dayUse{Date: d.Date.String(), Bytes: d.Bytes})
+	}
+	return j
+}
+
+func cycleOf(c plan.Cycle) cycleJSON {
+	switch c.Kind {
+	case plan.EveryDays:
+		return cycleJSON{Kind: "days", EveryDays: c.Every, Start: c.Start.String()}
+	case plan.OneTime:
+		return cycleJSON{Kind: "once", Start: c.Start.String(), Expires: c.Expires.String()}
+	}
+	return cycleJSON{Kind: "monthly", ResetDay: c.ResetDay}
+}
