@@ -64,6 +64,8 @@ func commands() []command {
 		{"days", "the last N days (default 30)", runDays},
 		{"years", "every year (--months: and its months)", runYears},
 		{"top", "the N busiest days (default 10)", runTop},
+		{"plan", "data plans: used, remaining, forecast, cost", runPlan},
+		{"check", "exit non-zero when a data plan nears its cap (for cron)", runCheck},
 		{"interfaces", "every interface, counted or not, with its traffic", runInterfaces},
 		{"events", "the event log: spikes, resets, restarts, gaps", runEvents},
 		{"live", "live speed per interface (q to quit)", runLive},
@@ -130,11 +132,17 @@ func Run(ctx context.Context, args []string, env Env) int {
 		}
 		err := c.run(ctx, args[1:], env)
 		var ue *usageError
+		var ec *exitCodeError
 		switch {
 		case err == nil:
 			return exitOK
 		case errors.Is(err, flag.ErrHelp):
 			return exitOK
+		case errors.As(err, &ec):
+			if ec.msg != "" {
+				fmt.Fprintf(env.Stderr, "pb %s: %s\n", c.name, ec.msg)
+			}
+			return ec.code
 		case errors.As(err, &ue):
 			fmt.Fprintf(env.Stderr, "pb %s: %s\nRun \"pb %s --help\" for usage.\n", c.name, ue.msg, c.name)
 			return exitUsage

@@ -18,12 +18,14 @@ import (
 
 // ANSI styles.
 const (
-	ansiReset = "\x1b[0m"
-	ansiBold  = "\x1b[1m"
-	ansiDim   = "\x1b[2m"
-	ansiGreen = "\x1b[32m"
-	ansiCyan  = "\x1b[36m"
-	ansiHead  = "\x1b[1;4m"
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiDim    = "\x1b[2m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiRed    = "\x1b[31m"
+	ansiCyan   = "\x1b[36m"
+	ansiHead   = "\x1b[1;4m"
 )
 
 // isTerminal reports whether w is a terminal.

@@ -165,6 +165,7 @@ func newLocalAPI(ctx context.Context, cfg config.Config, loc *time.Location, st 
 		ReleaseDate: version.Date,
 		Reporter:    report.Renderer{},
 		Now:         env.now,
+		Plans:       cfg.Plans,
 	})
 }
 
