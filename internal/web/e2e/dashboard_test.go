@@ -32,6 +32,7 @@ import (
 	_ "time/tzdata" // the test's zone must exist on any machine
 
 	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/plan"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
@@ -154,7 +155,7 @@ func (s *server) stop(ctx context.Context) error {
 	return s.Close(ctx)
 }
 
-func openServer(t *testing.T, st *store.Store, live api.Monitor, loc *time.Location, addr string) *server {
+func openServer(t *testing.T, st *store.Store, live api.Monitor, loc *time.Location, addr string, plans ...plan.Spec) *server {
 	t.Helper()
 	s, err := api.New(api.Deps{
 		Store:       st,
@@ -166,6 +167,7 @@ func openServer(t *testing.T, st *store.Store, live api.Monitor, loc *time.Locat
 		Version:     "e2e",
 		ReleaseDate: "2026-01-01",
 		Dashboard:   web.FS(),
+		Plans:       plans,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -244,7 +246,8 @@ type env struct {
 	artifacts string
 }
 
-func newEnv(t *testing.T) *env {
+// newEnv opens the dashboard on the known data, with these data plans.
+func newEnv(t *testing.T, plans ...plan.Spec) *env {
 	t.Helper()
 	findChromium(t) // skip (or, under CI, fail) before building anything
 	loc, err := time.LoadLocation(zone)
@@ -269,7 +272,7 @@ func newEnv(t *testing.T) *env {
 	e.counted = fillStore(ctx, t, e.st, loc, e.now)
 	e.live = newFakeLive()
 	t.Cleanup(e.live.close)
-	e.srv = openServer(t, e.st, e.live, loc, "127.0.0.1:0")
+	e.srv = openServer(t, e.st, e.live, loc, "127.0.0.1:0", plans...)
 
 	b := startBrowser(t)
 	e.b = b
@@ -413,6 +416,9 @@ func TestDashboard(t *testing.T) {
 	}
 	if !isHidden(ctx, p, "#today-global") {
 		t.Error(`"All devices" is shown without sync`)
+	}
+	if !isHidden(ctx, p, "#plans") {
+		t.Error(`"Data plans" is shown with no plan configured`)
 	}
 
 	var sum struct {
@@ -710,22 +716,7 @@ func TestDashboard(t *testing.T) {
 	p.waitTrue(ctx, "Escape to close the dialog", `!document.getElementById('export').open`)
 
 	// ---- screenshots ------------------------------------------------------
-	for _, v := range []struct {
-		width, height int
-		mobile        bool
-		scheme        string
-	}{{1280, 900, false, "light"}, {1280, 900, false, "dark"}, {390, 844, true, "light"}, {390, 844, true, "dark"}} {
-		p.viewport(ctx, v.width, v.height, v.mobile, v.scheme)
-		settle(ctx, p)
-		var overflow int
-		p.mustEval(ctx, `document.documentElement.scrollWidth - document.documentElement.clientWidth`, &overflow)
-		if overflow > 0 {
-			t.Errorf("at %d px wide the page scrolls sideways by %d px", v.width, overflow)
-		}
-		name := fmt.Sprintf("dashboard-%d-%s.png", v.width, v.scheme)
-		p.screenshot(ctx, filepath.Join(artifacts, name))
-		t.Logf("screenshot %s", filepath.Join(artifacts, name))
-	}
+	e.screenshots(t, "dashboard")
 	if os.Getenv("PB_UPDATE_SCREENSHOT") == "1" {
 		p.viewport(ctx, 1280, 1000, false, "light")
 		p.mustEval(ctx, `document.activeElement && document.activeElement.blur()`, nil) // no focus ring in the picture
@@ -770,6 +761,31 @@ func TestDashboard(t *testing.T) {
 	p.waitTrue(ctx, "today's numbers after the restart", fmt.Sprintf(`document.querySelector('[data-field="today-total"]').textContent === %q`, today.HumanReadable.Total))
 	requests, _, _ = nl.snapshot()
 	checkHosts(t, requests, addr)
+}
+
+// screenshots saves the page at desktop and phone widths in the light and
+// dark themes as artifacts/<prefix>-<width>-<scheme>.png, and fails if the
+// page scrolls sideways at any of them. It leaves the desktop light view.
+func (e *env) screenshots(t *testing.T, prefix string) {
+	t.Helper()
+	ctx, p := e.ctx, e.p
+	for _, v := range []struct {
+		width, height int
+		mobile        bool
+		scheme        string
+	}{{1280, 900, false, "light"}, {1280, 900, false, "dark"}, {390, 844, true, "light"}, {390, 844, true, "dark"}} {
+		p.viewport(ctx, v.width, v.height, v.mobile, v.scheme)
+		settle(ctx, p)
+		var overflow int
+		p.mustEval(ctx, `document.documentElement.scrollWidth - document.documentElement.clientWidth`, &overflow)
+		if overflow > 0 {
+			t.Errorf("at %d px wide the page scrolls sideways by %d px", v.width, overflow)
+		}
+		name := filepath.Join(e.artifacts, fmt.Sprintf("%s-%d-%s.png", prefix, v.width, v.scheme))
+		p.screenshot(ctx, name)
+		t.Logf("screenshot %s", name)
+	}
+	p.viewport(ctx, 1280, 900, false, "light")
 }
 
 // settle waits for the charts to follow the theme (the page re-colours them

@@ -6,15 +6,17 @@
 // daemon is not answering. API calls are never cached: stale numbers that
 // look current are worse than none.
 
-const CACHE = 'pb-shell-v1';
+const CACHE = 'pb-shell-v2';
 const SHELL = [
   './',
   'app.css',
   'js/app.js',
   'js/api.js',
   'js/charts.js',
+  'js/dom.js',
   'js/export.js',
   'js/format.js',
+  'js/plans.js',
   'vendor/chart.js-4.6.1/chart.umd.min.js',
   'manifest.webmanifest',
   'icons/icon.svg',

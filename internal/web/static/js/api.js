@@ -75,6 +75,8 @@ export const hours = (day) => getJSON('hours', { date: day });
 export const top = (limit) => getJSON('top', { limit });
 export const events = (limit) => getJSON('events', { limit });
 export const interfaces = () => getJSON('interfaces');
+/** The data plans and their latest alerts (404 on a daemon older than plans). */
+export const plans = (alerts) => getJSON('plans', { alerts });
 export const exportJSON = () => getJSON('export', { format: 'json' });
 
 /**

@@ -3,9 +3,9 @@
 //
 // How it stays current on a page people leave open for days:
 //   - live speeds arrive once a second over Server-Sent Events;
-//   - today's totals and the interfaces are re-read every 10 s, the rest
-//     every minute, and everything at once after a reconnect and when the
-//     tab becomes visible again;
+//   - today's totals, the data plans and the interfaces are re-read every
+//     10 s, the rest every minute, and everything at once after a reconnect
+//     and when the tab becomes visible again;
 //   - when the daemon stops answering, the numbers are hidden behind a
 //     "daemon unreachable" banner rather than left looking current, and the
 //     page keeps retrying by itself.
@@ -16,8 +16,8 @@ import * as api from './api.js';
 import * as fmt from './format.js';
 import * as charts from './charts.js';
 import { setupExport } from './export.js';
-
-const $ = (id) => document.getElementById(id);
+import { $, h } from './dom.js';
+import { loadPlans } from './plans.js';
 
 /** Put a formatted value into every element marked data-field=name. */
 function setField(name, text, raw) {
@@ -26,18 +26,6 @@ function setField(name, text, raw) {
     if (raw === undefined) el.removeAttribute('data-value');
     else el.dataset.value = String(raw);
   }
-}
-
-/** Build an element: h('td', {className: 'x'}, 'text', child...). */
-function h(tag, props = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k === 'dataset') Object.assign(el.dataset, v);
-    else if (k in el) el[k] = v;
-    else el.setAttribute(k, v);
-  }
-  for (const c of children) if (c !== null && c !== undefined) el.append(c);
-  return el;
 }
 
 const state = {
@@ -509,6 +497,7 @@ function refreshAll() {
   return run(
     [loadHealth, 'the daemon status'],
     [loadToday, 'today'],
+    [() => loadPlans(true), 'the data plans'],
     [() => loadSummary().then(() => Promise.all([loadMonth(), loadYear()])), 'the history'],
     [loadHeat, 'the hourly map'],
     [loadInterfaces, 'the interfaces'],
@@ -524,6 +513,7 @@ function startTimers() {
     const slow = ticks % 6 === 0; // every minute
     const jobs = [
       [loadToday, 'today'],
+      [loadPlans, 'the data plans'],
       [loadInterfaces, 'the interfaces'],
     ];
     if (slow) {

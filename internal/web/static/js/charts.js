@@ -33,6 +33,7 @@ function palette() {
     up: css('--up'),
     downFill: css('--down-fill'),
     upFill: css('--up-fill'),
+    bad: css('--bad'),
     font: css('--font-sans'),
   };
 }
@@ -56,6 +57,7 @@ const c = {
   up: () => theme.up,
   downFill: () => theme.downFill,
   upFill: () => theme.upFill,
+  bad: () => theme.bad,
 };
 
 /** Re-read the theme colours and redraw every chart (prefers-color-scheme changed). */
@@ -247,6 +249,65 @@ export function splitChart(canvas) {
     set(rx, tx) {
       chart.data.datasets[0].data = [rx, tx];
       chart.update();
+    },
+  };
+}
+
+// ---- data plan ------------------------------------------------------------
+
+/**
+ * A data plan's cycle: the use so far as a running total per day (solid),
+ * the forecast from today to the cycle's last day (dashed) and the cap
+ * (a thin horizontal line; left out when the plan has none).
+ * set({labels, titles, used, forecast, cap}): one entry per day of the
+ * cycle in used and forecast, null where a line has no point.
+ */
+export function planChart(canvas) {
+  const line = { pointRadius: 0, pointHoverRadius: 3, borderWidth: 2, tension: 0 };
+  const chart = make(canvas, {
+    type: 'line',
+    data: {
+      labels: [],
+      datasets: [
+        { ...line, label: 'Used', data: [], borderColor: c.down, backgroundColor: c.downFill, fill: 'origin' },
+        { ...line, label: 'Forecast', data: [], borderColor: c.down, borderDash: [5, 4], fill: false },
+        { ...line, label: 'Cap', data: [], borderColor: c.bad, borderWidth: 1, pointHoverRadius: 0, fill: false },
+      ],
+    },
+    options: {
+      animation: false, // re-set every 10 s with barely changed numbers
+      responsive: true,
+      maintainAspectRatio: false,
+      interaction: { mode: 'index', intersect: false },
+      plugins: {
+        legend: { display: false },
+        tooltip: {
+          ...bytesTooltip,
+          filter: (item) => item.parsed.y !== null,
+          callbacks: { ...bytesTooltip.callbacks, title: (items) => items[0] && chart.$pbTitles[items[0].dataIndex] },
+        },
+      },
+      scales: {
+        x: { ticks: { color: c.muted, autoSkip: true, maxRotation: 0, maxTicksLimit: 8 }, grid: { display: false } },
+        y: { ...bytesAxis(), ticks: { color: c.muted, callback: (v) => formatBytesShort(v), maxTicksLimit: 4 } },
+      },
+    },
+  });
+  chart.$pbTitles = [];
+  return {
+    chart,
+    set({ labels, titles, used, forecast, cap }) {
+      chart.data.labels = labels;
+      chart.$pbTitles = titles;
+      const [u, f, k] = chart.data.datasets;
+      u.data = used;
+      f.data = forecast;
+      k.data = cap ? labels.map(() => cap) : [];
+      chart.update('none');
+    },
+    destroy() {
+      charts.delete(chart);
+      chart.destroy();
     },
   };
 }
