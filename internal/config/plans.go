@@ -299,6 +299,7 @@ func (d *planDecoder) decodeTable(i int, t map[string]any, r *plan.RawSpec) {
 	}
 }
 
+// planFieldByKey finds a [[plan]] key.
 func planFieldByKey(key string) (planField, bool) {
 	for _, f := range planFields {
 		if f.key == key {
@@ -308,6 +309,7 @@ func planFieldByKey(key string) (planField, bool) {
 	return planField{}, false
 }
 
+// planKeys lists the [[plan]] keys, for typo suggestions.
 func planKeys() []string {
 	keys := make([]string, len(planFields))
 	for i, f := range planFields {
