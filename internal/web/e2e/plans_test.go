@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -231,4 +232,47 @@ func at64(s []*float64, i int) any {
 		return *s[i]
 	}
 	return "<missing>"
+}
+
+// TestDashboardPlansOldDaemon: a daemon older than /api/plans answers 404;
+// the page must then hide the section and show no error.
+func TestDashboardPlansOldDaemon(t *testing.T) {
+	e := newEnv(t, testPlans(t, usage.DateOf(time.Now()))...)
+	ctx, p := e.ctx, e.p
+	asked := make(chan struct{}, 16)
+	e.b.hook(func(ev cdpEvent) {
+		if ev.Method != "Fetch.requestPaused" {
+			return
+		}
+		var rp struct {
+			RequestID string `json:"requestId"`
+		}
+		_ = json.Unmarshal(ev.Params, &rp)
+		go func() {
+			_ = p.call(ctx, "Fetch.fulfillRequest", map[string]any{
+				"requestId": rp.RequestID, "responseCode": 404,
+				"responseHeaders": []map[string]string{{"name": "Content-Type", "value": "application/json"}},
+				"body":            []byte(`{"error":"no such endpoint"}`),
+			}, nil)
+			asked <- struct{}{}
+		}()
+	})
+	p.must(ctx, "Fetch.enable", map[string]any{"patterns": []map[string]string{{"urlPattern": "*/api/plans*", "requestStage": "Request"}}}, nil)
+	p.navigate(ctx, e.srv.base+"/dashboard/")
+	p.waitTrue(ctx, "the first data", `document.body.dataset.ready === 'true'`)
+	select {
+	case <-asked:
+	case <-ctx.Done():
+		t.Fatal("the page never asked for /api/plans")
+	}
+	if !isHidden(ctx, p, "#plans") || !isHidden(ctx, p, "#error") {
+		t.Error("with /api/plans answering 404 the plans section or an error is shown")
+	}
+	// The only complaints are the browser's own about the 404.
+	_, failures, console := e.nl.snapshot()
+	for _, f := range append(failures, console...) {
+		if !strings.Contains(f, "/api/plans") && !strings.Contains(f, "404") {
+			t.Errorf("unexpected: %s", f)
+		}
+	}
 }

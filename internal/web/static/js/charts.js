@@ -80,6 +80,31 @@ const bytesTooltip = {
   },
 };
 
+/**
+ * Options of the charts with one point (or bar) per label: sized by their
+ * box, no legend, and a tooltip for all datasets at the hovered label, in
+ * bytes, headed by the label's title (chart.$pbTitles, set with the data).
+ * tooltip adds options and callbacks to that tooltip.
+ */
+const titledOptions = (getChart, animation, tooltip = {}) => ({
+  animation,
+  responsive: true,
+  maintainAspectRatio: false,
+  interaction: { mode: 'index', intersect: false },
+  plugins: {
+    legend: { display: false },
+    tooltip: {
+      ...bytesTooltip,
+      ...tooltip,
+      callbacks: {
+        ...bytesTooltip.callbacks,
+        title: (items) => items[0] && getChart().$pbTitles[items[0].dataIndex],
+        ...tooltip.callbacks,
+      },
+    },
+  },
+});
+
 const bytesAxis = () => ({
   beginAtZero: true,
   ticks: { color: c.muted, callback: (v) => formatBytesShort(v), maxTicksLimit: 6 },
@@ -188,21 +213,9 @@ export function stackedBars(canvas, { onClick } = {}) {
       ],
     },
     options: {
-      animation: motion(),
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'index', intersect: false },
-      plugins: {
-        legend: { display: false },
-        tooltip: {
-          ...bytesTooltip,
-          callbacks: {
-            ...bytesTooltip.callbacks,
-            title: (items) => items[0] && chart.$pbTitles[items[0].dataIndex],
-            footer: (items) => `Total: ${formatBytes(items.reduce((s, i) => s + i.parsed.y, 0))}`,
-          },
-        },
-      },
+      ...titledOptions(() => chart, motion(), {
+        callbacks: { footer: (items) => `Total: ${formatBytes(items.reduce((s, i) => s + i.parsed.y, 0))}` },
+      }),
       scales: {
         x: { stacked: true, ticks: { color: c.muted, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
         y: { ...bytesAxis(), stacked: true },
@@ -275,18 +288,8 @@ export function planChart(canvas) {
       ],
     },
     options: {
-      animation: false, // re-set every 10 s with barely changed numbers
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'index', intersect: false },
-      plugins: {
-        legend: { display: false },
-        tooltip: {
-          ...bytesTooltip,
-          filter: (item) => item.parsed.y !== null,
-          callbacks: { ...bytesTooltip.callbacks, title: (items) => items[0] && chart.$pbTitles[items[0].dataIndex] },
-        },
-      },
+      // not animated: re-set every 10 s with barely changed numbers
+      ...titledOptions(() => chart, false, { filter: (item) => item.parsed.y !== null }),
       scales: {
         x: { ticks: { color: c.muted, autoSkip: true, maxRotation: 0, maxTicksLimit: 8 }, grid: { display: false } },
         y: { ...bytesAxis(), ticks: { color: c.muted, callback: (v) => formatBytesShort(v), maxTicksLimit: 4 } },
