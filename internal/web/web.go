@@ -14,9 +14,11 @@
 //	index.html, app.css       the page
 //	js/app.js                 wiring and rendering (start reading here)
 //	js/api.js                 the API calls and the live stream
+//	js/plans.js               the data plan cards (/api/plans)
 //	js/charts.js              Chart.js set-up, themed from app.css
 //	js/format.js              bytes like the API's human_readable; local dates
 //	js/export.js              the export dialog
+//	js/dom.js                 element helpers ($, h)
 //	sw.js, manifest.webmanifest, icons/   installable app, offline shell
 //	vendor/<name>-<version>/  third-party files with licences (see vendor/README)
 //
