@@ -179,6 +179,13 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 
 	done := make(chan struct{})
 	go d.prune(ctx, done)
+	planDone := make(chan struct{})
+	go func() {
+		defer close(planDone)
+		if pa := d.openPlanAlerts(); pa != nil {
+			pa.run(ctx)
+		}
+	}()
 	syncDone := make(chan struct{})
 	go func() { // its own goroutine: flushes never wait on the network
 		defer close(syncDone)
@@ -189,6 +196,7 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 	err = d.monitor.Run(ctx)
 	<-done
 	<-syncDone
+	<-planDone
 	if err != nil {
 		return fmt.Errorf("final write failed, the last %s of traffic may be lost: %w", d.cfg.Monitoring.BatchWriteInterval, err)
 	}
@@ -230,6 +238,7 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 		Dashboard:   web.FS(),
 		Reporter:    report.Renderer{},
 		Logger:      d.log.With("component", "api"),
+		Plans:       d.cfg.Plans,
 	}
 	// Only non-nil pointers: a nil *Syncer in the interface would not be nil.
 	if sy != nil {

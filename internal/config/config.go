@@ -42,6 +42,7 @@ type Config struct {
 	Storage    Storage    `toml:"storage"`
 	Sync       Sync       `toml:"sync"`
 	Cost       Cost       `toml:"cost"`
+	Alerts     Alerts     `toml:"alerts"`
 
 	// Plans are the data plans of the file's [[plan]] tables, validated, in
 	// file order. Plans are read from the file only: no environment
@@ -118,6 +119,20 @@ type Cost struct {
 	Currency string `toml:"currency"`
 }
 
+// Alerts configures where data-plan alerts are delivered. They always go to
+// the log and the alert history.
+type Alerts struct {
+	// WebhookURL receives a POST per alert; "". It may embed a token
+	// (Slack, Discord): never print it.
+	WebhookURL string `toml:"webhook_url"`
+	// WebhookFormat is "json" (default), "ntfy" or "slack".
+	WebhookFormat string `toml:"webhook_format"`
+	// WebhookToken, if set, is sent as a bearer token. A secret.
+	WebhookToken string `toml:"webhook_token"`
+	// Desktop shows alerts as desktop notifications, best effort.
+	Desktop bool `toml:"desktop"`
+}
+
 // Default returns the built-in configuration: what a missing file means.
 func Default() Config {
 	return Config{
@@ -137,6 +152,7 @@ func Default() Config {
 		Storage: Storage{FineRetentionDays: 7},
 		Sync:    Sync{Interval: 60 * time.Second},
 		Cost:    Cost{RatePerGB: 7.50, Currency: "INR"},
+		Alerts:  Alerts{WebhookFormat: "json"},
 	}
 }
 

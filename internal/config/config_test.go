@@ -181,6 +181,11 @@ interval = "5m"
 [cost]
 rate_per_gb = 10 # an integer is a fine price
 currency = " usd "
+[alerts]
+webhook_url = "https://hooks.example/T0/B0/xyz"
+webhook_format = " Slack "
+webhook_token = "tk_123"
+desktop = true
 `
 	cfg, errText := loadDoc(t, doc, nil)
 	if errText != "" {
@@ -196,6 +201,7 @@ currency = " usd "
 		Storage: Storage{FineRetentionDays: 30},
 		Sync:    Sync{DatabaseURL: "postgres://pb:pw@db.example/pb?sslmode=require", Interval: 5 * time.Minute},
 		Cost:    Cost{RatePerGB: 10, Currency: "USD"},
+		Alerts:  Alerts{WebhookURL: "https://hooks.example/T0/B0/xyz", WebhookFormat: "slack", WebhookToken: "tk_123", Desktop: true},
 		DataDir: cfg.DataDir,
 		Path:    cfg.Path,
 	}
@@ -333,6 +339,10 @@ func TestWrongTypes(t *testing.T) {
 			`config {path}: line 2: monitoring.include = "eth0": is a string, expected a list of strings; e.g. include = ["tun0", "wwan*"]`},
 		{"list item", "[monitoring]\nexclude = [\"a\", 2]\n",
 			`config {path}: line 2: monitoring.exclude = ["a", 2]: item 2 is a whole number, expected a list of strings; e.g. exclude = ["usb*"]`},
+		{"bool as string", "[alerts]\ndesktop = \"yes\"\n",
+			`config {path}: line 2: alerts.desktop = "yes": is a string, expected true or false (without quotes); e.g. desktop = true`},
+		{"webhook format", "[alerts]\nwebhook_format = \"teams\"\n",
+			`config {path}: line 2: alerts.webhook_format = "teams": must be "json", "ntfy" or "slack"`},
 		{"rate as string", "[cost]\nrate_per_gb = \"7.5\"\n",
 			`config {path}: line 2: cost.rate_per_gb = "7.5": is a string, expected a number; e.g. rate_per_gb = 7.5`},
 		{"date", "timezone = 2024-01-01\n",
@@ -495,21 +505,24 @@ currency = "XYZ"
 func TestEnvOverrides(t *testing.T) {
 	t.Parallel()
 	vars := map[string]string{
-		"PB_TIMEZONE":             "Europe/Berlin",
-		"PB_API_HOST":             "::1",
-		"PB_API_PORT":             " 9000 ",
-		"PB_API_ALLOWED_ORIGINS":  "http://localhost:3000, https://a.example ,",
-		"PB_API_ALLOWED_HOSTS":    "pb.home.arpa",
-		"PB_POLL_INTERVAL":        "2s",
-		"PB_BATCH_WRITE_INTERVAL": "1m",
-		"PB_MONITORING_INCLUDE":   "tun0",
-		"PB_MONITORING_EXCLUDE":   "usb*,wwan0",
-		"PB_FINE_RETENTION_DAYS":  "14",
-		"PB_DATABASE_URL":         "postgres://u:p@h/db",
-		"NEON_DB_URL":             "postgres://old:p@h/db", // ignored: PB_DATABASE_URL wins
-		"PB_SYNC_INTERVAL":        "30s",
-		"PB_COST_RATE_PER_GB":     "0.5",
-		"PB_COST_CURRENCY":        "eur",
+		"PB_TIMEZONE":              "Europe/Berlin",
+		"PB_API_HOST":              "::1",
+		"PB_API_PORT":              " 9000 ",
+		"PB_API_ALLOWED_ORIGINS":   "http://localhost:3000, https://a.example ,",
+		"PB_API_ALLOWED_HOSTS":     "pb.home.arpa",
+		"PB_POLL_INTERVAL":         "2s",
+		"PB_BATCH_WRITE_INTERVAL":  "1m",
+		"PB_MONITORING_INCLUDE":    "tun0",
+		"PB_MONITORING_EXCLUDE":    "usb*,wwan0",
+		"PB_FINE_RETENTION_DAYS":   "14",
+		"PB_DATABASE_URL":          "postgres://u:p@h/db",
+		"NEON_DB_URL":              "postgres://old:p@h/db", // ignored: PB_DATABASE_URL wins
+		"PB_SYNC_INTERVAL":         "30s",
+		"PB_COST_RATE_PER_GB":      "0.5",
+		"PB_COST_CURRENCY":         "eur",
+		"PB_ALERTS_WEBHOOK_URL":    "https://ntfy.sh/pb-test",
+		"PB_ALERTS_WEBHOOK_FORMAT": "ntfy",
+		"PB_ALERTS_DESKTOP":        "true",
 	}
 	// The file says otherwise; the environment wins.
 	cfg, errText := loadDoc(t, "[api]\nport = 1234\n[cost]\ncurrency = \"GBP\"\n", vars)
@@ -525,6 +538,7 @@ func TestEnvOverrides(t *testing.T) {
 		Storage: Storage{FineRetentionDays: 14},
 		Sync:    Sync{DatabaseURL: "postgres://u:p@h/db", Interval: 30 * time.Second},
 		Cost:    Cost{RatePerGB: 0.5, Currency: "EUR"},
+		Alerts:  Alerts{WebhookURL: "https://ntfy.sh/pb-test", WebhookFormat: "ntfy", Desktop: true},
 		DataDir: cfg.DataDir, Path: cfg.Path,
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {
@@ -543,6 +557,9 @@ func TestBadEnvValues(t *testing.T) {
 		name, value, want string
 	}{
 		{"PB_API_PORT", "abc", `config: PB_API_PORT="abc" (api.port): not a whole number; e.g. PB_API_PORT=7373`},
+		{"PB_ALERTS_DESKTOP", "yes please", `config: PB_ALERTS_DESKTOP="yes please" (alerts.desktop): not true or false; e.g. PB_ALERTS_DESKTOP=true`},
+		{"PB_ALERTS_WEBHOOK_FORMAT", "xml", `config: PB_ALERTS_WEBHOOK_FORMAT="xml" (alerts.webhook_format): must be "json", "ntfy" or "slack"`},
+		{"PB_ALERTS_WEBHOOK_URL", "ftp://x/y", `config: PB_ALERTS_WEBHOOK_URL (alerts.webhook_url): must be an http:// or https:// URL, e.g. "https://ntfy.sh/my-topic"`},
 		{"PB_API_PORT", "99999", `config: PB_API_PORT="99999" (api.port): must be between 1 and 65535; the default is 7373`},
 		{"PB_FINE_RETENTION_DAYS", "7d", `config: PB_FINE_RETENTION_DAYS="7d" (storage.fine_retention_days): not a whole number; e.g. PB_FINE_RETENTION_DAYS=7`},
 		{"PB_POLL_INTERVAL", "1", `config: PB_POLL_INTERVAL="1" (monitoring.poll_interval): not a duration; write a number with a unit and no spaces (units: ms, s, m, h), e.g. PB_POLL_INTERVAL=1s`},

@@ -261,6 +261,8 @@ func (c *Config) normalize() {
 	c.API.Host = strings.TrimSpace(c.API.Host)
 	c.Sync.DatabaseURL = strings.TrimSpace(c.Sync.DatabaseURL)
 	c.Cost.Currency = strings.TrimSpace(c.Cost.Currency)
+	c.Alerts.WebhookURL = strings.TrimSpace(c.Alerts.WebhookURL)
+	c.Alerts.WebhookFormat = strings.ToLower(strings.TrimSpace(c.Alerts.WebhookFormat))
 	if cur, ok := lookupCurrency(c.Cost.Currency); ok {
 		c.Cost.Currency = cur
 	}
@@ -395,6 +397,12 @@ func setField(cfg *Config, f field, v any) string {
 			return durationHelp(leaf(f.key) + " = " + f.example)
 		}
 		*p = d
+	case *bool:
+		b, ok := v.(bool)
+		if !ok {
+			return wrong()
+		}
+		*p = b
 	case *[]string:
 		list, ok := v.([]any)
 		if !ok {
@@ -530,6 +538,13 @@ func applyEnv(cfg *Config, getenv func(string) string, src map[string]source) []
 			*p = d
 		case *[]string:
 			*p = splitList(v)
+		case *bool:
+			b, err := strconv.ParseBool(t)
+			if err != nil {
+				bad("not true or false; e.g. " + example)
+				continue
+			}
+			*p = b
 		}
 	}
 	return problems

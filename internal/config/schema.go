@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strconv"
 	"strings"
 	"time"
 )
@@ -14,6 +15,7 @@ const (
 	kFloat                // 7.5 (an integer is accepted too)
 	kDuration             // "30s", a string in time.ParseDuration syntax
 	kList                 // ["a", "b"]
+	kBool                 // true or false
 )
 
 // describe names the kind the way a user would, for "wrong type" errors.
@@ -29,6 +31,8 @@ func (k kind) describe() string {
 		return `a duration in double quotes with a unit ("500ms", "30s", "5m", "1h")`
 	case kList:
 		return "a list of strings"
+	case kBool:
+		return "true or false (without quotes)"
 	}
 	return "a value"
 }
@@ -58,6 +62,7 @@ var tables = []table{
 	{"storage", []string{"How long detail is kept."}},
 	{"sync", []string{"Optional fleet sync: many devices into one PostgreSQL database (Neon free tier or any)."}},
 	{"cost", []string{"The cost estimate shown next to usage."}},
+	{"alerts", []string{"Where data-plan alerts go besides the log and the alert history (pb plan, /api/plans)."}},
 }
 
 var fields = []field{
@@ -176,6 +181,41 @@ var fields = []field{
 		},
 		ptr: func(c *Config) any { return &c.Cost.Currency },
 	},
+	{
+		key: "alerts.webhook_url", env: "PB_ALERTS_WEBHOOK_URL", kind: kString, secret: true,
+		example: `"https://ntfy.sh/my-topic"`,
+		doc: []string{
+			`URL that each data-plan alert is POSTed to; "" for none. Webhook URLs often`,
+			`hold a token, so it is never printed. Delivery is retried with backoff.`,
+		},
+		ptr: func(c *Config) any { return &c.Alerts.WebhookURL },
+	},
+	{
+		key: "alerts.webhook_format", env: "PB_ALERTS_WEBHOOK_FORMAT", kind: kString, example: `"ntfy"`,
+		doc: []string{
+			`"json" (PacketBuddy's alert object), "ntfy" (a plain-text message with a`,
+			`title, for ntfy.sh topics) or "slack" ({"text": ...}: Slack, Mattermost,`,
+			`Discord's /slack endpoint).`,
+		},
+		ptr: func(c *Config) any { return &c.Alerts.WebhookFormat },
+	},
+	{
+		key: "alerts.webhook_token", env: "PB_ALERTS_WEBHOOK_TOKEN", kind: kString, secret: true,
+		example: `"tk_..."`,
+		doc: []string{
+			`Sent as "Authorization: Bearer <token>" with each webhook, e.g. for a`,
+			`private ntfy topic; "" for none. Never printed.`,
+		},
+		ptr: func(c *Config) any { return &c.Alerts.WebhookToken },
+	},
+	{
+		key: "alerts.desktop", env: "PB_ALERTS_DESKTOP", kind: kBool, example: `true`,
+		doc: []string{
+			`Show each alert as a desktop notification (notify-send on Linux, the`,
+			`notification centre on macOS, a toast on Windows); best effort.`,
+		},
+		ptr: func(c *Config) any { return &c.Alerts.Desktop },
+	},
 }
 
 // legacyEnv are older names still read when the new variable is unset; v1
@@ -232,6 +272,8 @@ func render(f field, c *Config) string {
 		return quote(formatDuration(*p))
 	case *[]string:
 		return quoteList(*p)
+	case *bool:
+		return strconv.FormatBool(*p)
 	}
 	panic("config: field " + f.key + " has an unsupported type")
 }

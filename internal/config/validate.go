@@ -119,6 +119,17 @@ func (c Config) problems() []*FieldError {
 	if _, ok := lookupCurrency(c.Cost.Currency); !ok {
 		add("cost.currency", currencyHelp(c.Cost.Currency))
 	}
+
+	if u := c.Alerts.WebhookURL; u != "" {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			add("alerts.webhook_url", "must be an http:// or https:// URL, e.g. \"https://ntfy.sh/my-topic\"")
+		}
+	}
+	switch c.Alerts.WebhookFormat {
+	case "", "json", "ntfy", "slack":
+	default:
+		add("alerts.webhook_format", `must be "json", "ntfy" or "slack"`)
+	}
 	return out
 }
 
