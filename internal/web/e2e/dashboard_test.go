@@ -356,6 +356,10 @@ func TestDashboard(t *testing.T) {
 	})()`, &timing)
 	t.Logf("first render: first-contentful-paint %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms, data on the page %.0f ms", timing.FCP, timing.DCL, timing.Load, timing.Ready)
 
+	if !isHidden(ctx, p, "#fleet-link") {
+		t.Error("the Fleet link shows with sync off")
+	}
+
 	// ---- installable: the manifest parses, the service worker runs --------
 	var manifest struct {
 		URL    string `json:"url"`
@@ -976,6 +980,9 @@ func TestDashboardSync(t *testing.T) {
 			switch {
 			case strings.Contains(rp.Request.URL, "/api/today"):
 				doc["global"] = global
+			case strings.Contains(rp.Request.URL, "/api/fleet"):
+				// This server has no fleet (404); a synced daemon answers 200.
+				doc = map[string]any{"device_count": 3, "devices": []any{}}
 			case strings.Contains(rp.Request.URL, "/api/summary"):
 				doc["global"] = map[string]any{"bytes_sent": 1, "bytes_received": 999_999_999_999, "total_bytes": 1_000_000_000_000, "device_count": 3}
 			default:
@@ -991,6 +998,7 @@ func TestDashboardSync(t *testing.T) {
 		{"urlPattern": "*/api/today", "requestStage": "Response"},
 		{"urlPattern": "*/api/health", "requestStage": "Response"},
 		{"urlPattern": "*/api/summary", "requestStage": "Response"},
+		{"urlPattern": "*/api/fleet", "requestStage": "Response"},
 	}}, nil)
 	p.navigate(ctx, e.srv.base+"/dashboard/")
 	p.waitTrue(ctx, "the first data", `document.body.dataset.ready === 'true'`)
@@ -1015,6 +1023,7 @@ func TestDashboardSync(t *testing.T) {
 	if !slices.Equal(life, []string{"All devices (3)", "1.00 TB"}) {
 		t.Errorf("lifetime of all devices: %q", life)
 	}
+	p.waitTrue(ctx, "the link to the fleet page", `!document.getElementById('fleet-link').hidden`)
 	settle(ctx, p)
 	p.screenshot(ctx, filepath.Join(e.artifacts, "dashboard-sync-1280-light.png"))
 	e.checkClean(t)

@@ -6,11 +6,14 @@
 // daemon is not answering. API calls are never cached: stale numbers that
 // look current are worse than none.
 
-const CACHE = 'pb-shell-v1';
+const CACHE = 'pb-shell-v2';
 const SHELL = [
   './',
   'app.css',
   'js/app.js',
+  'js/dom.js',
+  'fleet.html',
+  'js/fleet.js',
   'js/api.js',
   'js/charts.js',
   'js/export.js',

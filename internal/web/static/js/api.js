@@ -76,6 +76,10 @@ export const top = (limit) => getJSON('top', { limit });
 export const events = (limit) => getJSON('events', { limit });
 export const interfaces = () => getJSON('interfaces');
 export const exportJSON = () => getJSON('export', { format: 'json' });
+/** The whole fleet (sync on; 404 otherwise). */
+export const fleet = () => getJSON('fleet');
+/** Every device's days, from, to: "YYYY-MM-DD", inclusive. */
+export const fleetDays = (from, to) => getJSON('fleet/days', { from, to });
 
 /**
  * Follows /api/live/stream (Server-Sent Events, one JSON event per poll).

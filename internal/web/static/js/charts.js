@@ -171,6 +171,31 @@ export function liveChart(canvas, windowMs = 60000) {
 
 // ---- bars ---------------------------------------------------------------
 
+/** Options of a stacked bar chart: titles() gives the tooltip headings. */
+function barOptions(titles, legend) {
+  return {
+    animation: motion(),
+    responsive: true,
+    maintainAspectRatio: false,
+    interaction: { mode: 'index', intersect: false },
+    plugins: {
+      legend,
+      tooltip: {
+        ...bytesTooltip,
+        callbacks: {
+          ...bytesTooltip.callbacks,
+          title: (items) => items[0] && titles()[items[0].dataIndex],
+          footer: (items) => `Total: ${formatBytes(items.reduce((s, i) => s + i.parsed.y, 0))}`,
+        },
+      },
+    },
+    scales: {
+      x: { stacked: true, ticks: { color: c.muted, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
+      y: { ...bytesAxis(), stacked: true },
+    },
+  };
+}
+
 /**
  * A stacked download/upload bar chart: one bar per label.
  * rows: [{label, title, rx, tx}] (title is the tooltip heading).
@@ -186,25 +211,7 @@ export function stackedBars(canvas, { onClick } = {}) {
       ],
     },
     options: {
-      animation: motion(),
-      responsive: true,
-      maintainAspectRatio: false,
-      interaction: { mode: 'index', intersect: false },
-      plugins: {
-        legend: { display: false },
-        tooltip: {
-          ...bytesTooltip,
-          callbacks: {
-            ...bytesTooltip.callbacks,
-            title: (items) => items[0] && chart.$pbTitles[items[0].dataIndex],
-            footer: (items) => `Total: ${formatBytes(items.reduce((s, i) => s + i.parsed.y, 0))}`,
-          },
-        },
-      },
-      scales: {
-        x: { stacked: true, ticks: { color: c.muted, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
-        y: { ...bytesAxis(), stacked: true },
-      },
+      ...barOptions(() => chart.$pbTitles, { display: false }),
       onClick: onClick && ((_, elems) => elems[0] && onClick(elems[0].index)),
     },
   });
@@ -216,6 +223,35 @@ export function stackedBars(canvas, { onClick } = {}) {
       chart.$pbTitles = rows.map((r) => r.title || r.label);
       chart.data.datasets[0].data = rows.map((r) => r.rx);
       chart.data.datasets[1].data = rows.map((r) => r.tx);
+      chart.update();
+    },
+  };
+}
+
+/**
+ * Bars stacked by device: one dataset (stack part) per device, one bar per
+ * label. set(labels, titles, devices) with devices [{label, values}].
+ */
+export function deviceBars(canvas) {
+  const chart = make(canvas, {
+    type: 'bar',
+    data: { labels: [], datasets: [] },
+    options: barOptions(() => chart.$pbTitles, { display: true, position: 'bottom', labels: { color: c.fg, boxWidth: 12 } }),
+  });
+  chart.$pbTitles = [];
+  return {
+    chart,
+    set(labels, titles, devices) {
+      chart.data.labels = labels;
+      chart.$pbTitles = titles;
+      chart.data.datasets = devices.map((d, i) => ({
+        label: d.label,
+        data: d.values,
+        // Golden-angle hues: neighbours differ, and the nth device keeps its colour.
+        backgroundColor: `hsl(${Math.round((210 + i * 137.508) % 360)} 62% 52%)`,
+        borderRadius: 2,
+        stack: 'devices',
+      }));
       chart.update();
     },
   };

@@ -7,7 +7,7 @@
 import { apiURL, getJSON } from './api.js';
 import * as fmt from './format.js';
 
-const $ = (id) => document.getElementById(id);
+import { $ } from './dom.js';
 
 /** The dates of a named period, in the viewer's calendar. */
 export function periodDates(range, start, end, now = new Date()) {
