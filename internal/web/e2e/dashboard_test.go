@@ -154,9 +154,9 @@ func (s *server) stop(ctx context.Context) error {
 	return s.Close(ctx)
 }
 
-func openServer(t *testing.T, st *store.Store, live api.Monitor, loc *time.Location, addr string) *server {
+func openServer(t *testing.T, st *store.Store, live api.Monitor, loc *time.Location, addr string, tweak ...func(*api.Deps)) *server {
 	t.Helper()
-	s, err := api.New(api.Deps{
+	d := api.Deps{
 		Store:       st,
 		Monitor:     live,
 		Location:    loc,
@@ -166,7 +166,11 @@ func openServer(t *testing.T, st *store.Store, live api.Monitor, loc *time.Locat
 		Version:     "e2e",
 		ReleaseDate: "2026-01-01",
 		Dashboard:   web.FS(),
-	})
+	}
+	for _, fn := range tweak {
+		fn(&d)
+	}
+	s, err := api.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
