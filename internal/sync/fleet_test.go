@@ -11,15 +11,22 @@ import (
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
-// Each device's today and month are its own zone's, and equal the local
-// store's answers; the fleet sums are the devices' sums.
-func TestFleetUsage(t *testing.T) {
-	t.Parallel()
+// newTestFleet is a Fleet on a fresh schema.
+func newTestFleet(t *testing.T) (string, *Fleet) {
+	t.Helper()
 	url, _ := testSchema(t)
 	f, err := NewFleet(url)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return url, f
+}
+
+// Each device's today and month are its own zone's, and equal the local
+// store's answers; the fleet sums are the devices' sums.
+func TestFleetUsage(t *testing.T) {
+	t.Parallel()
+	url, f := newTestFleet(t)
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	if _, err := f.Usage(ctx, now); err == nil {
 		t.Error("fleet of an empty database: no error")
@@ -87,11 +94,7 @@ func TestFleetUsage(t *testing.T) {
 // listed, also one without traffic in the range.
 func TestFleetDays(t *testing.T) {
 	t.Parallel()
-	url, _ := testSchema(t)
-	f, err := NewFleet(url)
-	if err != nil {
-		t.Fatal(err)
-	}
+	url, f := newTestFleet(t)
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	mar1, mar31 := usage.Date{Year: 2026, Month: 3, Day: 1}, usage.Date{Year: 2026, Month: 3, Day: 31}
 	if _, err := f.Days(ctx, now, mar1, mar31); !errors.Is(err, ErrNoSchema) {

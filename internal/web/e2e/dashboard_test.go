@@ -323,6 +323,24 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// newTab starts a browser with one 1280x900 light page in the test's zone
+// and locale, logging its requests and console.
+func newTab(ctx context.Context, t *testing.T) (*page, *netLog) {
+	t.Helper()
+	b := startBrowser(t)
+	nl := &netLog{urls: map[string]string{}}
+	b.hook(nl.record)
+	p := b.newPage(ctx, t)
+	p.diag = func() string {
+		_, failures, console := nl.snapshot()
+		return "failed requests:\n  " + strings.Join(failures, "\n  ") + "\nconsole:\n  " + strings.Join(console, "\n  ")
+	}
+	p.must(ctx, "Emulation.setTimezoneOverride", map[string]any{"timezoneId": zone}, nil)
+	p.must(ctx, "Emulation.setLocaleOverride", map[string]any{"locale": "en-US"}, nil)
+	p.viewport(ctx, 1280, 900, false, "light")
+	return p, nl
+}
+
 // checkClean fails on console errors, failed requests and other hosts so far.
 func (e *env) checkClean(t *testing.T) {
 	t.Helper()

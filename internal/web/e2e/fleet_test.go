@@ -2,10 +2,7 @@ package e2e
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -15,54 +12,11 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/pgtest"
 	"github.com/packetbuddy/pb/internal/store"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
 	"github.com/packetbuddy/pb/internal/usage"
 )
-
-// pgSchema makes a fresh PostgreSQL schema (dropped at cleanup) on
-// PB_TEST_DATABASE_URL or the local test server and returns a URL whose
-// search_path is that schema. Without a server the test is skipped, except
-// under CI=true, where it fails (as internal/sync's tests do).
-func pgSchema(ctx context.Context, t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("PB_TEST_DATABASE_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	admin, err := pgx.Connect(cctx, base)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL test server unreachable (CI=true makes this a failure): %v", err)
-		}
-		t.Skipf("no PostgreSQL test server (set PB_TEST_DATABASE_URL): %v", err)
-	}
-	defer admin.Close(context.Background())
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "pbe2e_" + hex.EncodeToString(b[:])
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), base)
-		if err != nil {
-			t.Errorf("cleanup: %v", err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
-}
 
 // seedDevice is one pb with its own store that syncs traffic to url with
 // the real Syncer: per (minutes ago, bytes) an eth0 bucket, and always some
@@ -124,7 +78,7 @@ func TestFleetPage(t *testing.T) {
 	findChromium(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	url := pgSchema(ctx, t)
+	url, _ := pgtest.Schema(t)
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
 		t.Fatal(err)
@@ -161,17 +115,7 @@ func TestFleetPage(t *testing.T) {
 		d.Settings.SyncInterval = time.Minute
 	})
 
-	b := startBrowser(t)
-	nl := &netLog{urls: map[string]string{}}
-	b.hook(nl.record)
-	p := b.newPage(ctx, t)
-	p.diag = func() string {
-		_, failures, console := nl.snapshot()
-		return "failed requests:\n  " + strings.Join(failures, "\n  ") + "\nconsole:\n  " + strings.Join(console, "\n  ")
-	}
-	p.must(ctx, "Emulation.setTimezoneOverride", map[string]any{"timezoneId": zone}, nil)
-	p.must(ctx, "Emulation.setLocaleOverride", map[string]any{"locale": "en-US"}, nil)
-	p.viewport(ctx, 1280, 900, false, "light")
+	p, nl := newTab(ctx, t)
 	p.navigate(ctx, srv.base+"/")
 	p.waitTrue(ctx, "the fleet page's data", `document.body.dataset.ready === 'true' && location.pathname === '/dashboard/fleet.html'`)
 
