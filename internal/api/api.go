@@ -99,6 +99,9 @@ type Settings struct {
 	Currency  string
 	// FineRetentionDays is reported by /api/storage (0: not reported).
 	FineRetentionDays int
+	// SyncInterval is [sync] interval: a device silent for three of them
+	// (at least an hour) is marked stale in /api/fleet.
+	SyncInterval time.Duration
 	// UnitBase is the unit family of human_readable and gb_used
 	// (units.SI by default, as the v1 API).
 	UnitBase units.Base
@@ -137,6 +140,9 @@ type Deps struct {
 	// Fleet, with sync on, reads all devices for /api/devices and the
 	// "global" blocks; nil: sync is off.
 	Fleet Fleet
+	// FleetHome makes / open the fleet page (pb serve --fleet) instead of
+	// this device's dashboard.
+	FleetHome bool
 	// Sync is the daemon's syncer, for POST /api/sync and the sync fields
 	// of /api/health; nil: sync is off.
 	Sync Syncer

@@ -13,7 +13,10 @@ import (
 // Fleet reads the whole fleet from the sync database (*pbsync.Fleet).
 type Fleet interface {
 	Usage(ctx context.Context, now time.Time) (pbsync.FleetUsage, error)
+	Days(ctx context.Context, now time.Time, from, to usage.Date) (pbsync.FleetDays, error)
 }
+
+var _ Fleet = (*pbsync.Fleet)(nil)
 
 // Syncer is the daemon's fleet syncer (*pbsync.Syncer).
 type Syncer interface {
@@ -51,22 +54,35 @@ func (s *Server) global(ctx context.Context, now time.Time, pick func(pbsync.Fle
 }
 
 func (s *Server) handleDevices(w http.ResponseWriter, r *http.Request) error {
-	if s.d.Fleet == nil {
-		return errorf(http.StatusNotFound, "Fleet sync is off: set [sync] database_url or PB_DATABASE_URL to see all devices.")
-	}
-	fu, err := s.d.Fleet.Usage(r.Context(), s.now())
-	if errors.Is(err, pbsync.ErrNoSchema) {
-		return errorf(http.StatusServiceUnavailable, "No device has synced to the sync database yet.")
-	}
-	if err != nil {
-		return errorf(http.StatusBadGateway, "The sync database cannot be read: %s", err.Error())
-	}
-	b, err := marshal(fu)
+	fu, err := s.fleetUsage(r)
 	if err != nil {
 		return err
 	}
-	writeBody(w, ctJSON, b)
-	return nil
+	return writeJSON(w, fu)
+}
+
+// fleetUsage reads the fleet for a fleet route: a 404 with sync off, a 503
+// before any device synced, a 502 when the sync database cannot be read.
+func (s *Server) fleetUsage(r *http.Request) (pbsync.FleetUsage, error) {
+	if s.d.Fleet == nil {
+		return pbsync.FleetUsage{}, errSyncOff
+	}
+	fu, err := s.d.Fleet.Usage(r.Context(), s.now())
+	return fu, fleetErr(err)
+}
+
+// errSyncOff answers the fleet routes when sync is off.
+var errSyncOff = errorf(http.StatusNotFound, "Fleet sync is off: set [sync] database_url or PB_DATABASE_URL to see all devices.")
+
+// fleetErr maps a sync database failure to the API's answer.
+func fleetErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, pbsync.ErrNoSchema):
+		return errorf(http.StatusServiceUnavailable, "No device has synced to the sync database yet.")
+	}
+	return errorf(http.StatusBadGateway, "The sync database cannot be read: %s", err.Error())
 }
 
 type syncNowResponse struct {

@@ -14,11 +14,20 @@ import (
 )
 
 type fakeFleet struct {
-	fu  pbsync.FleetUsage
-	err error
+	fu       pbsync.FleetUsage
+	fd       pbsync.FleetDays
+	err      error
+	from, to usage.Date // of the last Days call
 }
 
+var _ Fleet = (*fakeFleet)(nil)
+
 func (f *fakeFleet) Usage(context.Context, time.Time) (pbsync.FleetUsage, error) { return f.fu, f.err }
+
+func (f *fakeFleet) Days(_ context.Context, _ time.Time, from, to usage.Date) (pbsync.FleetDays, error) {
+	f.from, f.to = from, to
+	return f.fd, f.err
+}
 
 type fakeSyncer struct {
 	calls int

@@ -33,7 +33,11 @@ var (
 // params reads a request's query strictly: a parameter given twice, or
 // under both its name and its alias, is a 400, since silently taking one of
 // them hides the client's bug.
-type params struct{ v url.Values }
+type params struct {
+	v url.Values
+	// maxDays bounds dateRange; 0 means maxRangeDays.
+	maxDays int
+}
 
 func parseParams(r *http.Request) (params, error) {
 	if len(r.URL.RawQuery) > 4096 {
@@ -43,7 +47,7 @@ func parseParams(r *http.Request) (params, error) {
 	if err != nil {
 		return params{}, badRequest("The query string is malformed: %s.", sanitize(err.Error()))
 	}
-	return params{v}, nil
+	return params{v: v}, nil
 }
 
 // get returns the value of the first of names that is present ("" when
@@ -134,8 +138,12 @@ func (p params) dateRange(fromNames, toNames []string, defFrom, defTo usage.Date
 	if from.After(to) {
 		return from, to, badRequest("The range starts (%s) after it ends (%s); swap %s and %s.", from, to, fromNames[0], toNames[0])
 	}
-	if n := from.DaysUntil(to) + 1; n > maxRangeDays {
-		return from, to, badRequest("The range %s to %s has %d days; at most %d days can be asked for at once.", from, to, n, maxRangeDays)
+	limit := maxRangeDays
+	if p.maxDays > 0 {
+		limit = p.maxDays
+	}
+	if n := from.DaysUntil(to) + 1; n > limit {
+		return from, to, badRequest("The range %s to %s has %d days; at most %d days can be asked for at once.", from, to, n, limit)
 	}
 	return from, to, nil
 }

@@ -227,6 +227,10 @@ func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) redirectDashboard(w http.ResponseWriter, r *http.Request) {
+	if s.d.FleetHome {
+		http.Redirect(w, r, "/dashboard/fleet.html", http.StatusFound)
+		return
+	}
 	http.Redirect(w, r, "/dashboard/", http.StatusFound)
 }
 

@@ -32,6 +32,7 @@ func TestUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"serve", "--nope"}, 2, "flag provided but not defined: -nope"},
 		{"stray argument", []string{"serve", "--data-dir", dir, "extra"}, 2, `unexpected argument "extra"`},
 		{"bad log level", []string{"serve", "--data-dir", dir, "--log-level", "loud"}, 2, `--log-level "loud"`},
+		{"fleet without sync", []string{"serve", "--data-dir", dir, "--fleet"}, 2, "--fleet needs fleet sync: set [sync] database_url in the config file (pb config path), or PB_DATABASE_URL"},
 		{"config without subcommand", []string{"config", "--data-dir", dir}, 2, "missing subcommand"},
 		{"config unknown subcommand", []string{"config", "edit", "--data-dir", dir}, 2, `unknown subcommand "edit"`},
 		{"explicit config missing", []string{"config", "show", "--config", filepath.Join(dir, "nope.toml")}, 1, "file not found"},

@@ -32,7 +32,13 @@ once per batch_write_interval (and on Ctrl-C / SIGTERM), and serve the API and
 dashboard (by default at http://127.0.0.1:7373/). Logs go to stderr.
 
 Only one daemon should write a data directory; the CLI's other commands read
-the same database while it runs.`
+the same database while it runs.
+
+With --fleet, / opens the fleet dashboard instead: every device that syncs to
+the [sync] PostgreSQL database, with totals, a table of devices and the
+month's days per device (for a home server that shows all the family's
+machines). It needs sync configured; this machine is still counted and
+synced as usual, and its own dashboard stays one link away.`
 
 // dbFile is the database's name in the data directory. (The Python version's
 // packetbuddy.db may sit beside it; pb import reads that one.)
@@ -42,6 +48,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	var common commonFlags
 	fs := newFlagSet("serve", "[flags]", serveHelp, env, &common)
 	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
+	fleet := fs.Bool("fleet", false, "open the fleet dashboard (every synced device) at /; needs [sync] database_url")
 	if err := parse(fs, args, "serve"); err != nil {
 		return err
 	}
@@ -55,6 +62,13 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	cfg, err := common.load(env)
 	if err != nil {
 		return err
+	}
+	if *fleet && !cfg.Sync.Enabled() {
+		where := cfg.Path
+		if where == "" {
+			where = "the config file (pb config path)"
+		}
+		return usagef("serve", "--fleet needs fleet sync: set [sync] database_url in %s, or PB_DATABASE_URL, to the PostgreSQL URL the devices sync to", where)
 	}
 	logOut := env.Stderr
 	if service.IsWindowsService() || service.DetachConsole() {
@@ -86,6 +100,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
+		d.fleetHome = *fleet
 		return d.run(ctx, env)
 	}
 	if service.IsWindowsService() {
@@ -105,6 +120,8 @@ type daemon struct {
 	loc     *time.Location
 	dbPath  string
 	fresh   bool // the database did not exist before this start
+	// fleetHome: pb serve --fleet, / opens the fleet page.
+	fleetHome bool
 }
 
 func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daemon, error) {
@@ -153,6 +170,9 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 		return err
 	}
 	syncer, fleet := d.openSync(ctx)
+	if d.fleetHome && fleet == nil {
+		return errors.New("pb serve --fleet: fleet sync could not start (the log above says why); check [sync] database_url or PB_DATABASE_URL")
+	}
 	if err := d.monitor.Start(ctx); err != nil {
 		return err
 	}
@@ -171,6 +191,9 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 		}
 	}()
 	url := "http://" + srv.Addr() + "/"
+	if d.fleetHome {
+		d.log.Info("fleet dashboard at /", "url", url)
+	}
 	if d.fresh {
 		fmt.Fprintf(env.Stderr, "PacketBuddy %s is counting your traffic.\n  data:      %s\n  dashboard: %s\n  stop with Ctrl-C; history is kept in the database above.\n", version.String(), d.dbPath, url)
 	}
@@ -227,6 +250,7 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 			RatePerGB:         d.cfg.Cost.RatePerGB,
 			Currency:          d.cfg.Cost.Currency,
 			FineRetentionDays: d.cfg.Storage.FineRetentionDays,
+			SyncInterval:      d.cfg.Sync.Interval,
 		},
 		Location:    d.loc,
 		DeviceID:    deviceID,
@@ -239,6 +263,7 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 		Reporter:    report.Renderer{},
 		Logger:      d.log.With("component", "api"),
 		Plans:       d.cfg.Plans,
+		FleetHome:   d.fleetHome,
 	}
 	// Only non-nil pointers: a nil *Syncer in the interface would not be nil.
 	if sy != nil {

@@ -2,18 +2,14 @@ package cli
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/packetbuddy/pb/internal/pgtest"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -22,34 +18,8 @@ import (
 // (PB_TEST_DATABASE_URL or 127.0.0.1:5432/test), dropped at cleanup; no
 // server skips the test, except under CI=true.
 func testSyncURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("PB_TEST_DATABASE_URL")
-	if base == "" {
-		base = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	ctx := context.Background()
-	c, err := pgx.Connect(ctx, base)
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL test server unreachable: %v", err)
-		}
-		t.Skipf("no PostgreSQL test server: %v", err)
-	}
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "pbtest_" + hex.EncodeToString(b[:])
-	if _, err := c.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		c.Close(context.Background())
-	})
-	sep := "?"
-	if strings.Contains(base, "?") {
-		sep = "&"
-	}
-	return base + sep + "search_path=" + schema
+	url, _ := pgtest.Schema(t)
+	return url
 }
 
 func syncTestPort(t *testing.T) string {

@@ -43,11 +43,42 @@ type Fleet struct {
 	url      string
 	CacheFor time.Duration // default 30 s
 
-	mu     gosync.Mutex
-	cached FleetUsage
-	at     time.Time
-	err    error // the last failure, answered again for CacheFor so a dead server costs one timeout, not one per request
-	errAt  time.Time
+	mu    gosync.Mutex
+	usage memo[struct{}, FleetUsage]
+	days  memo[[2]usage.Date, FleetDays]
+}
+
+// memo is one cached answer for one key, and the last failure, answered
+// again for the cache time so a dead server costs one timeout, not one per
+// request.
+type memo[K comparable, V any] struct {
+	key   K
+	val   V
+	at    time.Time
+	err   error
+	errAt time.Time
+}
+
+// get answers from the memo while fresh (now within ttl after it was
+// filled), else calls load and remembers its answer or its failure
+// (redacted by describe).
+func (m *memo[K, V]) get(now time.Time, ttl time.Duration, key K, url string, load func() (V, error)) (V, error) {
+	fresh := func(t time.Time) bool { return !t.IsZero() && now.Sub(t) >= 0 && now.Sub(t) < ttl }
+	if fresh(m.at) && m.key == key {
+		return m.val, nil
+	}
+	if fresh(m.errAt) {
+		var zero V
+		return zero, m.err
+	}
+	v, err := load()
+	if err != nil {
+		m.err, m.errAt = describe(err, url), now
+		var zero V
+		return zero, m.err
+	}
+	m.key, m.val, m.at, m.errAt = key, v, now, time.Time{}
+	return v, nil
 }
 
 // NewFleet returns a Fleet for the database URL (PrepareURL is applied).
@@ -85,54 +116,76 @@ ORDER BY d.hostname, d.device_id`
 func (f *Fleet) Usage(ctx context.Context, now time.Time) (FleetUsage, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	fresh := func(t time.Time) bool { return !t.IsZero() && now.Sub(t) >= 0 && now.Sub(t) < f.CacheFor }
-	if fresh(f.at) {
-		return f.cached, nil
-	}
-	if fresh(f.errAt) {
-		return FleetUsage{}, f.err
-	}
-	fu, err := f.query(ctx, now)
-	if err != nil {
-		f.err, f.errAt = describe(err, f.url), now
-		return FleetUsage{}, f.err
-	}
-	f.cached, f.at, f.errAt = fu, now, time.Time{}
-	return fu, nil
+	return f.usage.get(now, f.CacheFor, struct{}{}, f.url, func() (FleetUsage, error) {
+		var fu FleetUsage
+		err := f.withConn(ctx, func(conn *pgx.Conn) (err error) {
+			fu, err = Query(ctx, conn, now)
+			return err
+		})
+		return fu, err
+	})
 }
 
-func (f *Fleet) query(ctx context.Context, now time.Time) (FleetUsage, error) {
+// Days returns every device's traffic per day from..to inclusive, each
+// device's days in its own zone (cached for CacheFor per range; now is the
+// clock of the cache).
+func (f *Fleet) Days(ctx context.Context, now time.Time, from, to usage.Date) (FleetDays, error) {
+	if to.Before(from) {
+		return FleetDays{}, errReversed(from, to) // the caller's mistake: not remembered as the server's failure
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.days.get(now, f.CacheFor, [2]usage.Date{from, to}, f.url, func() (FleetDays, error) {
+		var fd FleetDays
+		err := f.withConn(ctx, func(conn *pgx.Conn) (err error) {
+			fd, err = QueryDays(ctx, conn, from, to)
+			return err
+		})
+		return fd, err
+	})
+}
+
+// withConn runs fn on a new connection, closed after: an idle daemon holds
+// none.
+func (f *Fleet) withConn(ctx context.Context, fn func(*pgx.Conn) error) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	conn, err := pgx.Connect(ctx, f.url)
 	if err != nil {
-		return FleetUsage{}, err
+		return err
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
-	return Query(ctx, conn, now)
+	return fn(conn)
 }
 
 // ErrNoSchema means the sync database has no pb tables yet (no device
 // synced).
 var ErrNoSchema = errors.New("no device has synced to this database yet")
 
-// Query runs the fleet query on conn.
-func Query(ctx context.Context, conn *pgx.Conn, now time.Time) (FleetUsage, error) {
-	fu := FleetUsage{At: now, Devices: []DeviceUsage{}}
+// prepareRead checks the remote schema can be read by this build and turns
+// JIT off for the session.
+func prepareRead(ctx context.Context, conn *pgx.Conn) error {
 	v, err := remoteVersion(ctx, conn)
 	if err != nil {
-		return fu, err
+		return err
 	}
 	if v == 0 {
-		return fu, ErrNoSchema
+		return ErrNoSchema
 	}
 	if v > SchemaVersion {
-		return fu, newerErr(v)
+		return newerErr(v)
 	}
 	// The planner's row estimates of a small, rarely analysed pb_devices
 	// push the cost over jit_above_cost; compiling then took 267 ms of a
 	// 309 ms query (EXPLAIN ANALYZE, 6 devices x 1 year), running it 40 ms.
-	if _, err := conn.Exec(ctx, `SET jit = off`); err != nil {
+	_, err = conn.Exec(ctx, `SET jit = off`)
+	return err
+}
+
+// Query runs the fleet query on conn.
+func Query(ctx context.Context, conn *pgx.Conn, now time.Time) (FleetUsage, error) {
+	fu := FleetUsage{At: now, Devices: []DeviceUsage{}}
+	if err := prepareRead(ctx, conn); err != nil {
 		return fu, err
 	}
 	if err := conn.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	gosync "sync"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/packetbuddy/pb/internal/pgtest"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -23,29 +23,11 @@ import (
 var ctx = context.Background()
 
 // baseURL is the test server: PB_TEST_DATABASE_URL or the local one.
-func baseURL() string {
-	if u := os.Getenv("PB_TEST_DATABASE_URL"); u != "" {
-		return u
-	}
-	return "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-}
+func baseURL() string { return pgtest.BaseURL() }
 
 // adminConn connects to the test server; without one the test is skipped,
 // except under CI=true, where it fails.
-func adminConn(t testing.TB) *pgx.Conn {
-	t.Helper()
-	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	c, err := pgx.Connect(cctx, baseURL())
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("PostgreSQL test server unreachable (CI=true makes this a failure): %v", err)
-		}
-		t.Skipf("no PostgreSQL test server (set PB_TEST_DATABASE_URL): %v", err)
-	}
-	t.Cleanup(func() { c.Close(context.Background()) })
-	return c
-}
+func adminConn(t testing.TB) *pgx.Conn { return pgtest.Admin(t) }
 
 func randName(prefix string) string {
 	var b [6]byte
@@ -53,36 +35,9 @@ func randName(prefix string) string {
 	return prefix + hex.EncodeToString(b[:])
 }
 
-// withParam adds key=value to a URL's query.
-func withParam(u, kv string) string {
-	if strings.Contains(u, "?") {
-		return u + "&" + kv
-	}
-	return u + "?" + kv
-}
-
 // testSchema creates a fresh schema, dropped at cleanup, and returns a URL
 // whose search_path is that schema.
-func testSchema(t testing.TB) (url, schema string) {
-	t.Helper()
-	admin := adminConn(t)
-	schema = randName("pbtest_")
-	if _, err := admin.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), baseURL())
-		if err != nil {
-			t.Errorf("cleanup: %v", err)
-			return
-		}
-		defer c.Close(context.Background())
-		if _, err := c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	})
-	return withParam(baseURL(), "search_path="+schema), schema
-}
+func testSchema(t testing.TB) (url, schema string) { return pgtest.Schema(t) }
 
 type clock struct {
 	mu gosync.Mutex

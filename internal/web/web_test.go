@@ -59,7 +59,11 @@ func pageFiles(t *testing.T) []string {
 			if strings.HasPrefix(r, "../api/") || strings.HasPrefix(r, "#") {
 				continue // the API, or an anchor
 			}
-			visit(path.Clean(path.Join(dir, r)))
+			name := path.Clean(path.Join(dir, r))
+			if name == "." {
+				name = "index.html" // "./", the directory, serves its index
+			}
+			visit(name)
 		}
 	}
 	visit("index.html")

@@ -155,9 +155,9 @@ func (s *server) stop(ctx context.Context) error {
 	return s.Close(ctx)
 }
 
-func openServer(t *testing.T, st *store.Store, live api.Monitor, loc *time.Location, addr string, plans ...plan.Spec) *server {
+func openServer(t *testing.T, st *store.Store, live api.Monitor, loc *time.Location, addr string, tweak ...func(*api.Deps)) *server {
 	t.Helper()
-	s, err := api.New(api.Deps{
+	d := api.Deps{
 		Store:       st,
 		Monitor:     live,
 		Location:    loc,
@@ -167,8 +167,11 @@ func openServer(t *testing.T, st *store.Store, live api.Monitor, loc *time.Locat
 		Version:     "e2e",
 		ReleaseDate: "2026-01-01",
 		Dashboard:   web.FS(),
-		Plans:       plans,
-	})
+	}
+	for _, fn := range tweak {
+		fn(&d)
+	}
+	s, err := api.New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +275,7 @@ func newEnv(t *testing.T, plans ...plan.Spec) *env {
 	e.counted = fillStore(ctx, t, e.st, loc, e.now)
 	e.live = newFakeLive()
 	t.Cleanup(e.live.close)
-	e.srv = openServer(t, e.st, e.live, loc, "127.0.0.1:0", plans...)
+	e.srv = openServer(t, e.st, e.live, loc, "127.0.0.1:0", func(d *api.Deps) { d.Plans = plans })
 
 	b := startBrowser(t)
 	e.b = b
@@ -322,6 +325,24 @@ func newEnv(t *testing.T, plans ...plan.Spec) *env {
 	return e
 }
 
+// newTab starts a browser with one 1280x900 light page in the test's zone
+// and locale, logging its requests and console.
+func newTab(ctx context.Context, t *testing.T) (*page, *netLog) {
+	t.Helper()
+	b := startBrowser(t)
+	nl := &netLog{urls: map[string]string{}}
+	b.hook(nl.record)
+	p := b.newPage(ctx, t)
+	p.diag = func() string {
+		_, failures, console := nl.snapshot()
+		return "failed requests:\n  " + strings.Join(failures, "\n  ") + "\nconsole:\n  " + strings.Join(console, "\n  ")
+	}
+	p.must(ctx, "Emulation.setTimezoneOverride", map[string]any{"timezoneId": zone}, nil)
+	p.must(ctx, "Emulation.setLocaleOverride", map[string]any{"locale": "en-US"}, nil)
+	p.viewport(ctx, 1280, 900, false, "light")
+	return p, nl
+}
+
 // checkClean fails on console errors, failed requests and other hosts so far.
 func (e *env) checkClean(t *testing.T) {
 	t.Helper()
@@ -358,6 +379,10 @@ func TestDashboard(t *testing.T) {
 		};
 	})()`, &timing)
 	t.Logf("first render: first-contentful-paint %.0f ms, DOMContentLoaded %.0f ms, load %.0f ms, data on the page %.0f ms", timing.FCP, timing.DCL, timing.Load, timing.Ready)
+
+	if !isHidden(ctx, p, "#fleet-link") {
+		t.Error("the Fleet link shows with sync off")
+	}
 
 	// ---- installable: the manifest parses, the service worker runs --------
 	var manifest struct {
@@ -992,6 +1017,9 @@ func TestDashboardSync(t *testing.T) {
 			switch {
 			case strings.Contains(rp.Request.URL, "/api/today"):
 				doc["global"] = global
+			case strings.Contains(rp.Request.URL, "/api/fleet"):
+				// This server has no fleet (404); a synced daemon answers 200.
+				doc = map[string]any{"device_count": 3, "devices": []any{}}
 			case strings.Contains(rp.Request.URL, "/api/summary"):
 				doc["global"] = map[string]any{"bytes_sent": 1, "bytes_received": 999_999_999_999, "total_bytes": 1_000_000_000_000, "device_count": 3}
 			default:
@@ -1007,6 +1035,7 @@ func TestDashboardSync(t *testing.T) {
 		{"urlPattern": "*/api/today", "requestStage": "Response"},
 		{"urlPattern": "*/api/health", "requestStage": "Response"},
 		{"urlPattern": "*/api/summary", "requestStage": "Response"},
+		{"urlPattern": "*/api/fleet", "requestStage": "Response"},
 	}}, nil)
 	p.navigate(ctx, e.srv.base+"/dashboard/")
 	p.waitTrue(ctx, "the first data", `document.body.dataset.ready === 'true'`)
@@ -1031,6 +1060,7 @@ func TestDashboardSync(t *testing.T) {
 	if !slices.Equal(life, []string{"All devices (3)", "1.00 TB"}) {
 		t.Errorf("lifetime of all devices: %q", life)
 	}
+	p.waitTrue(ctx, "the link to the fleet page", `!document.getElementById('fleet-link').hidden`)
 	settle(ctx, p)
 	p.screenshot(ctx, filepath.Join(e.artifacts, "dashboard-sync-1280-light.png"))
 	e.checkClean(t)

@@ -6,7 +6,6 @@ import (
 	"context"
 	"net"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -77,16 +76,7 @@ func TestDashboardRealTraffic(t *testing.T) {
 	}()
 	srv := openServer(t, st, mon, loc, "127.0.0.1:0")
 
-	b := startBrowser(t)
-	nl := &netLog{urls: map[string]string{}}
-	b.hook(nl.record)
-	p := b.newPage(ctx, t)
-	p.diag = func() string {
-		_, failures, console := nl.snapshot()
-		return "failed requests:\n  " + strings.Join(failures, "\n  ") + "\nconsole:\n  " + strings.Join(console, "\n  ")
-	}
-	p.must(ctx, "Emulation.setTimezoneOverride", map[string]any{"timezoneId": zone}, nil)
-	p.viewport(ctx, 1280, 900, false, "light")
+	p, nl := newTab(ctx, t)
 	p.navigate(ctx, srv.base+"/dashboard/")
 	p.waitTrue(ctx, "the first data", `document.body.dataset.ready === 'true'`)
 	p.waitTrue(ctx, "live events", `document.getElementById('conn-text').textContent === 'Live'`)

@@ -11,6 +11,8 @@ const SHELL = [
   './',
   'app.css',
   'js/app.js',
+  'fleet.html',
+  'js/fleet.js',
   'js/api.js',
   'js/charts.js',
   'js/dom.js',

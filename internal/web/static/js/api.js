@@ -78,6 +78,10 @@ export const interfaces = () => getJSON('interfaces');
 /** The data plans and their latest alerts (404 on a daemon older than plans). */
 export const plans = (alerts) => getJSON('plans', { alerts });
 export const exportJSON = () => getJSON('export', { format: 'json' });
+/** The whole fleet (sync on; 404 otherwise). */
+export const fleet = () => getJSON('fleet');
+/** Every device's days, from, to: "YYYY-MM-DD", inclusive. */
+export const fleetDays = (from, to) => getJSON('fleet/days', { from, to });
 
 /**
  * Follows /api/live/stream (Server-Sent Events, one JSON event per poll).

@@ -16,17 +16,8 @@ import * as api from './api.js';
 import * as fmt from './format.js';
 import * as charts from './charts.js';
 import { setupExport } from './export.js';
-import { $, h } from './dom.js';
+import { $, h, setField } from './dom.js';
 import { loadPlans } from './plans.js';
-
-/** Put a formatted value into every element marked data-field=name. */
-function setField(name, text, raw) {
-  for (const el of document.querySelectorAll(`[data-field="${name}"]`)) {
-    el.textContent = text;
-    if (raw === undefined) el.removeAttribute('data-value');
-    else el.dataset.value = String(raw);
-  }
-}
 
 const state = {
   down: false, // daemon unreachable
@@ -104,19 +95,16 @@ async function loadHealth() {
   const parts = [hl.hostname, hl.os_type].filter(Boolean);
   $('device').textContent = parts.join(' · ') || ' ';
   $('version').textContent = hl.version ? `PacketBuddy ${hl.version}` : '';
+  // With sync on, a link to the whole fleet, once /api/fleet answers.
+  if (hl.sync_enabled && $('fleet-link').hidden) {
+    api.fleet().then(
+      () => ($('fleet-link').hidden = false),
+      () => {}, // the fleet cannot be read now: no link, this page is unaffected
+    );
+  }
 }
 
 // ---- today --------------------------------------------------------------
-
-/**
- * Follow the daemon's unit setting (decimal by default, binary with
- * unit = "iec") as its human_readable strings show it. "532 B" tells
- * nothing, so only a string with a larger unit decides.
- */
-function followUnits(block) {
-  const m = /[KMGTPE](i?)B$/.exec((block && block.human_readable && block.human_readable.total) || '');
-  if (m) fmt.useBinaryUnits(m[1] === 'i');
-}
 
 function showUsage(prefix, block, cost) {
   setField(`${prefix}-received`, fmt.formatBytes(block.bytes_received), block.bytes_received);
@@ -128,7 +116,7 @@ function showUsage(prefix, block, cost) {
 async function loadToday() {
   const t = await api.today();
   state.today = t;
-  followUnits(t);
+  fmt.followUnits(t);
   showUsage('today', t, t.cost);
   setField('today-peak', t.peak_speed ? fmt.formatSpeed(t.peak_speed) : '—', t.peak_speed || 0);
   $('today-date').textContent = t.date ? fmt.dayLabel(t.date, { weekday: 'long', day: 'numeric', month: 'long' }) : '';
@@ -323,7 +311,7 @@ async function loadHeat() {
 async function loadSummary() {
   const [s, topDays] = await Promise.all([api.summary(), api.top(5)]);
   state.summary = s;
-  followUnits(s);
+  fmt.followUnits(s);
   showUsage('life', s, s.cost);
   // With sync on, the lifetime of every device too.
   $('life-global').hidden = !s.global;

@@ -198,6 +198,21 @@ export function liveChart(canvas, windowMs = 60000) {
 
 // ---- bars ---------------------------------------------------------------
 
+/** Options of a stacked bar chart with the given legend options. */
+function barOptions(getChart, legend) {
+  const o = titledOptions(getChart, motion(), {
+    callbacks: { footer: (items) => `Total: ${formatBytes(items.reduce((s, i) => s + i.parsed.y, 0))}` },
+  });
+  o.plugins.legend = legend;
+  return {
+    ...o,
+    scales: {
+      x: { stacked: true, ticks: { color: c.muted, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
+      y: { ...bytesAxis(), stacked: true },
+    },
+  };
+}
+
 /**
  * A stacked download/upload bar chart: one bar per label.
  * rows: [{label, title, rx, tx}] (title is the tooltip heading).
@@ -213,13 +228,7 @@ export function stackedBars(canvas, { onClick } = {}) {
       ],
     },
     options: {
-      ...titledOptions(() => chart, motion(), {
-        callbacks: { footer: (items) => `Total: ${formatBytes(items.reduce((s, i) => s + i.parsed.y, 0))}` },
-      }),
-      scales: {
-        x: { stacked: true, ticks: { color: c.muted, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
-        y: { ...bytesAxis(), stacked: true },
-      },
+      ...barOptions(() => chart, { display: false }),
       onClick: onClick && ((_, elems) => elems[0] && onClick(elems[0].index)),
     },
   });
@@ -231,6 +240,35 @@ export function stackedBars(canvas, { onClick } = {}) {
       chart.$pbTitles = rows.map((r) => r.title || r.label);
       chart.data.datasets[0].data = rows.map((r) => r.rx);
       chart.data.datasets[1].data = rows.map((r) => r.tx);
+      chart.update();
+    },
+  };
+}
+
+/**
+ * Bars stacked by device: one dataset (stack part) per device, one bar per
+ * label. set(labels, titles, devices) with devices [{label, values}].
+ */
+export function deviceBars(canvas) {
+  const chart = make(canvas, {
+    type: 'bar',
+    data: { labels: [], datasets: [] },
+    options: barOptions(() => chart, { display: true, position: 'bottom', labels: { color: c.fg, boxWidth: 12 } }),
+  });
+  chart.$pbTitles = [];
+  return {
+    chart,
+    set(labels, titles, devices) {
+      chart.data.labels = labels;
+      chart.$pbTitles = titles;
+      chart.data.datasets = devices.map((d, i) => ({
+        label: d.label,
+        data: d.values,
+        // Golden-angle hues: neighbours differ, and the nth device keeps its colour.
+        backgroundColor: `hsl(${Math.round((210 + i * 137.508) % 360)} 62% 52%)`,
+        borderRadius: 2,
+        stack: 'devices',
+      }));
       chart.update();
     },
   };

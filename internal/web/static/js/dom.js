@@ -1,7 +1,17 @@
-// Small DOM helpers shared by the page's modules.
+// Small DOM helpers shared by the dashboard (app.js) and the fleet page
+// (fleet.js).
 
 /** The element with this id. */
 export const $ = (id) => document.getElementById(id);
+
+/** Put a formatted value into every element marked data-field=name. */
+export function setField(name, text, raw) {
+  for (const el of document.querySelectorAll(`[data-field="${name}"]`)) {
+    el.textContent = text;
+    if (raw === undefined) el.removeAttribute('data-value');
+    else el.dataset.value = String(raw);
+  }
+}
 
 /** Build an element: h('td', {className: 'x'}, 'text', child...). */
 export function h(tag, props = {}, ...children) {

@@ -25,6 +25,16 @@ export function useBinaryUnits(on) {
   base = on ? IEC : SI;
 }
 
+/**
+ * Follow the daemon's unit setting (decimal by default, binary with
+ * unit = "iec") as a usage block's human_readable strings show it. "532 B"
+ * tells nothing, so only a string with a larger unit decides.
+ */
+export function followUnits(block) {
+  const m = /[KMGTPE](i?)B$/.exec((block && block.human_readable && block.human_readable.total) || '');
+  if (m) useBinaryUnits(m[1] === 'i');
+}
+
 /** formatBytes(2621440) === "2.62 MB" */
 export function formatBytes(n) {
   const { radix, units } = base;
