@@ -223,7 +223,30 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 	if err != nil {
 		return fmt.Errorf("final write failed, the last %s of traffic may be lost: %w", d.cfg.Monitoring.BatchWriteInterval, err)
 	}
+	if syncer != nil {
+		d.finalSync(ctx, syncer)
+	}
 	return nil
+}
+
+// finalSyncTimeout bounds the last upload at shutdown, so stopping the
+// service never hangs on the network.
+const finalSyncTimeout = 5 * time.Second
+
+// finalSync sends what the final flush wrote, so a laptop shut down for a
+// trip shows its last minutes in the fleet. It is skipped while the server
+// is failing (the rows wait in the outbox for the next start either way).
+func (d *daemon) finalSync(ctx context.Context, sy *pbsync.Syncer) {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finalSyncTimeout)
+	defer cancel()
+	if st := sy.Status(sctx); st.Failures > 0 || st.Pending == 0 {
+		return
+	}
+	if res, err := sy.SyncNow(sctx); err != nil {
+		d.log.Warn("final sync failed; the rows are sent at the next start", "err", err)
+	} else {
+		d.log.Info("final sync", "rows", res.Rows)
+	}
 }
 
 // newAPI builds the HTTP API. A bind beyond loopback needs the bearer token,

@@ -54,6 +54,12 @@ func freePort(t *testing.T) string {
 // stop waits for the daemon to exit and checks it exited 0.
 func startServe(t *testing.T, dataDir string) (base string, stop func()) {
 	t.Helper()
+	return startServeEnv(t, dataDir, nil)
+}
+
+// startServeEnv is startServe with extra environment variables.
+func startServeEnv(t *testing.T, dataDir string, vars map[string]string) (base string, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var logs syncBuffer
 	port := freePort(t) // never the real 7373
@@ -61,7 +67,7 @@ func startServe(t *testing.T, dataDir string) (base string, stop func()) {
 		if k == "PB_API_PORT" {
 			return port
 		}
-		return ""
+		return vars[k]
 	}}
 	code := make(chan int, 1)
 	go func() { code <- Run(ctx, []string{"serve", "--data-dir", dataDir, "--log-level", "debug"}, env) }()
