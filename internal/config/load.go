@@ -375,14 +375,11 @@ func setField(cfg *Config, f field, v any) string {
 		}
 		*p = int(i)
 	case *float64:
-		switch n := v.(type) {
-		case float64:
-			*p = n
-		case int64:
-			*p = float64(n)
-		default:
+		n, ok := toFloat(v)
+		if !ok {
 			return wrong()
 		}
+		*p = n
 	case *time.Duration:
 		s, ok := v.(string)
 		if !ok {
@@ -404,22 +401,46 @@ func setField(cfg *Config, f field, v any) string {
 		}
 		*p = b
 	case *[]string:
-		list, ok := v.([]any)
+		list, msg, ok := toStrings(v, leaf(f.key), f.example)
 		if !ok {
 			return wrong()
 		}
-		out := make([]string, 0, len(list))
-		for i, item := range list {
-			s, ok := item.(string)
-			if !ok {
-				return fmt.Sprintf("item %d is %s, expected a list of strings; e.g. %s = %s",
-					i+1, typeName(item), leaf(f.key), f.example)
-			}
-			out = append(out, s)
+		if msg != "" {
+			return msg
 		}
-		*p = out
+		*p = list
 	}
 	return ""
+}
+
+// toFloat reads a TOML number: a float, or an integer where a float is
+// expected.
+func toFloat(v any) (float64, bool) {
+	switch n := v.(type) {
+	case float64:
+		return n, true
+	case int64:
+		return float64(n), true
+	}
+	return 0, false
+}
+
+// toStrings reads a TOML array of strings. ok is false when v is not an
+// array; msg explains an item that is not a string, with key = example.
+func toStrings(v any, key, example string) (list []string, msg string, ok bool) {
+	items, ok := v.([]any)
+	if !ok {
+		return nil, "", false
+	}
+	list = make([]string, 0, len(items))
+	for i, item := range items {
+		s, isStr := item.(string)
+		if !isStr {
+			return nil, fmt.Sprintf("item %d is %s, expected a list of strings; e.g. %s = %s", i+1, typeName(item), key, example), true
+		}
+		list = append(list, s)
+	}
+	return list, "", true
 }
 
 // shorten cuts text quoted from the file to a length that fits a message.

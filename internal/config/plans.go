@@ -375,28 +375,20 @@ func setPlanField(r *plan.RawSpec, f planField, v any) (field, msg string) {
 		}
 		*p = &n
 	case *float64:
-		switch n := v.(type) {
-		case float64:
-			*p = n
-		case int64:
-			*p = float64(n)
-		default:
-			return wrong()
-		}
-	case *[]string:
-		list, ok := v.([]any)
+		n, ok := toFloat(v)
 		if !ok {
 			return wrong()
 		}
-		out := make([]string, 0, len(list))
-		for j, item := range list {
-			s, ok := item.(string)
-			if !ok {
-				return f.key, fmt.Sprintf("item %d is %s, expected a list of strings; e.g. %s = %s", j+1, typeName(item), f.key, f.example)
-			}
-			out = append(out, s)
+		*p = n
+	case *[]string:
+		list, msg, ok := toStrings(v, f.key, f.example)
+		if !ok {
+			return wrong()
 		}
-		*p = out
+		if msg != "" {
+			return f.key, msg
+		}
+		*p = list
 	case *[]int:
 		list, ok := v.([]any)
 		if !ok {
