@@ -39,6 +39,7 @@ import (
 type Store interface {
 	Totals(ctx context.Context, from, to time.Time, f usage.Filter) (usage.Totals, error)
 	Days(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
+	DayTotals(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
 	Months(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.MonthTotals, error)
 	Hours(ctx context.Context, day usage.Date, loc *time.Location, f usage.Filter) ([]usage.HourTotals, error)
 	TopDays(ctx context.Context, n int, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
@@ -178,6 +179,9 @@ type Server struct {
 	streams   int
 	done      chan struct{} // closed by Close: ends SSE streams
 	closeOnce sync.Once
+
+	plansOnce sync.Once
+	plans     *plan.Tracker // evaluates d.Plans, made on first use
 
 	srv          *http.Server
 	ln           net.Listener

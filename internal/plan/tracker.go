@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,8 +16,14 @@ import (
 // has seen and daily totals over a filter (*store.Store).
 type DayReader interface {
 	InterfaceLifetimes(ctx context.Context) ([]usage.InterfaceTotals, error)
-	Days(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
+	DayTotals(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
 }
+
+// settledAfter is how many days before today are still re-read on every
+// evaluation: a flush that was pending at midnight (or retried for a while)
+// still lands in yesterday. Older days no longer change while the daemon
+// runs, so they are read once and kept.
+const settledAfter = 2
 
 // AlertRecord is one fired alert in the history.
 type AlertRecord struct {
@@ -48,6 +56,9 @@ type Tracker struct {
 
 	mu    sync.Mutex // serializes Check: one owner of state
 	state *AlertState
+
+	cacheMu sync.Mutex
+	cache   map[string][]usage.DayTotals // settled days by filter, consecutive
 }
 
 // Statuses evaluates every plan at now, in configuration order.
@@ -90,9 +101,9 @@ func (t *Tracker) days(ctx context.Context, s Spec, known []usage.InterfaceTotal
 			return nil, nil // no interface matches (yet): nothing metered
 		}
 	}
-	days, err := t.Days.Days(ctx, from, to, t.loc(), f)
+	days, err := t.readDays(ctx, f, from, to)
 	if err != nil {
-		return nil, fmt.Errorf("read days: %w", err)
+		return nil, err
 	}
 	if t.Pending == nil || len(days) == 0 {
 		return days, nil
@@ -108,6 +119,49 @@ func (t *Tracker) days(ctx context.Context, s Spec, known []usage.InterfaceTotal
 		days[i].Totals = days[i].Totals.Add(t.Pending(d.Start(loc), d.AddDays(1).Start(loc), f))
 	}
 	return days, nil
+}
+
+// readDays returns the stored days from..to, reading only the days not
+// yet settled when earlier calls already read the rest.
+func (t *Tracker) readDays(ctx context.Context, f usage.Filter, from, to usage.Date) ([]usage.DayTotals, error) {
+	key := strings.Join(f.Ifaces, "\x00")
+	settled := to.AddDays(-settledAfter) // the last day kept
+	t.cacheMu.Lock()
+	cached := t.cache[key]
+	t.cacheMu.Unlock()
+	var out []usage.DayTotals
+	readFrom := from
+	if len(cached) > 0 && !cached[0].Date.After(from) {
+		for _, d := range cached {
+			if !d.Date.Before(from) && !d.Date.After(to) {
+				out = append(out, d)
+			}
+		}
+		if last := cached[len(cached)-1].Date; !last.Before(readFrom) {
+			readFrom = last.AddDays(1)
+		}
+	}
+	if !readFrom.After(to) {
+		fresh, err := t.Days.DayTotals(ctx, readFrom, to, t.loc(), f)
+		if err != nil {
+			return nil, fmt.Errorf("read days: %w", err)
+		}
+		out = append(out, fresh...)
+	}
+	var keep []usage.DayTotals
+	for _, d := range out {
+		if !d.Date.After(settled) {
+			keep = append(keep, d)
+		}
+	}
+	t.cacheMu.Lock()
+	if t.cache == nil {
+		t.cache = map[string][]usage.DayTotals{}
+	}
+	t.cache[key] = keep
+	t.cacheMu.Unlock()
+	// The caller adds pending traffic to the rows: hand out a copy.
+	return slices.Clone(out), nil
 }
 
 func (t *Tracker) loc() *time.Location {

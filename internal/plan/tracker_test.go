@@ -222,3 +222,68 @@ func TestTrackerUnsavedStateRetries(t *testing.T) {
 		t.Fatalf("after the store recovered: %v alerts, err %v, notified %d", len(a), err, notified)
 	}
 }
+
+// countingReader records the ranges the tracker reads.
+type countingReader struct {
+	*store.Store
+	reads [][2]usage.Date
+}
+
+func (c *countingReader) DayTotals(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error) {
+	c.reads = append(c.reads, [2]usage.Date{from, to})
+	return c.Store.DayTotals(ctx, from, to, loc, f)
+}
+
+// A long-lived tracker reads settled days once and then only the last
+// days, and always answers what a fresh tracker answers, also when traffic
+// lands in yesterday after midnight and as days go by.
+func TestTrackerCachesSettledDays(t *testing.T) {
+	f := newTrackerFixture(t)
+	ctx := context.Background()
+	day := 5
+	specs := mustParse(t,
+		plan.RawSpec{Name: "Home", Cap: "100GB", ResetDay: &day},
+		plan.RawSpec{Name: "Wired", Cap: "10GB", Interfaces: []string{"eth*"}, Cycle: "days", EveryDays: 90, Start: "2025-12-01"},
+	)
+	for d := 0; d < 70; d++ { // 70 days of history on two interfaces
+		at := time.Date(2026, 1, 1, 10, 0, 0, 0, f.loc).AddDate(0, 0, d)
+		f.add(t, "eth0", true, at, uint64(1e6*(d+1)), 1000)
+		f.add(t, "wlan0", true, at, 5e5, uint64(d))
+	}
+	reader := &countingReader{Store: f.st}
+	long := &plan.Tracker{Specs: specs, Loc: f.loc, Days: reader}
+	same := func(now time.Time) {
+		t.Helper()
+		got, err := long.Statuses(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fresh := &plan.Tracker{Specs: specs, Loc: f.loc, Days: f.st}
+		want, err := fresh.Statuses(ctx, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if got[i].Used != want[i].Used || got[i].Forecast != want[i].Forecast || !slices.Equal(got[i].Daily, want[i].Daily) {
+				t.Fatalf("%s at %s: cached tracker used %d forecast %d, fresh %d and %d", want[i].Plan, now, got[i].Used, got[i].Forecast, want[i].Used, want[i].Forecast)
+			}
+		}
+	}
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, f.loc)
+	same(now)
+	reader.reads = nil
+	same(now.Add(time.Minute))
+	for _, r := range reader.reads {
+		if r[0].Before(usage.DateOf(now).AddDays(-2)) {
+			t.Errorf("second evaluation read %s..%s again; settled days should come from the cache", r[0], r[1])
+		}
+	}
+	// A late flush into yesterday, then midnight, then days of traffic.
+	f.add(t, "eth0", true, now.Add(-24*time.Hour), 7e7, 0)
+	same(now.Add(2 * time.Minute))
+	for d := 1; d <= 4; d++ {
+		next := now.AddDate(0, 0, d)
+		f.add(t, "eth0", true, next.Add(-13*time.Hour), 3e7, 0) // just after midnight
+		same(next)
+	}
+}
