@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/packetbuddy/pb/internal/store"
+	"github.com/packetbuddy/pb/internal/usage"
 )
 
 // memStore is a simulated device: a year of coarse buckets generated on
@@ -103,9 +104,25 @@ func BenchmarkFleet(b *testing.B) {
 			}
 			logf("fleet query (today, month, lifetime of %d devices): %v; lifetime %d bytes", len(fu.Devices), time.Since(q0).Round(time.Millisecond), fu.Lifetime.Total())
 		}
+		// The fleet page's month: every device's days in its own zone.
+		for range 2 {
+			fl, err := NewFleet(url) // a new reader: no cached answer
+			if err != nil {
+				b.Fatal(err)
+			}
+			today := usage.DateOf(now)
+			q0 := time.Now()
+			fd, err := fl.Days(ctx, now, usage.Date{Year: today.Year, Month: today.Month, Day: 1}, today)
+			if err != nil {
+				b.Fatal(err)
+			}
+			logf("fleet days query (this month by day, %d devices): %v; total %d bytes", len(fd.Devices), time.Since(q0).Round(time.Millisecond), fd.Total.Total())
+		}
 		for _, q := range []struct{ name, sql string }{
 			{"one device's month", `SELECT sum(rx), sum(tx) FROM pb_usage WHERE device = 7 AND ts >= '2026-10-01T00:00:00+02' AND ts < '2026-11-01T00:00:00+01' AND iface = ANY ('{1}')`},
 			{"all devices' today", strings.ReplaceAll(fleetQuery, "$1::timestamptz", "'"+now.Format(time.RFC3339)+"'::timestamptz")},
+			{"all devices' days of the month", strings.NewReplacer("$1::date", "'"+now.Format("2006-01")+"-01'::date",
+				"$2::date", "'"+now.Format(time.DateOnly)+"'::date").Replace(fleetDaysQuery)},
 		} {
 			rows, err := c.Query(ctx, "EXPLAIN (ANALYZE, BUFFERS) "+q.sql)
 			if err != nil {
