@@ -123,12 +123,54 @@ func TestServiceWorkerShell(t *testing.T) {
 		if _, err := fs.Stat(FS(), name); err != nil {
 			t.Errorf("sw.js caches %s, which is not embedded", q[1])
 		}
+		if shell[name] {
+			// Cache.addAll rejects the whole list: no offline shell at all.
+			t.Errorf("sw.js lists %s twice", q[1])
+		}
 		shell[name] = true
 	}
 	for _, f := range pageFiles(t) {
 		if !shell[f] {
 			t.Errorf("the page loads %s but sw.js does not cache it", f)
 		}
+	}
+}
+
+// TestCSSRulesClosed: every style rule is closed before the next one
+// starts. Browsers read a rule left open as CSS nesting, so a lost "}"
+// silently scopes every later rule under it; only @-rules (@media,
+// @supports) hold other rules here.
+func TestCSSRulesClosed(t *testing.T) {
+	css, err := fs.ReadFile(FS(), "app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := regexp.MustCompile(`(?s)/\*.*?\*/`).ReplaceAllString(string(css), "")
+	var stack []bool // per open block: is it an @-rule?
+	prelude := 0     // where the text before the next "{" starts
+	for i, c := range src {
+		switch c {
+		case '{':
+			at := strings.HasPrefix(strings.TrimSpace(src[prelude:i]), "@")
+			if len(stack) > 0 && !stack[len(stack)-1] {
+				line := strings.Count(src[:i], "\n") + 1
+				t.Fatalf("app.css: %q opens inside another style rule (a missing \"}\" above, near line %d of the comment-free text)",
+					strings.TrimSpace(src[prelude:i]), line)
+			}
+			stack = append(stack, at)
+			prelude = i + 1
+		case '}':
+			if len(stack) == 0 {
+				t.Fatalf("app.css: unmatched \"}\" at byte %d", i)
+			}
+			stack = stack[:len(stack)-1]
+			prelude = i + 1
+		case ';':
+			prelude = i + 1
+		}
+	}
+	if len(stack) > 0 {
+		t.Fatalf("app.css: %d block(s) never closed", len(stack))
 	}
 }
 
