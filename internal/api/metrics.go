@@ -162,8 +162,9 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	sample("pb_month_transmit_bytes", "", month.Tx)
 
 	if len(s.d.Plans) > 0 {
+		// The plans are extra: if they cannot be read, the rest still is.
 		if err := s.planMetrics(r, now, family, sample); err != nil {
-			return err
+			s.log.Warn("plan gauges left out of /metrics", "err", err)
 		}
 	}
 
@@ -194,7 +195,8 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 
 // planMetrics writes the current-cycle gauges of the data plans, one series
 // per plan (label plan="name"). Inactive plans (a one-time pack not started
-// or expired) report pb_plan_active 0 and zeros.
+// or expired) report pb_plan_active 0, their cap, and zeros. The plans are
+// evaluated before anything is written, so a failure leaves no half family.
 func (s *Server) planMetrics(r *http.Request, now time.Time, family func(name, typ, help string), sample func(name, labels string, v uint64)) error {
 	statuses, err := s.planStatuses(r, now)
 	if err != nil {

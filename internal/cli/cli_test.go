@@ -89,13 +89,22 @@ func TestConfigInitShowPath(t *testing.T) {
 	}
 
 	env["PB_DATABASE_URL"] = "postgres://me:hunter2secret@db.example/pb"
+	env["PB_ALERTS_WEBHOOK_URL"] = "https://user:pw@hooks.example.com:8443/services/T0/B0/hooksecret?token=qsecret"
+	env["PB_ALERTS_WEBHOOK_TOKEN"] = "tk_bearersecret"
 	code, stdout, stderr = runPB(t, env, "config", "show")
 	if code != 0 {
 		t.Fatalf("config show: exit %d: %s", code, stderr)
 	}
-	if strings.Contains(stdout, "hunter2secret") {
-		t.Fatalf("config show printed the database password:\n%s", stdout)
+	for _, secret := range []string{"hunter2secret", "hooksecret", "qsecret", "tk_bearersecret", "user:pw"} {
+		if strings.Contains(stdout, secret) {
+			t.Fatalf("config show printed the secret %q:\n%s", secret, stdout)
+		}
 	}
+	if !strings.Contains(stdout, `webhook_url = "https://hooks.example.com:8443/****"`) {
+		t.Errorf("config show should still say where alerts go:\n%s", stdout)
+	}
+	delete(env, "PB_ALERTS_WEBHOOK_URL")
+	delete(env, "PB_ALERTS_WEBHOOK_TOKEN")
 	if !strings.Contains(stdout, "poll_interval") || !strings.Contains(stdout, "# from "+want) {
 		t.Fatalf("config show output lacks settings or source:\n%s", stdout)
 	}

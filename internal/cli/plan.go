@@ -37,7 +37,9 @@ code that says how the worst plan stands:
 
 --over N checks against N % of each cap instead of the plans' thresholds
 (exit 3 from N %, 4 at the cap); --forecast also exits 3 when a plan is on
-track to pass its cap this cycle. --quiet prints only problems.
+track to pass its cap this cycle. --quiet prints only problems. --json
+prints what GET /api/plans answers (every plan) instead of the lines; the
+exit code is the same.
 
 Example (crontab): 0 * * * * pb check --over 90 --quiet || notify-me`
 
@@ -243,7 +245,7 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	if _, err := parseArgs(fs, args, "check", 0); err != nil {
 		return err
 	}
-	if *over < 0 || *over > 1000 {
+	if *over != 0 && (*over < 1 || *over > 1000) {
 		return usagef("check", "--over %g: use a percentage between 1 and 1000, e.g. --over 90", *over)
 	}
 	q, v, b, err := fetchPlans(ctx, &qf, env, "check")

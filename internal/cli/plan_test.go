@@ -165,6 +165,7 @@ func TestPlanBadInput(t *testing.T) {
 		{[]string{"check", "--data-dir", none}, exitError, "no data plans are configured"},
 		{[]string{"check", "--data-dir", dir, "--plan", "Office"}, exitUsage, `--plan "Office": no such plan; the plans are "Home", "Wi-Fi", "Holiday pack"`},
 		{[]string{"check", "--data-dir", dir, "--over", "-3"}, exitUsage, "--over -3: use a percentage between 1 and 1000"},
+		{[]string{"check", "--data-dir", dir, "--over", "0.5"}, exitUsage, "--over 0.5: use a percentage between 1 and 1000"},
 		{[]string{"plan", "--data-dir", dir, "-i", "eth0"}, exitUsage, "-i does not apply"},
 		{[]string{"plan", "--data-dir", bad}, exitError, `line 9: plan "Home": cap = "-5GB": must be a positive size`},
 	} {

@@ -312,7 +312,10 @@ func (d *daemon) openSync(ctx context.Context) (*pbsync.Syncer, *pbsync.Fleet) {
 		d.log.Error("fleet sync disabled", "err", err)
 		return nil, nil
 	}
-	fl, _ := pbsync.NewFleet(d.cfg.Sync.DatabaseURL) // a bad URL: the syncer reports it
+	fl, err := pbsync.NewFleet(d.cfg.Sync.DatabaseURL)
+	if err != nil { // the error never holds the password
+		d.log.Error("fleet views disabled", "err", err)
+	}
 	d.log.Info("fleet sync on", "database", config.RedactURL(d.cfg.Sync.DatabaseURL), "interval", d.cfg.Sync.Interval)
 	return sy, fl
 }

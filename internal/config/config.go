@@ -133,6 +133,19 @@ type Alerts struct {
 	Desktop bool `toml:"desktop"`
 }
 
+// Redacted masks the webhook's secrets: the token, and the URL's path and
+// query (Slack, Discord and ntfy put their tokens there), keeping the
+// scheme and host so the user still sees where alerts go.
+func (a Alerts) Redacted() Alerts {
+	if a.WebhookToken != "" {
+		a.WebhookToken = mask
+	}
+	if a.WebhookURL != "" {
+		a.WebhookURL = redactWebhook(a.WebhookURL)
+	}
+	return a
+}
+
 // Default returns the built-in configuration: what a missing file means.
 func Default() Config {
 	return Config{
@@ -193,11 +206,12 @@ func (c Config) Location() (*time.Location, error) {
 func (s Sync) Enabled() bool { return s.DatabaseURL != "" }
 
 // Redacted returns a copy of c that is safe to print or log: the database
-// URL's password is replaced by "****". Slices are copied too, so changing
+// URL's password and the webhook's token and path are replaced by "****". Slices are copied too, so changing
 // the copy never changes c.
 func (c Config) Redacted() Config {
 	r := c
 	r.Sync = c.Sync.Redacted()
+	r.Alerts = c.Alerts.Redacted()
 	r.API.AllowedOrigins = slices.Clone(c.API.AllowedOrigins)
 	r.API.AllowedHosts = slices.Clone(c.API.AllowedHosts)
 	r.Monitoring.Include = slices.Clone(c.Monitoring.Include)

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -134,4 +135,23 @@ func passwordOf(u string) string {
 		return ""
 	}
 	return rest[colon+1 : at]
+}
+
+// redactWebhook keeps a webhook URL's scheme and host and masks the rest:
+// "https://hooks.slack.com/services/T0/B0/xyz" becomes
+// "https://hooks.slack.com/****". Anything that does not parse is masked
+// whole.
+func redactWebhook(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return mask
+	}
+	return u.Scheme + "://" + u.Hostname() + portOf(u) + "/" + mask
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return ":" + p
+	}
+	return ""
 }

@@ -63,8 +63,10 @@ type Status struct {
 	Cost         float64 // price of Used so far
 	ForecastCost float64 // price of Forecast
 
-	// Daily is the counted traffic of each day of the cycle so far, the
-	// first day to today (without Offset), for charts.
+	// Daily is how much each day of the cycle so far added to the counted
+	// total (without Offset), the first day to today, for charts: their
+	// running sum plus Offset ends at Used. For rx+tx and rx it is the
+	// day's traffic.
 	Daily []DayUse
 	// Projection is the forecast's running cycle total (with Offset) at
 	// the end of each day from today to the cycle's last day: the forecast
@@ -140,9 +142,14 @@ func Evaluate(s Spec, now time.Time, loc *time.Location, days []usage.DayTotals)
 	fracLeft = min(max(fracLeft, 0), 1)
 
 	var cycle flow
+	var counted uint64 // the counting rule applied to the cycle so far
 	for d := startD; !d.After(today); d = d.AddDays(1) {
 		cycle = cycle.add(byDay[d])
-		st.Daily = append(st.Daily, DayUse{Date: d, Bytes: s.Counts.Of(byDay[d].totals())})
+		// The day's growth of the counted total: the day's bytes for rx+tx
+		// and rx; for max, how much the larger direction's total grew.
+		c := s.Counts.Of(cycle.totals())
+		st.Daily = append(st.Daily, DayUse{Date: d, Bytes: c - min(c, counted)})
+		counted = max(counted, c)
 	}
 	st.Used = clampU(s.measure(cycle))
 	if st.Cap > 0 {

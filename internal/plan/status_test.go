@@ -139,6 +139,18 @@ func TestEvaluateCountingOffsetCost(t *testing.T) {
 			if st.DaysLeft != 21.25 || st.WholeDaysLeft != 22 {
 				t.Errorf("DaysLeft %v WholeDaysLeft %d, want 21.25 and 22", st.DaysLeft, st.WholeDaysLeft)
 			}
+			// The chart's solid line (running Daily + Offset) ends at Used,
+			// for max too, and the dashed one at Forecast.
+			run := tt.offset
+			for _, d := range st.Daily {
+				run += int64(d.Bytes)
+			}
+			if uint64(max(run, 0)) != st.Used {
+				t.Errorf("Daily sums to %d with the offset, Used is %d", run, st.Used)
+			}
+			if p := st.Projection; len(p) == 0 || p[len(p)-1].Bytes != st.Forecast {
+				t.Errorf("Projection %v does not end at Forecast %d", p, st.Forecast)
+			}
 		})
 	}
 }

@@ -25,6 +25,10 @@ type DayReader interface {
 // runs, so they are read once and kept.
 const settledAfter = 2
 
+// maxCachedDays bounds the settled-day cache: the longest cycle (366 days)
+// plus the forecast's weeks of history.
+const maxCachedDays = 366 + HistoryDays
+
 // AlertRecord is one fired alert in the history.
 type AlertRecord struct {
 	At time.Time
@@ -148,7 +152,17 @@ func (t *Tracker) readDays(ctx context.Context, f usage.Filter, from, to usage.D
 		}
 		out = append(out, fresh...)
 	}
+	// Keep what other plans with the same interfaces read before from (a
+	// longer cycle), then this read's settled days: one consecutive run.
 	var keep []usage.DayTotals
+	for _, d := range cached {
+		if len(out) > 0 && d.Date.Before(out[0].Date) && !d.Date.Before(to.AddDays(-maxCachedDays)) {
+			keep = append(keep, d)
+		}
+	}
+	if len(keep) > 0 && keep[len(keep)-1].Date.AddDays(1) != out[0].Date {
+		keep = nil // a gap (no reads for days): the run would not be consecutive
+	}
 	for _, d := range out {
 		if !d.Date.After(settled) {
 			keep = append(keep, d)

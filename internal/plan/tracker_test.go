@@ -244,6 +244,8 @@ func TestTrackerCachesSettledDays(t *testing.T) {
 	specs := mustParse(t,
 		plan.RawSpec{Name: "Home", Cap: "100GB", ResetDay: &day},
 		plan.RawSpec{Name: "Wired", Cap: "10GB", Interfaces: []string{"eth*"}, Cycle: "days", EveryDays: 90, Start: "2025-12-01"},
+		// The same interfaces as Home, reading further back: they share the cache.
+		plan.RawSpec{Name: "Quarter", Cap: "300GB", Cycle: "days", EveryDays: 90, Start: "2025-12-01"},
 	)
 	for d := 0; d < 70; d++ { // 70 days of history on two interfaces
 		at := time.Date(2026, 1, 1, 10, 0, 0, 0, f.loc).AddDate(0, 0, d)
@@ -286,4 +288,10 @@ func TestTrackerCachesSettledDays(t *testing.T) {
 		f.add(t, "eth0", true, next.Add(-13*time.Hour), 3e7, 0) // just after midnight
 		same(next)
 	}
+	// Nobody asked for ten days (an idle dashboard), traffic went on.
+	for d := 5; d <= 15; d++ {
+		f.add(t, "wlan0", true, now.AddDate(0, 0, d), 4e7, 0)
+	}
+	same(now.AddDate(0, 0, 15))
+	same(now.AddDate(0, 0, 15).Add(time.Minute))
 }

@@ -73,9 +73,14 @@ func (m *memo[K, V]) get(now time.Time, ttl time.Duration, key K, url string, lo
 	}
 	v, err := load()
 	if err != nil {
-		m.err, m.errAt = describe(err, url), now
+		derr := describe(err, url)
+		// A request the client gave up on says nothing about the server:
+		// remembering it would refuse everyone for the cache time.
+		if !errors.Is(err, context.Canceled) {
+			m.err, m.errAt = derr, now
+		}
 		var zero V
-		return zero, m.err
+		return zero, derr
 	}
 	m.key, m.val, m.at, m.errAt = key, v, now, time.Time{}
 	return v, nil

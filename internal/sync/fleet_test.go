@@ -1,7 +1,9 @@
 package sync
 
 import (
+	"context"
 	"errors"
+	"net"
 	"slices"
 	"testing"
 	"time"
@@ -199,5 +201,45 @@ func TestFleetDays(t *testing.T) {
 	}
 	if _, err := f.Days(ctx, now, mar31, mar1); err == nil {
 		t.Error("a reversed range: no error")
+	}
+}
+
+// A reader that gave up (the browser reloaded) must not make the fleet
+// answer its error to everyone for the cache time; a server that did not
+// answer in time must (one timeout, not one per request).
+func TestFleetDoesNotRememberCanceledReads(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() { // accepts and never answers: a hung server
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close() // when the listener closes
+		}
+	}()
+	f, err := NewFleet("postgres://pb@" + ln.Addr().String() + "/pb?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(100*time.Millisecond, cancel)
+	if _, err := f.Usage(ctx, time.Now()); err == nil {
+		t.Fatal("a read of a hung server succeeded")
+	}
+	if !f.usage.errAt.IsZero() {
+		t.Errorf("a canceled read was remembered: %v", f.usage.err)
+	}
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if _, err := f.Days(ctx, time.Now(), usage.Date{Year: 2026, Month: 3, Day: 1}, usage.Date{Year: 2026, Month: 3, Day: 2}); err == nil {
+		t.Fatal("a read of a hung server succeeded")
+	}
+	if f.days.errAt.IsZero() {
+		t.Error("a timed-out read was not remembered: every request would wait for the server again")
 	}
 }

@@ -275,7 +275,14 @@ func newEnv(t *testing.T, plans ...plan.Spec) *env {
 	e.counted = fillStore(ctx, t, e.st, loc, e.now)
 	e.live = newFakeLive()
 	t.Cleanup(e.live.close)
-	e.srv = openServer(t, e.st, e.live, loc, "127.0.0.1:0", func(d *api.Deps) { d.Plans = plans })
+	e.srv = openServer(t, e.st, e.live, loc, "127.0.0.1:0", func(d *api.Deps) {
+		d.Plans = plans
+		if len(plans) > 0 {
+			// A plan's budget and forecast move with every second of the
+			// day: one clock, so the page and the test read the same numbers.
+			d.Now = func() time.Time { return e.now }
+		}
+	})
 
 	b := startBrowser(t)
 	e.b = b

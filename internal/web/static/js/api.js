@@ -51,9 +51,12 @@ export async function getJSON(path, params = {}, { timeoutMs = 15000 } = {}) {
     throw new ApiError(`The daemon answered ${res.status} without JSON.`, { status: res.status, unreachable: res.status >= 500 });
   }
   if (!res.ok) {
-    throw new ApiError((body && body.error) || `HTTP ${res.status}`, {
+    // The daemon's own JSON error (e.g. the fleet database is down: 502) is
+    // an answer, not an unreachable daemon; a gateway's 502-504 is not.
+    const own = Boolean(body && body.error);
+    throw new ApiError(own ? body.error : `HTTP ${res.status}`, {
       status: res.status,
-      unreachable: res.status === 502 || res.status === 503 || res.status === 504,
+      unreachable: !own && (res.status === 502 || res.status === 503 || res.status === 504),
     });
   }
   return body;
