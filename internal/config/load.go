@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -287,12 +288,7 @@ func decodeFile(cfg *Config, doc, path string, src map[string]source) ([]*FieldE
 	var problems []*FieldError
 	var walk func(m map[string]any, prefix []string)
 	walk = func(m map[string]any, prefix []string) {
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			v := m[k]
 			parts := append(append([]string(nil), prefix...), k)
 			key := joinKey(parts)

@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -12,9 +13,8 @@ import (
 )
 
 // maxPlans bounds the number of [[plan]] tables. Nobody has a hundred data
-// plans, and telling which plan an error belongs to costs time quadratic in
-// the count (see attributePlanErrors), which a corrupted file must not turn
-// into a hang.
+// plans: a file with more is corrupt or the wrong file, and the daemon
+// evaluates every plan once a minute.
 const maxPlans = 100
 
 // planField is one key of a [[plan]] table. Like fields, this table is the
@@ -199,57 +199,33 @@ func decodePlans(cfg *Config, v any, doc, path string, lines map[string]int) []*
 		cfg.Plans = specs
 		return d.problems
 	}
-	errs := unjoin(err)
-	owner := attributePlanErrors(raws, len(errs))
-	for j, e := range errs {
-		i := owner[j]
-		var pe *plan.FieldError
-		if !errors.As(e, &pe) {
-			// Parse only returns *plan.FieldError; keep anything else
-			// rather than drop it.
-			pe = &plan.FieldError{Plan: planLabel(tables[i], i), Msg: e.Error()}
-		}
+	for _, pe := range planErrors(err) {
 		key := planFieldBase(pe.Field)
-		if d.failed[i][key] {
+		if d.failed[pe.Index][key] {
 			continue
 		}
-		d.add(i, key, pe)
+		d.add(pe.Index, key, pe)
 	}
 	return d.problems
 }
 
-// unjoin lists the errors inside an errors.Join.
-func unjoin(err error) []error {
+// planErrors lists the *plan.FieldError values plan.Parse joined; each
+// says which plan (Index) it is about, which the name cannot when two plans
+// share one.
+func planErrors(err error) []*plan.FieldError {
+	var errs []error
 	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
 	}
-	return []error{err}
-}
-
-// attributePlanErrors returns, for each of the n errors plan.Parse(raws)
-// returned, the index of the plan it is about. The error names the plan,
-// but two plans may share a name (that is one of the errors), so the name
-// cannot tell them apart. Parse checks the plans in order, so the errors of
-// raws[:k] are the first errors of raws; counting them for each k gives the
-// boundaries exactly.
-func attributePlanErrors(raws []plan.RawSpec, n int) []int {
-	owner := make([]int, n)
-	prev := 0
-	for k := 1; k <= len(raws) && prev < n; k++ {
-		count := n
-		if k < len(raws) {
-			_, err := plan.Parse(raws[:k])
-			count = 0
-			if err != nil {
-				count = min(len(unjoin(err)), n)
-			}
-		}
-		for j := prev; j < count; j++ {
-			owner[j] = k - 1
-		}
-		prev = max(prev, count)
+	out := make([]*plan.FieldError, 0, len(errs))
+	for _, e := range errs {
+		pe := &plan.FieldError{Msg: e.Error()} // Parse returns only FieldErrors; never drop another
+		errors.As(e, &pe)
+		out = append(out, pe)
 	}
-	return owner
+	return out
 }
 
 // planFieldBase is the [[plan]] key an error's field is about: "tiers" for
@@ -272,12 +248,7 @@ func planLabel(t map[string]any, i int) string {
 // decodeTable decodes one [[plan]] table into r.
 func (d *planDecoder) decodeTable(i int, t map[string]any, r *plan.RawSpec) {
 	label := planLabel(t, i)
-	keys := make([]string, 0, len(t))
-	for k := range t {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(t)) {
 		v := t[k]
 		f, ok := planFieldByKey(k)
 		if !ok {
@@ -445,12 +416,7 @@ func setTiers(p *[]plan.RawTier, f planField, v any) (field, msg string) {
 			return name, fmt.Sprintf("is %s, expected an inline table such as %s", typeName(item), tierExample)
 		}
 		var tier plan.RawTier
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			switch x := t[k]; k {
 			case "up_to":
 				s, ok := x.(string)
@@ -552,16 +518,9 @@ func planProblems(raws []plan.RawSpec) []*FieldError {
 	if err == nil {
 		return nil
 	}
-	errs := unjoin(err)
-	owner := attributePlanErrors(raws, len(errs))
-	out := make([]*FieldError, len(errs))
-	for j, e := range errs {
-		p := &FieldError{Key: planKey(owner[j], ""), Msg: e.Error(), bare: true}
-		var pe *plan.FieldError
-		if errors.As(e, &pe) {
-			p.Key, p.Value = planKey(owner[j], pe.Field), pe.Value
-		}
-		out[j] = p
+	var out []*FieldError
+	for _, pe := range planErrors(err) {
+		out = append(out, &FieldError{Key: planKey(pe.Index, pe.Field), Value: pe.Value, Msg: pe.Error(), bare: true})
 	}
 	return out
 }

@@ -249,7 +249,7 @@ rate_per_gb = -1
 	}
 	// Each is a *FieldError with the plan's key.
 	var keys []string
-	for _, e := range unjoin(err) {
+	for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
 		var fe *FieldError
 		if !errors.As(e, &fe) {
 			t.Fatalf("%v is not a *FieldError", e)

@@ -109,6 +109,7 @@ type RawSpec struct {
 //
 //	plan "Home fibre": cap = "-5GB": must be a positive size such as "50GB" or "1.5TiB"
 type FieldError struct {
+	Index int    // the plan's position in the list given to Parse, from 0
 	Plan  string // the plan's name, or "#2" when it has none
 	Field string // the [[plan]] key
 	Value string // the offending value as TOML ("\"-5GB\"", "0"); "" when not applicable
@@ -148,7 +149,7 @@ func Parse(raws []RawSpec) ([]Spec, error) {
 			label = "#" + strconv.Itoa(i+1)
 		}
 		bad := func(field, value, msg string) {
-			errs = append(errs, &FieldError{Plan: label, Field: field, Value: value, Msg: msg})
+			errs = append(errs, &FieldError{Index: i, Plan: label, Field: field, Value: value, Msg: msg})
 		}
 		s := Spec{Name: strings.TrimSpace(r.Name)}
 		if s.Name == "" {

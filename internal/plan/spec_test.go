@@ -2,6 +2,7 @@ package plan
 
 import (
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -92,6 +93,14 @@ func TestParseErrors(t *testing.T) {
 			for _, w := range tt.want {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error\n%v\ndoes not contain\n%s", err, w)
+				}
+			}
+			// Index says which plan each error is about, also when two
+			// plans share a name: the text alone cannot tell them apart.
+			for _, e := range err.(interface{ Unwrap() []error }).Unwrap() {
+				fe := e.(*FieldError)
+				if r := tt.raw[fe.Index]; fe.Plan != r.Name && fe.Plan != "#"+strconv.Itoa(fe.Index+1) {
+					t.Errorf("%v: Index %d is plan %q", fe, fe.Index, r.Name)
 				}
 			}
 			if n := strings.Count(err.Error(), "\n") + 1; n != len(tt.want) && tt.name != "two prices" {
