@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -59,6 +60,17 @@ type cached[K comparable, V any] struct {
 type cacheEntry[K comparable, V any] struct {
 	key K
 	val V
+}
+
+// writeCached answers a JSON body from c while key holds, building it with
+// fill when it does not: the handlers the dashboard polls every second.
+func writeCached[K comparable](w http.ResponseWriter, c *cached[K, []byte], key K, fill func() ([]byte, error)) error {
+	b, err := c.get(key, fill)
+	if err != nil {
+		return err
+	}
+	writeBody(w, ctJSON, b)
+	return nil
 }
 
 func (c *cached[K, V]) get(key K, fill func() (V, error)) (V, error) {

@@ -55,7 +55,7 @@ type healthMonitor struct {
 // second, which is the resolution of its timestamp.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
-	b, err := s.cache.healthResp.get(now.Unix(), func() ([]byte, error) {
+	return writeCached(w, &s.cache.healthResp, now.Unix(), func() ([]byte, error) {
 		size := s.dbSize()
 		st := s.mon.Status()
 		resp := healthResponse{
@@ -92,11 +92,6 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 		}
 		return marshal(resp)
 	})
-	if err != nil {
-		return err
-	}
-	writeBody(w, ctJSON, b)
-	return nil
 }
 
 // dbSize is the database file plus its WAL.

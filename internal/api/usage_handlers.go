@@ -27,7 +27,7 @@ type todayResponse struct {
 func (s *Server) handleToday(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	_, lk := s.keys(now, usage.DateOf(now.In(s.loc)))
-	b, err := s.cache.todayResp.get(lk, func() ([]byte, error) {
+	return writeCached(w, &s.cache.todayResp, lk, func() ([]byte, error) {
 		v, err := s.today(r.Context(), now)
 		if err != nil {
 			return nil, err
@@ -40,11 +40,6 @@ func (s *Server) handleToday(w http.ResponseWriter, r *http.Request) error {
 			Global:     s.global(r.Context(), now, func(f pbsync.FleetUsage) usage.Totals { return f.Today }),
 		})
 	})
-	if err != nil {
-		return err
-	}
-	writeBody(w, ctJSON, b)
-	return nil
 }
 
 // liveResponse is /api/live: a usage block whose byte counts are the
@@ -67,14 +62,9 @@ type liveIface struct {
 func (s *Server) handleLive(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	_, lk := s.keys(now, usage.DateOf(now.In(s.loc)))
-	b, err := s.cache.liveResp.get(lk, func() ([]byte, error) {
+	return writeCached(w, &s.cache.liveResp, lk, func() ([]byte, error) {
 		return marshal(s.liveFrom(s.mon.Live()))
 	})
-	if err != nil {
-		return err
-	}
-	writeBody(w, ctJSON, b)
-	return nil
 }
 
 // liveFrom builds the /api/live object (also the SSE event) from a reading.
@@ -286,7 +276,7 @@ type summaryResponse struct {
 func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	_, lk := s.keys(now, usage.DateOf(now.In(s.loc)))
-	b, err := s.cache.summaryResp.get(lk, func() ([]byte, error) {
+	return writeCached(w, &s.cache.summaryResp, lk, func() ([]byte, error) {
 		l, err := s.lifetime(r.Context(), now)
 		if err != nil {
 			return nil, err
@@ -306,11 +296,6 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) error {
 		}
 		return marshal(resp)
 	})
-	if err != nil {
-		return err
-	}
-	writeBody(w, ctJSON, b)
-	return nil
 }
 
 // hoursResponse is /api/hours: the clock hours of one local day, 23 or 25
