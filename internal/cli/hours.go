@@ -48,12 +48,8 @@ func runHours(ctx context.Context, args []string, env Env) error {
 		} `json:"hours"`
 		Summary jsonUsage `json:"summary"`
 	}
-	b, err := q.fetch("/api/hours", params, &v)
-	if err != nil {
+	if printed, err := q.load("/api/hours", params, &v); printed || err != nil {
 		return err
-	}
-	if qf.json {
-		return q.printJSON(b)
 	}
 	c := useColor(qf.color, env)
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("%s %s, %d hours (%s)", v.Date, weekday(v.Date), len(v.Hours), v.Timezone)))
@@ -108,12 +104,8 @@ func runTop(ctx context.Context, args []string, env Env) error {
 		Timezone string    `json:"timezone"`
 		Days     []jsonDay `json:"days"`
 	}
-	b, err := q.fetch("/api/top", url.Values{"limit": {strconv.Itoa(n)}}, &v)
-	if err != nil {
+	if printed, err := q.load("/api/top", url.Values{"limit": {strconv.Itoa(n)}}, &v); printed || err != nil {
 		return err
-	}
-	if qf.json {
-		return q.printJSON(b)
 	}
 	c := useColor(qf.color, env)
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Top %d days (%s)", v.Limit, v.Timezone)))

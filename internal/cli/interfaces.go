@@ -132,12 +132,8 @@ func runEvents(ctx context.Context, args []string, env Env) error {
 			Message   string `json:"message"`
 		} `json:"events"`
 	}
-	b, err := q.fetch("/api/events", url.Values{"from": {f.String()}, "to": {t.String()}, "limit": {strconv.Itoa(*limit)}}, &v)
-	if err != nil {
+	if printed, err := q.load("/api/events", url.Values{"from": {f.String()}, "to": {t.String()}, "limit": {strconv.Itoa(*limit)}}, &v); printed || err != nil {
 		return err
-	}
-	if qf.json {
-		return q.printJSON(b)
 	}
 	c := useColor(qf.color, env)
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Events %s to %s (%s)", v.From, v.To, v.Timezone)))

@@ -110,12 +110,8 @@ func runDays(ctx context.Context, args []string, env Env) error {
 // period fetches a period endpoint and prints it (or its JSON).
 func (q *query) period(path string, params url.Values) error {
 	var v jsonPeriod
-	b, err := q.fetch(path, params, &v)
-	if err != nil {
+	if printed, err := q.load(path, params, &v); printed || err != nil {
 		return err
-	}
-	if q.flags.json {
-		return q.printJSON(b)
 	}
 	c := useColor(q.flags.color, q.env)
 	title := v.From + " to " + v.To

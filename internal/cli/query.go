@@ -213,6 +213,16 @@ func (q *query) fetch(path string, params url.Values, v any) ([]byte, error) {
 	return b, nil
 }
 
+// load fetches path into v, or with --json prints the body instead and
+// reports printed, for the commands whose --json is the API's answer as is.
+func (q *query) load(path string, params url.Values, v any) (printed bool, err error) {
+	b, err := q.fetch(path, params, v)
+	if err != nil || !q.flags.json {
+		return false, err
+	}
+	return true, q.printJSON(b)
+}
+
 // printJSON writes an API body indented.
 func (q *query) printJSON(b []byte) error {
 	return writeIndented(q.env, b)

@@ -31,12 +31,8 @@ func runToday(ctx context.Context, args []string, env Env) error {
 		Date     string   `json:"date"`
 		Timezone string   `json:"timezone"`
 	}
-	b, err := q.fetch("/api/today", nil, &v)
-	if err != nil {
+	if printed, err := q.load("/api/today", nil, &v); printed || err != nil {
 		return err
-	}
-	if qf.json {
-		return q.printJSON(b)
 	}
 	c := useColor(qf.color, env)
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, "Today, "+v.Date+" ("+v.Timezone+")"))
@@ -92,12 +88,8 @@ func runSummary(ctx context.Context, args []string, env Env) error {
 		PeakTime    string   `json:"peak_time"`
 		Timezone    string   `json:"timezone"`
 	}
-	b, err := q.fetch("/api/summary", nil, &v)
-	if err != nil {
+	if printed, err := q.load("/api/summary", nil, &v); printed || err != nil {
 		return err
-	}
-	if qf.json {
-		return q.printJSON(b)
 	}
 	c := useColor(qf.color, env)
 	title := "Lifetime: nothing recorded yet"
