@@ -180,8 +180,7 @@ type Server struct {
 	done      chan struct{} // closed by Close: ends SSE streams
 	closeOnce sync.Once
 
-	plansOnce sync.Once
-	plans     *plan.Tracker // evaluates d.Plans, made on first use
+	plans *plan.Tracker // evaluates d.Plans
 
 	srv          *http.Server
 	ln           net.Listener
@@ -258,6 +257,7 @@ func New(d Deps) (*Server, error) {
 	if s.mon == nil {
 		s.mon = noMonitor{}
 	}
+	s.plans = &plan.Tracker{Specs: d.Plans, Loc: s.loc, Days: s.store, Pending: s.mon.Pending}
 	s.counters.init()
 	s.routes = s.routeTable()
 	s.handler = s.middleware(s.mux())

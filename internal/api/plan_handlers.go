@@ -90,11 +90,8 @@ const maxPlanAlerts = 200
 
 // planStatuses evaluates the configured plans with the store and the
 // monitor's unflushed traffic, like every other figure of the API. The
-// tracker is the server's own, so settled days are read once.
+// tracker lives as long as the server, so settled days are read once.
 func (s *Server) planStatuses(r *http.Request, now time.Time) ([]plan.Status, error) {
-	s.plansOnce.Do(func() {
-		s.plans = &plan.Tracker{Specs: s.d.Plans, Loc: s.loc, Days: s.store, Pending: s.mon.Pending}
-	})
 	return s.plans.Statuses(r.Context(), now)
 }
 
