@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/packetbuddy/pb/internal/config"
@@ -13,7 +14,9 @@ Manage the configuration file (TOML; by default <data-dir>/config.toml).
   pb config init [--force]   write a commented config file with every default
   pb config show             print the effective configuration (file, then
                              PB_* environment overrides), secrets masked
-  pb config path             print where the config file is (or would be)`
+  pb config path             print where the config file is (or would be)
+  pb config migrate          rewrite a PacketBuddy 1.x config file in pb's
+                             format; the old file is kept as config.toml.1x`
 
 func runConfig(_ context.Context, args []string, env Env) error {
 	var common commonFlags
@@ -23,7 +26,7 @@ func runConfig(_ context.Context, args []string, env Env) error {
 		return err
 	}
 	if fs.NArg() == 0 {
-		return usagef("config", "missing subcommand: init, show or path")
+		return usagef("config", "missing subcommand: init, show, path or migrate")
 	}
 	sub := fs.Arg(0)
 	// Flags may also follow the subcommand: pb config init --force.
@@ -64,6 +67,20 @@ func runConfig(_ context.Context, args []string, env Env) error {
 		}
 		fmt.Fprint(env.Stdout, text)
 		return nil
+	case "migrate":
+		notices, err := config.MigrateFile(path)
+		if errors.Is(err, config.ErrNot1x) {
+			fmt.Fprintf(env.Stdout, "%s is already in pb's format: nothing to migrate\n", path)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		for _, n := range notices {
+			fmt.Fprintln(env.Stdout, n)
+		}
+		fmt.Fprintf(env.Stdout, "wrote %s in pb's format; the 1.x file is kept as %s\n", path, path+config.Suffix1x)
+		return nil
 	}
-	return usagef("config", "unknown subcommand %q: use init, show or path", sub)
+	return usagef("config", "unknown subcommand %q: use init, show, path or migrate", sub)
 }

@@ -86,6 +86,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		logOut = f
 	}
 	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: level}))
+	logLegacy(log, cfg)
 	// The daemon is idle nearly all the time: one OS thread for Go code
 	// halves its private memory (measured: RssAnon 5.5 → 2.8 MB) at no cost
 	// to counting. GOMAXPROCS in the environment still wins.

@@ -53,6 +53,10 @@ type Config struct {
 	// knows how the user spelled "1TB").
 	RawPlans []plan.RawSpec `toml:"plan"`
 
+	// Legacy are the PacketBuddy 1.x keys the file had and what pb did
+	// with each, in file order; empty for a file in pb's format.
+	Legacy []Notice `toml:"-"`
+
 	// DataDir is where the database and other state live. It is not in the
 	// file: it decides where the file is.
 	DataDir string `toml:"-"`
@@ -99,6 +103,9 @@ type Storage struct {
 	// FineRetentionDays is how many days of the 1-minute tier are kept. The
 	// 15-minute tier is kept for ever, so lifetime totals never shrink.
 	FineRetentionDays int `toml:"fine_retention_days"`
+	// MaxStorageMB is the database size (MB, 10^6 bytes) above which
+	// /api/health and pb storage warn. 1.x's setting of the same name.
+	MaxStorageMB int `toml:"max_storage_mb"`
 }
 
 // Sync configures the optional PostgreSQL fleet sync.
@@ -162,7 +169,7 @@ func Default() Config {
 			Include:            []string{},
 			Exclude:            []string{},
 		},
-		Storage: Storage{FineRetentionDays: 7},
+		Storage: Storage{FineRetentionDays: 7, MaxStorageMB: 400},
 		Sync:    Sync{Interval: 60 * time.Second},
 		Cost:    Cost{RatePerGB: 7.50, Currency: "INR"},
 		Alerts:  Alerts{WebhookFormat: "json"},
@@ -217,6 +224,7 @@ func (c Config) Redacted() Config {
 	r.Monitoring.Include = slices.Clone(c.Monitoring.Include)
 	r.Monitoring.Exclude = slices.Clone(c.Monitoring.Exclude)
 	r.RawPlans, r.Plans = clonePlans(c.RawPlans, c.Plans)
+	r.Legacy = slices.Clone(c.Legacy)
 	return r
 }
 

@@ -175,6 +175,7 @@ include = ["tun0"]
 exclude = ["usb*", "eth[0-3]"]
 [storage]
 fine_retention_days = 30
+max_storage_mb = 250
 [sync]
 database_url = "postgres://pb:pw@db.example/pb?sslmode=require"
 interval = "5m"
@@ -198,7 +199,7 @@ desktop = true
 			AllowedHosts:   []string{"pb.home.arpa", "pb.local:7373"}},
 		Monitoring: Monitoring{PollInterval: 500 * time.Millisecond, BatchWriteInterval: 2 * time.Minute,
 			Include: []string{"tun0"}, Exclude: []string{"usb*", "eth[0-3]"}},
-		Storage: Storage{FineRetentionDays: 30},
+		Storage: Storage{FineRetentionDays: 30, MaxStorageMB: 250},
 		Sync:    Sync{DatabaseURL: "postgres://pb:pw@db.example/pb?sslmode=require", Interval: 5 * time.Minute},
 		Cost:    Cost{RatePerGB: 10, Currency: "USD"},
 		Alerts:  Alerts{WebhookURL: "https://hooks.example/T0/B0/xyz", WebhookFormat: "slack", WebhookToken: "tk_123", Desktop: true},
@@ -329,8 +330,6 @@ func TestWrongTypes(t *testing.T) {
 			`config {path}: line 2: api.port = 7373.5: is a decimal number, expected a whole number; e.g. port = 7373`},
 		{"host as number", "[api]\nhost = 127\n",
 			`config {path}: line 2: api.host = 127: is a whole number, expected a string in double quotes; e.g. host = "127.0.0.1"`},
-		{"duration as number", "[monitoring]\npoll_interval = 1\n",
-			`config {path}: line 2: monitoring.poll_interval = 1: is a number without a unit; write a duration in double quotes, e.g. poll_interval = "1s" (units: ms, s, m, h)`},
 		{"duration as bool", "[sync]\ninterval = true\n",
 			`config {path}: line 2: sync.interval = true: is true/false, expected a duration in double quotes with a unit ("500ms", "30s", "5m", "1h"); e.g. interval = "60s"`},
 		{"bad duration", "[monitoring]\npoll_interval = \"1 second\"\n",
@@ -515,6 +514,7 @@ func TestEnvOverrides(t *testing.T) {
 		"PB_MONITORING_INCLUDE":    "tun0",
 		"PB_MONITORING_EXCLUDE":    "usb*,wwan0",
 		"PB_FINE_RETENTION_DAYS":   "14",
+		"PB_MAX_STORAGE_MB":        "900",
 		"PB_DATABASE_URL":          "postgres://u:p@h/db",
 		"NEON_DB_URL":              "postgres://old:p@h/db", // ignored: PB_DATABASE_URL wins
 		"PB_SYNC_INTERVAL":         "30s",
@@ -535,7 +535,7 @@ func TestEnvOverrides(t *testing.T) {
 			AllowedHosts: []string{"pb.home.arpa"}},
 		Monitoring: Monitoring{PollInterval: 2 * time.Second, BatchWriteInterval: time.Minute,
 			Include: []string{"tun0"}, Exclude: []string{"usb*", "wwan0"}},
-		Storage: Storage{FineRetentionDays: 14},
+		Storage: Storage{FineRetentionDays: 14, MaxStorageMB: 900},
 		Sync:    Sync{DatabaseURL: "postgres://u:p@h/db", Interval: 30 * time.Second},
 		Cost:    Cost{RatePerGB: 0.5, Currency: "EUR"},
 		Alerts:  Alerts{WebhookURL: "https://ntfy.sh/pb-test", WebhookFormat: "ntfy", Desktop: true},

@@ -175,6 +175,9 @@ func load(data []byte, path string, getenv func(string) string) (Config, error) 
 		problems = append(problems, fileProblems...)
 	}
 	problems = append(problems, applyEnv(&cfg, getenv, src)...)
+	if cfg.legacySyncOff() {
+		cfg.Sync.DatabaseURL = ""
+	}
 	cfg.normalize()
 
 	// Whatever reached the config as the database URL is a secret too, even
@@ -286,6 +289,8 @@ func decodeFile(cfg *Config, doc, path string, src map[string]source) ([]*FieldE
 	}
 	lines := keyLines(doc)
 	var problems []*FieldError
+	var pending []pendingLegacy
+	set := map[string]bool{}
 	var walk func(m map[string]any, prefix []string)
 	walk = func(m map[string]any, prefix []string) {
 		for _, k := range slices.Sorted(maps.Keys(m)) {
@@ -299,6 +304,13 @@ func decodeFile(cfg *Config, doc, path string, src map[string]source) ([]*FieldE
 					s.raw = renderRaw(v)
 				}
 				src[key] = s
+				set[key] = true
+				if p, isDur := f.ptr(cfg).(*time.Duration); isDur && legacySeconds[key] {
+					if msg, ok := legacyDuration(p, v); ok {
+						cfg.Legacy = append(cfg.Legacy, Notice{Path: path, Line: line, Key: key, Value: s.raw, Msg: msg})
+						continue
+					}
+				}
 				if msg := setField(cfg, f, v); msg != "" {
 					problems = append(problems, &FieldError{Path: path, Line: line, Key: key, Value: s.raw, Msg: msg})
 				}
@@ -308,7 +320,11 @@ func decodeFile(cfg *Config, doc, path string, src map[string]source) ([]*FieldE
 				problems = append(problems, decodePlans(cfg, v, doc, path, lines)...)
 				continue
 			}
-			if len(parts) == 1 && isTable(key) {
+			if action, ok := legacyKeys[key]; ok {
+				pending = append(pending, pendingLegacy{key: key, line: line, v: v, action: action})
+				continue
+			}
+			if (len(parts) == 1 && isTable(key)) || legacyTables[key] {
 				if sub, ok := v.(map[string]any); ok {
 					walk(sub, parts)
 				} else {
@@ -321,6 +337,9 @@ func decodeFile(cfg *Config, doc, path string, src map[string]source) ([]*FieldE
 		}
 	}
 	walk(raw, nil)
+	slices.SortStableFunc(pending, func(a, b pendingLegacy) int { return a.line - b.line })
+	problems = append(problems, applyLegacy(cfg, path, pending, set)...)
+	slices.SortStableFunc(cfg.Legacy, func(a, b Notice) int { return a.Line - b.Line })
 	return problems, nil
 }
 

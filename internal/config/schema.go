@@ -149,6 +149,14 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Storage.FineRetentionDays },
 	},
 	{
+		key: "storage.max_storage_mb", env: "PB_MAX_STORAGE_MB", kind: kInt, example: `400`,
+		doc: []string{
+			`Database size in MB above which /api/health and "pb storage" warn`,
+			`(1-1000000). Nothing is deleted when it is reached.`,
+		},
+		ptr: func(c *Config) any { return &c.Storage.MaxStorageMB },
+	},
+	{
 		key: "sync.database_url", env: "PB_DATABASE_URL", kind: kString, secret: true,
 		example: `"postgres://user:password@host/db?sslmode=require"`,
 		doc: []string{

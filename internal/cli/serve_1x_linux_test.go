@@ -1,0 +1,81 @@
+//go:build linux
+
+package cli
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// pb serve starts on PacketBuddy 1.x's config files as they are, honours
+// their values (bare numbers are seconds) and says once that the file is in
+// the 1.x format, with a notice per 1.x key.
+func TestServe1xConfig(t *testing.T) {
+	tests := []struct {
+		fixture string
+		want    []string // in the start-up log
+		notices int
+	}{
+		{"default.toml", []string{"poll_interval=1s batch_write_interval=30s"}, 7},
+		{"example.toml", []string{"poll_interval=1s batch_write_interval=5s"}, 24},
+	}
+	for _, tc := range tests {
+		t.Run(tc.fixture, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("..", "config", "testdata", "1x", tc.fixture))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dataDir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dataDir, "config.toml"), data, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			var logs syncBuffer
+			port := freePort(t) // the files say 7373; PB_API_PORT keeps tests off it
+			env := Env{Stdout: &logs, Stderr: &logs, Getenv: func(k string) string {
+				if k == "PB_API_PORT" {
+					return port
+				}
+				return ""
+			}}
+			code := make(chan int, 1)
+			go func() { code <- Run(ctx, []string{"serve", "--data-dir", dataDir}, env) }()
+			deadline := time.Now().Add(10 * time.Second)
+			for !strings.Contains(logs.String(), "pb serve started") {
+				select {
+				case c := <-code:
+					t.Fatalf("pb serve exited with %d on the 1.x file:\n%s", c, logs.String())
+				case <-time.After(20 * time.Millisecond):
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("pb serve did not start in 10 s:\n%s", logs.String())
+				}
+			}
+			checkAPI(t, "http://127.0.0.1:"+port)
+			cancel()
+			if c := <-code; c != 0 {
+				t.Fatalf("pb serve exited with %d:\n%s", c, logs.String())
+			}
+			out := logs.String()
+			for _, w := range tc.want {
+				if !strings.Contains(out, w) {
+					t.Errorf("start-up log lacks %q:\n%s", w, out)
+				}
+			}
+			if n := strings.Count(out, "the config file is in PacketBuddy 1.x's format"); n != 1 {
+				t.Errorf("the 1.x format is mentioned %d times, want once:\n%s", n, out)
+			}
+			if n := strings.Count(out, `msg="1.x setting"`); n != tc.notices {
+				t.Errorf("%d notices, want %d:\n%s", n, tc.notices, out)
+			}
+			if !strings.Contains(out, `key=api.cors_enabled does="ignored: pb never answers every web origin`) {
+				t.Errorf("no notice for api.cors_enabled:\n%s", out)
+			}
+		})
+	}
+}
