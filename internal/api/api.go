@@ -44,6 +44,9 @@ type Store interface {
 	Hours(ctx context.Context, day usage.Date, loc *time.Location, f usage.Filter) ([]usage.HourTotals, error)
 	TopDays(ctx context.Context, n int, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
 	Lifetime(ctx context.Context, f usage.Filter) (usage.Totals, error)
+	// Periods are the month and year totals known only as a whole
+	// (imported), lying entirely in [from, to).
+	Periods(ctx context.Context, from, to time.Time, f usage.Filter) ([]usage.Period, error)
 	Interfaces(ctx context.Context, from, to time.Time) ([]usage.InterfaceTotals, error)
 	InterfaceLifetimes(ctx context.Context) ([]usage.InterfaceTotals, error)
 	Peak(ctx context.Context, from, to time.Time) (bps uint64, at time.Time, err error)

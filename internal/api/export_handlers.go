@@ -87,6 +87,17 @@ func (s *Server) exportAll(r *http.Request, now time.Time, kind, title string) (
 			to = l.last
 		}
 	}
+	// Month and year totals known only as a whole often predate the first
+	// tracked day (an import's oldest history).
+	periods, err := s.store.Periods(r.Context(), epoch, farAway, usage.Filter{})
+	if err != nil {
+		return nil, err
+	}
+	if len(periods) > 0 {
+		if p := usage.DateOf(periods[0].Start.In(s.loc)); p.Before(from) {
+			from = p
+		}
+	}
 	return s.buildReport(r.Context(), now, kind, title, from, to)
 }
 

@@ -1,9 +1,11 @@
 package api
 
 import (
+	"cmp"
 	"context"
 	"io"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/packetbuddy/pb/internal/units"
@@ -56,7 +58,10 @@ type ReportData struct {
 	PeakDay      usage.DayTotals
 	Months       []usage.MonthTotals
 	Days         []usage.DayTotals
-	Cost         ReportCost
+	// NotByDay is the part of Totals known only as whole months or years
+	// (imported): in Totals and Months, in no day and not in DailyAverage.
+	NotByDay usage.Totals
+	Cost     ReportCost
 	// UploadRatio is transmitted / received (0 when nothing was received).
 	UploadRatio float64
 	Personality string
@@ -147,10 +152,14 @@ func (s *Server) buildReport(ctx context.Context, now time.Time, kind, title str
 		}
 		d.Months[len(d.Months)-1].Totals = d.Months[len(d.Months)-1].Totals.Add(day.Totals)
 	}
+	byDay := d.Totals
+	if err := s.addPeriods(ctx, d, from, to); err != nil {
+		return nil, err
+	}
 	d.Empty = d.Totals.Total() == 0
 	if d.DaysTracked > 0 {
 		n := uint64(d.DaysTracked)
-		d.DailyAverage = usage.Totals{Rx: (d.Totals.Rx + n/2) / n, Tx: (d.Totals.Tx + n/2) / n}
+		d.DailyAverage = usage.Totals{Rx: (byDay.Rx + n/2) / n, Tx: (byDay.Tx + n/2) / n}
 	}
 	if d.PeakSpeed > 0 {
 		if bps, at, err := s.store.Peak(ctx, from.Start(s.loc), to.AddDays(1).Start(s.loc)); err == nil && bps == d.PeakSpeed {
@@ -171,6 +180,31 @@ func (s *Server) buildReport(ctx context.Context, now time.Time, kind, title str
 		TotalFormatted: cb.Total.CostFormatted, RateFormatted: s.currency.Format(s.rate),
 	}
 	return d, nil
+}
+
+// addPeriods adds the month and year totals known only as a whole that lie
+// in from..to to the report's totals, and the months' to their month.
+func (s *Server) addPeriods(ctx context.Context, d *ReportData, from, to usage.Date) error {
+	periods, err := s.store.Periods(ctx, from.Start(s.loc), to.AddDays(1).Start(s.loc), usage.Filter{})
+	if err != nil {
+		return err
+	}
+	for _, p := range periods {
+		d.NotByDay = d.NotByDay.Add(p.Totals)
+		d.Totals = d.Totals.Add(p.Totals)
+		if p.Kind != usage.PeriodMonth {
+			continue
+		}
+		m := usage.DateOf(p.Start.In(s.loc))
+		i, found := slices.BinarySearchFunc(d.Months, m, func(mt usage.MonthTotals, m usage.Date) int {
+			return cmp.Or(cmp.Compare(mt.Year, m.Year), cmp.Compare(mt.Month, m.Month))
+		})
+		if !found {
+			d.Months = slices.Insert(d.Months, i, usage.MonthTotals{Year: m.Year, Month: m.Month})
+		}
+		d.Months[i].Totals = d.Months[i].Totals.Add(p.Totals)
+	}
+	return nil
 }
 
 // ratioString prints an upload/download ratio for people.

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 	"slices"
 	"time"
@@ -161,6 +162,9 @@ type periodResponse struct {
 	Timezone string     `json:"timezone"`
 	Days     []dayRow   `json:"days"`
 	Summary  usageBlock `json:"summary"`
+	// NotByDay is traffic known only as the month's whole (imported month
+	// totals): in Summary, in no day.
+	NotByDay *usageBlock `json:"not_by_day,omitempty"`
 }
 
 func (s *Server) period(days []usage.DayTotals) ([]dayRow, usageBlock) {
@@ -206,6 +210,15 @@ func (s *Server) handleMonth(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		resp.Days, resp.Summary = s.period(days)
+		whole, err := s.periodTotals(r.Context(), first.Start(s.loc), nextMonthStart(first, s.loc), usage.PeriodMonth)
+		if err != nil {
+			return nil, err
+		}
+		if whole != (usage.Totals{}) {
+			b := s.usageBlock(whole, 0)
+			resp.NotByDay = &b
+			resp.Summary = s.usageBlock(usage.Totals{Rx: resp.Summary.BytesReceived + whole.Rx, Tx: resp.Summary.BytesSent + whole.Tx}, resp.Summary.PeakSpeed)
+		}
 		return marshal(resp)
 	}
 	var b []byte
@@ -220,6 +233,24 @@ func (s *Server) handleMonth(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeBody(w, ctJSON, b)
 	return nil
+}
+
+// periodTotals sums the period totals of kind ("" for all) lying in
+// [from, to).
+func (s *Server) periodTotals(ctx context.Context, from, to time.Time, kind string) (usage.Totals, error) {
+	ps, err := s.store.Periods(ctx, from, to, usage.Filter{})
+	var t usage.Totals
+	for _, p := range ps {
+		if kind == "" || p.Kind == kind {
+			t = t.Add(p.Totals)
+		}
+	}
+	return t, err
+}
+
+// nextMonthStart is the start of the month after the one d is in.
+func nextMonthStart(d usage.Date, loc *time.Location) time.Time {
+	return usage.DateOf(time.Date(d.Year, d.Month+1, 1, 12, 0, 0, 0, time.UTC)).Start(loc)
 }
 
 // handleRange serves from_date..to_date inclusive (aliases from, to).

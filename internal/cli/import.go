@@ -28,10 +28,21 @@ pb's database:
   pb import --from packetbuddy [PATH]   default PATH <data-dir>/packetbuddy.db
   pb import --from vnstat [PATH]        default PATH /var/lib/vnstat/vnstat.db
 
+First it shows what the source holds, per device (PacketBuddy 1.x kept
+every synced device in one database) or per interface (vnStat): host, OS,
+the days it spans and its total. By default every device is imported, as
+the 1.x dashboard showed them together: this machine's 1.x history to the
+interface packetbuddy-v1, each other device's to packetbuddy-v1@<host>.
+--device ID imports one device only.
+
 The finest data is used: PacketBuddy's per-second logs and vnStat's
 five-minute and hourly rows where they exist; older days come from daily
 (and monthly, yearly) totals, placed at local midnight of the day in the
 configured time zone, so day totals are exact but their hours are not.
+What a month's (or year's) total holds beyond its days is kept as a total
+of that month (year): it counts in month, year and lifetime views and
+exports, never as a day (day views, top days, the hour map, averages and
+forecasts leave it out). PacketBuddy's peak speeds come along.
 Running the import again adds nothing: traffic is only imported for spans
 the database has no traffic in yet (neither pb's own nor an earlier
 import's). The old file is only read.
@@ -45,12 +56,16 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	src := fs.String("from", "", "`source`: packetbuddy (the Python version's packetbuddy.db) or vnstat")
 	keepID := fs.Bool("keep-device-id", false, "packetbuddy: keep the old installation's device id")
 	dryRun := fs.Bool("dry-run", false, "only read the source and tell what would be imported")
+	device := fs.String("device", "", "packetbuddy: import only the device with this `ID` (default: every device)")
 	pos, err := parseArgs(fs, args, "import", 1)
 	if err != nil {
 		return err
 	}
 	if *src != importer.PacketBuddy && *src != importer.VnStat {
 		return usagef("import", "--from %q: use packetbuddy or vnstat", *src)
+	}
+	if *device != "" && *src != importer.PacketBuddy {
+		return usagef("import", "--device only applies to --from packetbuddy (vnStat has no devices)")
 	}
 	if *keepID && *src != importer.PacketBuddy {
 		return usagef("import", "--keep-device-id only applies to --from packetbuddy (vnStat has no device id)")
@@ -80,6 +95,14 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	// file writes nothing.
 	h, err := importer.Read(ctx, *src, path, loc)
 	if err != nil {
+		return err
+	}
+	if *device != "" {
+		if err := h.Select(*device); err != nil {
+			return err
+		}
+	}
+	if err := writePreview(env, h, loc, *device != ""); err != nil {
 		return err
 	}
 	all := h.Summary(loc)
@@ -117,14 +140,55 @@ func runImport(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(w, "imported %s over %d days (%s to %s) from %s into %s",
 			units.FormatBytes(res.Taken.Totals.Total()), res.Taken.Days, res.Taken.First, res.Taken.Last, path, strings.Join(res.Ifaces, ", "))
 	}
+	if res.Taken.Periods > 0 {
+		fmt.Fprintf(w, ", of which %s as %d month or year totals (in no day)", units.FormatBytes(res.Taken.PeriodTotal.Total()), res.Taken.Periods)
+	}
 	if res.Skipped.Totals.Total() > 0 {
 		fmt.Fprintf(w, "; skipped %s over %d days already in the database", units.FormatBytes(res.Skipped.Totals.Total()), res.Skipped.Days)
 	}
 	fmt.Fprintln(w)
+	if res.Peaks > 0 {
+		fmt.Fprintf(w, "recorded %d peak speeds\n", res.Peaks)
+	}
 	if *keepID && h.DeviceID != "" {
 		fmt.Fprintf(w, "kept the device id %s\n", h.DeviceID)
 	}
 	return nil
+}
+
+// writePreview prints what the source holds, a row per device (or
+// interface), before anything is written, and which devices are taken.
+func writePreview(env Env, h *importer.History, loc *time.Location, picked bool) error {
+	sums := h.Summaries(loc)
+	t := newTable("Device", "Host", "OS", "Span", "Days", "Total", "Imported as").alignRight(4, 5)
+	for _, d := range sums {
+		span := "-"
+		if !d.First.IsZero() {
+			span = d.First.String() + " to " + d.Last.String()
+		}
+		id, host, os := d.ID, d.Hostname, d.OS
+		if h.Source == importer.VnStat {
+			id, host, os = d.Iface, "this machine", "-"
+		}
+		if d.Local && h.Source == importer.PacketBuddy {
+			id += " (this machine)"
+		}
+		t.add(orDash(id), orDash(host), orDash(os), span, strconv.Itoa(d.Days), units.FormatBytes(d.Totals.Total()), d.Iface)
+	}
+	if err := t.write(env.Stdout, false); err != nil {
+		return err
+	}
+	if n := len(h.Devices); n > 1 && !picked {
+		fmt.Fprintf(env.Stdout, "all %d devices are imported, as the 1.x dashboard showed them together; --device ID takes one only\n", n)
+	}
+	return nil
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }
 
 // daemonRunning asks the configured API address for /api/health.
@@ -175,7 +239,7 @@ func offerImport(dataDir string) string {
 		defer st.Close()
 		if ifs, err := st.InterfaceLifetimes(context.Background()); err == nil {
 			for _, i := range ifs {
-				if i.Name == importer.ImportedIface {
+				if strings.HasPrefix(i.Name, importer.ImportedIface) {
 					return "" // imported already
 				}
 			}

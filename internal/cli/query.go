@@ -258,6 +258,9 @@ func (s filteredStore) Hours(ctx context.Context, day usage.Date, loc *time.Loca
 func (s filteredStore) TopDays(ctx context.Context, n int, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error) {
 	return s.Store.TopDays(ctx, n, loc, s.filter(f))
 }
+func (s filteredStore) Periods(ctx context.Context, from, to time.Time, f usage.Filter) ([]usage.Period, error) {
+	return s.Store.Periods(ctx, from, to, s.filter(f))
+}
 func (s filteredStore) Lifetime(ctx context.Context, f usage.Filter) (usage.Totals, error) {
 	return s.Store.Lifetime(ctx, s.filter(f))
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
@@ -50,6 +51,28 @@ func runYears(ctx context.Context, args []string, env Env) error {
 	}
 	var years []yearRow
 	var sum usage.Totals
+	// Month and year totals known only as a whole (imported) count in
+	// their month and year, and may reach before the first tracked day.
+	periods, err := q.st.Periods(ctx, time.Unix(0, 0), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), usage.Filter{Ifaces: qf.ifaces})
+	if err != nil {
+		return err
+	}
+	if len(periods) > 0 {
+		pf := usage.DateOf(periods[0].Start.In(q.loc))
+		var pl usage.Date
+		for _, p := range periods {
+			if e := usage.DateOf(p.End.Add(-time.Second).In(q.loc)); e.After(pl) {
+				pl = e
+			}
+		}
+		if !ok || pf.Before(first) {
+			first = pf
+		}
+		if !ok || pl.After(last) {
+			last = pl
+		}
+		ok = true
+	}
 	if ok {
 		ms, err := q.st.Months(ctx, first, last, q.loc, usage.Filter{Ifaces: qf.ifaces})
 		if err != nil {
@@ -65,6 +88,20 @@ func runYears(ctx context.Context, args []string, env Env) error {
 			y.TotalBytes += m.Total()
 			y.Months = append(y.Months, monthRow{Month: fmt.Sprintf("%04d-%02d", m.Year, m.Month), BytesSent: m.Tx, BytesReceived: m.Rx, TotalBytes: m.Total()})
 			sum = sum.Add(m.Totals)
+		}
+		for _, p := range periods {
+			if p.Kind != usage.PeriodYear {
+				continue
+			}
+			yr := p.Start.In(q.loc).Year()
+			for i := range years {
+				if years[i].Year == yr {
+					years[i].BytesSent += p.Tx
+					years[i].BytesReceived += p.Rx
+					years[i].TotalBytes += p.Total()
+					sum = sum.Add(p.Totals)
+				}
+			}
 		}
 	}
 	if years == nil {

@@ -16,15 +16,45 @@ type Result struct {
 	Taken   Summary // added to the store
 	Skipped Summary // already covered by the store (own data or an earlier import)
 	Ifaces  []string
+	Peaks   int // peak speeds recorded
 }
 
 // chunk is how many minute buckets one AddHistory call (one transaction)
 // writes; between chunks progress is reported.
 const chunk = 20_000
 
+// coverage tells whether the store already has traffic in a span.
+type coverage struct {
+	lo     time.Time
+	busy   []int      // busy[i]: quarter hours with traffic before point i
+	period [][2]int64 // period totals already stored: [start, end)
+}
+
+func (c *coverage) idx(t time.Time) int {
+	i := int(t.UTC().Sub(c.lo) / usage.CoarseBucket)
+	return min(max(i, 0), len(c.busy)-1)
+}
+
+func (c *coverage) covered(p piece) bool {
+	a, b := c.idx(p.from), c.idx(p.to.Add(usage.CoarseBucket-1)) // round the end up
+	if c.busy[b]-c.busy[a] > 0 {
+		return true
+	}
+	for _, s := range c.period {
+		if p.from.Unix() < s[1] && s[0] < p.to.Unix() {
+			return true
+		}
+	}
+	return false
+}
+
 // Apply adds h to st: every piece whose span the store has no traffic in
-// yet. policy decides whether a new interface counts in the total. progress
-// (may be nil) is called with the pieces done and the total.
+// yet. The traffic of this machine (vnStat's, and the local device's of a
+// PacketBuddy 1.x database) is checked against all the store holds; another
+// 1.x device's only against its own interface, since this machine's traffic
+// says nothing about it. policy decides whether a new interface counts in
+// the total. progress (may be nil) is called with the pieces done and the
+// total.
 func Apply(ctx context.Context, st *store.Store, h *History, policy usage.Policy, loc *time.Location, progress func(done, total int)) (Result, error) {
 	var res Result
 	if len(h.pieces) == 0 {
@@ -40,30 +70,43 @@ func Apply(ctx context.Context, st *store.Store, h *History, policy usage.Policy
 		}
 	}
 	lo = lo.UTC().Truncate(usage.CoarseBucket)
-	pts, err := st.Series(ctx, lo, hi, usage.CoarseBucket, usage.Filter{All: true})
-	if err != nil {
-		return res, err
-	}
-	// busy[i] counts the quarter hours with traffic before point i.
-	busy := make([]int, len(pts)+1)
-	for i, p := range pts {
-		busy[i+1] = busy[i]
-		if p.Total() > 0 {
-			busy[i+1]++
+	// Coverage per interface group: "" is everything the store holds.
+	groups := map[string]usage.Filter{"": {All: true}}
+	for _, d := range h.Devices {
+		if !d.Local {
+			groups[d.Iface] = usage.Filter{Ifaces: []string{d.Iface}}
 		}
 	}
-	idx := func(t time.Time) int {
-		i := int(t.UTC().Sub(lo) / usage.CoarseBucket)
-		return min(max(i, 0), len(pts))
-	}
-	covered := func(p piece) bool {
-		a := idx(p.from)
-		b := idx(p.to.Add(usage.CoarseBucket - 1)) // round the end up
-		return busy[b]-busy[a] > 0
+	cov := map[string]*coverage{}
+	for g, f := range groups {
+		pts, err := st.Series(ctx, lo, hi, usage.CoarseBucket, f)
+		if err != nil {
+			return res, err
+		}
+		c := &coverage{lo: lo, busy: make([]int, len(pts)+1)}
+		for i, p := range pts {
+			c.busy[i+1] = c.busy[i]
+			if p.Total() > 0 {
+				c.busy[i+1]++
+			}
+		}
+		// Stored periods may reach beyond [lo, hi): a year around a month.
+		ps, err := st.Periods(ctx, lo.AddDate(-1, 0, 0), hi.AddDate(1, 0, 0), f)
+		if err != nil {
+			return res, err
+		}
+		for _, p := range ps {
+			c.period = append(c.period, [2]int64{p.Start.Unix(), p.End.Unix()})
+		}
+		cov[g] = c
 	}
 	var take, skip []piece
 	for _, p := range h.pieces {
-		if covered(p) {
+		c := cov[p.iface]
+		if c == nil {
+			c = cov[""]
+		}
+		if c.covered(p) {
 			skip = append(skip, p)
 		} else {
 			take = append(take, p)
@@ -71,12 +114,22 @@ func Apply(ctx context.Context, st *store.Store, h *History, policy usage.Policy
 	}
 	res.Taken, res.Skipped = summarize(take, loc), summarize(skip, loc)
 	by := map[string][]usage.Delta{}
+	periods := map[string][]usage.Period{}
 	for _, p := range take {
+		if p.period != "" {
+			periods[p.iface] = append(periods[p.iface], usage.Period{Kind: p.period, Start: p.from, End: p.to, Totals: p.t})
+			continue
+		}
 		by[p.iface] = append(by[p.iface], usage.Delta{Iface: p.iface, Bucket: p.bucket, Totals: p.t})
 	}
 	names := make([]string, 0, len(by))
 	for n := range by {
 		names = append(names, n)
+	}
+	for n := range periods {
+		if _, ok := by[n]; !ok {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	done := 0
@@ -101,7 +154,28 @@ func Apply(ctx context.Context, st *store.Store, h *History, policy usage.Policy
 				progress(done, len(take))
 			}
 		}
+		if ps := periods[name]; len(ps) > 0 {
+			if err := st.AddPeriods(ctx, iface, ps); err != nil {
+				return res, fmt.Errorf("import into the store: %w", err)
+			}
+			done += len(ps)
+			if progress != nil {
+				progress(done, len(take))
+			}
+		}
 		res.Ifaces = append(res.Ifaces, name)
+	}
+	// Peak speeds: the stored value is kept when higher, so importing them
+	// again changes nothing.
+	if len(h.peaks) > 0 {
+		peaks := make([]usage.Peak, len(h.peaks))
+		for i, p := range h.peaks {
+			peaks[i] = p.Peak
+		}
+		if err := st.AddPeaks(ctx, peaks); err != nil {
+			return res, fmt.Errorf("import into the store: %w", err)
+		}
+		res.Peaks = len(peaks)
 	}
 	return res, nil
 }

@@ -9,26 +9,33 @@
 //   - PacketBuddy 1.x: usage_logs (one row per second with traffic, kept
 //     7–30 days, naive local timestamps) go to their minute; for each day of
 //     daily_aggregates, what the logs of that day do not account for is
-//     placed at local midnight of that day; the same for monthly_aggregates
-//     against the days of the month (placed at midnight of the 1st). The
-//     old version had no per-interface numbers, so its traffic goes to one
-//     interface named "packetbuddy-v1". Peak speeds are not imported.
+//     placed at local midnight of that day. What a month of
+//     monthly_aggregates holds beyond its days is kept as a period total of
+//     that month (store.AddPeriods): it is in month, year and lifetime
+//     views, never in a day. The old version had no per-interface numbers;
+//     every device of the database (1.x synced several into one) goes to an
+//     interface of its own, "packetbuddy-v1" for this machine's and
+//     "packetbuddy-v1@<host>" for the others. Peak speeds come from the
+//     logs (a row is one second) and daily_aggregates.peak_speed.
 //   - vnStat 2.x: fiveminute rows go to the first minute of their five;
 //     hour rows not covered by them are spread over the hour's four quarter
-//     hours; then day, month and year rows the same way as above (the
-//     remainder at local midnight of the day, the 1st of the month, 1
-//     January). vnStat writes local time unless UseUTC is set; dates are
-//     read in the configured time zone.
+//     hours; then day rows the same way as above (the remainder at local
+//     midnight of the day), and month and year rows as period totals of
+//     what their days (months) do not account for. vnStat writes local time
+//     unless UseUTC is set; dates are read in the configured time zone.
 //
 // Day, month and year totals are therefore exact; how an aggregate's bytes
-// spread over the hours of its day is not known and is not invented.
+// spread over the hours of its day is not known and is not invented, and a
+// month or year known only as a whole is never made a day.
 //
 // # Running twice
 //
 // Nothing is counted twice: a piece of imported traffic is skipped when the
 // store already has traffic (PacketBuddy's own, or an earlier import) in
 // the span it covers: its 15-minute bucket for logs and five-minute rows,
-// its hour, day, month or year for aggregates. A second run of the same
+// its hour, day, month or year for aggregates (a stored period total
+// overlapping a month or year covers it too). Another 1.x device's traffic
+// is only checked against its own interface. A second run of the same
 // import therefore adds nothing, and an import over days the daemon already
 // recorded keeps the daemon's numbers.
 //
@@ -47,6 +54,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -73,15 +81,77 @@ type piece struct {
 	from, to time.Time // the span it accounts for
 	t        usage.Totals
 	level    string
+	// period is "" for traffic placed in a bucket, or usage.PeriodMonth or
+	// PeriodYear for a total known only as the whole of [from, to).
+	period string
+}
+
+// ifacePeak is a peak speed of one imported interface.
+type ifacePeak struct {
+	iface string
+	usage.Peak
 }
 
 // History is what a source holds, read and checked, before any write.
 type History struct {
 	Source   string
 	Path     string
-	DeviceID string // the old device id (PacketBuddy only)
+	DeviceID string // the old device id of this machine (PacketBuddy only)
 	Ifaces   []string
-	pieces   []piece
+	// Devices are the devices of a PacketBuddy 1.x database, each with
+	// the interface its traffic goes to.
+	Devices []Device
+	pieces  []piece
+	peaks   []ifacePeak
+}
+
+// Select keeps only the device id's history (PacketBuddy only).
+func (h *History) Select(id string) error {
+	i := slices.IndexFunc(h.Devices, func(d Device) bool { return d.ID == id })
+	if i < 0 {
+		ids := make([]string, len(h.Devices))
+		for j, d := range h.Devices {
+			ids[j] = d.ID
+		}
+		return fmt.Errorf("%s has no device %q; its devices are: %s", h.Path, id, strings.Join(ids, ", "))
+	}
+	d := h.Devices[i]
+	h.Devices, h.Ifaces = []Device{d}, []string{d.Iface}
+	h.pieces = slices.DeleteFunc(h.pieces, func(p piece) bool { return p.iface != d.Iface })
+	h.peaks = slices.DeleteFunc(h.peaks, func(p ifacePeak) bool { return p.iface != d.Iface })
+	if !d.Local {
+		h.DeviceID = ""
+	}
+	return nil
+}
+
+// DeviceSummary is what a source holds for one device (PacketBuddy) or
+// interface (vnStat).
+type DeviceSummary struct {
+	Device
+	Summary
+}
+
+// Summaries summarizes the history per device (PacketBuddy) or per
+// interface (vnStat), in the source's order.
+func (h *History) Summaries(loc *time.Location) []DeviceSummary {
+	devs := h.Devices
+	if len(devs) == 0 {
+		for _, n := range h.Ifaces {
+			devs = append(devs, Device{Iface: n})
+		}
+	}
+	out := make([]DeviceSummary, 0, len(devs))
+	for _, d := range devs {
+		var ps []piece
+		for _, p := range h.pieces {
+			if p.iface == d.Iface {
+				ps = append(ps, p)
+			}
+		}
+		out = append(out, DeviceSummary{Device: d, Summary: summarize(ps, loc)})
+	}
+	return out
 }
 
 // ErrForeign means the file is SQLite but not the expected tool's database.
@@ -221,6 +291,14 @@ func addLevel(h *History, level string, rows []levelRow, place func(r levelRow, 
 	h.pieces = append(h.pieces, add...)
 }
 
+// asPeriod keeps a row's remainder as a total of the whole period: it has no
+// day to land on.
+func asPeriod(kind string) func(r levelRow, t usage.Totals) []piece {
+	return func(r levelRow, t usage.Totals) []piece {
+		return []piece{{iface: r.iface, from: r.from, to: r.to, t: t, period: kind}}
+	}
+}
+
 // atStart places all of t at the start of the row's span.
 func atStart(r levelRow, t usage.Totals) []piece {
 	return []piece{{iface: r.iface, bucket: r.from.UTC().Truncate(time.Minute), from: r.from, to: r.to, t: t}}
@@ -229,8 +307,10 @@ func atStart(r levelRow, t usage.Totals) []piece {
 // Summary describes a History: what an import would take.
 type Summary struct {
 	First, Last usage.Date
-	Days        int
-	Totals      usage.Totals
+	Days        int          // days with traffic; period totals have none
+	Totals      usage.Totals // everything, period totals included
+	Periods     int          // month and year totals known only as a whole
+	PeriodTotal usage.Totals // their traffic, part of Totals
 }
 
 func summarize(pieces []piece, loc *time.Location) Summary {
@@ -238,8 +318,16 @@ func summarize(pieces []piece, loc *time.Location) Summary {
 	days := map[usage.Date]bool{}
 	for _, p := range pieces {
 		d := usage.DateOf(p.from.In(loc))
-		days[d] = true
 		s.Totals = s.Totals.Add(p.t)
+		if p.period != "" {
+			s.Periods++
+			s.PeriodTotal = s.PeriodTotal.Add(p.t)
+			if e := usage.DateOf(p.to.Add(-time.Second).In(loc)); e.After(s.Last) {
+				s.Last = e
+			}
+		} else {
+			days[d] = true
+		}
 		if s.First.IsZero() || d.Before(s.First) {
 			s.First = d
 		}

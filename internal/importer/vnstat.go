@@ -89,20 +89,20 @@ func readVnStat(ctx context.Context, db *sql.DB, path string, loc *time.Location
 		return err
 	}
 	addLevel(h, "day", days, atStart)
-	months, err := read("month", func(t time.Time) (time.Time, time.Time) {
-		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc), time.Date(t.Year(), t.Month()+1, 1, 0, 0, 0, 0, loc)
-	})
+	// What the days of a month (and the months of a year) do not account
+	// for is known only as the month's (year's) whole: a period total.
+	months, err := read("month", func(t time.Time) (time.Time, time.Time) { return monthSpan(t.Year(), t.Month(), loc) })
 	if err != nil {
 		return err
 	}
-	addLevel(h, "month", months, atStart)
+	addLevel(h, usage.PeriodMonth, months, asPeriod(usage.PeriodMonth))
 	years, err := read("year", func(t time.Time) (time.Time, time.Time) {
-		return time.Date(t.Year(), 1, 1, 0, 0, 0, 0, loc), time.Date(t.Year()+1, 1, 1, 0, 0, 0, 0, loc)
+		return usage.Date{Year: t.Year(), Month: time.January, Day: 1}.Start(loc), usage.Date{Year: t.Year() + 1, Month: time.January, Day: 1}.Start(loc)
 	})
 	if err != nil {
 		return err
 	}
-	addLevel(h, "year", years, atStart)
+	addLevel(h, usage.PeriodYear, years, asPeriod(usage.PeriodYear))
 	return nil
 }
 

@@ -155,7 +155,9 @@ func (s *Store) months(ctx context.Context, from, to usage.Date, loc *time.Locat
 	}
 	var out []usage.MonthTotals
 	var p plan
+	var bounds []int64 // month i is [bounds[i], bounds[i+1])
 	start := first.Start(loc)
+	bounds = append(bounds, unixCeil(start))
 	for m := first; !m.After(last); m = nextMonth(m) {
 		if len(out) == maxPoints {
 			return nil, errors.New("too many months")
@@ -163,6 +165,7 @@ func (s *Store) months(ctx context.Context, from, to usage.Date, loc *time.Locat
 		end := nextMonth(m).Start(loc)
 		p.add(int64(len(out)), unixCeil(start), unixCeil(end))
 		out = append(out, usage.MonthTotals{Year: m.Year, Month: m.Month})
+		bounds = append(bounds, unixCeil(end))
 		start = end
 	}
 	err := s.read(ctx, func(tx *sql.Tx) error {
@@ -171,8 +174,23 @@ func (s *Store) months(ctx context.Context, from, to usage.Date, loc *time.Locat
 			return err
 		}
 		sums, err := p.run(ctx, tx, sel, false)
+		if err != nil {
+			return err
+		}
 		for i := range out {
 			out[i].Totals = sums[[2]int64{int64(i), 0}]
+		}
+		// Month totals known only as a whole belong to their month (a
+		// year's does not: it is in no month).
+		periods, err := periodsIn(ctx, tx, sel, bounds[0], bounds[len(bounds)-1])
+		for _, pr := range periods {
+			if pr.Kind != usage.PeriodMonth {
+				continue
+			}
+			i, _ := slices.BinarySearch(bounds, pr.Start.Unix()+1)
+			if i--; i >= 0 && i < len(out) && pr.End.Unix() <= bounds[i+1] {
+				out[i].Totals = out[i].Totals.Add(pr.Totals)
+			}
 		}
 		return err
 	})

@@ -131,6 +131,21 @@ type MonthTotals struct {
 	Totals
 }
 
+// Period is traffic known only as the whole of a local calendar month or
+// year (imported month and year totals): it belongs to no day, so day views,
+// top days, averages and forecasts never see it.
+type Period struct {
+	Kind       string    // PeriodMonth or PeriodYear
+	Start, End time.Time // [Start, End): the local calendar bounds
+	Totals
+}
+
+// Period kinds.
+const (
+	PeriodMonth = "month"
+	PeriodYear  = "year"
+)
+
 // HourTotals is the traffic of one local clock hour. On DST change days a day
 // has 23 or 25 of them; Start carries the zone offset, so the repeated hour is
 // distinguishable.
