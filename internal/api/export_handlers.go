@@ -93,9 +93,12 @@ func (s *Server) exportAll(r *http.Request, now time.Time, kind, title string) (
 	if err != nil {
 		return nil, err
 	}
-	if len(periods) > 0 {
-		if p := usage.DateOf(periods[0].Start.In(s.loc)); p.Before(from) {
-			from = p
+	for _, p := range periods {
+		if d := usage.DateOf(p.Start.In(s.loc)); d.Before(from) {
+			from = d
+		}
+		if d := usage.DateOf(p.End.Add(-time.Second).In(s.loc)); d.After(to) {
+			to = d // the current month's total ends after today
 		}
 	}
 	return s.buildReport(r.Context(), now, kind, title, from, to)

@@ -187,6 +187,47 @@ all 2 devices are imported, as the 1.x dashboard showed them together; --device 
 		t.Errorf("years: %+v", years)
 	}
 
+	// The export has them in its totals and months, not in its days or
+	// its daily average.
+	var exp struct {
+		Summary struct {
+			Totals struct {
+				TotalBytes uint64 `json:"total_bytes"`
+			} `json:"totals"`
+			Averages struct {
+				DailyBytes uint64 `json:"daily_bytes"`
+			} `json:"averages"`
+			PeakDay struct {
+				Date string `json:"date"`
+			} `json:"peak_day"`
+		} `json:"summary"`
+		MonthlyData []struct {
+			Month      string `json:"month"`
+			TotalBytes uint64 `json:"total_bytes"`
+		} `json:"monthly_data"`
+		DailyData []struct {
+			Date       string `json:"date"`
+			TotalBytes uint64 `json:"total_bytes"`
+		} `json:"daily_data"`
+	}
+	if err := json.Unmarshal([]byte(runOK(t, "export", "--format", "json", "--data-dir", dir)), &exp); err != nil {
+		t.Fatal(err)
+	}
+	months := map[string]uint64{}
+	for _, m := range exp.MonthlyData {
+		months[m.Month] = m.TotalBytes
+	}
+	var daySum uint64
+	for _, d := range exp.DailyData {
+		daySum += d.TotalBytes
+	}
+	// Tracked days: 2026-02-10 to 2026-03-05, 24 days.
+	if exp.Summary.Totals.TotalBytes != devA+devB || daySum != byDay || exp.Summary.PeakDay.Date != "2026-02-10" ||
+		exp.Summary.Averages.DailyBytes != (byDay+12)/24 ||
+		months["2025-11"] != 41_000_000_000 || months["2025-12"] != 300_000_000_000 || months["2026-03"] != 50_000_050_000+3_300_000_000 {
+		t.Errorf("export: summary %+v, months %v, days sum %d (want %d)", exp.Summary, months, daySum, byDay)
+	}
+
 	// Top days and plan forecasts are those of the same history without
 	// the month totals.
 	plain := newDataDir(t, true)
