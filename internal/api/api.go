@@ -55,6 +55,12 @@ type Store interface {
 	Stats(ctx context.Context) (store.Stats, error)
 	PlanAlerts(ctx context.Context, limit int) ([]plan.AlertRecord, error)
 	Prune(ctx context.Context) (int64, error)
+	// PruneWith is Prune reporting per kind; with dryRun it only counts.
+	PruneWith(ctx context.Context, dryRun bool) (store.Pruned, error)
+	// MaintainedCounts are the row counts kept by triggers (cheap);
+	// FineRows counts the retention-bounded 1-minute tier.
+	MaintainedCounts(ctx context.Context) (store.Counts, error)
+	FineRows(ctx context.Context) (int64, error)
 	// Path is the database file; its size is read with os.Stat for
 	// /api/health, because Stats counts rows and is too slow for a probe.
 	Path() string
@@ -103,6 +109,10 @@ type Settings struct {
 	Currency  string
 	// FineRetentionDays is reported by /api/storage (0: not reported).
 	FineRetentionDays int
+	// MaxStorageMB is the database size (MB of 2^20 bytes, as db_size_mb)
+	// above which /api/health and /api/storage warn; 0 means 400, 1.x's
+	// default.
+	MaxStorageMB int
 	// SyncInterval is [sync] interval: a device silent for three of them
 	// (at least an hour) is marked stale in /api/fleet.
 	SyncInterval time.Duration
@@ -177,6 +187,7 @@ type Server struct {
 
 	cache caches
 	peak  peakState
+	fine  fineCount
 
 	streamsMu sync.Mutex
 	streams   int

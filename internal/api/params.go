@@ -221,3 +221,19 @@ func sanitize(s string) string {
 
 // dateString formats a date for an error sentence or a file name.
 func dateString(d usage.Date) string { return fmt.Sprintf("%04d%02d%02d", d.Year, d.Month, d.Day) }
+
+// boolParam reads an optional boolean: true/false, 1/0, yes/no, on/off (as
+// the 1.x API took them); absent is false.
+func (p params) boolParam(name string) (bool, error) {
+	s, got, err := p.get(name)
+	if err != nil || got == "" {
+		return false, err
+	}
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "true", "1", "yes", "on":
+		return true, nil
+	case "false", "0", "no", "off":
+		return false, nil
+	}
+	return false, badRequest("Parameter %s=%s is not true or false.", name, quoteParam(s))
+}

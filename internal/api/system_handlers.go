@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	_ "embed"
+	"fmt"
 	"io/fs"
 	"net/http"
 	"os"
@@ -38,6 +39,7 @@ type healthResponse struct {
 type healthStorage struct {
 	DBSizeMB    float64 `json:"db_size_mb"`
 	DBSizeBytes int64   `json:"db_size_bytes"`
+	storageFields
 }
 
 type healthMonitor struct {
@@ -51,8 +53,9 @@ type healthMonitor struct {
 }
 
 // handleHealth must stay under a millisecond on any database: it reads
-// the file size with os.Stat (never a row count) and is rendered once a
-// second, which is the resolution of its timestamp.
+// the file size with os.Stat, row counts only from the maintained counts
+// and a cache (see storageFields), and is rendered once a second, which is
+// the resolution of its timestamp.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	return writeCached(w, &s.cache.healthResp, now.Unix(), func() ([]byte, error) {
@@ -90,6 +93,11 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 			ss := s.d.Sync.Status(r.Context())
 			resp.SyncEnabled, resp.Sync = true, &ss
 		}
+		f, err := s.storageFields(r.Context(), now, size, resp.Sync)
+		if err != nil {
+			return nil, err
+		}
+		resp.Storage.storageFields = f
 		return marshal(resp)
 	})
 }
@@ -113,9 +121,17 @@ func (s *Server) dbSize() int64 {
 type storageResponse struct {
 	Local     storageLocal     `json:"local"`
 	Retention storageRetention `json:"retention"`
+	// Neon is 1.x's name for the sync database: null with sync off, else
+	// its size and devices (the same as Remote).
+	Neon *storageNeon `json:"neon"`
 	// Remote is the sync database's pb tables, with sync on (omitted when
 	// it cannot be read).
 	Remote *storageRemote `json:"remote,omitempty"`
+}
+
+type storageNeon struct {
+	TotalMB     float64 `json:"total_mb"`
+	DeviceCount int     `json:"device_count"`
 }
 
 type storageRemote struct {
@@ -138,6 +154,12 @@ type storageLocal struct {
 	OldestCoarse  string  `json:"oldest_coarse,omitempty"`
 	NewestCoarse  string  `json:"newest_coarse,omitempty"`
 	CreatedAt     string  `json:"created_at,omitempty"`
+	storageFields
+	// UsagePercent, OldestLog and NewestLog are 1.x's names here for
+	// storage_usage_percent and the 1-minute tier's first and last bucket.
+	UsagePercent float64 `json:"usage_percent"`
+	OldestLog    *string `json:"oldest_log"`
+	NewestLog    *string `json:"newest_log"`
 }
 
 type storageRetention struct {
@@ -146,6 +168,12 @@ type storageRetention struct {
 	CoarseBucketSeconds int    `json:"coarse_bucket_seconds"`
 	Coarse              string `json:"coarse"`
 	Lifetime            string `json:"lifetime"`
+	// 1.x's names: days of detail (1-minute here); aggregates and the sync
+	// database's rows are never deleted (null: no limit).
+	LocalLogDays         int  `json:"local_log_days"`
+	LocalAggregateMonths *int `json:"local_aggregate_months"`
+	NeonLogDays          *int `json:"neon_log_days"`
+	NeonAggregateMonths  *int `json:"neon_aggregate_months"`
 }
 
 func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request) error {
@@ -174,7 +202,23 @@ func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request) error {
 			CoarseBucketSeconds: 900,
 			Coarse:              "kept for ever",
 			Lifetime:            "never reduced by retention",
+			LocalLogDays:        s.set.FineRetentionDays,
 		},
+	}
+	var sync *pbsync.Status
+	if s.d.Sync != nil {
+		ss := s.d.Sync.Status(r.Context())
+		sync = &ss
+	}
+	f, err := s.storageFields(r.Context(), s.now(), st.SizeBytes, sync)
+	if err != nil {
+		return err
+	}
+	f.UsageLogsCount = st.FineRows // counted just now by Stats
+	resp.Local.storageFields, resp.Local.UsagePercent = f, f.StorageUsagePercent
+	if !st.OldestFine.IsZero() {
+		o, n := ts(st.OldestFine), ts(st.NewestFine)
+		resp.Local.OldestLog, resp.Local.NewestLog = &o, &n
 	}
 	if s.d.Fleet != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), fleetTimeout)
@@ -182,32 +226,61 @@ func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request) error {
 		cancel()
 		if err == nil {
 			resp.Remote = &storageRemote{DBSizeMB: roundTo(float64(fu.RemoteBytes)/(1<<20), 2), DBSizeBytes: fu.RemoteBytes, Devices: len(fu.Devices)}
+			resp.Neon = &storageNeon{TotalMB: resp.Remote.DBSizeMB, DeviceCount: resp.Remote.Devices}
 		}
 	}
 	return writeJSON(w, resp)
 }
 
-// cleanupResponse is POST /api/storage/cleanup.
+// cleanupResponse is POST /api/storage/cleanup: pb's fields and 1.x's
+// (local.logs_deleted, local.aggregates_deleted, neon, vacuum_run).
 type cleanupResponse struct {
-	Status      string `json:"status"`
-	DeletedRows int64  `json:"deleted_rows"`
-	Message     string `json:"message"`
+	Status      string       `json:"status"`
+	DryRun      bool         `json:"dry_run"`
+	DeletedRows int64        `json:"deleted_rows"`
+	Message     string       `json:"message"`
+	Local       cleanupLocal `json:"local"`
+	Neon        *struct{}    `json:"neon"`       // pb never deletes from the sync database
+	VacuumRun   bool         `json:"vacuum_run"` // pb reuses freed pages instead
 }
 
-// handleCleanup prunes the fine tier past its retention. It changes state,
-// so it is POST only and the middleware refuses it cross-site.
+type cleanupLocal struct {
+	LogsDeleted       int64            `json:"logs_deleted"`
+	EventsDeleted     int64            `json:"events_deleted"`
+	AggregatesDeleted map[string]int64 `json:"aggregates_deleted"` // always empty: aggregates are kept
+}
+
+// handleCleanup prunes the fine tier past its retention and old events;
+// with dry_run=true it only counts what it would delete (a dry run is
+// still POST, like the cleanup it previews). It changes state, so it is
+// POST only and the middleware refuses it cross-site.
 func (s *Server) handleCleanup(w http.ResponseWriter, r *http.Request) error {
-	n, err := s.store.Prune(r.Context())
+	p, err := parseParams(r)
 	if err != nil {
 		return err
 	}
+	dry, err := p.boolParam("dry_run")
+	if err != nil {
+		return err
+	}
+	n, err := s.store.PruneWith(r.Context(), dry)
+	if err != nil {
+		return err
+	}
+	resp := cleanupResponse{
+		Status: "ok", DryRun: dry, DeletedRows: n.Total(),
+		Local: cleanupLocal{LogsDeleted: n.FineRows, EventsDeleted: n.EventRows, AggregatesDeleted: map[string]int64{}},
+	}
+	if dry {
+		resp.DeletedRows = 0
+		resp.Message = fmt.Sprintf("Dry run: would remove %d rows of 1-minute detail older than the retention and %d old events; nothing was deleted.", n.FineRows, n.EventRows)
+		return writeJSON(w, resp)
+	}
 	s.cache.reset()
 	s.resetPeak()
-	return writeJSON(w, cleanupResponse{
-		Status:      "ok",
-		DeletedRows: n,
-		Message:     "Removed 1-minute detail older than the retention; 15-minute history and lifetime totals are kept.",
-	})
+	s.forgetFineRows()
+	resp.Message = "Removed 1-minute detail older than the retention; 15-minute history and lifetime totals are kept."
+	return writeJSON(w, resp)
 }
 
 //go:embed openapi.json

@@ -70,6 +70,7 @@ func commands() []command {
 		{"events", "the event log: spikes, resets, restarts, gaps", runEvents},
 		{"live", "live speed per interface (q to quit)", runLive},
 		{"status", "is the daemon running? data, database, last flush, sync", runStatus},
+		{"storage", "database size and rows; cleanup [--dry-run] of old detail", runStorage},
 		{"export", "export as json, csv, llm, html or md", runExport},
 		{"import", "import history from PacketBuddy 1.x or vnStat", runImport},
 		{"completion", "bash | zsh | fish | powershell: shell completion script", runCompletion},

@@ -156,6 +156,7 @@ func newLocalAPI(ctx context.Context, cfg config.Config, loc *time.Location, st 
 			RatePerGB:         cfg.Cost.RatePerGB,
 			Currency:          cfg.Cost.Currency,
 			FineRetentionDays: cfg.Storage.FineRetentionDays,
+			MaxStorageMB:      cfg.Storage.MaxStorageMB,
 		},
 		Location:    loc,
 		DeviceID:    id,

@@ -274,6 +274,7 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 			RatePerGB:         d.cfg.Cost.RatePerGB,
 			Currency:          d.cfg.Cost.Currency,
 			FineRetentionDays: d.cfg.Storage.FineRetentionDays,
+			MaxStorageMB:      d.cfg.Storage.MaxStorageMB,
 			SyncInterval:      d.cfg.Sync.Interval,
 		},
 		Location:    d.loc,

@@ -315,49 +315,70 @@ func (s *Store) applyPolicy(ctx context.Context, counted func(name, kind string)
 // It returns the number of rows deleted; with nothing to delete it costs a few
 // index lookups.
 func (s *Store) Prune(ctx context.Context) (int64, error) {
-	n, err := s.prune(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("store: prune: %w", err)
-	}
-	return n, nil
+	p, err := s.PruneWith(ctx, false)
+	return p.Total(), err
 }
 
-func (s *Store) prune(ctx context.Context) (int64, error) {
+// PruneWith is Prune that reports what it deleted per kind; with dryRun it
+// only counts what it would delete, and changes nothing.
+func (s *Store) PruneWith(ctx context.Context, dryRun bool) (Pruned, error) {
+	p, err := s.prune(ctx, dryRun)
+	if err != nil {
+		return Pruned{}, fmt.Errorf("store: prune: %w", err)
+	}
+	return p, nil
+}
+
+func (s *Store) prune(ctx context.Context, dryRun bool) (Pruned, error) {
 	tx, err := s.writeTx(ctx)
 	if err != nil {
-		return 0, err
+		return Pruned{}, err
 	}
 	defer rollback(tx)
 	now := s.now()
 	cutoff := now.Add(-s.fineRetention).Unix()
-	var n, fine int64
-	del := func(query string, args ...any) error {
-		r, err := tx.ExecContext(ctx, query, args...)
+	// Each condition is written once and used by the count or the delete.
+	del := func(dst *int64, table, where string, args ...any) error {
+		if dryRun {
+			var k int64
+			err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+table+` WHERE `+where, args...).Scan(&k)
+			*dst += k
+			return err
+		}
+		r, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE `+where, args...)
 		if err != nil {
 			return err
 		}
 		k, err := r.RowsAffected()
-		n += k
+		*dst += k
 		return err
 	}
+	var p Pruned
 	// The oldest rows lead the primary key: with nothing to delete this is
 	// one b-tree seek.
-	if err := del(`DELETE FROM fine WHERE ts < ?`, cutoff); err != nil {
-		return 0, err
+	if err := del(&p.FineRows, "fine", `ts < ?`, cutoff); err != nil {
+		return Pruned{}, err
 	}
-	fine = n
-	if err := del(`DELETE FROM events WHERE ts < ?`, now.Add(-eventAge).Unix()); err != nil {
-		return 0, err
+	if dryRun {
+		// Events: the year-old and those beyond the newest maxEvents,
+		// counted once each.
+		if err := del(&p.EventRows, "events", `ts < ? OR id <= (SELECT max(id) FROM events) - ?`, now.Add(-eventAge).Unix(), maxEvents); err != nil {
+			return Pruned{}, err
+		}
+		return p, nil
 	}
-	if err := del(`DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?`, maxEvents); err != nil {
-		return 0, err
+	if err := del(&p.EventRows, "events", `ts < ?`, now.Add(-eventAge).Unix()); err != nil {
+		return Pruned{}, err
 	}
-	if fine > 0 {
+	if err := del(&p.EventRows, "events", `id <= (SELECT max(id) FROM events) - ?`, maxEvents); err != nil {
+		return Pruned{}, err
+	}
+	if p.FineRows > 0 {
 		if err := raiseFineHorizon(ctx, tx, cutoff); err != nil {
-			return 0, err
+			return Pruned{}, err
 		}
 	}
-	return n, tx.Commit()
+	return p, tx.Commit()
 }
 
 // resolver maps (name, mac) to interface rows within one transaction.

@@ -1,0 +1,113 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	pbsync "github.com/packetbuddy/pb/internal/sync"
+)
+
+// storageFields are PacketBuddy 1.x's storage fields, in /api/health's
+// storage and /api/storage's local. pb has other tables than 1.x, so each
+// name now means:
+//
+//   - usage_logs_count: 1-minute buckets (the detail tier, kept
+//     fine_retention_days; 1.x kept per-second logs);
+//   - daily_aggregates_count: daily rollup rows, one per interface and UTC
+//     day with traffic;
+//   - monthly_aggregates_count: month and year totals known only as a whole
+//     (imported; pb keeps no monthly table, months are summed when asked);
+//   - synced_count / unsynced_count: 15-minute buckets acknowledged by the
+//     sync database / waiting to be sent (both 0 with sync off);
+//   - storage_usage_percent and warning: the database file (with its WAL)
+//     against storage.max_storage_mb.
+//
+// All are cheap: the counts of the tables that grow for ever are kept by
+// triggers (one small read), the 1-minute tier is bounded by its retention
+// and its count is cached for fineCountTTL.
+type storageFields struct {
+	MaxStorageMB           int     `json:"max_storage_mb"`
+	UsageLogsCount         int64   `json:"usage_logs_count"`
+	DailyAggregatesCount   int64   `json:"daily_aggregates_count"`
+	MonthlyAggregatesCount int64   `json:"monthly_aggregates_count"`
+	SyncedCount            int64   `json:"synced_count"`
+	UnsyncedCount          int64   `json:"unsynced_count"`
+	StorageUsagePercent    float64 `json:"storage_usage_percent"`
+	Warning                *string `json:"warning"` // null when under the limit, as 1.x
+}
+
+// defaultMaxStorageMB is 1.x's [storage] max_storage_mb default.
+const defaultMaxStorageMB = 400
+
+// fineCountTTL is how long the 1-minute tier's count is reused: it changes
+// by one row per minute and interface.
+const fineCountTTL = 5 * time.Minute
+
+// fineCount caches the 1-minute tier's row count.
+type fineCount struct {
+	mu sync.Mutex
+	n  int64
+	at time.Time // zero: not counted yet
+}
+
+func (s *Server) fineRows(ctx context.Context, now time.Time) (int64, error) {
+	c := &s.fine
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.at.IsZero() && !now.Before(c.at) && now.Sub(c.at) < fineCountTTL {
+		return c.n, nil
+	}
+	n, err := s.store.FineRows(ctx)
+	if err != nil {
+		return 0, err
+	}
+	c.n, c.at = n, now
+	return n, nil
+}
+
+// forgetFineRows drops the cached count (after a cleanup).
+func (s *Server) forgetFineRows() {
+	s.fine.mu.Lock()
+	s.fine.at = time.Time{}
+	s.fine.mu.Unlock()
+}
+
+func (s *Server) maxStorageMB() int {
+	if s.set.MaxStorageMB > 0 {
+		return s.set.MaxStorageMB
+	}
+	return defaultMaxStorageMB
+}
+
+// storageFields computes the 1.x fields for a database of size bytes; sync
+// is the syncer's status, nil with sync off.
+func (s *Server) storageFields(ctx context.Context, now time.Time, size int64, sync *pbsync.Status) (storageFields, error) {
+	counts, err := s.store.MaintainedCounts(ctx)
+	if err != nil {
+		return storageFields{}, err
+	}
+	fine, err := s.fineRows(ctx, now)
+	if err != nil {
+		return storageFields{}, err
+	}
+	limit := s.maxStorageMB()
+	f := storageFields{
+		MaxStorageMB:           limit,
+		UsageLogsCount:         fine,
+		DailyAggregatesCount:   counts.Daily,
+		MonthlyAggregatesCount: counts.Periods,
+		StorageUsagePercent:    roundTo(float64(size)/float64(int64(limit)<<20)*100, 2),
+	}
+	if sync != nil {
+		f.UnsyncedCount = sync.Pending
+		f.SyncedCount = max(counts.Coarse-sync.Pending, 0)
+	}
+	if size > int64(limit)<<20 {
+		w := fmt.Sprintf("Database size (%.2f MB) exceeds the limit (%d MB); pb storage cleanup removes 1-minute detail past its retention, storage.max_storage_mb sets the limit",
+			roundTo(float64(size)/(1<<20), 2), limit)
+		f.Warning = &w
+	}
+	return f, nil
+}

@@ -1,0 +1,198 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/config"
+	"github.com/packetbuddy/pb/internal/store"
+)
+
+const storageHelp = `
+The database's size and contents, with PacketBuddy 1.x's storage numbers
+(the same as /api/storage):
+
+  pb storage                     size against storage.max_storage_mb, rows
+  pb storage cleanup [--dry-run] remove 1-minute detail older than
+                                 storage.fine_retention_days and old events;
+                                 --dry-run only counts them
+
+1.x's names, and what they count here: usage logs are the 1-minute detail;
+daily aggregates the daily rollup rows (one per interface and UTC day);
+monthly aggregates the month and year totals known only as a whole
+(imported). The 15-minute history and the lifetime totals are never
+removed. With the daemon running, cleanup asks it (it is the database's
+only writer).`
+
+func runStorage(ctx context.Context, args []string, env Env) error {
+	var qf queryFlags
+	fs := newQueryFlagSet("storage", "[cleanup [--dry-run]] [flags]", storageHelp, env, &qf)
+	dryRun := fs.Bool("dry-run", false, "with cleanup: count what would be removed, remove nothing")
+	pos, err := parseArgs(fs, args, "storage", 1)
+	if err != nil {
+		return err
+	}
+	if len(pos) == 1 && pos[0] != "cleanup" {
+		return usagef("storage", "unknown subcommand %q: use cleanup, or nothing for the numbers", pos[0])
+	}
+	if len(pos) == 0 {
+		if *dryRun {
+			return usagef("storage", "--dry-run goes with cleanup: pb storage cleanup --dry-run")
+		}
+		return storageStats(ctx, &qf, env)
+	}
+	cfg, err := qf.common.load(env)
+	if err != nil {
+		return err
+	}
+	res, err := cleanupViaDaemon(ctx, cfg, *dryRun)
+	if errors.Is(err, errNoDaemon) {
+		res, err = cleanupDirect(ctx, cfg, env, *dryRun)
+	}
+	if err != nil {
+		return err
+	}
+	if qf.json {
+		return writeJSON(env.Stdout, res)
+	}
+	if res.DryRun {
+		fmt.Fprintf(env.Stdout, "would remove %d rows of 1-minute detail older than %d days and %d old events; nothing was removed (--dry-run)\n",
+			res.Local.LogsDeleted, cfg.Storage.FineRetentionDays, res.Local.EventsDeleted)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "removed %d rows of 1-minute detail older than %d days and %d old events; the 15-minute history and lifetime totals are kept\n",
+		res.Local.LogsDeleted, cfg.Storage.FineRetentionDays, res.Local.EventsDeleted)
+	return nil
+}
+
+// storageReport is the part of /api/storage that pb storage prints.
+type storageReport struct {
+	Local struct {
+		DBSizeMB               float64 `json:"db_size_mb"`
+		MaxStorageMB           int     `json:"max_storage_mb"`
+		UsagePercent           float64 `json:"storage_usage_percent"`
+		UsageLogsCount         int64   `json:"usage_logs_count"`
+		DailyAggregatesCount   int64   `json:"daily_aggregates_count"`
+		MonthlyAggregatesCount int64   `json:"monthly_aggregates_count"`
+		CoarseRows             int64   `json:"coarse_rows"`
+		OldestLog              *string `json:"oldest_log"`
+		NewestLog              *string `json:"newest_log"`
+		Warning                *string `json:"warning"`
+	} `json:"local"`
+	Retention struct {
+		FineDays int `json:"fine_days"`
+	} `json:"retention"`
+}
+
+func storageStats(ctx context.Context, qf *queryFlags, env Env) error {
+	q, err := openQuery(ctx, qf, env)
+	if err != nil {
+		return err
+	}
+	defer q.Close()
+	var v storageReport
+	if printed, err := q.load("/api/storage", nil, &v); printed || err != nil {
+		return err
+	}
+	l := v.Local
+	span := "none"
+	if l.OldestLog != nil && l.NewestLog != nil {
+		span = *l.OldestLog + " to " + *l.NewestLog
+	}
+	pairs := [][2]string{
+		{"Database", fmt.Sprintf("%s: %.2f MB of %d MB (%.2f %%)", q.st.Path(), l.DBSizeMB, l.MaxStorageMB, l.UsagePercent)},
+		{"1-minute detail (1.x usage logs)", fmt.Sprintf("%d rows, kept %d days: %s", l.UsageLogsCount, v.Retention.FineDays, span)},
+		{"15-minute history", fmt.Sprintf("%d rows, kept for ever", l.CoarseRows)},
+		{"Daily rollups (1.x daily aggregates)", strconv.FormatInt(l.DailyAggregatesCount, 10)},
+		{"Month/year totals (1.x monthly aggregates)", strconv.FormatInt(l.MonthlyAggregatesCount, 10)},
+	}
+	if q.cfg.Sync.Enabled() {
+		pairs = append(pairs, [2]string{"Sync", "pb sync status shows what is waiting to be sent"})
+	}
+	if l.Warning != nil {
+		pairs = append(pairs, [2]string{"Warning", *l.Warning})
+	}
+	return kv(env.Stdout, useColor(qf.color, env), pairs...)
+}
+
+// cleanupResult is POST /api/storage/cleanup's answer.
+type cleanupResult struct {
+	Status      string `json:"status"`
+	DryRun      bool   `json:"dry_run"`
+	DeletedRows int64  `json:"deleted_rows"`
+	Message     string `json:"message"`
+	Local       struct {
+		LogsDeleted       int64            `json:"logs_deleted"`
+		EventsDeleted     int64            `json:"events_deleted"`
+		AggregatesDeleted map[string]int64 `json:"aggregates_deleted"`
+	} `json:"local"`
+	Via string `json:"via"` // "daemon" or "cli"
+}
+
+// cleanupViaDaemon asks the running daemon; errNoDaemon when none listens.
+func cleanupViaDaemon(ctx context.Context, cfg config.Config, dryRun bool) (cleanupResult, error) {
+	var res cleanupResult
+	u := "http://" + apiAddr(cfg) + "/api/storage/cleanup?dry_run=" + strconv.FormatBool(dryRun)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		return res, err
+	}
+	if tok, err := os.ReadFile(filepath.Join(cfg.DataDir, api.TokenFile)); err == nil {
+		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	}
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		var oe *net.OpError
+		if errors.As(err, &oe) && oe.Op == "dial" {
+			return res, errNoDaemon
+		}
+		return res, fmt.Errorf("ask the daemon to clean up: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotFound {
+		return res, errNoDaemon // something else on the port
+	}
+	if resp.StatusCode != http.StatusOK {
+		return res, apiError(resp)
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err := json.Unmarshal(body, &res); err != nil {
+		return res, fmt.Errorf("the daemon's answer is unreadable: %w", err)
+	}
+	res.Via = "daemon"
+	return res, nil
+}
+
+// cleanupDirect prunes from this process, with no daemon running.
+func cleanupDirect(ctx context.Context, cfg config.Config, env Env, dryRun bool) (cleanupResult, error) {
+	res := cleanupResult{Status: "ok", DryRun: dryRun, Via: "cli"}
+	path := filepath.Join(cfg.DataDir, dbFile)
+	if _, err := os.Stat(path); err != nil {
+		return res, errNoDatabase(path)
+	}
+	st, err := store.Open(ctx, path, store.Options{FineRetentionDays: cfg.Storage.FineRetentionDays, Now: env.now})
+	if err != nil {
+		return res, dbError(path, err)
+	}
+	defer st.Close()
+	p, err := st.PruneWith(ctx, dryRun)
+	if err != nil {
+		return res, err
+	}
+	res.Local.LogsDeleted, res.Local.EventsDeleted, res.Local.AggregatesDeleted = p.FineRows, p.EventRows, map[string]int64{}
+	if !dryRun {
+		res.DeletedRows = p.Total()
+	}
+	return res, nil
+}

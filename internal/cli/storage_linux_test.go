@@ -1,0 +1,65 @@
+//go:build linux
+
+package cli
+
+import (
+	"encoding/json"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// pb storage prints the 1.x numbers; cleanup --dry-run counts exactly what
+// cleanup then removes, and removes nothing. No daemon listens (a free
+// port), so both work on the database directly.
+func TestStorageCommand(t *testing.T) {
+	dir := newDataDir(t, false)
+	env := map[string]string{"PB_API_PORT": freePort(t)}
+	code, out, errs := runAt(t, env, "storage", "--data-dir", dir, "--color", "never")
+	if code != 0 {
+		t.Fatalf("pb storage: exit %d: %s", code, errs)
+	}
+	for _, want := range []string{"Database", "MB of 400 MB", "1-minute detail (1.x usage logs)", "kept 7 days",
+		"Daily rollups (1.x daily aggregates)", "Month/year totals (1.x monthly aggregates):  0\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("pb storage lacks %q:\n%s", want, out)
+		}
+	}
+	stats := func() (fine int64) {
+		t.Helper()
+		code, out, errs := runAt(t, env, "storage", "--json", "--data-dir", dir)
+		if code != 0 {
+			t.Fatalf("pb storage --json: %d %s", code, errs)
+		}
+		var v struct {
+			Local struct {
+				UsageLogsCount int64 `json:"usage_logs_count"`
+				FineRows       int64 `json:"fine_rows"`
+			} `json:"local"`
+		}
+		if err := json.Unmarshal([]byte(out), &v); err != nil || v.Local.UsageLogsCount != v.Local.FineRows {
+			t.Fatalf("pb storage --json: %v %s", err, out)
+		}
+		return v.Local.UsageLogsCount
+	}
+	before := stats()
+	code, out, errs = runAt(t, env, "storage", "cleanup", "--dry-run", "--json", "--data-dir", dir)
+	var dry cleanupResult
+	if code != 0 || json.Unmarshal([]byte(out), &dry) != nil || !dry.DryRun || dry.Via != "cli" {
+		t.Fatalf("cleanup --dry-run: exit %d %s %s", code, out, errs)
+	}
+	if dry.Local.LogsDeleted == 0 || stats() != before {
+		t.Fatalf("dry run: %+v, fine rows %d → %d", dry.Local, before, stats())
+	}
+	code, out, _ = runAt(t, env, "storage", "cleanup", "--data-dir", dir)
+	want := "removed " + strconv.FormatInt(dry.Local.LogsDeleted, 10) + " rows of 1-minute detail older than 7 days and 0 old events; the 15-minute history and lifetime totals are kept\n"
+	if code != 0 || out != want {
+		t.Fatalf("cleanup: exit %d %q, want %q", code, out, want)
+	}
+	if after := stats(); after != before-dry.Local.LogsDeleted {
+		t.Errorf("fine rows %d → %d, the dry run said %d", before, after, dry.Local.LogsDeleted)
+	}
+	if code, _, errs := runAt(t, env, "storage", "--dry-run", "--data-dir", dir); code != 2 || !strings.Contains(errs, "--dry-run goes with cleanup") {
+		t.Errorf("--dry-run without cleanup: %d %s", code, errs)
+	}
+}
