@@ -19,6 +19,7 @@ import (
 	"github.com/packetbuddy/pb/internal/config"
 	"github.com/packetbuddy/pb/internal/store"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
+	"github.com/packetbuddy/pb/internal/zone"
 )
 
 const syncHelp = `
@@ -247,21 +248,14 @@ func NewSyncer(ctx context.Context, cfg config.Config, st *store.Store, log *slo
 	}), nil
 }
 
-// zoneName is loc's IANA name; time.Local is resolved through TZ and
-// /etc/localtime where possible, else UTC.
+// zoneName is loc's IANA name; the machine's (zone.Machine) for time.Local,
+// else "UTC".
 func zoneName(loc *time.Location) string {
 	if loc != time.Local && loc.String() != "Local" {
 		return loc.String()
 	}
-	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" {
-		if _, err := time.LoadLocation(tz); err == nil {
-			return tz
-		}
-	}
-	if p, err := filepath.EvalSymlinks("/etc/localtime"); err == nil {
-		if i := strings.Index(p, "zoneinfo/"); i >= 0 {
-			return p[i+len("zoneinfo/"):]
-		}
+	if n := zone.Machine(); n != "" {
+		return n
 	}
 	return "UTC"
 }

@@ -26,6 +26,7 @@ import (
 	_ "time/tzdata" // IANA zones on Windows and minimal containers, which have no zoneinfo files
 
 	"github.com/packetbuddy/pb/internal/plan"
+	"github.com/packetbuddy/pb/internal/zone"
 )
 
 // FileName is the config file's name inside the data directory.
@@ -195,12 +196,14 @@ func (c Config) Addr() string {
 // tzExamples ends the unknown-zone message, so the user sees the format.
 const tzExamples = "unknown IANA time zone; examples: Asia/Kolkata, Europe/Berlin, America/New_York"
 
-// Location returns the time zone local days are counted in: time.Local when
-// Timezone is "" or "Local", else the named IANA zone. The zone database is
-// embedded (time/tzdata), so this works without zoneinfo files.
+// Location returns the time zone local days are counted in: when Timezone
+// is "" or "Local", the operating system's zone loaded by its IANA name
+// (zone.Local), so that it is named "Europe/Berlin" wherever it is shown,
+// never "Local"; else the named IANA zone. The zone database is embedded
+// (time/tzdata), so this works without zoneinfo files.
 func (c Config) Location() (*time.Location, error) {
 	if c.Timezone == "" || c.Timezone == "Local" {
-		return time.Local, nil
+		return zone.Local(), nil
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil {

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/packetbuddy/pb/internal/zone"
 )
 
 // env returns a getenv that reads only m, so tests never see the machine's
@@ -817,8 +819,8 @@ func TestLocation(t *testing.T) {
 	t.Parallel()
 	for _, tz := range []string{"", "Local"} {
 		loc, err := Config{Timezone: tz}.Location()
-		if err != nil || loc != time.Local {
-			t.Errorf("Location(%q) = %v, %v; want time.Local", tz, loc, err)
+		if err != nil || loc.String() != zone.Local().String() {
+			t.Errorf("Location(%q) = %v, %v; want the machine's zone by its IANA name (%s)", tz, loc, err, zone.Local())
 		}
 	}
 	loc, err := Config{Timezone: "Asia/Kolkata"}.Location()
