@@ -6,15 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
-	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/config"
 	"github.com/packetbuddy/pb/internal/store"
 )
@@ -143,31 +140,16 @@ type cleanupResult struct {
 // cleanupViaDaemon asks the running daemon; errNoDaemon when none listens.
 func cleanupViaDaemon(ctx context.Context, cfg config.Config, dryRun bool) (cleanupResult, error) {
 	var res cleanupResult
-	u := "http://" + apiAddr(cfg) + "/api/storage/cleanup?dry_run=" + strconv.FormatBool(dryRun)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	c := newDaemonClient(cfg)
+	resp, err := c.post(ctx, "/api/storage/cleanup?dry_run="+strconv.FormatBool(dryRun), time.Minute)
 	if err != nil {
 		return res, err
 	}
-	if tok, err := os.ReadFile(filepath.Join(cfg.DataDir, api.TokenFile)); err == nil {
-		req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
-	}
-	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
-	if err != nil {
-		var oe *net.OpError
-		if errors.As(err, &oe) && oe.Op == "dial" {
-			return res, errNoDaemon
-		}
-		return res, fmt.Errorf("ask the daemon to clean up: %w", err)
-	}
 	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusNotFound {
-		return res, errNoDaemon // something else on the port
-	}
 	if resp.StatusCode != http.StatusOK {
 		return res, apiError(resp)
 	}
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err := json.Unmarshal(body, &res); err != nil {
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&res); err != nil {
 		return res, fmt.Errorf("the daemon's answer is unreadable: %w", err)
 	}
 	res.Via = "daemon"

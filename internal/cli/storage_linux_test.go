@@ -63,3 +63,19 @@ func TestStorageCommand(t *testing.T) {
 		t.Errorf("--dry-run without cleanup: %d %s", code, errs)
 	}
 }
+
+// With the daemon running, cleanup goes through its API (it is the
+// database's only writer), dry run first.
+func TestStorageCleanupViaDaemon(t *testing.T) {
+	dir := newDataDir(t, false)
+	base, stop := startServe(t, dir)
+	defer stop()
+	env := map[string]string{"PB_API_PORT": strings.TrimPrefix(base, "http://127.0.0.1:")}
+	for _, args := range [][]string{{"--dry-run"}, {}} {
+		code, out, errs := runAt(t, env, append([]string{"storage", "cleanup", "--json", "--data-dir", dir}, args...)...)
+		var res cleanupResult
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Via != "daemon" || res.DryRun != (len(args) == 1) {
+			t.Fatalf("pb storage cleanup %v: exit %d %s %s", args, code, out, errs)
+		}
+	}
+}

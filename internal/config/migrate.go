@@ -71,28 +71,13 @@ func MigrateFile(path string) ([]Notice, error) {
 	if _, err := os.Lstat(old); err == nil {
 		return nil, fmt.Errorf("%s already exists (an earlier migration?); move it away and run pb config migrate again", old)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.toml") // created 0600
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // a no-op once renamed
-	_, err = tmp.WriteString(text)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return nil, fmt.Errorf("config %s: %w", path, err)
-	}
 	// The copy is written before the new file replaces the old, so a crash
 	// in between never leaves no config; 0600, since it may hold the
 	// database password.
 	if err := writeNew(old, data); err != nil {
 		return nil, fmt.Errorf("keep the 1.x file as %s: %w", old, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := writeAtomic(path, []byte(text)); err != nil {
 		_ = os.Remove(old)
 		return nil, fmt.Errorf("config %s: %w", path, err)
 	}

@@ -139,26 +139,28 @@ func WriteTemplate(path string, force bool) error {
 	}
 	data := []byte(Template())
 	if !force {
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		err := writeNew(path, data)
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("config %s already exists; pass --force to overwrite it", path)
 		}
 		if err != nil {
 			return fmt.Errorf("config %s: %w", path, err)
 		}
-		_, err = f.Write(data)
-		if cerr := f.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			_ = os.Remove(path)
-			return fmt.Errorf("config %s: %w", path, err)
-		}
 		return nil
 	}
+	if err := writeAtomic(path, data); err != nil {
+		return fmt.Errorf("config %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeAtomic replaces path by data (0600) through a synced temporary file
+// in the same directory and a rename, so an interrupted write never leaves
+// half a config.
+func writeAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".config-*.toml") // created 0600
 	if err != nil {
-		return fmt.Errorf("config %s: %w", path, err)
+		return err
 	}
 	defer os.Remove(tmp.Name()) // a no-op once renamed
 	_, err = tmp.Write(data)
@@ -174,8 +176,5 @@ func WriteTemplate(path string, force bool) error {
 	if err == nil {
 		err = os.Rename(tmp.Name(), path)
 	}
-	if err != nil {
-		return fmt.Errorf("config %s: %w", path, err)
-	}
-	return nil
+	return err
 }
