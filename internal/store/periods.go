@@ -136,11 +136,3 @@ func periodsIn(ctx context.Context, tx *sql.Tx, sel ifaces, from, to int64) ([]u
 	}
 	return out, rows.Err()
 }
-
-// periodSpan returns the first start and last end of the period totals of
-// sel; ok is false when there are none.
-func periodSpan(ctx context.Context, tx *sql.Tx, sel ifaces) (lo, hi int64, ok bool, err error) {
-	var a, b sql.NullInt64
-	err = tx.QueryRowContext(ctx, `SELECT min(start), max(end) FROM periods WHERE `+sel.cond()).Scan(&a, &b)
-	return a.Int64, b.Int64, a.Valid, err
-}
