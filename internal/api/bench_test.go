@@ -285,3 +285,25 @@ func memStatus() string {
 	out = append(out, fmt.Sprintf("Go heap in use %.1f MB", float64(ms.HeapInuse)/1e6))
 	return strings.Join(out, ", ")
 }
+
+// BenchmarkStorageFields measures what /api/health adds per render for the
+// 1.x storage fields on the 10-year, 3-interface database: the maintained
+// counts (one small read) and the cached 1-minute count. "cold" recounts
+// the 1-minute tier every time (once per fineCountTTL in the daemon).
+func BenchmarkStorageFields(b *testing.B) {
+	srv, _ := benchServer(b)
+	ctx := context.Background()
+	for _, mode := range []string{"cached", "cold"} {
+		b.Run(mode, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if mode == "cold" {
+					srv.forgetFineRows()
+				}
+				if _, err := srv.storageFields(ctx, time.Now(), 1<<20, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
