@@ -260,8 +260,9 @@ all 2 devices are imported, as the 1.x dashboard showed them together; --device 
 func TestImport1xPickDevice(t *testing.T) {
 	src := twoDevice1x(t, true)
 	dir := newDataDir(t, true)
-	out := runOK(t, "import", "--from", "packetbuddy", src, "--device", "dev-b", "--data-dir", dir)
-	if strings.Contains(out, "all 2 devices") || !strings.Contains(out, "dev-b ") || strings.Contains(out, "dev-a") {
+	out := runOK(t, "import", "--from", "packetbuddy", src, "--device", "dev-b", "--keep-device-id", "--data-dir", dir)
+	if strings.Contains(out, "all 2 devices") || !strings.Contains(out, "dev-b ") || strings.Contains(out, "dev-a") ||
+		!strings.Contains(out, "kept no device id: no imported device is this machine's") {
 		t.Errorf("preview of one device:\n%s", out)
 	}
 	if got := lifetimes(t, dir); len(got) != 1 || got["packetbuddy-v1@desktop"] != 45_400_000_000 {
