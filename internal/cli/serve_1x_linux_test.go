@@ -4,6 +4,8 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,12 +18,13 @@ import (
 // the 1.x format, with a notice per 1.x key.
 func TestServe1xConfig(t *testing.T) {
 	tests := []struct {
-		fixture string
-		want    []string // in the start-up log
-		notices int
+		fixture  string
+		want     []string // in the start-up log
+		notices  int
+		fineDays int // [storage] log_retention_days, in /api/storage
 	}{
-		{"default.toml", []string{"poll_interval=1s batch_write_interval=30s"}, 7},
-		{"example.toml", []string{"poll_interval=1s batch_write_interval=5s"}, 24},
+		{"default.toml", []string{"poll_interval=1s batch_write_interval=30s"}, 7, 7},
+		{"example.toml", []string{"poll_interval=1s batch_write_interval=5s"}, 24, 30},
 	}
 	for _, tc := range tests {
 		t.Run(tc.fixture, func(t *testing.T) {
@@ -57,6 +60,24 @@ func TestServe1xConfig(t *testing.T) {
 				}
 			}
 			checkAPI(t, "http://127.0.0.1:"+port)
+			resp, err := http.Get("http://127.0.0.1:" + port + "/api/storage")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var st struct {
+				Local struct {
+					MaxStorageMB int `json:"max_storage_mb"`
+				} `json:"local"`
+				Retention struct {
+					FineDays int `json:"fine_days"`
+				} `json:"retention"`
+				Neon *struct{} `json:"neon"`
+			}
+			err = json.NewDecoder(resp.Body).Decode(&st)
+			resp.Body.Close()
+			if err != nil || st.Retention.FineDays != tc.fineDays || st.Local.MaxStorageMB != 400 || st.Neon != nil {
+				t.Errorf("/api/storage: %+v %v; want fine_days %d, max_storage_mb 400, no sync", st, err, tc.fineDays)
+			}
 			cancel()
 			if c := <-code; c != 0 {
 				t.Fatalf("pb serve exited with %d:\n%s", c, logs.String())
