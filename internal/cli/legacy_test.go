@@ -27,6 +27,12 @@ func TestConfigMigrate(t *testing.T) {
 		code := Run(context.Background(), []string{"config", "migrate", "--data-dir", dir}, env)
 		return code, out.String()
 	}
+	var show bytes.Buffer
+	if code := Run(context.Background(), []string{"config", "show", "--data-dir", dir}, Env{Stdout: &show, Stderr: &show, Getenv: func(string) string { return "" }}); code != 0 ||
+		!strings.Contains(show.String(), "# The file is in PacketBuddy 1.x's format (\"pb config migrate\" rewrites it); its 1.x keys:\n#   line 6: api.cors_enabled: ignored:") ||
+		!strings.Contains(show.String(), "poll_interval = \"1s\"") {
+		t.Errorf("pb config show of the 1.x file:\n%s", show.String())
+	}
 	code, out := run()
 	if code != 0 {
 		t.Fatalf("exit %d:\n%s", code, out)
