@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/packetbuddy/pb/internal/pgtest"
 )
 
 func TestPrepareURL(t *testing.T) {
@@ -119,25 +121,33 @@ func TestWrongPassword(t *testing.T) {
 
 func TestNoCreatePermission(t *testing.T) {
 	url, schema := testSchema(t)
+	// The role logs in directly: a pooler knows only its own users. Its
+	// database is the test's, whose tables are in schema.
+	url = pgtest.Direct(t, url)
 	admin := adminConn(t)
 	role := randName("pbtest_role_")
+	if _, err := admin.Exec(ctx, "CREATE ROLE "+role+" LOGIN"); err != nil {
+		t.Fatal(err)
+	}
+	db := pgtest.Connect(t, url)
 	for _, q := range []string{
-		"CREATE ROLE " + role + " LOGIN",
 		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
 		"REVOKE CREATE ON SCHEMA public FROM " + role,
 	} {
-		if _, err := admin.Exec(ctx, q); err != nil {
+		if _, err := db.Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
 	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, baseURL())
-		if err != nil {
-			return
+		for _, u := range []string{url, baseURL()} {
+			if c, err := pgx.Connect(ctx, u); err == nil {
+				c.Exec(ctx, "DROP OWNED BY "+role)
+				c.Close(ctx)
+			}
 		}
-		defer c.Close(ctx)
-		c.Exec(ctx, "DROP OWNED BY "+role)
-		c.Exec(ctx, "DROP ROLE "+role)
+		if _, err := admin.Exec(ctx, "DROP ROLE "+role); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
 	})
 	cfg, _ := pgx.ParseConfig(url)
 	roleURL := strings.Replace(url, cfg.User+"@", role+":s3cretpw@", 1)
@@ -147,8 +157,7 @@ func TestNoCreatePermission(t *testing.T) {
 
 func TestRemoteSchemaNewer(t *testing.T) {
 	url, schema := testSchema(t)
-	admin := adminConn(t)
-	if _, err := admin.Exec(ctx, "CREATE TABLE "+schema+".pb_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); INSERT INTO "+schema+".pb_schema_version (version) VALUES (1), (99)"); err != nil {
+	if _, err := pgtest.Connect(t, url).Exec(ctx, "CREATE TABLE "+schema+".pb_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); INSERT INTO "+schema+".pb_schema_version (version) VALUES (1), (99)"); err != nil {
 		t.Fatal(err)
 	}
 	d := newDevice(t, url, "UTC")

@@ -95,6 +95,7 @@ type Syncer struct {
 	// before the local acknowledgement; an error abandons the round there,
 	// as a crash at that moment would.
 	afterCommit func(conn *pgx.Conn) error
+	execMode    pgx.QueryExecMode // execMode; benchmarks compare the others
 }
 
 // New returns a Syncer for st. A bad URL is not an error here: every round
@@ -126,7 +127,7 @@ func New(st Store, opt Options) *Syncer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Syncer{st: st, opt: opt, log: log, kick: make(chan struct{}, 1)}
+	s := &Syncer{st: st, opt: opt, log: log, kick: make(chan struct{}, 1), execMode: execMode}
 	s.url, s.urlErr = PrepareURL(opt.URL)
 	s.status = Status{Enabled: true, SchemaVersion: SchemaVersion}
 	return s
@@ -274,7 +275,7 @@ func (s *Syncer) round1(ctx context.Context) (Result, error) {
 		return res, nil // nothing to send: no connection, the server may sleep
 	}
 	cctx, cancel := context.WithTimeout(ctx, s.opt.ConnectTimeout)
-	conn, err := pgx.Connect(cctx, s.url)
+	conn, err := connect(cctx, s.url, s.execMode)
 	cancel()
 	if err != nil {
 		return res, err
@@ -294,13 +295,6 @@ func (s *Syncer) round1(ctx context.Context) (Result, error) {
 		s.status.RemoteSchema = SchemaVersion
 	}
 	s.mu.Unlock()
-	if err != nil {
-		return res, err
-	}
-	tctx, cancel := context.WithTimeout(ctx, s.opt.BatchTimeout)
-	_, err = conn.Exec(tctx, `CREATE TEMP TABLE IF NOT EXISTS pb_stage (
-		ts timestamptz, iface bigint, rx bigint, tx bigint) ON COMMIT DELETE ROWS`)
-	cancel()
 	if err != nil {
 		return res, err
 	}
@@ -370,7 +364,16 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 	}
 	var n int64
 	if len(changes) > 0 {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"pb_stage"}, []string{"ts", "iface", "rx", "tx"},
+		// Created in this transaction and dropped by its COMMIT: through a
+		// pooler in transaction mode the next transaction may run on
+		// another server connection, so nothing may outlive one. The name
+		// is not the pb_stage that earlier builds keep per session, which
+		// may sit on the same pooled server connection.
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE pb_batch (
+			ts timestamptz, iface bigint, rx bigint, tx bigint) ON COMMIT DROP`); err != nil {
+			return 0, fmt.Errorf("create staging table: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"pb_batch"}, []string{"ts", "iface", "rx", "tx"},
 			pgx.CopyFromSlice(len(changes), func(i int) ([]any, error) {
 				c := changes[i]
 				return []any{c.Bucket, c.IfaceID, c.Rx, c.Tx}, nil
@@ -381,14 +384,14 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 		// The device row locked above serialises two syncs of one device.
 		if _, err := tx.Exec(ctx, `INSERT INTO pb_totals (device, iface, rx, tx)
 			SELECT $1, s.iface, sum(s.rx - coalesce(u.rx, 0)), sum(s.tx - coalesce(u.tx, 0))
-			FROM pb_stage s LEFT JOIN pb_usage u ON u.device = $1 AND u.ts = s.ts AND u.iface = s.iface
+			FROM pb_batch s LEFT JOIN pb_usage u ON u.device = $1 AND u.ts = s.ts AND u.iface = s.iface
 			GROUP BY s.iface
 			ON CONFLICT (device, iface) DO UPDATE SET rx = pb_totals.rx + EXCLUDED.rx, tx = pb_totals.tx + EXCLUDED.tx`, dev); err != nil {
 			return 0, fmt.Errorf("update lifetime totals: %w", err)
 		}
 		// ABSOLUTE values: a re-sent bucket sets what it already is.
 		if _, err := tx.Exec(ctx, `INSERT INTO pb_usage (device, ts, iface, rx, tx)
-			SELECT $1, ts, iface, rx, tx FROM pb_stage
+			SELECT $1, ts, iface, rx, tx FROM pb_batch
 			ON CONFLICT (device, ts, iface) DO UPDATE SET rx = EXCLUDED.rx, tx = EXCLUDED.tx
 			WHERE (pb_usage.rx, pb_usage.tx) IS DISTINCT FROM (EXCLUDED.rx, EXCLUDED.tx)`, dev); err != nil {
 			return 0, fmt.Errorf("upsert buckets: %w", err)

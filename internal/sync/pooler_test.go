@@ -1,0 +1,190 @@
+package sync
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	gosync "sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/packetbuddy/pb/internal/pgtest"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// lockedBuffer is a log both a Syncer and the test read.
+type lockedBuffer struct {
+	mu gosync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// Two daemons sync at once through the transaction-mode pooler, whose two
+// server connections they share with a fleet reader: every transaction may
+// run on a server connection the other device's transactions used. Totals
+// are exact and neither log has a warning or an error.
+func TestTwoDaemonsThroughPooler(t *testing.T) {
+	t.Parallel()
+	url, _ := pgtest.Pool(t)
+	devs := []*device{newDevice(t, url, "Europe/Berlin"), newDevice(t, url, "Asia/Kolkata")}
+	logs := make([]*lockedBuffer, len(devs))
+	// The server process that ran each device's statement right after each
+	// COMMIT: the same process serving both devices shows the pooler
+	// handed server connections from one daemon to the other.
+	var mu gosync.Mutex
+	servedBy := map[int32]map[int]bool{}
+	for i, d := range devs {
+		logs[i] = &lockedBuffer{}
+		d.sy.log = slog.New(slog.NewTextHandler(logs[i], &slog.HandlerOptions{Level: slog.LevelDebug}))
+		d.sy.opt.Interval = 10 * time.Millisecond
+		d.sy.afterCommit = func(conn *pgx.Conn) error {
+			var pid int32
+			if err := conn.QueryRow(ctx, `SELECT pg_backend_pid()`).Scan(&pid); err != nil {
+				return err
+			}
+			mu.Lock()
+			if servedBy[pid] == nil {
+				servedBy[pid] = map[int]bool{}
+			}
+			servedBy[pid][i] = true
+			mu.Unlock()
+			return nil
+		}
+		d.traffic(t, 0, 60)
+		mustSync(t, d) // the remote schema exists before the fleet is read
+	}
+	f, err := NewFleet(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.CacheFor = 0 // every read goes to the server
+
+	runCtx, cancel := context.WithCancel(ctx)
+	var wg gosync.WaitGroup
+	runErr := make([]error, len(devs))
+	for i, d := range devs {
+		wg.Go(func() { runErr[i] = d.sy.Run(runCtx) })
+	}
+	reads := 0
+	var readErr error
+	wg.Go(func() {
+		for runCtx.Err() == nil {
+			if _, err := f.Usage(runCtx, devs[0].clk.Now()); err != nil && runCtx.Err() == nil {
+				readErr = err
+				return
+			}
+			reads++
+		}
+	})
+	// 40 flushes per device, between and during rounds: 20 hours of
+	// minutes, 80 coarse buckets x 3 interfaces each, over many rounds of
+	// up to 100 buckets.
+	for step := range 40 {
+		for _, d := range devs {
+			d.traffic(t, 60+step*30, 30)
+			d.sy.Kick()
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) && (pending(t, devs[0]) > 0 || pending(t, devs[1]) > 0) {
+		devs[0].sy.Kick()
+		devs[1].sy.Kick()
+		time.Sleep(20 * time.Millisecond)
+	}
+	// Before Run ends: a round its end cancels fails, rightly.
+	var status []Status
+	for _, d := range devs {
+		status = append(status, d.sy.Status(ctx))
+	}
+	cancel()
+	wg.Wait()
+	for i, d := range devs {
+		if runErr[i] != nil {
+			t.Errorf("device %d: Run = %v", i, runErr[i])
+		}
+		if n := pending(t, d); n != 0 {
+			t.Errorf("device %d: %d buckets still pending", i, n)
+		}
+		if got, want := remote(t, url, d.id), d.local(t); got != want {
+			t.Errorf("device %d: remote %+v, local %+v", i, got, want)
+		}
+		if st := status[i]; st.Failures != 0 || st.LastError != "" || st.RowsSent == 0 {
+			t.Errorf("device %d: status %+v", i, st)
+		}
+		log := logs[i].String()
+		if strings.Contains(log, "level=WARN") || strings.Contains(log, "level=ERROR") {
+			t.Errorf("device %d logged a problem:\n%s", i, log)
+		}
+		if rounds := strings.Count(log, `msg="sync done"`); rounds < 3 {
+			t.Errorf("device %d: %d rounds, want several interleaved ones:\n%s", i, rounds, log)
+		}
+	}
+	if readErr != nil || reads == 0 {
+		t.Errorf("fleet reads: %d, error %v", reads, readErr)
+	}
+	fu, err := f.Usage(ctx, devs[0].clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := devs[0].local(t).Add(devs[1].local(t)); fu.Lifetime.Add(uncounted(t, url)) != want {
+		t.Errorf("fleet lifetime %+v (+ loopback), want %+v", fu.Lifetime, want)
+	}
+	shared := 0
+	for _, by := range servedBy {
+		if len(by) == len(devs) {
+			shared++
+		}
+	}
+	if shared == 0 {
+		t.Errorf("no server connection served both devices (%v): the pooler did not mix them", servedBy)
+	}
+	t.Logf("%d fleet reads; %d server connections, %d of them served both devices", reads, len(servedBy), shared)
+}
+
+// uncounted is the fleet's traffic on interfaces not counted (lo), which
+// the fleet's lifetime leaves out and the local Lifetime of all
+// interfaces includes.
+func uncounted(t testing.TB, url string) usage.Totals {
+	t.Helper()
+	var rx, tx int64
+	if err := pgtest.Connect(t, url).QueryRow(ctx, `SELECT coalesce(sum(t.rx), 0)::bigint, coalesce(sum(t.tx), 0)::bigint
+		FROM pb_totals t JOIN pb_interfaces i USING (device, iface) WHERE NOT i.counted`).Scan(&rx, &tx); err != nil {
+		t.Fatal(err)
+	}
+	return usage.Totals{Rx: uint64(rx), Tx: uint64(tx)}
+}
+
+// A pooler in statement mode runs no transaction: sync and fleet reads
+// say so, and what to change, instead of failing obscurely or retrying as
+// if the server were away.
+func TestStatementPoolerIsExplained(t *testing.T) {
+	u := pgtest.StatementPoolerURL(t)
+	const want = "the sync database URL reaches a connection pooler in statement mode, which cannot run pb's transactions " +
+		"(transaction blocks not allowed in statement pooling mode): use its transaction-mode URL " +
+		"(PgBouncer: pool_mode = transaction or session) or the database's direct URL in sync.database_url / PB_DATABASE_URL"
+	d := newDevice(t, u, "UTC")
+	badCase(t, d, want, ErrStatementPooler)
+	if err := d.sy.Status(ctx).LastError; err != want {
+		t.Errorf("status error = %q\nwant %q", err, want)
+	}
+	f, err := NewFleet(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Usage(context.Background(), time.Now())
+	if err == nil || err.Error() != want || !errors.Is(err, ErrStatementPooler) {
+		t.Errorf("fleet read error = %v\nwant %s", err, want)
+	}
+}
