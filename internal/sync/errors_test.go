@@ -23,6 +23,14 @@ func TestPrepareURL(t *testing.T) {
 		{"postgres:///pb?host=/var/run/postgresql", "postgres:///pb?host=/var/run/postgresql", ""},
 		{"host=db.example.com user=u password=secret dbname=pb", "host=db.example.com user=u password=secret dbname=pb sslmode=require", ""},
 		{"host=/tmp user=u dbname=pb", "host=/tmp user=u dbname=pb", ""},
+		// What Neon's console shows, pooled and direct, and Supabase's Supavisor in transaction mode.
+		{"postgresql://neondb_owner:npg_AbC123dEf@ep-cool-darkness-a1b2c3d4-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require",
+			"postgresql://neondb_owner:npg_AbC123dEf@ep-cool-darkness-a1b2c3d4-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require", ""},
+		{"postgresql://neondb_owner:npg_AbC123dEf@ep-cool-darkness-a1b2c3d4.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require",
+			"postgresql://neondb_owner:npg_AbC123dEf@ep-cool-darkness-a1b2c3d4.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require", ""},
+		{"postgresql://postgres.abcdefghijklmnopqrst:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres",
+			"postgresql://postgres.abcdefghijklmnopqrst:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres?sslmode=require", ""},
+		{"postgres://u:p@db.example.com/pb?channel_binding=sometimes", "", "unknown channel_binding value"},
 		{"", "", "empty"},
 		{"mysql://u:secretpw@h/db", "", "scheme"},
 		{"postgres://u:secretpw@h:notaport/db", "", "not a valid"},
@@ -41,6 +49,23 @@ func TestPrepareURL(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("PrepareURL(%q) = %q, %v; want %q", c.in, got, err, c.want)
 		}
+	}
+}
+
+// Neon's URL parameters are the driver's, not server settings: sent in the
+// startup message, a pooler refuses them ("unsupported startup parameter").
+func TestNeonURLParametersStayInTheClient(t *testing.T) {
+	u, err := PrepareURL("postgresql://neondb_owner:npg_AbC123dEf@ep-cool-darkness-a1b2c3d4-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgx.ParseConfig(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ChannelBinding != "require" || cfg.TLSConfig == nil || len(cfg.RuntimeParams) != 0 {
+		t.Errorf("channel binding %q, TLS %v, startup parameters %v; want require, TLS, none",
+			cfg.ChannelBinding, cfg.TLSConfig != nil, cfg.RuntimeParams)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -187,4 +188,109 @@ func TestStatementPoolerIsExplained(t *testing.T) {
 	if err == nil || err.Error() != want || !errors.Is(err, ErrStatementPooler) {
 		t.Errorf("fleet read error = %v\nwant %s", err, want)
 	}
+}
+
+// BenchmarkUpload uploads 20,000 buckets per op (one round: connect,
+// schema check, four transactions of 5000) in each of pgx's query exec
+// modes, straight to the server and through PgBouncer in transaction mode,
+// through a proxy that counts round trips (the client speaking again after
+// the server answered): over a network to a managed database they, not the
+// local time per op, decide the speed. A mode that fails through the
+// pooler is reported as skipped, with why.
+func BenchmarkUpload(b *testing.B) {
+	modes := []pgx.QueryExecMode{pgx.QueryExecModeExec, pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeDescribeExec,
+		pgx.QueryExecModeSimpleProtocol, pgx.QueryExecModeCacheStatement}
+	const perOp = 20_000
+	for _, target := range []string{"direct", "pgbouncer"} {
+		for _, mode := range modes {
+			b.Run(target+"/"+strings.ReplaceAll(mode.String(), " ", "_"), func(b *testing.B) {
+				u, _ := pgtest.Pool(b)
+				if target == "direct" {
+					u = pgtest.Direct(b, u)
+				}
+				p := newTurnProxy(b, targetOf(b, u))
+				u = strings.Replace(u, targetOf(b, u), p.addr, 1)
+				start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+				for i := 0; b.Loop(); i++ {
+					m := &memStore{start: start.Add(time.Duration(i*perOp) * 15 * time.Minute), step: 15 * time.Minute, n: perOp}
+					sy := New(m, Options{URL: u, Device: Device{ID: "bench", Hostname: "bench", OSType: "Linux"}})
+					sy.execMode = mode
+					if _, err := sy.SyncNow(ctx); err != nil {
+						b.Skipf("%s fails: %v", mode, err)
+					}
+					if m.acked != perOp {
+						b.Fatalf("acknowledged %d of %d", m.acked, perOp)
+					}
+				}
+				b.ReportMetric(float64(perOp)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+				b.ReportMetric(float64(p.turns())/float64(b.N), "round-trips/op")
+			})
+		}
+	}
+}
+
+// turnProxy forwards 127.0.0.1:0 to target and counts round trips: the
+// times a client writes after the server last wrote.
+type turnProxy struct {
+	addr string
+	mu   gosync.Mutex
+	n    int
+	last map[net.Conn]bool // true: the server wrote last on this client's connection
+}
+
+func (p *turnProxy) turns() int { p.mu.Lock(); defer p.mu.Unlock(); return p.n }
+
+func newTurnProxy(tb testing.TB, target string) *turnProxy {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	p := &turnProxy{addr: ln.Addr().String(), last: map[net.Conn]bool{}}
+	pipe := func(dst, src, client net.Conn, fromServer bool) {
+		defer dst.Close()
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				p.mu.Lock()
+				if !fromServer && p.last[client] {
+					p.n++
+				}
+				p.last[client] = fromServer
+				p.mu.Unlock()
+				if _, werr := dst.Write(buf[:n]); werr != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
+	}
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			go pipe(s, c, c, false)
+			go pipe(c, s, c, true)
+		}
+	}()
+	return p
+}
+
+// A pooler refuses server settings in the URL (PgBouncer unless told to
+// ignore them): the message names the parameter and what to do.
+func TestPoolerRefusedParameterIsExplained(t *testing.T) {
+	u, _ := pgtest.Pool(t)
+	d := newDevice(t, pgtest.WithParam(u, "search_path=elsewhere"), "UTC")
+	badCase(t, d, "the connection pooler refuses a parameter of the sync database URL (unsupported startup parameter: search_path): "+
+		"remove it from sync.database_url / PB_DATABASE_URL; pb needs none (for tables outside public, ALTER ROLE <user> SET search_path = <schema>)", ErrStartupParameter)
 }
