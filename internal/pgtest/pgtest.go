@@ -7,7 +7,9 @@
 // the packages that use this one), every URL Schema returns goes through
 // that connection pooler (PgBouncer in transaction mode, started by
 // scripts/pgbouncer-test.sh), so the same tests prove pb works through the
-// pooled endpoints Neon and Supabase show first.
+// pooled endpoints Neon and Supabase show first. A test then has a
+// database of its own: set up and check its tables with Connect(t, url),
+// not Admin, whose connection is to the base database.
 package pgtest
 
 import (
