@@ -36,7 +36,7 @@ func randName(prefix string) string {
 }
 
 // testSchema creates a fresh schema, dropped at cleanup, and returns a URL
-// whose search_path is that schema.
+// whose tables land in it (through the pooler when pgtest.Pooled).
 func testSchema(t testing.TB) (url, schema string) { return pgtest.Schema(t) }
 
 type clock struct {
@@ -524,21 +524,10 @@ func newStallProxy(t *testing.T, target string) *stallProxy {
 			}
 		}
 	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go pipe(s, c)
-			go pipe(c, s)
-		}
-	}()
+	go forward(ln, target, func(c, s net.Conn) {
+		go pipe(s, c)
+		go pipe(c, s)
+	})
 	return p
 }
 

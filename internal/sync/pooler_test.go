@@ -268,22 +268,28 @@ func newTurnProxy(tb testing.TB, target string) *turnProxy {
 			}
 		}
 	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go pipe(s, c, c, false)
-			go pipe(c, s, c, true)
-		}
-	}()
+	go forward(ln, target, func(c, s net.Conn) {
+		go pipe(s, c, c, false)
+		go pipe(c, s, c, true)
+	})
 	return p
+}
+
+// forward accepts on ln until it is closed, dials target for each client
+// and hands both connections to start.
+func forward(ln net.Listener, target string, start func(client, server net.Conn)) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		s, err := net.Dial("tcp", target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		start(c, s)
+	}
 }
 
 // A pooler refuses server settings in the URL (PgBouncer unless told to
