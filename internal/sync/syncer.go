@@ -366,14 +366,12 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 	if len(changes) > 0 {
 		// Created in this transaction and dropped by its COMMIT: through a
 		// pooler in transaction mode the next transaction may run on
-		// another server connection, so nothing may outlive one. The name
-		// is not the pb_stage that earlier builds keep per session, which
-		// may sit on the same pooled server connection.
-		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE pb_batch (
+		// another server connection, so nothing may outlive one.
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE pb_stage (
 			ts timestamptz, iface bigint, rx bigint, tx bigint) ON COMMIT DROP`); err != nil {
 			return 0, fmt.Errorf("create staging table: %w", err)
 		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"pb_batch"}, []string{"ts", "iface", "rx", "tx"},
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"pb_stage"}, []string{"ts", "iface", "rx", "tx"},
 			pgx.CopyFromSlice(len(changes), func(i int) ([]any, error) {
 				c := changes[i]
 				return []any{c.Bucket, c.IfaceID, c.Rx, c.Tx}, nil
@@ -384,14 +382,14 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 		// The device row locked above serialises two syncs of one device.
 		if _, err := tx.Exec(ctx, `INSERT INTO pb_totals (device, iface, rx, tx)
 			SELECT $1, s.iface, sum(s.rx - coalesce(u.rx, 0)), sum(s.tx - coalesce(u.tx, 0))
-			FROM pb_batch s LEFT JOIN pb_usage u ON u.device = $1 AND u.ts = s.ts AND u.iface = s.iface
+			FROM pb_stage s LEFT JOIN pb_usage u ON u.device = $1 AND u.ts = s.ts AND u.iface = s.iface
 			GROUP BY s.iface
 			ON CONFLICT (device, iface) DO UPDATE SET rx = pb_totals.rx + EXCLUDED.rx, tx = pb_totals.tx + EXCLUDED.tx`, dev); err != nil {
 			return 0, fmt.Errorf("update lifetime totals: %w", err)
 		}
 		// ABSOLUTE values: a re-sent bucket sets what it already is.
 		if _, err := tx.Exec(ctx, `INSERT INTO pb_usage (device, ts, iface, rx, tx)
-			SELECT $1, ts, iface, rx, tx FROM pb_batch
+			SELECT $1, ts, iface, rx, tx FROM pb_stage
 			ON CONFLICT (device, ts, iface) DO UPDATE SET rx = EXCLUDED.rx, tx = EXCLUDED.tx
 			WHERE (pb_usage.rx, pb_usage.tx) IS DISTINCT FROM (EXCLUDED.rx, EXCLUDED.tx)`, dev); err != nil {
 			return 0, fmt.Errorf("upsert buckets: %w", err)
