@@ -300,3 +300,63 @@ func TestPoolerRefusedParameterIsExplained(t *testing.T) {
 	badCase(t, d, "the connection pooler refuses a parameter of the sync database URL (unsupported startup parameter: search_path): "+
 		"remove it from sync.database_url / PB_DATABASE_URL; pb needs none (for tables outside public, ALTER ROLE <user> SET search_path = <schema>)", ErrStartupParameter)
 }
+
+// A year of history (a device that has counted for a year before sync is
+// turned on, or catches up after a long time offline) goes up in many
+// batches of one round, and every month of it reads back from the fleet
+// as the device has it.
+func TestLongHistory(t *testing.T) {
+	t.Parallel()
+	url, _ := testSchema(t)
+	d := newDevice(t, url, "America/New_York")
+	d.sy.opt.BatchSize = 5000
+	from := d.base.AddDate(-1, 0, 0)
+	var b usage.Batch
+	b.Interfaces = []usage.Interface{{Name: "eth0", Kind: "ethernet", Counted: true}, {Name: "wlan0", Kind: "wifi", Counted: true}}
+	n := 0
+	for at := from; at.Before(d.base); at = at.Add(15 * time.Minute) {
+		b.Deltas = append(b.Deltas,
+			usage.Delta{Iface: "eth0", Bucket: at, Totals: usage.Totals{Rx: uint64(1_000_000 + n%7919), Tx: uint64(50_000 + n%13)}},
+			usage.Delta{Iface: "wlan0", Bucket: at, Totals: usage.Totals{Rx: uint64(n % 100_003), Tx: 7}})
+		n++
+	}
+	if err := d.st.Flush(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	buckets := pending(t, d)
+	if buckets != int64(2*n) {
+		t.Fatalf("pending %d buckets, want %d", buckets, 2*n)
+	}
+	r := mustSync(t, d)
+	if r.Rows != buckets || pending(t, d) != 0 {
+		t.Fatalf("round sent %d of %d buckets, %d left", r.Rows, buckets, pending(t, d))
+	}
+	if got, want := remote(t, url, d.id), d.local(t); got != want {
+		t.Errorf("remote %+v, local %+v", got, want)
+	}
+	f, err := NewFleet(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zone, _ := time.LoadLocation("America/New_York")
+	months := 0
+	start := from.In(zone)
+	for first := time.Date(start.Year(), start.Month(), 1, 0, 0, 0, 0, zone); first.Before(d.base); first = first.AddDate(0, 1, 0) {
+		months++
+		last := usage.DateOf(first.AddDate(0, 1, -1))
+		fd, err := f.Days(ctx, d.clk.Now(), usage.DateOf(first), last)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := d.st.Totals(ctx, first, first.AddDate(0, 1, 0), usage.Filter{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fd.Total != want {
+			t.Errorf("%s: fleet %+v, device %+v", first.Format("2006-01"), fd.Total, want)
+		}
+	}
+	if months != 13 {
+		t.Errorf("checked %d months, want 13", months)
+	}
+}
