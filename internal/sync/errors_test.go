@@ -154,15 +154,6 @@ func TestNoCreatePermission(t *testing.T) {
 	if _, err := admin.Exec(ctx, "CREATE ROLE "+role+" LOGIN"); err != nil {
 		t.Fatal(err)
 	}
-	db := pgtest.Connect(t, url)
-	for _, q := range []string{
-		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
-		"REVOKE CREATE ON SCHEMA public FROM " + role,
-	} {
-		if _, err := db.Exec(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
 	t.Cleanup(func() {
 		for _, u := range []string{url, baseURL()} {
 			if c, err := pgx.Connect(ctx, u); err == nil {
@@ -174,6 +165,15 @@ func TestNoCreatePermission(t *testing.T) {
 			t.Errorf("cleanup: %v", err)
 		}
 	})
+	db := pgtest.Connect(t, url)
+	for _, q := range []string{
+		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
+		"REVOKE CREATE ON SCHEMA public FROM " + role,
+	} {
+		if _, err := db.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
 	cfg, _ := pgx.ParseConfig(url)
 	roleURL := strings.Replace(url, cfg.User+"@", role+":s3cretpw@", 1)
 	d := newDevice(t, roleURL, "UTC")
