@@ -1,6 +1,7 @@
 # PacketBuddy — the commands the README promises.
 #   make run     run the daemon (pb serve) on the default data dir ~/.packetbuddy
-#   make test    everything CI checks: formatting, vet, all tests (some need root)
+#   make test    everything CI checks: formatting, vet, all tests (some need root), and
+#                the PostgreSQL tests again through PgBouncer in transaction mode
 #   make bench   benchmarks with memory figures
 #   make build   bin/pb for this machine
 #   make cross   CGO_ENABLED=0 builds for linux/darwin/windows x amd64/arm64
@@ -12,6 +13,12 @@ PKG     := github.com/packetbuddy/pb
 LDFLAGS := -s -w -X $(PKG)/internal/version.Version=$(VERSION) -X $(PKG)/internal/version.Date=$(DATE)
 TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# The transaction-mode pooler scripts/pgbouncer-test.sh starts in front of
+# the test PostgreSQL; it must front the server PB_TEST_DATABASE_URL names.
+PB_TEST_POOLER_URL ?= postgres://postgres@127.0.0.1:6436/test?sslmode=disable
+# The packages whose tests use internal/pgtest (PostgreSQL).
+PG_PACKAGES = $$($(GO) list -f '{{.ImportPath}}{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}' ./... | \
+	awk '{for (i = 2; i <= NF; i++) if ($$i ~ /internal\/pgtest$$/) {print $$1; break}}')
 
 .PHONY: run test vet fmt-check lint bench build cross release verify-release clean
 
@@ -19,7 +26,9 @@ run:
 	$(GO) run ./cmd/pb serve
 
 test: fmt-check vet
+	bash scripts/pgbouncer-test.sh start
 	$(GO) test -count=1 ./...
+	PB_TEST_POOLER_URL='$(PB_TEST_POOLER_URL)' $(GO) test -count=1 $(PG_PACKAGES)
 
 vet:
 	$(GO) vet ./...

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs and starts what the test suite needs beyond Go, on Debian:
 # iproute2 (network namespaces for the end-to-end counting tests), vnstat
-# (the import test reads a database made by the real vnStat) and Chromium
-# (the dashboard's and the HTML report's browser tests).
+# (the import test reads a database made by the real vnStat), Chromium
+# (the dashboard's and the HTML report's browser tests) and PgBouncer (the
+# fleet-sync tests run a second time through it, in transaction mode).
 # Safe to run again; does nothing when everything is present.
 set -euo pipefail
 need=()
@@ -10,6 +11,7 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v zip >/dev/null 2>&1 || need+=(zip) # release archives (CI builds one)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v vnstat >/dev/null 2>&1 || need+=(vnstat) # the vnStat import test builds a real vnStat database
+command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then
 		echo "test prerequisites missing (${need[*]}); run as root or install them" >&2
@@ -28,3 +30,6 @@ if [ -z "${PB_TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null 2>&1 &
 		for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 	fi
 fi
+# And PgBouncer in front of it (make test starts it too; both are no-ops
+# when it answers).
+bash "$(dirname "$0")/pgbouncer-test.sh" start

@@ -38,7 +38,7 @@ func TestServeFinalSync(t *testing.T) {
 	}
 	remote := func() uint64 {
 		t.Helper()
-		c, err := pgx.Connect(context.Background(), url)
+		c, err := pgx.Connect(context.Background(), pgtest.Direct(t, url))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -16,6 +16,13 @@ var (
 	ErrAuth        = errors.New("the sync database refused the login")
 	ErrPermission  = errors.New("the sync database user lacks a permission")
 	ErrUnreachable = errors.New("the sync database is unreachable")
+	// ErrStatementPooler means the URL reaches a connection pooler in
+	// statement mode, which runs no transaction of more than one statement:
+	// a setting to change, not an outage to wait out.
+	ErrStatementPooler = errors.New("the sync database URL reaches a connection pooler in statement mode, which cannot run pb's transactions")
+	// ErrStartupParameter means a pooler refused a parameter the URL
+	// passes to the server (search_path, options...).
+	ErrStartupParameter = errors.New("the connection pooler refuses a parameter of the sync database URL")
 )
 
 // describedError keeps the cause for errors.Is while printing one clear,
@@ -50,6 +57,13 @@ func describe(err error, raw string) error {
 		case pe.Code == "42501":
 			return &describedError{ErrPermission, fmt.Sprintf("%s: %s (SQLSTATE 42501): the user must be allowed to create tables in its schema the first time (GRANT CREATE ON SCHEMA ... TO ...), or let the owner run pb once",
 				ErrPermission, pe.Message), err}
+		case pe.Code == "08P01" && strings.Contains(pe.Message, "statement pooling mode"):
+			// PgBouncer: "transaction blocks not allowed in statement pooling mode".
+			return &describedError{ErrStatementPooler, fmt.Sprintf("%s (%s): use its transaction-mode URL (PgBouncer: pool_mode = transaction or session) or the database's direct URL in sync.database_url / PB_DATABASE_URL",
+				ErrStatementPooler, pe.Message), err}
+		case pe.Code == "08P01" && strings.HasPrefix(pe.Message, "unsupported startup parameter"):
+			return &describedError{ErrStartupParameter, fmt.Sprintf("%s (%s): remove it from sync.database_url / PB_DATABASE_URL; pb needs none (for tables outside public, ALTER ROLE <user> SET search_path = <schema>)",
+				ErrStartupParameter, pe.Message), err}
 		case pe.Code == "3D000":
 			return &describedError{ErrAuth, fmt.Sprintf("the sync database does not exist: %s", pe.Message), err}
 		}

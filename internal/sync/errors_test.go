@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgproto3"
+
+	"github.com/packetbuddy/pb/internal/pgtest"
 )
 
 func TestPrepareURL(t *testing.T) {
@@ -21,6 +23,14 @@ func TestPrepareURL(t *testing.T) {
 		{"postgres:///pb?host=/var/run/postgresql", "postgres:///pb?host=/var/run/postgresql", ""},
 		{"host=db.example.com user=u password=secret dbname=pb", "host=db.example.com user=u password=secret dbname=pb sslmode=require", ""},
 		{"host=/tmp user=u dbname=pb", "host=/tmp user=u dbname=pb", ""},
+		// What Neon's console shows, pooled and direct, and Supabase's Supavisor in transaction mode.
+		{"postgresql://neondb_owner:npg_AbC123dEf@ep-cool-darkness-a1b2c3d4-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require",
+			"postgresql://neondb_owner:npg_AbC123dEf@ep-cool-darkness-a1b2c3d4-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require", ""},
+		{"postgresql://neondb_owner:npg_AbC123dEf@ep-cool-darkness-a1b2c3d4.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require",
+			"postgresql://neondb_owner:npg_AbC123dEf@ep-cool-darkness-a1b2c3d4.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require", ""},
+		{"postgresql://postgres.abcdefghijklmnopqrst:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres",
+			"postgresql://postgres.abcdefghijklmnopqrst:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres?sslmode=require", ""},
+		{"postgres://u:p@db.example.com/pb?channel_binding=sometimes", "", "unknown channel_binding value"},
 		{"", "", "empty"},
 		{"mysql://u:secretpw@h/db", "", "scheme"},
 		{"postgres://u:secretpw@h:notaport/db", "", "not a valid"},
@@ -39,6 +49,23 @@ func TestPrepareURL(t *testing.T) {
 		if err != nil || got != c.want {
 			t.Errorf("PrepareURL(%q) = %q, %v; want %q", c.in, got, err, c.want)
 		}
+	}
+}
+
+// Neon's URL parameters are the driver's, not server settings: sent in the
+// startup message, a pooler refuses them ("unsupported startup parameter").
+func TestNeonURLParametersStayInTheClient(t *testing.T) {
+	u, err := PrepareURL("postgresql://neondb_owner:npg_AbC123dEf@ep-cool-darkness-a1b2c3d4-pooler.us-east-2.aws.neon.tech/neondb?sslmode=require&channel_binding=require")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := pgx.ParseConfig(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.ChannelBinding != "require" || cfg.TLSConfig == nil || len(cfg.RuntimeParams) != 0 {
+		t.Errorf("channel binding %q, TLS %v, startup parameters %v; want require, TLS, none",
+			cfg.ChannelBinding, cfg.TLSConfig != nil, cfg.RuntimeParams)
 	}
 }
 
@@ -119,26 +146,34 @@ func TestWrongPassword(t *testing.T) {
 
 func TestNoCreatePermission(t *testing.T) {
 	url, schema := testSchema(t)
+	// The role logs in directly: a pooler knows only its own users. Its
+	// database is the test's, whose tables are in schema.
+	url = pgtest.Direct(t, url)
 	admin := adminConn(t)
 	role := randName("pbtest_role_")
+	if _, err := admin.Exec(ctx, "CREATE ROLE "+role+" LOGIN"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, u := range []string{url, baseURL()} {
+			if c, err := pgx.Connect(ctx, u); err == nil {
+				c.Exec(ctx, "DROP OWNED BY "+role)
+				c.Close(ctx)
+			}
+		}
+		if _, err := admin.Exec(ctx, "DROP ROLE "+role); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
+	db := pgtest.Connect(t, url)
 	for _, q := range []string{
-		"CREATE ROLE " + role + " LOGIN",
 		"GRANT USAGE ON SCHEMA " + schema + " TO " + role,
 		"REVOKE CREATE ON SCHEMA public FROM " + role,
 	} {
-		if _, err := admin.Exec(ctx, q); err != nil {
+		if _, err := db.Exec(ctx, q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(ctx, baseURL())
-		if err != nil {
-			return
-		}
-		defer c.Close(ctx)
-		c.Exec(ctx, "DROP OWNED BY "+role)
-		c.Exec(ctx, "DROP ROLE "+role)
-	})
 	cfg, _ := pgx.ParseConfig(url)
 	roleURL := strings.Replace(url, cfg.User+"@", role+":s3cretpw@", 1)
 	d := newDevice(t, roleURL, "UTC")
@@ -147,8 +182,7 @@ func TestNoCreatePermission(t *testing.T) {
 
 func TestRemoteSchemaNewer(t *testing.T) {
 	url, schema := testSchema(t)
-	admin := adminConn(t)
-	if _, err := admin.Exec(ctx, "CREATE TABLE "+schema+".pb_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); INSERT INTO "+schema+".pb_schema_version (version) VALUES (1), (99)"); err != nil {
+	if _, err := pgtest.Connect(t, url).Exec(ctx, "CREATE TABLE "+schema+".pb_schema_version (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now()); INSERT INTO "+schema+".pb_schema_version (version) VALUES (1), (99)"); err != nil {
 		t.Fatal(err)
 	}
 	d := newDevice(t, url, "UTC")

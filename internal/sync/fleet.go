@@ -155,7 +155,7 @@ func (f *Fleet) Days(ctx context.Context, now time.Time, from, to usage.Date) (F
 func (f *Fleet) withConn(ctx context.Context, fn func(*pgx.Conn) error) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, f.url)
+	conn, err := connect(ctx, f.url, execMode)
 	if err != nil {
 		return err
 	}
@@ -167,38 +167,50 @@ func (f *Fleet) withConn(ctx context.Context, fn func(*pgx.Conn) error) error {
 // synced).
 var ErrNoSchema = errors.New("no device has synced to this database yet")
 
-// prepareRead checks the remote schema can be read by this build and turns
-// JIT off for the session.
-func prepareRead(ctx context.Context, conn *pgx.Conn) error {
-	v, err := remoteVersion(ctx, conn)
+// readTx begins the read-only transaction a fleet read runs in, after
+// checking the remote schema can be read by this build. Its settings are
+// SET LOCAL: through a pooler in transaction mode a session setting would
+// stay behind on a server connection other clients get, and need not be
+// there for the next statement.
+func readTx(ctx context.Context, conn *pgx.Conn) (pgx.Tx, error) {
+	tx, err := conn.BeginTx(ctx, pgx.TxOptions{AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if v == 0 {
-		return ErrNoSchema
+	v, err := remoteVersion(ctx, tx)
+	if err == nil && v == 0 {
+		err = ErrNoSchema
 	}
-	if v > SchemaVersion {
-		return newerErr(v)
+	if err == nil && v > SchemaVersion {
+		err = newerErr(v)
 	}
-	// The planner's row estimates of a small, rarely analysed pb_devices
-	// push the cost over jit_above_cost; compiling then took 267 ms of a
-	// 309 ms query (EXPLAIN ANALYZE, 6 devices x 1 year), running it 40 ms.
-	_, err = conn.Exec(ctx, `SET jit = off`)
-	return err
+	if err == nil {
+		// The planner's row estimates of a small, rarely analysed pb_devices
+		// push the cost over jit_above_cost; compiling then took 267 ms of a
+		// 309 ms query (EXPLAIN ANALYZE, 6 devices x 1 year), running it 40 ms.
+		_, err = tx.Exec(ctx, `SET LOCAL jit = off`)
+	}
+	if err != nil {
+		tx.Rollback(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return tx, nil
 }
 
 // Query runs the fleet query on conn.
 func Query(ctx context.Context, conn *pgx.Conn, now time.Time) (FleetUsage, error) {
 	fu := FleetUsage{At: now, Devices: []DeviceUsage{}}
-	if err := prepareRead(ctx, conn); err != nil {
+	tx, err := readTx(ctx, conn)
+	if err != nil {
 		return fu, err
 	}
-	if err := conn.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
+	defer tx.Rollback(context.WithoutCancel(ctx)) // read only: nothing to commit
+	if err := tx.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
 		WHERE c.relkind = 'r' AND c.relname IN ('pb_schema_version', 'pb_devices', 'pb_interfaces', 'pb_usage', 'pb_totals')
 		AND pg_table_is_visible(c.oid)`).Scan(&fu.RemoteBytes); err != nil {
 		return fu, err
 	}
-	rows, err := conn.Query(ctx, fleetQuery, now)
+	rows, err := tx.Query(ctx, fleetQuery, now)
 	if err != nil {
 		return fu, fmt.Errorf("fleet query: %w", err)
 	}

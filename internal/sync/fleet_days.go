@@ -57,10 +57,12 @@ func QueryDays(ctx context.Context, conn *pgx.Conn, from, to usage.Date) (FleetD
 	if to.Before(from) {
 		return fd, errReversed(from, to)
 	}
-	if err := prepareRead(ctx, conn); err != nil {
+	tx, err := readTx(ctx, conn)
+	if err != nil {
 		return fd, err
 	}
-	rows, err := conn.Query(ctx, `SELECT device_id, hostname, os_type, time_zone, last_seen FROM pb_devices ORDER BY hostname, device_id`)
+	defer tx.Rollback(context.WithoutCancel(ctx)) // read only: nothing to commit
+	rows, err := tx.Query(ctx, `SELECT device_id, hostname, os_type, time_zone, last_seen FROM pb_devices ORDER BY hostname, device_id`)
 	if err != nil {
 		return fd, fmt.Errorf("fleet devices: %w", err)
 	}
@@ -77,7 +79,7 @@ func QueryDays(ctx context.Context, conn *pgx.Conn, from, to usage.Date) (FleetD
 	if err := rows.Err(); err != nil {
 		return fd, err
 	}
-	rows, err = conn.Query(ctx, fleetDaysQuery, from.String(), to.String())
+	rows, err = tx.Query(ctx, fleetDaysQuery, from.String(), to.String())
 	if err != nil {
 		return fd, fmt.Errorf("fleet days query: %w", err)
 	}

@@ -8,8 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
+	"github.com/packetbuddy/pb/internal/pgtest"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -81,8 +80,7 @@ func TestFleetUsage(t *testing.T) {
 		t.Errorf("zones made no difference: %+v", fu.Devices)
 	}
 	// Cached within CacheFor.
-	c, _ := pgx.Connect(ctx, url)
-	defer c.Close(ctx)
+	c := pgtest.Connect(t, url)
 	if _, err := c.Exec(ctx, "DELETE FROM pb_usage"); err != nil {
 		t.Fatal(err)
 	}
@@ -188,8 +186,7 @@ func TestFleetDays(t *testing.T) {
 		t.Errorf("January: %+v", empty)
 	}
 	// Cached per range within CacheFor; another range is read anew.
-	c, _ := pgx.Connect(ctx, url)
-	defer c.Close(ctx)
+	c := pgtest.Connect(t, url)
 	if _, err := c.Exec(ctx, "DELETE FROM pb_usage"); err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,7 @@ func randName(prefix string) string {
 }
 
 // testSchema creates a fresh schema, dropped at cleanup, and returns a URL
-// whose search_path is that schema.
+// whose tables land in it (through the pooler when pgtest.Pooled).
 func testSchema(t testing.TB) (url, schema string) { return pgtest.Schema(t) }
 
 type clock struct {
@@ -106,7 +106,7 @@ func (d *device) local(t testing.TB) usage.Totals {
 // remote is the device's remote total over all its interfaces.
 func remote(t testing.TB, url, deviceID string) usage.Totals {
 	t.Helper()
-	c, err := pgx.Connect(ctx, url)
+	c, err := pgx.Connect(ctx, pgtest.Direct(t, url))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestTwoDevicesAddUpExactly(t *testing.T) {
 	check("re-send all")
 
 	// Interfaces and devices are there, with the zone and counted flags.
-	c, err := pgx.Connect(ctx, url)
+	c, err := pgx.Connect(ctx, pgtest.Direct(t, url))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,10 +232,7 @@ func TestKilledBetweenCommitAndAck(t *testing.T) {
 	kills := 0
 	d.sy.afterCommit = func(conn *pgx.Conn) error {
 		kills++
-		var ok bool
-		if err := admin.QueryRow(ctx, `SELECT pg_terminate_backend($1)`, conn.PgConn().PID()).Scan(&ok); err != nil || !ok {
-			t.Fatalf("terminate: %v %v", ok, err)
-		}
+		killConn(t, admin, url, conn)
 		return errors.New("test: crash between COMMIT and ack")
 	}
 	before := pending(t, d)
@@ -261,6 +258,25 @@ func TestKilledBetweenCommitAndAck(t *testing.T) {
 	st := d.sy.Status(ctx)
 	if st.LastError != "" || st.Failures != 0 || st.LastSuccess.IsZero() || st.RemoteSchema != SchemaVersion {
 		t.Errorf("status %+v", st)
+	}
+}
+
+// killConn ends conn's server session. Through a pooler conn's PID is the
+// pooler's, not a server process: there the server connections of the
+// test's database are ended, and the client's socket closed.
+func killConn(t testing.TB, admin *pgx.Conn, url string, conn *pgx.Conn) {
+	t.Helper()
+	var n int
+	var err error
+	if pgtest.Direct(t, url) == url {
+		err = admin.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend($1)) FROM (VALUES (1)) v`, conn.PgConn().PID()).Scan(&n)
+	} else {
+		err = admin.QueryRow(ctx, `SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE datname = $1 AND pid <> pg_backend_pid()`, conn.Config().Database).Scan(&n)
+		conn.PgConn().Conn().Close()
+	}
+	if err != nil || n == 0 {
+		t.Fatalf("terminate: %d sessions, %v", n, err)
 	}
 }
 
@@ -508,21 +524,10 @@ func newStallProxy(t *testing.T, target string) *stallProxy {
 			}
 		}
 	}
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				c.Close()
-				continue
-			}
-			go pipe(s, c)
-			go pipe(c, s)
-		}
-	}()
+	go forward(ln, target, func(c, s net.Conn) {
+		go pipe(s, c)
+		go pipe(c, s)
+	})
 	return p
 }
 

@@ -115,7 +115,7 @@ func newerErr(v int) error {
 
 // remoteVersion reads the remote schema version, 0 when there is no
 // version table yet.
-func remoteVersion(ctx context.Context, conn *pgx.Conn) (int, error) {
+func remoteVersion(ctx context.Context, conn querier) (int, error) {
 	var exists bool
 	if err := conn.QueryRow(ctx, `SELECT to_regclass('pb_schema_version') IS NOT NULL`).Scan(&exists); err != nil {
 		return 0, err

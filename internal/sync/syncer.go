@@ -95,6 +95,7 @@ type Syncer struct {
 	// before the local acknowledgement; an error abandons the round there,
 	// as a crash at that moment would.
 	afterCommit func(conn *pgx.Conn) error
+	execMode    pgx.QueryExecMode // execMode; benchmarks compare the others
 }
 
 // New returns a Syncer for st. A bad URL is not an error here: every round
@@ -126,7 +127,7 @@ func New(st Store, opt Options) *Syncer {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Syncer{st: st, opt: opt, log: log, kick: make(chan struct{}, 1)}
+	s := &Syncer{st: st, opt: opt, log: log, kick: make(chan struct{}, 1), execMode: execMode}
 	s.url, s.urlErr = PrepareURL(opt.URL)
 	s.status = Status{Enabled: true, SchemaVersion: SchemaVersion}
 	return s
@@ -274,7 +275,7 @@ func (s *Syncer) round1(ctx context.Context) (Result, error) {
 		return res, nil // nothing to send: no connection, the server may sleep
 	}
 	cctx, cancel := context.WithTimeout(ctx, s.opt.ConnectTimeout)
-	conn, err := pgx.Connect(cctx, s.url)
+	conn, err := connect(cctx, s.url, s.execMode)
 	cancel()
 	if err != nil {
 		return res, err
@@ -294,13 +295,6 @@ func (s *Syncer) round1(ctx context.Context) (Result, error) {
 		s.status.RemoteSchema = SchemaVersion
 	}
 	s.mu.Unlock()
-	if err != nil {
-		return res, err
-	}
-	tctx, cancel := context.WithTimeout(ctx, s.opt.BatchTimeout)
-	_, err = conn.Exec(tctx, `CREATE TEMP TABLE IF NOT EXISTS pb_stage (
-		ts timestamptz, iface bigint, rx bigint, tx bigint) ON COMMIT DELETE ROWS`)
-	cancel()
 	if err != nil {
 		return res, err
 	}
@@ -370,6 +364,13 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 	}
 	var n int64
 	if len(changes) > 0 {
+		// Created in this transaction and dropped by its COMMIT: through a
+		// pooler in transaction mode the next transaction may run on
+		// another server connection, so nothing may outlive one.
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE pb_stage (
+			ts timestamptz, iface bigint, rx bigint, tx bigint) ON COMMIT DROP`); err != nil {
+			return 0, fmt.Errorf("create staging table: %w", err)
+		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"pb_stage"}, []string{"ts", "iface", "rx", "tx"},
 			pgx.CopyFromSlice(len(changes), func(i int) ([]any, error) {
 				c := changes[i]

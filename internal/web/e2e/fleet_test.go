@@ -92,7 +92,7 @@ func TestFleetPage(t *testing.T) {
 	_, life1 := seedDevice(ctx, t, url, "desktop", "Linux", "Europe/Berlin", now, map[int]uint64{30: 5_000_000_000, 60 * 24 * 3: 2_000_000_000, 60 * 24 * 40: 7_000_000_000})
 	_, life2 := seedDevice(ctx, t, url, "phone-laptop", "Darwin", "Pacific/Auckland", now, map[int]uint64{15: 300_000_000, 60 * 12: 900_000_000})
 	old, life3 := seedDevice(ctx, t, url, "old-tv", "Linux", "America/Los_Angeles", now, map[int]uint64{60 * 6: 12_345_678})
-	c, err := pgx.Connect(ctx, url)
+	c, err := pgx.Connect(ctx, pgtest.Direct(t, url))
 	if err != nil {
 		t.Fatal(err)
 	}
