@@ -54,18 +54,18 @@ func TestSelectWinRows(t *testing.T) {
 	s := newWinSelector()
 	got := selectWinRows(s, windowsTable())
 	want := []Counter{
-		{"Loopback Pseudo-Interface 1", 0, 0},
-		{"Ethernet", 5 << 32, 1 << 30},
-		{"Wi-Fi", 123456789, 98765},
-		{"Local Area Connection* 1", 0, 0},
-		{"vEthernet (Default Switch)", 4096, 8192},
-		{"WireGuard Tunnel", 1 << 20, 1 << 19},
-		{"Cellular", 42, 43},
-		{"Teredo Tunneling Pseudo-Interface", 0, 0},
-		{"WAN Miniport (IP)", 0, 0},
-		{"if6", 0, 0},
-		{"Wi-Fi #41", 1, 2},
-		{"Remote NDIS", 10, 20},
+		{Name: "Loopback Pseudo-Interface 1", RxBytes: 0, TxBytes: 0},
+		{Name: "Ethernet", RxBytes: 5 << 32, TxBytes: 1 << 30},
+		{Name: "Wi-Fi", RxBytes: 123456789, TxBytes: 98765},
+		{Name: "Local Area Connection* 1", RxBytes: 0, TxBytes: 0},
+		{Name: "vEthernet (Default Switch)", RxBytes: 4096, TxBytes: 8192},
+		{Name: "WireGuard Tunnel", RxBytes: 1 << 20, TxBytes: 1 << 19},
+		{Name: "Cellular", RxBytes: 42, TxBytes: 43},
+		{Name: "Teredo Tunneling Pseudo-Interface", RxBytes: 0, TxBytes: 0},
+		{Name: "WAN Miniport (IP)", RxBytes: 0, TxBytes: 0},
+		{Name: "if6", RxBytes: 0, TxBytes: 0},
+		{Name: "Wi-Fi #41", RxBytes: 1, TxBytes: 2},
+		{Name: "Remote NDIS", RxBytes: 10, TxBytes: 20},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("selectWinRows (-want +got):\n%s", diff)
