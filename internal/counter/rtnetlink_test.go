@@ -47,7 +47,7 @@ func ctrlMsg(typ uint16, seq uint32, payload []byte) []byte {
 func ifname(s string) nlAttr { return nlAttr{iflaIfname, append([]byte(s), 0)} }
 
 func stats64(rx, tx uint64) nlAttr {
-	v := make([]byte, 8*24) // struct rtnl_link_stats64 has 24 or more counters
+	v := make([]byte, 8*24)                  // struct rtnl_link_stats64 has 24 or more counters
 	binary.NativeEndian.PutUint64(v[0:], 99) // rx_packets
 	binary.NativeEndian.PutUint64(v[8:], 98) // tx_packets
 	binary.NativeEndian.PutUint64(v[16:], rx)

@@ -522,14 +522,17 @@ func TestCounterDelta(t *testing.T) {
 		want      uint64
 		wantMove  movement
 	}{
-		{"up", 10, 25, 64, 0, 15, moveNormal},
+		{"up", 10, 25, 64, maxDelta, 15, moveNormal},
 		{"flat", 10, 10, 64, 100, 0, moveNormal},
 		{"over the limit", 10, 1000, 64, 100, 990, moveSpike},
 		{"64-bit wrap", math.MaxUint64 - 4, 5, 64, 100, 10, moveWrap},
 		{"32-bit wrap", math.MaxUint32 - 4, 5, 32, 100, 10, moveWrap},
 		{"32-bit wrap too big is a reset", math.MaxUint32 - 4000, 5, 32, 100, 5, moveReset},
-		{"unknown width, low prev: reset", 1000, 5, 0, 0, 5, moveReset},
-		{"unknown width, top-half prev: wrap", 3_000_000_000, 5, 0, 0, (1 << 32) - 3_000_000_000 + 5, moveWrap},
+		{"unknown width, low prev: reset", 1000, 5, 0, maxDelta, 5, moveReset},
+		{"unknown width, top-half prev: wrap", 3_000_000_000, 5, 0, maxDelta, (1 << 32) - 3_000_000_000 + 5, moveWrap},
+		{"64-bit drop with no time known is a reset, never a wrap of 1.8e19", 1 << 40, 7, 64, maxDelta, 7, moveReset},
+		{"64-bit drop of a counter past 2^32, unknown width", 5 << 32, 3 << 32, 0, maxDelta, 3 << 32, moveReset},
+		{"jump beyond any link", 0, maxDelta + 1, 64, maxDelta, maxDelta + 1, moveSpike},
 		{"64-bit reset", 1 << 40, 7, 64, 1000, 7, moveReset},
 		{"reset over the limit is a spike", 1 << 40, 1 << 30, 64, 1000, 1 << 30, moveSpike},
 	}

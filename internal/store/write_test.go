@@ -520,3 +520,34 @@ func TestOverflowRefused(t *testing.T) {
 		t.Fatal("sum beyond int64 accepted")
 	}
 }
+
+// TestFlushDropsWhatCannotBeStored: a delta whose sum does not fit SQLite's
+// INTEGER is dropped with an event; the rest of the batch, and every later
+// flush, is written.
+func TestFlushDropsWhatCannotBeStored(t *testing.T) {
+	c := newClock(utc(2024, 5, 1, 12, 0))
+	s, _ := mustOpen(t, c)
+	t0 := utc(2024, 5, 1, 11, 0)
+	mustFlush(t, s, usage.Batch{Interfaces: []usage.Interface{eth0}, Deltas: []usage.Delta{delta(t0, math.MaxInt64-10, 1)}})
+	mustFlush(t, s, usage.Batch{Interfaces: []usage.Interface{eth0}, Deltas: []usage.Delta{
+		delta(t0.Add(time.Minute), 11, 0), // would pass MaxInt64 in the lifetime and the rollups
+		delta(t0.Add(2*time.Minute), 7, 3),
+	}})
+	mustFlush(t, s, usage.Batch{Interfaces: []usage.Interface{eth0}, Deltas: []usage.Delta{delta(t0.Add(3*time.Minute), 2, 2)}})
+	life, err := s.Lifetime(ctx, usage.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := tot(math.MaxInt64-1, 6); life != want {
+		t.Fatalf("lifetime %+v, want %+v", life, want)
+	}
+	events, err := s.Events(ctx, t0.Add(-time.Hour), t0.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []usage.Event{{Time: t0.Add(time.Minute), Kind: usage.EventSpike, Iface: "eth0", Totals: tot(11, 0),
+		Message: "discarded 11/0 bytes: byte count 11/0 out of range"}}
+	if d := cmp.Diff(want, events); d != "" {
+		t.Errorf("events (-want +got):\n%s", d)
+	}
+}
