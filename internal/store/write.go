@@ -51,7 +51,7 @@ const (
 // its pending batch and retries, and no byte is counted twice.
 func (s *Store) Flush(ctx context.Context, b usage.Batch) error {
 	if err := s.flush(ctx, b); err != nil {
-		return fmt.Errorf("store: flush: %w", err)
+		return fmt.Errorf("store: flush: %w", sqliteErr(err))
 	}
 	return nil
 }
