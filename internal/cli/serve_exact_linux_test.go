@@ -3,6 +3,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -27,9 +28,12 @@ import (
 // host with the real pb serve.
 
 // fastConfig polls every second and writes every second.
-func fastConfig(t *testing.T, dataDir string) {
+func fastConfig(t *testing.T, dataDir string) { pollConfig(t, dataDir, "1s") }
+
+// pollConfig sets the poll interval; writes are at every poll.
+func pollConfig(t *testing.T, dataDir, poll string) {
 	t.Helper()
-	cfg := "[monitoring]\npoll_interval = \"1s\"\nbatch_write_interval = \"1s\"\n"
+	cfg := "[monitoring]\npoll_interval = \"" + poll + "\"\nbatch_write_interval = \"" + poll + "\"\n"
 	if err := os.WriteFile(filepath.Join(dataDir, "config.toml"), []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -91,6 +95,45 @@ func runCLI(t *testing.T, port string, args ...string) (int, string) {
 	return code, out.String()
 }
 
+// polls follows the daemon's polls through /api/live/stream, which sends
+// one event per poll.
+type polls struct{ ch chan struct{} }
+
+func followPolls(t *testing.T, base string) *polls {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"/api/live/stream", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /api/live/stream: %v %v", resp, err)
+	}
+	p := &polls{ch: make(chan struct{}, 100)}
+	go func() {
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			if strings.HasPrefix(sc.Text(), "data:") {
+				p.ch <- struct{}{}
+			}
+		}
+	}()
+	return p
+}
+
+// next waits for the next poll from now on.
+func (p *polls) next(t *testing.T) {
+	t.Helper()
+	for len(p.ch) > 0 {
+		<-p.ch
+	}
+	select {
+	case <-p.ch:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no poll in 10 s")
+	}
+}
+
 func randomMAC(t *testing.T) string {
 	var b [6]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -102,27 +145,43 @@ func randomMAC(t *testing.T) string {
 
 // TestServeRecreatedWithinAPollCountedOnce: the veth is deleted and created
 // again with another MAC between two polls (a USB tether re-plug); 30 MB
-// then sent on the new one is stored once under the new MAC, also after
-// the details refresh that sees the new MAC.
+// then sent on the new one and polled is stored once under the new MAC,
+// also after the details refresh that sees the new MAC.
 func TestServeRecreatedWithinAPollCountedOnce(t *testing.T) {
 	lab := netlab.New(t)
 	lab.WaitQuiet(t)
 	dataDir := t.TempDir()
-	fastConfig(t, dataDir)
+	const poll = 2 * time.Second // longer than a re-creation takes
+	pollConfig(t, dataDir, poll.String())
+	const refresh = 12 * time.Second
 	old := infoRefresh
-	infoRefresh = 3 * time.Second
+	infoRefresh = refresh
 	t.Cleanup(func() { infoRefresh = old })
 	oldMAC := strings.TrimSpace(readSys(t, lab.HostIf, "address"))
 	rx0, tx0 := lab.Counters(t)
 
-	_, stop := startServe(t, dataDir)
+	started := time.Now()
+	base, stop := startServe(t, dataDir)
+	polls := followPolls(t, base)
 	lab.Transfer(t, 2<<20, 1<<20)
-	pollAfterQuiet(t, lab)
-	rx1, tx1 := lab.Counters(t)
-	newMAC := lab.Recreate(t, randomMAC(t))
-	lab.Transfer(t, 30<<20, 3<<20)
 	lab.WaitQuiet(t)
-	time.Sleep(5 * time.Second) // past the 3 s details refresh, and a write
+	polls.next(t)
+	rx1, tx1 := lab.Counters(t)
+	// Right after a poll, so that no poll sees the interface missing.
+	polls.next(t)
+	start := time.Now()
+	newMAC := lab.Recreate(t, randomMAC(t))
+	if took := time.Since(start); took > poll*3/4 {
+		t.Fatalf("re-creating the pair took %s, too close to the %s poll to be within one", took, poll)
+	}
+	polls.next(t) // the first poll of the new pair, its counters still zero
+	lab.Transfer(t, 30<<20, 3<<20)
+	polls.next(t) // a poll counts the 30 MB before the details refresh...
+	if time.Since(started) > refresh-poll {
+		t.Fatalf("the traffic was polled %s after the start, too close to the %s details refresh", time.Since(started), refresh)
+	}
+	time.Sleep(time.Until(started.Add(refresh + 2*poll))) // ...and then the refresh sees the new MAC
+	lab.WaitQuiet(t)
 	stop()
 	rx2, tx2 := lab.Counters(t) // the new pair's counters since it was created
 
