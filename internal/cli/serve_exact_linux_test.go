@@ -27,8 +27,16 @@ import (
 // The four ways a real machine broke exact counting, each on a netns test
 // host with the real pb serve.
 
-// fastConfig polls every second and writes every second.
-func fastConfig(t *testing.T, dataDir string) { pollConfig(t, dataDir, "1s") }
+// quietLab is a silent test host and a data directory whose daemon polls
+// and writes every second.
+func quietLab(t *testing.T) (*netlab.Lab, string) {
+	t.Helper()
+	lab := netlab.New(t)
+	lab.WaitQuiet(t)
+	dataDir := t.TempDir()
+	pollConfig(t, dataDir, "1s")
+	return lab, dataDir
+}
 
 // pollConfig sets the poll interval; writes are at every poll.
 func pollConfig(t *testing.T, dataDir, poll string) {
@@ -199,10 +207,7 @@ func TestServeRecreatedWithinAPollCountedOnce(t *testing.T) {
 // counts the new counters once, every write succeeds, today's total stays
 // sane, and the stored bytes equal the kernel's.
 func TestServeRestartWithSnapshotInTheFuture(t *testing.T) {
-	lab := netlab.New(t)
-	lab.WaitQuiet(t)
-	dataDir := t.TempDir()
-	fastConfig(t, dataDir)
+	lab, dataDir := quietLab(t)
 	rx0, tx0 := lab.Counters(t)
 
 	_, stop := startServe(t, dataDir)
@@ -261,10 +266,7 @@ func TestServeRestartWithSnapshotInTheFuture(t *testing.T) {
 // directory exits 1 with one line naming the running one; pb today reads
 // beside the running daemon; the bytes are stored once.
 func TestServeSecondDaemonRefused(t *testing.T) {
-	lab := netlab.New(t)
-	lab.WaitQuiet(t)
-	dataDir := t.TempDir()
-	fastConfig(t, dataDir)
+	lab, dataDir := quietLab(t)
 	rx0, tx0 := lab.Counters(t)
 
 	base, stop := startServe(t, dataDir)
@@ -296,10 +298,7 @@ func TestServeSecondDaemonRefused(t *testing.T) {
 // serve exits 1 with one line saying what to do and leaves the file as it
 // was; pb today says the database is damaged.
 func TestServeRefusesDamagedDatabase(t *testing.T) {
-	lab := netlab.New(t)
-	lab.WaitQuiet(t)
-	dataDir := t.TempDir()
-	fastConfig(t, dataDir)
+	lab, dataDir := quietLab(t)
 	_, stop := startServe(t, dataDir)
 	lab.Transfer(t, 1<<20, 1<<20)
 	pollAfterQuiet(t, lab)

@@ -100,6 +100,15 @@ func New(t testing.TB) *Lab {
 	writeProc(t, "/proc/sys/net/ipv6/conf/default/disable_ipv6", "1", true)
 	sysctlInNS(t, l.NS, "net.ipv6.conf.default.disable_ipv6", "1")
 	ip(t, "link", "add", l.HostIf, "type", "veth", "peer", "name", l.PeerIf, "netns", l.NS)
+	l.configure(t)
+	ip(t, "-n", l.NS, "link", "set", "lo", "up")
+	return l
+}
+
+// configure gives a new pair its addresses and permanent neighbours, with
+// IPv6 off, and brings it up; it returns the host end's MAC.
+func (l *Lab) configure(t testing.TB) string {
+	t.Helper()
 	writeProc(t, "/proc/sys/net/ipv6/conf/"+l.HostIf+"/disable_ipv6", "1", false)
 	sysctlInNS(t, l.NS, "net.ipv6.conf."+l.PeerIf+".disable_ipv6", "1")
 	ip(t, "addr", "add", l.HostIP+"/30", "dev", l.HostIf)
@@ -110,8 +119,7 @@ func New(t testing.TB) *Lab {
 	ip(t, "-n", l.NS, "neigh", "replace", l.HostIP, "lladdr", hostMAC, "dev", l.PeerIf, "nud", "permanent")
 	ip(t, "link", "set", l.HostIf, "up")
 	ip(t, "-n", l.NS, "link", "set", l.PeerIf, "up")
-	ip(t, "-n", l.NS, "link", "set", "lo", "up")
-	return l
+	return hostMAC
 }
 
 // lockSubnet picks one of the 64 /30 subnets of 10.200.0.0/24 that no other
@@ -335,15 +343,5 @@ func (l *Lab) Recreate(t testing.TB, mac string) string {
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("re-create %s: %v: %s", l.HostIf, err, out)
 	}
-	writeProc(t, "/proc/sys/net/ipv6/conf/"+l.HostIf+"/disable_ipv6", "1", false)
-	sysctlInNS(t, l.NS, "net.ipv6.conf."+l.PeerIf+".disable_ipv6", "1")
-	ip(t, "addr", "add", l.HostIP+"/30", "dev", l.HostIf)
-	ip(t, "-n", l.NS, "addr", "add", l.PeerIP+"/30", "dev", l.PeerIf)
-	hostMAC := readFile(t, "/sys/class/net/"+l.HostIf+"/address")
-	peerMAC := nsMAC(t, l.NS, l.PeerIf)
-	ip(t, "neigh", "replace", l.PeerIP, "lladdr", peerMAC, "dev", l.HostIf, "nud", "permanent")
-	ip(t, "-n", l.NS, "neigh", "replace", l.HostIP, "lladdr", hostMAC, "dev", l.PeerIf, "nud", "permanent")
-	ip(t, "link", "set", l.HostIf, "up")
-	ip(t, "-n", l.NS, "link", "set", l.PeerIf, "up")
-	return hostMAC
+	return l.configure(t)
 }
