@@ -161,7 +161,7 @@ func TestServeRecreatedWithinAPollCountedOnce(t *testing.T) {
 	dataDir := t.TempDir()
 	const poll = 2 * time.Second // longer than a re-creation takes
 	pollConfig(t, dataDir, poll.String())
-	const refresh = 12 * time.Second
+	const refresh = 16 * time.Second
 	old := infoRefresh
 	infoRefresh = refresh
 	t.Cleanup(func() { infoRefresh = old })
