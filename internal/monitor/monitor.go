@@ -230,8 +230,10 @@ const vanishedTTL = 24 * time.Hour
 //     traffic while the daemon was stopped, counted once;
 //   - another boot: the counters since boot are that traffic.
 //
-// Interfaces not in the snapshot were created while the daemon was stopped,
-// so their whole counters are counted (except on the first run).
+// Interfaces not in the snapshot, or in it under another index (deleted and
+// created again), were created while the daemon was stopped, so their whole
+// counters are counted (except on the first run). Every delta is bounded by
+// what the link can carry in the time stopped (see stoppedFor).
 func (m *Monitor) Start(ctx context.Context) error {
 	snap, ok, err := m.store.Snapshot(ctx)
 	if err != nil {
