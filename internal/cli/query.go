@@ -140,6 +140,8 @@ func dbError(path string, err error) error {
 		return errNoDatabase(path)
 	case errors.Is(err, store.ErrNotSQLite), errors.Is(err, store.ErrNotPacketBuddy):
 		return fmt.Errorf("%s is not a PacketBuddy database: pass the right --data-dir (pb import reads the old packetbuddy.db)", path)
+	case errors.Is(err, store.ErrDamaged):
+		return fmt.Errorf("the database %s is damaged: %s", path, store.DamagedAdvice(path))
 	case errors.Is(err, store.ErrNewerSchema):
 		return fmt.Errorf("the database at %s was written by a newer pb: update this pb (pb update)", path)
 	}

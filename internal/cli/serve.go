@@ -15,6 +15,7 @@ import (
 	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/config"
 	"github.com/packetbuddy/pb/internal/counter"
+	"github.com/packetbuddy/pb/internal/lockfile"
 	"github.com/packetbuddy/pb/internal/monitor"
 	"github.com/packetbuddy/pb/internal/report"
 	"github.com/packetbuddy/pb/internal/service"
@@ -31,8 +32,11 @@ counters each poll_interval, write them to the database in the data directory
 once per batch_write_interval (and on Ctrl-C / SIGTERM), and serve the API and
 dashboard (by default at http://127.0.0.1:7373/). Logs go to stderr.
 
-Only one daemon should write a data directory; the CLI's other commands read
-the same database while it runs.
+Only one daemon writes a data directory: a second pb serve on the same one
+exits at once, naming the running one. The CLI's other commands read the
+same database while it runs. At start the database is checked (SQLite's
+quick_check); a damaged file is never written, and pb serve says how to
+recover it.
 
 With --fleet, / opens the fleet dashboard instead: every device that syncs to
 the [sync] PostgreSQL database, with totals, a table of devices and the
@@ -112,8 +116,20 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	return run(ctx)
 }
 
+// lockFile is the data directory's lock, held by the running daemon.
+const lockFile = "pb.lock"
+
+// checkTimeout bounds the database check at start; a file too large to
+// check in that time is used unchecked (with a warning) rather than keeping
+// the daemon from counting.
+var checkTimeout = 15 * time.Second
+
+// infoRefresh overrides how often interface details are re-read (tests).
+var infoRefresh time.Duration
+
 // daemon is pb serve's parts, wired.
 type daemon struct {
+	lock    *lockfile.Lock
 	cfg     config.Config
 	log     *slog.Logger
 	store   *store.Store
@@ -133,9 +149,24 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
+	lock, err := lockDataDir(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			lock.Release()
+		}
+	}()
 	dbPath := filepath.Join(cfg.DataDir, dbFile)
-	_, statErr := os.Stat(dbPath)
+	fi, statErr := os.Stat(dbPath)
 	fresh := errors.Is(statErr, os.ErrNotExist)
+	if statErr == nil && fi.Size() > 0 {
+		if err := checkDatabase(ctx, dbPath, log); err != nil {
+			return nil, err
+		}
+	}
 	st, err := store.Open(ctx, dbPath, store.Options{FineRetentionDays: cfg.Storage.FineRetentionDays})
 	if err != nil {
 		return nil, err
@@ -160,11 +191,49 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 		Policy:        policy,
 		BootID:        boot,
 		Location:      loc,
+		InfoRefresh:   infoRefresh,
 	}, log.With("component", "monitor"))
-	return &daemon{cfg: cfg, log: log, store: st, monitor: mon, loc: loc, dbPath: dbPath, fresh: fresh}, nil
+	ok = true
+	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, loc: loc, dbPath: dbPath, fresh: fresh}, nil
+}
+
+// lockDataDir takes the data directory's lock for the daemon's life. A
+// second daemon on one directory would count every byte twice.
+func lockDataDir(dir string) (*lockfile.Lock, error) {
+	lock, err := lockfile.Acquire(filepath.Join(dir, lockFile))
+	var le *lockfile.LockedError
+	if errors.As(err, &le) {
+		who := fmt.Sprintf("pid %d", le.Holder.PID)
+		if _, port, perr := net.SplitHostPort(le.Holder.Addr); perr == nil {
+			who += ", port " + port
+		}
+		return nil, fmt.Errorf("another pb serve (%s) is already counting into %s; stop it first (pb service stop, or kill %d), or give this one another --data-dir", who, dir, le.Holder.PID)
+	}
+	return lock, err
+}
+
+// checkDatabase runs SQLite's quick_check, bounded by checkTimeout, before
+// anything writes the file: a damaged database is refused, never written.
+func checkDatabase(ctx context.Context, path string, log *slog.Logger) error {
+	cctx, cancel := context.WithTimeout(ctx, checkTimeout)
+	defer cancel()
+	start := time.Now()
+	err := store.Check(cctx, path)
+	switch {
+	case errors.Is(err, store.ErrDamaged):
+		return fmt.Errorf("the database %s is damaged, so pb will not write to it: %s (%v)", path, store.DamagedAdvice(path), err)
+	case err != nil && cctx.Err() != nil && ctx.Err() == nil:
+		log.Warn("database check not finished in time; starting without it", "took", time.Since(start).Round(time.Millisecond), "data", path)
+		return nil
+	case err != nil:
+		return err
+	}
+	log.Debug("database check passed", "took", time.Since(start).Round(time.Millisecond))
+	return nil
 }
 
 func (d *daemon) run(ctx context.Context, env Env) error {
+	defer d.lock.Release()
 	defer d.store.Close()
 	id, err := d.store.DeviceID(ctx)
 	if err != nil {
@@ -182,7 +251,10 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 		return err
 	}
 	if err := srv.Open(""); err != nil {
-		return fmt.Errorf("%w (is another pb serve running? set [api] port or PB_API_PORT to use another port)", err)
+		return fmt.Errorf("%w (another program, or the pb serve of another data directory, listens there: set [api] port or PB_API_PORT to use another port)", err)
+	}
+	if err := d.lock.SetAddr(srv.Addr()); err != nil {
+		d.log.Warn("the lock file cannot say which port this daemon serves", "err", err)
 	}
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)

@@ -60,10 +60,17 @@ func startServe(t *testing.T, dataDir string) (base string, stop func()) {
 // startServeEnv is startServe with extra environment variables.
 func startServeEnv(t *testing.T, dataDir string, vars map[string]string) (base string, stop func()) {
 	t.Helper()
+	base, _, stop = startServeLogs(t, dataDir, vars)
+	return base, stop
+}
+
+// startServeLogs is startServeEnv that also gives the daemon's output.
+func startServeLogs(t *testing.T, dataDir string, vars map[string]string) (base string, logs *syncBuffer, stop func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	var logs syncBuffer
+	logs = &syncBuffer{}
 	port := freePort(t) // never the real 7373
-	env := Env{Stdout: &logs, Stderr: &logs, Getenv: func(k string) string {
+	env := Env{Stdout: logs, Stderr: logs, Getenv: func(k string) string {
 		if k == "PB_API_PORT" {
 			return port
 		}
@@ -84,7 +91,7 @@ func startServeEnv(t *testing.T, dataDir string, vars map[string]string) (base s
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return "http://127.0.0.1:" + port, func() {
+	return "http://127.0.0.1:" + port, logs, func() {
 		t.Helper()
 		cancel()
 		select {

@@ -41,7 +41,13 @@ const (
 // Counter is one interface's cumulative byte counters at one moment. It is
 // produced on every poll, so it is kept small.
 type Counter struct {
-	Name    string
+	Name string
+	// Index is the OS's interface index (Linux ifindex, the index of macOS
+	// and Windows rows), or 0 when the reader has none. An interface deleted
+	// and created again under the same name gets another index, so the
+	// monitor tells a new incarnation from the old one on every poll, even
+	// when the re-creation was faster than the poll.
+	Index   uint32
 	RxBytes uint64
 	TxBytes uint64
 }

@@ -126,7 +126,7 @@ func (r *darwinReader) Read(dst []Counter) ([]Counter, error) {
 				rx, tx = mrx, mtx
 			}
 		}
-		dst = append(dst, Counter{Name: d.Name, RxBytes: rx, TxBytes: tx})
+		dst = append(dst, Counter{Name: d.Name, Index: uint32(d.Index), RxBytes: rx, TxBytes: tx})
 	}
 	return dst, nil
 }

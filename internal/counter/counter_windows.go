@@ -123,7 +123,7 @@ func (r *winReader) Read(dst []Counter) ([]Counter, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	err := r.walk(func(name string, row *winRow) bool {
-		dst = append(dst, Counter{Name: name, RxBytes: row.InOctets, TxBytes: row.OutOctets})
+		dst = append(dst, Counter{Name: name, Index: row.Index, RxBytes: row.InOctets, TxBytes: row.OutOctets})
 		return false
 	})
 	return dst, err

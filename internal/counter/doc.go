@@ -6,8 +6,10 @@
 //
 // One [Reader] per OS sits behind one small interface. NewReader picks it:
 //
-//   - Linux reads /proc/net/dev (one open/read/close per poll, into a reused
-//     buffer) and describes interfaces from /sys/class/net/<if>/.
+//   - Linux takes one rtnetlink RTM_GETLINK dump per poll on a socket kept
+//     open (name, ifindex and 64-bit counters of every interface in one
+//     call; /proc/net/dev, without indexes, where netlink is not allowed)
+//     and describes interfaces from /sys/class/net/<if>/.
 //   - macOS lists interfaces with the NET_RT_IFLIST2 sysctl and takes the
 //     byte counters from the per-interface IFMIB_IFDATA sysctl, because the
 //     route-socket copy is cut at 4 GiB since macOS 13 (see counter_darwin.go).
@@ -23,8 +25,11 @@
 // (when an interface is first seen and now and then): it may read several
 // files or make extra system calls.
 //
-// All byte-level parsing lives in files without build tags (procnetdev.go,
-// linux_sysfs.go, darwin_decode.go, windows_rows.go) so it is unit- and
+// Every reader reports each interface's OS index ([Counter.Index]), so the
+// monitor can tell on every poll whether a name is still the same device.
+//
+// All byte-level parsing lives in files without build tags (rtnetlink.go,
+// procnetdev.go, linux_sysfs.go, darwin_decode.go, windows_rows.go) so it is unit- and
 // fuzz-tested on any OS, on fixtures under testdata/. Only the thin code that
 // touches the kernel is in counter_linux.go, counter_darwin.go and
 // counter_windows.go.

@@ -83,7 +83,7 @@ func TestLinuxReaderFixture(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 7 || got[0].Name != "lo" || got[6] != (Counter{"eth1", 4294967296, 17179869184}) {
+	if len(got) != 7 || got[0].Name != "lo" || got[6] != (Counter{Name: "eth1", RxBytes: 4294967296, TxBytes: 17179869184}) {
 		t.Errorf("Read = %+v", got)
 	}
 
@@ -156,7 +156,7 @@ func TestLinuxReaderLargeFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != n || got[n-1] != (Counter{fmt.Sprintf("veth%07d", n-1), n - 1, 2 * (n - 1)}) {
+		if len(got) != n || got[n-1] != (Counter{Name: fmt.Sprintf("veth%07d", n-1), RxBytes: n - 1, TxBytes: 2 * (n - 1)}) {
 			t.Fatalf("Read: %d counters, last %+v", len(got), got[len(got)-1])
 		}
 	}

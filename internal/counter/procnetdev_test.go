@@ -30,47 +30,47 @@ func TestParseProcNetDev(t *testing.T) {
 		{
 			name: "one interface",
 			in:   procHeader + "  eth0: 153242067    6646    0    0    0     0          0         0   434510    4771    0    0    0     0       0          0\n",
-			want: []Counter{{"eth0", 153242067, 434510}},
+			want: []Counter{{Name: "eth0", RxBytes: 153242067, TxBytes: 434510}},
 		},
 		{
 			name: "no trailing newline",
 			in:   procHeader + "    lo:   46021     575    0    0    0     0          0         0    46021     575    0    0    0     0       0          0",
-			want: []Counter{{"lo", 46021, 46021}},
+			want: []Counter{{Name: "lo", RxBytes: 46021, TxBytes: 46021}},
 		},
 		{
 			name: "old kernel: name glued to the first counter",
 			in:   procHeader + "  eth0:4294967296 3000000    0    0    0     0          0         0 17179869184 4000000   0    0    0     0       0          0\n",
-			want: []Counter{{"eth0", 4294967296, 17179869184}},
+			want: []Counter{{Name: "eth0", RxBytes: 4294967296, TxBytes: 17179869184}},
 		},
 		{
 			name: "15-character name, no leading space",
 			in:   procHeader + "veth0123456789a:  20480     160    0    0    0     0          0         0    40960     320    0    0    0     0       0          0\n",
-			want: []Counter{{"veth0123456789a", 20480, 40960}},
+			want: []Counter{{Name: "veth0123456789a", RxBytes: 20480, TxBytes: 40960}},
 		},
 		{
 			name: "max uint64",
 			in:   procHeader + "lo: 18446744073709551615 0 0 0 0 0 0 0 18446744073709551615 0 0 0 0 0 0 0\n",
-			want: []Counter{{"lo", 1<<64 - 1, 1<<64 - 1}},
+			want: []Counter{{Name: "lo", RxBytes: 1<<64 - 1, TxBytes: 1<<64 - 1}},
 		},
 		{
 			name: "exactly nine fields",
 			in:   "x: 1 2 3 4 5 6 7 8 9\n",
-			want: []Counter{{"x", 1, 9}},
+			want: []Counter{{Name: "x", RxBytes: 1, TxBytes: 9}},
 		},
 		{
 			name: "extra columns from a future kernel",
 			in:   "x: 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18\n",
-			want: []Counter{{"x", 1, 9}},
+			want: []Counter{{Name: "x", RxBytes: 1, TxBytes: 9}},
 		},
 		{
 			name: "tabs and CRLF",
 			in:   "\tx:\t1\t2 3 4 5 6 7 8\t9 0 0 0 0 0 0 0\r\n",
-			want: []Counter{{"x", 1, 9}},
+			want: []Counter{{Name: "x", RxBytes: 1, TxBytes: 9}},
 		},
 		{
 			name: "blank lines",
 			in:   "\n\nx: 1 2 3 4 5 6 7 8 9\n\n",
-			want: []Counter{{"x", 1, 9}},
+			want: []Counter{{Name: "x", RxBytes: 1, TxBytes: 9}},
 		},
 		{
 			name:    "too few fields",
@@ -115,7 +115,7 @@ func TestParseProcNetDev(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			prev := []Counter{{"kept", 1, 2}}
+			prev := []Counter{{Name: "kept", RxBytes: 1, TxBytes: 2}}
 			got, err := ParseProcNetDev([]byte(tc.in), prev)
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
@@ -146,13 +146,13 @@ func TestParseProcNetDevFixture(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []Counter{
-		{"lo", 46021, 46021},
-		{"eth0", 153242067, 4345106},
-		{"wlan0", 9876543210, 1234567890},
-		{"docker0", 0, 2048},
-		{"veth1a2b3c4", 20480, 40960},
-		{"wg0", 524288, 262144},
-		{"eth1", 4294967296, 17179869184}, // the old-kernel glued line
+		{Name: "lo", RxBytes: 46021, TxBytes: 46021},
+		{Name: "eth0", RxBytes: 153242067, TxBytes: 4345106},
+		{Name: "wlan0", RxBytes: 9876543210, TxBytes: 1234567890},
+		{Name: "docker0", RxBytes: 0, TxBytes: 2048},
+		{Name: "veth1a2b3c4", RxBytes: 20480, TxBytes: 40960},
+		{Name: "wg0", RxBytes: 524288, TxBytes: 262144},
+		{Name: "eth1", RxBytes: 4294967296, TxBytes: 17179869184}, // the old-kernel glued line
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("counters (-want +got):\n%s", diff)

@@ -236,7 +236,7 @@ func selectWinRows(s *winSelector, rows []winRow) []Counter {
 	var out []Counter
 	for i := range rows {
 		if name, ok := s.pick(&rows[i]); ok {
-			out = append(out, Counter{Name: name, RxBytes: rows[i].InOctets, TxBytes: rows[i].OutOctets})
+			out = append(out, Counter{Name: name, Index: rows[i].Index, RxBytes: rows[i].InOctets, TxBytes: rows[i].OutOctets})
 		}
 	}
 	return out

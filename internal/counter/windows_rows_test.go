@@ -54,18 +54,18 @@ func TestSelectWinRows(t *testing.T) {
 	s := newWinSelector()
 	got := selectWinRows(s, windowsTable())
 	want := []Counter{
-		{"Loopback Pseudo-Interface 1", 0, 0},
-		{"Ethernet", 5 << 32, 1 << 30},
-		{"Wi-Fi", 123456789, 98765},
-		{"Local Area Connection* 1", 0, 0},
-		{"vEthernet (Default Switch)", 4096, 8192},
-		{"WireGuard Tunnel", 1 << 20, 1 << 19},
-		{"Cellular", 42, 43},
-		{"Teredo Tunneling Pseudo-Interface", 0, 0},
-		{"WAN Miniport (IP)", 0, 0},
-		{"if6", 0, 0},
-		{"Wi-Fi #41", 1, 2},
-		{"Remote NDIS", 10, 20},
+		{Name: "Loopback Pseudo-Interface 1", Index: 1, RxBytes: 0, TxBytes: 0},
+		{Name: "Ethernet", Index: 7, RxBytes: 5 << 32, TxBytes: 1 << 30},
+		{Name: "Wi-Fi", Index: 12, RxBytes: 123456789, TxBytes: 98765},
+		{Name: "Local Area Connection* 1", Index: 15, RxBytes: 0, TxBytes: 0},
+		{Name: "vEthernet (Default Switch)", Index: 30, RxBytes: 4096, TxBytes: 8192},
+		{Name: "WireGuard Tunnel", Index: 31, RxBytes: 1 << 20, TxBytes: 1 << 19},
+		{Name: "Cellular", Index: 32, RxBytes: 42, TxBytes: 43},
+		{Name: "Teredo Tunneling Pseudo-Interface", Index: 4, RxBytes: 0, TxBytes: 0},
+		{Name: "WAN Miniport (IP)", Index: 5, RxBytes: 0, TxBytes: 0},
+		{Name: "if6", Index: 6, RxBytes: 0, TxBytes: 0},
+		{Name: "Wi-Fi #41", Index: 41, RxBytes: 1, TxBytes: 2},
+		{Name: "Remote NDIS", Index: 42, RxBytes: 10, TxBytes: 20},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("selectWinRows (-want +got):\n%s", diff)

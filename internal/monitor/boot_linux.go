@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // BootID identifies the running boot: the kernel's random boot_id.
@@ -13,4 +16,15 @@ func BootID() (string, error) {
 		return "", fmt.Errorf("read boot id: %w", err)
 	}
 	return strings.TrimSpace(string(b)), nil
+}
+
+// sinceBoot reads CLOCK_BOOTTIME: time since boot that never jumps with the
+// wall clock and keeps running through suspend, the same in every process
+// of this boot. 0 if unreadable.
+func sinceBoot() time.Duration {
+	var ts unix.Timespec
+	if unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts) != nil {
+		return 0
+	}
+	return time.Duration(ts.Nano())
 }

@@ -12,3 +12,7 @@ func BootID() (string, error) {
 	up := windows.DurationSinceBoot()
 	return bootTimeID(time.Now().Add(-up)), nil
 }
+
+// sinceBoot is the tick count: time since boot, including sleep, never
+// jumping with the wall clock.
+func sinceBoot() time.Duration { return windows.DurationSinceBoot() }

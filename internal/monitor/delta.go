@@ -30,7 +30,7 @@ func (m movement) String() string {
 // counterDelta explains how a counter went from prev to cur and returns the
 // bytes that passed. bits is the counter width the OS reported (32, 64, or 0
 // when unknown). limit is the most bytes the link could have carried in the
-// elapsed time; 0 disables the check.
+// elapsed time (see capBytes).
 //
 // A counter that went up by more than the limit is a spike (garbage from a
 // driver, or a counter we misread) and is discarded. A counter that went down
@@ -39,7 +39,7 @@ func (m movement) String() string {
 // after a busy second is a wrap, while an interface that was re-created and
 // has a small count is a reset.
 func counterDelta(prev, cur uint64, bits int, limit uint64) (uint64, movement) {
-	fits := func(d uint64) bool { return limit == 0 || d <= limit }
+	fits := func(d uint64) bool { return d <= limit }
 	if cur >= prev {
 		d := cur - prev
 		if fits(d) {
@@ -86,6 +86,12 @@ const (
 	// capSlack absorbs timing jitter between the kernel's counter update and
 	// our reading of the clock.
 	capSlack = 1 << 20
+	// maxDelta bounds every delta whatever the elapsed time: 2^60 bytes is
+	// 100 Gb/s for almost three years, and the store's INTEGER holds eight
+	// of them, so no value that does not fit the store can reach it. It also
+	// makes a 64-bit "wrap" (~1.8e19 bytes) impossible unless the counter
+	// really was near the top.
+	maxDelta = 1 << 60
 )
 
 // capBytes is the most bytes a link with this speed (bits/s, 0 unknown) and
@@ -103,8 +109,8 @@ func capBytes(speedBits uint64, kind string, elapsed time.Duration, override uin
 		secs = 0.001
 	}
 	c := perSec*secs + capSlack
-	if c >= math.MaxUint64 {
-		return math.MaxUint64
+	if c >= maxDelta {
+		return maxDelta
 	}
 	return uint64(c)
 }

@@ -34,11 +34,16 @@ type Store interface {
 	Snapshot(ctx context.Context) (usage.Snapshot, bool, error)
 }
 
-// Instant is a reading of both clocks: Wall places traffic in time buckets,
-// Mono (which never jumps) measures elapsed time for rates.
+// Instant is a reading of the clocks: Wall places traffic in time buckets,
+// Mono (which never jumps) measures elapsed time for rates, and Boot, the
+// time since boot on a clock that never jumps and runs through suspend
+// (CLOCK_BOOTTIME on Linux), bounds what a link can have carried between two
+// readings, also across daemon restarts. Boot is 0 when the OS has no such
+// clock.
 type Instant struct {
 	Wall time.Time
 	Mono time.Duration
+	Boot time.Duration
 }
 
 // Clock tells the time. Tests replace it to jump the wall clock.
@@ -48,7 +53,7 @@ type systemClock struct{ start time.Time }
 
 func (c systemClock) Now() Instant {
 	now := time.Now()
-	return Instant{Wall: now.Round(0), Mono: now.Sub(c.start)}
+	return Instant{Wall: now.Round(0), Mono: now.Sub(c.start), Boot: sinceBoot()}
 }
 
 // SystemClock is the real clock: time.Now, whose Sub uses the monotonic reading.
@@ -138,10 +143,31 @@ type pendingKey struct {
 type ifaceState struct {
 	info     counter.Info
 	counted  bool
+	index    uint32 // the OS's interface index of the last reading; 0 unknown
 	rx, tx   uint64 // last raw counters
 	seen     bool   // present in the latest reading
 	lastSeen time.Time
+	lastBoot time.Duration // Instant.Boot of the last reading
 	rate     Rate
+}
+
+// reborn reports whether a reading with index idx is another incarnation of
+// the interface st tracks: deleted and created again under the same name,
+// perhaps between two polls. Without indexes it cannot tell.
+func (st *ifaceState) reborn(idx uint32) bool {
+	return idx != 0 && st.index != 0 && idx != st.index
+}
+
+// span is the time from a to b for the speed check: on the boot clock when
+// both readings have it; else the longer of the monotonic and wall clocks,
+// since after a suspend the monotonic clock (which stops while asleep)
+// understates the time, and a backwards wall-clock jump must not make honest
+// traffic look impossibly fast.
+func span(a, b Instant) time.Duration {
+	if a.Boot > 0 && b.Boot >= a.Boot {
+		return b.Boot - a.Boot
+	}
+	return max(b.Mono-a.Mono, b.Wall.Sub(a.Wall))
 }
 
 // Monitor counts traffic. Create it with New, then call Run (or Start, Poll
@@ -204,8 +230,10 @@ const vanishedTTL = 24 * time.Hour
 //     traffic while the daemon was stopped, counted once;
 //   - another boot: the counters since boot are that traffic.
 //
-// Interfaces not in the snapshot were created while the daemon was stopped,
-// so their whole counters are counted (except on the first run).
+// Interfaces not in the snapshot, or in it under another index (deleted and
+// created again), were created while the daemon was stopped, so their whole
+// counters are counted (except on the first run). Every delta is bounded by
+// what the link can carry in the time stopped (see stoppedFor).
 func (m *Monitor) Start(ctx context.Context) error {
 	snap, ok, err := m.store.Snapshot(ctx)
 	if err != nil {
@@ -232,9 +260,7 @@ func (m *Monitor) Start(ctx context.Context) error {
 			saved[c.Iface] = c
 		}
 	}
-	// Downtime for the spike check. If the wall clock went backwards while
-	// we were stopped the downtime is unknown, so no cap applies.
-	downtime := now.Wall.Sub(snap.Time)
+	downtime, exact := stoppedFor(snap, sameBoot, now)
 	var total usage.Totals
 	for _, c := range cs {
 		st := m.newIface(c, now)
@@ -242,14 +268,17 @@ func (m *Monitor) Start(ctx context.Context) error {
 		case !ok: // first run: baseline only
 		case sameBoot:
 			prev, known := saved[c.Name]
-			if known && (prev.MAC == "" || st.info.MAC == "" || prev.MAC == st.info.MAC) {
-				t := m.account(st, prev.Rx, prev.Tx, c, downtime, now, downtime <= 0)
-				total = total.Add(t)
+			same := known && (prev.MAC == "" || st.info.MAC == "" || prev.MAC == st.info.MAC)
+			if known && prev.Index != 0 && c.Index != 0 {
+				same = prev.Index == c.Index // the index knows better than the MAC
+			}
+			if same {
+				total = total.Add(m.account(st, prev.Rx, prev.Tx, c, downtime, now))
 			} else {
-				total = total.Add(m.account(st, 0, 0, c, downtime, now, downtime <= 0))
+				total = total.Add(m.account(st, 0, 0, c, downtime, now))
 			}
 		default: // rebooted: counters since boot are traffic since boot
-			total = total.Add(m.account(st, 0, 0, c, downtime, now, downtime <= 0))
+			total = total.Add(m.account(st, 0, 0, c, downtime, now))
 		}
 		st.rx, st.tx = c.RxBytes, c.TxBytes
 		st.seen = true
@@ -263,6 +292,8 @@ func (m *Monitor) Start(ctx context.Context) error {
 			}
 			m.ifaces[c.Iface] = &ifaceState{
 				info:     counter.Info{Name: c.Iface, MAC: c.MAC},
+				index:    c.Index,
+				lastBoot: snap.SinceBoot,
 				rx:       c.Rx,
 				tx:       c.Tx,
 				lastSeen: snap.Time,
@@ -272,14 +303,38 @@ func (m *Monitor) Start(ctx context.Context) error {
 	switch {
 	case !ok:
 		m.event(now.Wall, usage.EventFirstRun, "", usage.Totals{}, "first run: counting starts now; nothing before it is back-filled")
-	case sameBoot:
+	case sameBoot && exact:
 		m.event(now.Wall, usage.EventRestart, "", total, fmt.Sprintf("daemon restarted after %s; traffic while it was stopped counted", roundDur(downtime)))
+	case sameBoot:
+		m.event(now.Wall, usage.EventRestart, "", total, "daemon restarted; traffic while it was stopped counted")
 	default:
 		m.event(now.Wall, usage.EventReboot, "", total, "system rebooted since the last run; traffic since boot counted")
 	}
 	m.started = true
 	m.log.Info("monitor started", "interfaces", len(cs), "first_run", !ok, "same_boot", sameBoot, "caught_up_bytes", total.Total())
 	return nil
+}
+
+// unknownElapsed tells account that the time since the previous reading is
+// not known: only maxDelta bounds the delta.
+const unknownElapsed = time.Duration(-1)
+
+// stoppedFor is how long the daemon was stopped, for the speed check of the
+// first deltas after a start. The boot clock gives it exactly within one
+// boot; otherwise everything since the snapshot (or, after a reboot, since
+// boot) happened within the time since boot. The wall clock is the last
+// resort, and when it went backwards the time is unknown. exact says the
+// answer is the real downtime rather than a bound.
+func stoppedFor(snap usage.Snapshot, sameBoot bool, now Instant) (d time.Duration, exact bool) {
+	switch {
+	case sameBoot && snap.SinceBoot > 0 && now.Boot >= snap.SinceBoot:
+		return now.Boot - snap.SinceBoot, true
+	case now.Boot > 0:
+		return now.Boot, false
+	case now.Wall.After(snap.Time):
+		return now.Wall.Sub(snap.Time), sameBoot
+	}
+	return unknownElapsed, false
 }
 
 func roundDur(d time.Duration) time.Duration {
@@ -302,16 +357,18 @@ func (m *Monitor) newIface(c counter.Counter, now Instant) *ifaceState {
 	return &ifaceState{
 		info:     info,
 		counted:  m.cfg.Policy.Counted(c.Name, string(info.Kind)),
+		index:    c.Index,
 		lastSeen: now.Wall,
+		lastBoot: now.Boot,
 	}
 }
 
 // account works out the traffic of one interface from (prevRx, prevTx) to c
-// over elapsed, adds it to the pending buckets and returns it. noCap skips the
-// speed check (when the elapsed time is unknown).
-func (m *Monitor) account(st *ifaceState, prevRx, prevTx uint64, c counter.Counter, elapsed time.Duration, now Instant, noCap bool) usage.Totals {
-	var limit uint64
-	if !noCap {
+// over elapsed (unknownElapsed when it is not known), adds it to the pending
+// buckets and returns it.
+func (m *Monitor) account(st *ifaceState, prevRx, prevTx uint64, c counter.Counter, elapsed time.Duration, now Instant) usage.Totals {
+	limit := uint64(maxDelta)
+	if elapsed != unknownElapsed {
 		limit = capBytes(st.info.SpeedBits, string(st.info.Kind), elapsed, m.cfg.SpeedCap)
 	}
 	rx, rxMove := counterDelta(prevRx, c.RxBytes, st.info.Bits, limit)
@@ -379,11 +436,7 @@ func (m *Monitor) Poll() error {
 	}
 	monoElapsed := now.Mono - m.last.Mono
 	wallElapsed := now.Wall.Sub(m.last.Wall)
-	// The speed check takes the longer of the two: after a suspend the
-	// monotonic clock (which stops while asleep) understates the time, and
-	// a backwards wall-clock jump must not make honest traffic look
-	// impossibly fast.
-	checkElapsed := max(monoElapsed, wallElapsed)
+	checkElapsed := span(m.last, now)
 	if gap := max(10*m.cfg.PollInterval, time.Minute); wallElapsed > gap || monoElapsed > gap {
 		m.event(now.Wall, usage.EventGap, "", usage.Totals{}, fmt.Sprintf("no reading for %s (suspend or a paused process); traffic in between counted at wake-up", roundDur(max(wallElapsed, monoElapsed))))
 	}
@@ -394,14 +447,15 @@ func (m *Monitor) Poll() error {
 	m.mu.Unlock()
 
 	// Pick the interfaces to describe under the lock, then describe them
-	// outside it (that reads the OS). An interface back after an absence may
-	// be another adapter under the same name: describe it again to compare
-	// MACs.
+	// outside it (that reads the OS). An interface back after an absence, or
+	// with another index, may be another adapter under the same name:
+	// describe it again, so that its traffic is filed under its own MAC at
+	// once and not only at the next refresh.
 	var describe []string
 	m.mu.Lock()
 	for _, c := range cs {
 		st, known := m.ifaces[c.Name]
-		if !known || refreshInfo || st.lastSeen.Before(m.last.Wall) {
+		if !known || refreshInfo || st.lastSeen.Before(m.last.Wall) || st.reborn(c.Index) {
 			describe = append(describe, c.Name)
 		}
 	}
@@ -427,10 +481,22 @@ func (m *Monitor) Poll() error {
 	for _, c := range cs {
 		st, known := m.ifaces[c.Name]
 		info, haveInfo := fresh[c.Name]
-		if known && haveInfo && st.info.MAC != "" && info.MAC != "" && st.info.MAC != info.MAC {
-			// Same name, another adapter: a new interface whose counters
-			// started from zero when it appeared.
+		reborn := known && st.reborn(c.Index)
+		sameIndex := known && c.Index != 0 && c.Index == st.index
+		if reborn || (known && !sameIndex && haveInfo && st.info.MAC != "" && info.MAC != "" && st.info.MAC != info.MAC) {
+			// Same name, another interface: a new incarnation whose
+			// counters started from zero when it appeared. (With the same
+			// index it is the same device with a MAC set by hand: its
+			// counters go on.)
 			known = false
+			reborn = true
+		}
+		var absent time.Duration
+		if known && st.lastSeen.Before(m.last.Wall) {
+			absent = now.Wall.Sub(st.lastSeen) // back after an absence
+			if st.lastBoot > 0 && now.Boot >= st.lastBoot {
+				absent = now.Boot - st.lastBoot
+			}
 		}
 		if !known {
 			st = &ifaceState{}
@@ -444,19 +510,21 @@ func (m *Monitor) Poll() error {
 			}
 			st.counted = m.cfg.Policy.Counted(c.Name, string(st.info.Kind))
 			m.ifaces[c.Name] = st
-			m.event(now.Wall, usage.EventAppear, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "new interface; its counters since it appeared are counted")
+			if reborn {
+				m.event(now.Wall, usage.EventReset, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "interface re-created; its counters since then are counted")
+			} else {
+				m.event(now.Wall, usage.EventAppear, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "new interface; its counters since it appeared are counted")
+			}
 		} else if haveInfo {
 			st.info = info
 			st.counted = m.cfg.Policy.Counted(c.Name, string(info.Kind))
 		}
-		elapsed := checkElapsed
-		if known && st.lastSeen.Before(m.last.Wall) {
-			elapsed = max(elapsed, now.Wall.Sub(st.lastSeen)) // back after an absence
-		}
-		t := m.account(st, st.rx, st.tx, c, elapsed, now, false)
+		t := m.account(st, st.rx, st.tx, c, max(checkElapsed, absent), now)
 		st.rx, st.tx = c.RxBytes, c.TxBytes
+		st.index = c.Index
 		st.seen = true
 		st.lastSeen = now.Wall
+		st.lastBoot = now.Boot
 		if rateOK {
 			st.rate = Rate{RxPerSec: perSec(t.Rx, monoElapsed), TxPerSec: perSec(t.Tx, monoElapsed)}
 		} else {
@@ -524,7 +592,7 @@ func (m *Monitor) ifaceRates() []IfaceRate {
 // batch builds what a flush writes, without clearing anything.
 func (m *Monitor) batch() usage.Batch {
 	var b usage.Batch
-	b.Snapshot = usage.Snapshot{BootID: m.cfg.BootID, Time: m.last.Wall.UTC()}
+	b.Snapshot = usage.Snapshot{BootID: m.cfg.BootID, Time: m.last.Wall.UTC(), SinceBoot: m.last.Boot}
 	names := make([]string, 0, len(m.ifaces))
 	for name := range m.ifaces {
 		names = append(names, name)
@@ -535,7 +603,7 @@ func (m *Monitor) batch() usage.Batch {
 		if st.info.Kind != "" {
 			b.Interfaces = append(b.Interfaces, usage.Interface{Name: name, MAC: st.info.MAC, Kind: string(st.info.Kind), Counted: st.counted})
 		}
-		b.Snapshot.Counters = append(b.Snapshot.Counters, usage.CounterState{Iface: name, MAC: st.info.MAC, Rx: st.rx, Tx: st.tx})
+		b.Snapshot.Counters = append(b.Snapshot.Counters, usage.CounterState{Iface: name, MAC: st.info.MAC, Index: st.index, Rx: st.rx, Tx: st.tx})
 	}
 	for k, t := range m.pending {
 		b.Deltas = append(b.Deltas, usage.Delta{Iface: k.name, MAC: k.mac, Bucket: time.Unix(k.bucket, 0).UTC(), Totals: t})
@@ -624,7 +692,8 @@ func (m *Monitor) Run(ctx context.Context) error {
 	tick := time.NewTicker(m.cfg.PollInterval)
 	defer tick.Stop()
 	lastFlush := m.clock.Now().Mono
-	backoff := m.cfg.FlushInterval
+	wait := m.cfg.FlushInterval
+	var failed writeFailures
 	for {
 		select {
 		case <-ctx.Done():
@@ -643,17 +712,47 @@ func (m *Monitor) Run(ctx context.Context) error {
 				m.log.Error("poll", "err", err)
 				continue
 			}
-			if now := m.clock.Now().Mono; now-lastFlush >= backoff {
-				lastFlush = now
-				if err := m.Flush(ctx); err != nil {
-					m.log.Error("flush failed; keeping the data in memory and retrying", "err", err, "pending", m.Status().Pending)
-					backoff = min(backoff*2, 10*time.Minute)
-				} else {
-					backoff = m.cfg.FlushInterval
-				}
+			if now := m.clock.Now(); now.Mono-lastFlush >= wait {
+				lastFlush = now.Mono
+				wait = failed.after(m.Flush(ctx), now, m.cfg.FlushInterval, m.log, m.Status)
 			}
 		}
 	}
+}
+
+// maxRetryWait is the longest wait between two tries of a failing write. A
+// failed try is one rolled-back transaction, cheap enough to repeat often so
+// that counting is saved soon after the cause (a full disk, a locked file)
+// is gone.
+const maxRetryWait = 15 * time.Second
+
+// writeFailures follows a run of failed flushes, for the retry schedule and
+// for the logs: the first failure and then the 2nd, 4th, 8th... are logged,
+// and one line says when writes recovered.
+type writeFailures struct {
+	n     int
+	since Instant
+}
+
+// after records the outcome of a flush and returns how long to wait before
+// the next one: the flush interval after a success; after a failure 1 s,
+// doubling up to maxRetryWait (never longer than the flush interval).
+func (w *writeFailures) after(err error, now Instant, interval time.Duration, log *slog.Logger, status func() Status) time.Duration {
+	if err == nil {
+		if w.n > 0 {
+			log.Info("writes recovered", "failed_attempts", w.n, "after", roundDur(now.Wall.Sub(w.since.Wall)))
+		}
+		*w = writeFailures{}
+		return interval
+	}
+	w.n++
+	if w.n == 1 {
+		w.since = now
+	}
+	if w.n&(w.n-1) == 0 { // a power of two
+		log.Error("flush failed; keeping the data in memory and retrying", "err", err, "attempts", w.n, "pending", status().Pending)
+	}
+	return min(time.Second<<min(w.n-1, 4), maxRetryWait, interval)
 }
 
 // Live returns the rates after the latest poll.

@@ -3,8 +3,10 @@ package monitor
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,7 +118,16 @@ func (h *harness) iface(name string, kind counter.Kind, speedBits uint64, bits i
 }
 
 func (h *harness) set(name string, rx, tx uint64) {
-	h.r.counters[name] = counter.Counter{Name: name, RxBytes: rx, TxBytes: tx}
+	c := h.r.counters[name] // keeps the index
+	c.Name, c.RxBytes, c.TxBytes = name, rx, tx
+	h.r.counters[name] = c
+}
+
+// incarnate makes name an interface with this index and MAC (a 1 Gb/s
+// ethernet link with 64-bit counters), as when it is created again.
+func (h *harness) incarnate(name string, index uint32, mac string, rx, tx uint64) {
+	h.r.infos[name] = counter.Info{Name: name, Kind: counter.KindEthernet, SpeedBits: gig, Bits: 64, MAC: mac}
+	h.r.counters[name] = counter.Counter{Name: name, Index: index, RxBytes: rx, TxBytes: tx}
 }
 
 func (h *harness) remove(name string) { delete(h.r.counters, name) }
@@ -135,6 +146,9 @@ func (h *harness) tick(d time.Duration) {
 	h.t.Helper()
 	h.clock.now.Wall = h.clock.now.Wall.Add(d)
 	h.clock.now.Mono += d
+	if h.clock.now.Boot > 0 {
+		h.clock.now.Boot += d
+	}
 	if err := h.m.Poll(); err != nil {
 		h.t.Fatalf("poll: %v", err)
 	}
@@ -463,6 +477,87 @@ func TestCountingRules(t *testing.T) {
 			want: map[string]usage.Totals{"usb0": {Rx: 4900 + 7000, Tx: 4900 + 6000}},
 		},
 		{
+			name: "re-created within one poll with another MAC: counted once, also after the details refresh",
+			run: func(h *harness) {
+				h.incarnate("usb0", 7, "dd", 100, 100)
+				h.start()
+				h.set("usb0", 5000, 5000)
+				h.tick(time.Second)
+				h.incarnate("usb0", 8, "ee", 3000, 2000) // unplugged and plugged again between two polls
+				h.tick(time.Second)
+				h.set("usb0", 3500, 2100)
+				h.tick(time.Minute) // the details refresh: the MAC is "ee" still
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"usb0": {Rx: 4900 + 3500, Tx: 4900 + 2100}},
+			wantEvents: []usage.EventKind{usage.EventReset},
+		},
+		{
+			name: "re-created within one poll with the same MAC and more traffic than before: counted from zero",
+			run: func(h *harness) {
+				h.incarnate("veth1", 3, "aa", 0, 0)
+				h.start()
+				h.set("veth1", 1000, 1000)
+				h.tick(time.Second)
+				h.incarnate("veth1", 9, "aa", 50_000, 40_000) // a container restarted, busy at once
+				h.tick(time.Second)
+				h.stop()
+			},
+			want: map[string]usage.Totals{"veth1": {Rx: 1000 + 50_000, Tx: 1000 + 40_000}},
+		},
+		{
+			name: "same index, MAC set by hand: the counters go on",
+			run: func(h *harness) {
+				h.incarnate("eth0", 2, "aa", 100, 100)
+				h.start()
+				h.set("eth0", 200, 200)
+				h.tick(time.Second)
+				h.incarnate("eth0", 2, "bb", 300, 300)
+				h.tick(time.Minute) // refresh sees the new MAC
+				h.stop()
+			},
+			want: map[string]usage.Totals{"eth0": {Rx: 200, Tx: 200}},
+		},
+		{
+			name: "restart with the wall clock behind the snapshot and a lower counter (same MAC, no index): a reset, never a 64-bit wrap",
+			run: func(h *harness) {
+				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 1<<40, 1<<40)
+				h.start()
+				h.set("eth0", 1<<40+500, 1<<40+500)
+				h.tick(time.Second)
+				h.stop()
+				h.clock.now.Wall = h.clock.now.Wall.Add(-48 * time.Hour) // the snapshot is two days "in the future"
+				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 7000, 3000)
+				h.start()
+				h.set("eth0", 7100, 3100)
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: 500 + 7100, Tx: 500 + 3100}},
+			wantEvents: []usage.EventKind{usage.EventReset},
+		},
+		{
+			name: "restart: the boot clock, not the wall clock, bounds the stopped time",
+			run: func(h *harness) {
+				h.clock.now.Boot = time.Hour
+				h.incarnate("eth0", 2, "aa", 0, 0)
+				h.start()
+				h.stop()
+				// Ten seconds really passed; the wall clock jumped two days
+				// ahead. 1 TB in 10 s on a 1 Gb/s link is impossible.
+				h.clock.now.Boot += 10 * time.Second
+				h.clock.now.Wall = h.clock.now.Wall.Add(48 * time.Hour)
+				h.set("eth0", 1e12, 1e9)
+				h.start()
+				h.set("eth0", 1e12+500, 1e9+300) // and from there on, counting goes on
+				h.tick(time.Second)
+				h.stop()
+			},
+			want:       map[string]usage.Totals{"eth0": {Rx: 500, Tx: 300}},
+			wantEvents: []usage.EventKind{usage.EventSpike, usage.EventRestart},
+		},
+		{
 			name: "failed flushes keep the data and write it once later",
 			run: func(h *harness) {
 				h.iface("eth0", counter.KindEthernet, 0, 64, "aa", 0, 0)
@@ -522,14 +617,17 @@ func TestCounterDelta(t *testing.T) {
 		want      uint64
 		wantMove  movement
 	}{
-		{"up", 10, 25, 64, 0, 15, moveNormal},
+		{"up", 10, 25, 64, maxDelta, 15, moveNormal},
 		{"flat", 10, 10, 64, 100, 0, moveNormal},
 		{"over the limit", 10, 1000, 64, 100, 990, moveSpike},
 		{"64-bit wrap", math.MaxUint64 - 4, 5, 64, 100, 10, moveWrap},
 		{"32-bit wrap", math.MaxUint32 - 4, 5, 32, 100, 10, moveWrap},
 		{"32-bit wrap too big is a reset", math.MaxUint32 - 4000, 5, 32, 100, 5, moveReset},
-		{"unknown width, low prev: reset", 1000, 5, 0, 0, 5, moveReset},
-		{"unknown width, top-half prev: wrap", 3_000_000_000, 5, 0, 0, (1 << 32) - 3_000_000_000 + 5, moveWrap},
+		{"unknown width, low prev: reset", 1000, 5, 0, maxDelta, 5, moveReset},
+		{"unknown width, top-half prev: wrap", 3_000_000_000, 5, 0, maxDelta, (1 << 32) - 3_000_000_000 + 5, moveWrap},
+		{"64-bit drop with no time known is a reset, never a wrap of 1.8e19", 1 << 40, 7, 64, maxDelta, 7, moveReset},
+		{"64-bit drop of a counter past 2^32, unknown width", 5 << 32, 3 << 32, 0, maxDelta, 3 << 32, moveReset},
+		{"jump beyond any link", 0, maxDelta + 1, 64, maxDelta, maxDelta + 1, moveSpike},
 		{"64-bit reset", 1 << 40, 7, 64, 1000, 7, moveReset},
 		{"reset over the limit is a spike", 1 << 40, 1 << 30, 64, 1000, 1 << 30, moveSpike},
 	}
@@ -623,5 +721,44 @@ func TestSameBoot(t *testing.T) {
 		if got := SameBoot(tc.a, tc.b); got != tc.want {
 			t.Errorf("SameBoot(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
+	}
+}
+
+// TestWriteRetries: after a failed write the next try comes in 1 s,
+// doubling to 15 s (never past the flush interval); failures are logged at
+// the 1st, 2nd, 4th, 8th... and recovery in one line.
+func TestWriteRetries(t *testing.T) {
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	status := func() Status { return Status{Pending: 3} }
+	var w writeFailures
+	disk := errors.New("disk full")
+	now := Instant{Wall: t0}
+	var waits []time.Duration
+	for i := range 7 {
+		now.Wall = t0.Add(time.Duration(i) * time.Second)
+		waits = append(waits, w.after(disk, now, 30*time.Second, log, status))
+	}
+	now.Wall = t0.Add(40 * time.Second)
+	waits = append(waits, w.after(nil, now, 30*time.Second, log, status))
+	waits = append(waits, w.after(disk, now, 4*time.Second, log, status), w.after(disk, now, 4*time.Second, log, status), w.after(disk, now, 4*time.Second, log, status))
+	want := []time.Duration{1 * time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 15 * time.Second, 15 * time.Second, 15 * time.Second, 30 * time.Second, time.Second, 2 * time.Second, 4 * time.Second}
+	if d := cmp.Diff(want, waits); d != "" {
+		t.Errorf("waits (-want +got):\n%s", d)
+	}
+	wantLog := `level=ERROR msg="flush failed; keeping the data in memory and retrying" err="disk full" attempts=1 pending=3
+level=ERROR msg="flush failed; keeping the data in memory and retrying" err="disk full" attempts=2 pending=3
+level=ERROR msg="flush failed; keeping the data in memory and retrying" err="disk full" attempts=4 pending=3
+level=INFO msg="writes recovered" failed_attempts=7 after=40s
+level=ERROR msg="flush failed; keeping the data in memory and retrying" err="disk full" attempts=1 pending=3
+level=ERROR msg="flush failed; keeping the data in memory and retrying" err="disk full" attempts=2 pending=3
+`
+	if logs.String() != wantLog {
+		t.Errorf("log:\n%s\nwant:\n%s", logs.String(), wantLog)
 	}
 }

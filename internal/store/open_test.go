@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/packetbuddy/pb/internal/store"
+	"github.com/packetbuddy/pb/internal/store/storetest"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -264,5 +266,50 @@ func TestConcurrentUse(t *testing.T) {
 		if got, err := s.Totals(ctx, t0, t0.Add(24*time.Hour), usage.Filter{}); err != nil || got != tot(flushes, flushes) {
 			t.Errorf("after the flushes: %+v, %v", got, err)
 		}
+	}
+}
+
+// TestCheckFindsADamagedPage: Check passes a healthy database, names the
+// damage of a broken one without changing a byte of it, and the queries on
+// it fail with ErrDamaged (which the CLI and the API turn into "the
+// database is damaged").
+func TestCheckFindsADamagedPage(t *testing.T) {
+	c := newClock(utc(2024, 5, 1, 12, 0))
+	s, path := mustOpen(t, c)
+	mustFlush(t, s, usage.Batch{Interfaces: []usage.Interface{eth0}, Deltas: []usage.Delta{delta(utc(2024, 5, 1, 11, 0), 100, 10)}})
+	s.Close()
+	if err := store.Check(ctx, path); err != nil {
+		t.Fatalf("healthy database: %v", err)
+	}
+	if _, err := storetest.Damage(path, "interfaces"); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = store.Check(ctx, path)
+	if !errors.Is(err, store.ErrDamaged) {
+		t.Fatalf("Check of a damaged database: %v, want ErrDamaged", err)
+	}
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := store.Check(cancelled, path); !errors.Is(err, context.Canceled) {
+		t.Errorf("Check with a cancelled context: %v, want context.Canceled", err)
+	}
+	r, err := store.Open(ctx, path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.InterfaceLifetimes(ctx); !errors.Is(err, store.ErrDamaged) {
+		t.Errorf("query on a damaged database: %v, want ErrDamaged", err)
+	}
+	after, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(before, after) {
+		t.Error("checking and reading changed the damaged file")
 	}
 }

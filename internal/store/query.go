@@ -622,10 +622,10 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 func (s *Store) read(ctx context.Context, fn func(*sql.Tx) error) error {
 	tx, err := s.readTx(ctx)
 	if err != nil {
-		return err
+		return sqliteErr(err)
 	}
 	defer rollback(tx)
-	return fn(tx)
+	return sqliteErr(fn(tx))
 }
 
 // ifaces is a selection of interfaces: their ids and whether

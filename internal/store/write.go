@@ -51,7 +51,7 @@ const (
 // its pending batch and retries, and no byte is counted twice.
 func (s *Store) Flush(ctx context.Context, b usage.Batch) error {
 	if err := s.flush(ctx, b); err != nil {
-		return fmt.Errorf("store: flush: %w", err)
+		return fmt.Errorf("store: flush: %w", sqliteErr(err))
 	}
 	return nil
 }
@@ -92,8 +92,15 @@ func (s *Store) flush(ctx context.Context, b usage.Batch) error {
 		if err != nil {
 			return err
 		}
-		if err := a.add(id, d.Bucket, d.Totals, true); err != nil {
-			return fmt.Errorf("interface %s: %w", d.Iface, err)
+		if err := a.add(ctx, tx, id, d.Bucket, d.Totals, true); errors.As(err, new(errOutOfRange)) {
+			// A value that cannot be stored is dropped with an event rather
+			// than failing the flush: a batch that can never be written
+			// would stop every later write.
+			b.Events = append(b.Events, usage.Event{Time: d.Bucket, Kind: usage.EventSpike, Iface: d.Iface, Totals: d.Totals,
+				Message: fmt.Sprintf("discarded %d/%d bytes: %v", d.Rx, d.Tx, err)})
+			continue
+		} else if err != nil {
+			return err
 		}
 		res.touch(id, min(unixFloor(d.Bucket), now), now)
 	}
@@ -163,7 +170,7 @@ func (s *Store) addHistory(ctx context.Context, iface usage.Interface, deltas []
 		}
 		fine := ts >= cutoff
 		coarseOnly = coarseOnly || !fine
-		if err := a.add(id, d.Bucket, d.Totals, fine); err != nil {
+		if err := a.add(ctx, tx, id, d.Bucket, d.Totals, fine); err != nil {
 			return err
 		}
 		lo, hi = min(lo, ts), max(hi, ts)
@@ -476,10 +483,15 @@ var tiers = [...]struct {
 type aggregate struct {
 	tiers [len(tiers)]map[[2]int64]usage.Totals // (iface id, ts)
 	life  map[int64]usage.Totals
+	// stored is each interface's lifetime already in the database. It is at
+	// least any of its buckets, so a sum that keeps stored+life within
+	// SQLite's INTEGER keeps every bucket within it too (SQLite would turn
+	// an overflowing sum into a REAL that no reader can scan).
+	stored map[int64]usage.Totals
 }
 
 func newAggregate() *aggregate {
-	a := &aggregate{life: map[int64]usage.Totals{}}
+	a := &aggregate{life: map[int64]usage.Totals{}, stored: map[int64]usage.Totals{}}
 	for i := range a.tiers {
 		a.tiers[i] = map[[2]int64]usage.Totals{}
 	}
@@ -488,26 +500,35 @@ func newAggregate() *aggregate {
 
 // add adds t to the buckets of every tier holding bucket, the fine one only
 // when fine is set.
-func (a *aggregate) add(id int64, bucket time.Time, t usage.Totals, fine bool) error {
+// On error (a sum beyond SQLite's INTEGER) nothing is added.
+func (a *aggregate) add(ctx context.Context, q execQuerier, id int64, bucket time.Time, t usage.Totals, fine bool) error {
+	stored, ok := a.stored[id]
+	if !ok {
+		var rx, tx int64
+		err := q.QueryRowContext(ctx, `SELECT rx, tx FROM lifetime WHERE iface_id = ?`, id).Scan(&rx, &tx)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("read lifetime: %w", err)
+		}
+		stored = usage.Totals{Rx: uint64(rx), Tx: uint64(tx)}
+		a.stored[id] = stored
+	}
+	if _, err := addTotals(stored.Add(a.life[id]), t); err != nil {
+		return errOutOfRange{err}
+	}
 	ts := unixFloor(bucket)
 	for i, tr := range tiers {
 		if i == 0 && !fine {
 			continue
 		}
 		k := [2]int64{id, floorTo(ts, tr.width)}
-		v, err := addTotals(a.tiers[i][k], t)
-		if err != nil {
-			return err
-		}
-		a.tiers[i][k] = v
+		a.tiers[i][k] = a.tiers[i][k].Add(t)
 	}
-	v, err := addTotals(a.life[id], t)
-	if err != nil {
-		return err
-	}
-	a.life[id] = v
+	a.life[id] = a.life[id].Add(t)
 	return nil
 }
+
+// errOutOfRange is a delta that would take a sum beyond SQLite's INTEGER.
+type errOutOfRange struct{ error }
 
 // addTotals adds with the limit SQLite's INTEGER can hold.
 func addTotals(a, b usage.Totals) (usage.Totals, error) {
@@ -697,24 +718,26 @@ func putState(ctx context.Context, q execQuerier, key, value string) error {
 // snapshotJSON is the stored form of usage.Snapshot, with its own field names
 // so that renaming a Go field does not lose a saved snapshot.
 type snapshotJSON struct {
-	BootID   string        `json:"boot_id"`
-	Time     time.Time     `json:"time"`
-	Counters []counterJSON `json:"counters"`
+	BootID      string        `json:"boot_id"`
+	Time        time.Time     `json:"time"`
+	SinceBootNS int64         `json:"since_boot_ns,omitempty"`
+	Counters    []counterJSON `json:"counters"`
 }
 
 type counterJSON struct {
 	Iface string `json:"iface"`
 	MAC   string `json:"mac,omitempty"`
+	Index uint32 `json:"index,omitempty"`
 	Rx    uint64 `json:"rx"`
 	Tx    uint64 `json:"tx"`
 }
 
 func snapshotZero(s usage.Snapshot) bool {
-	return s.BootID == "" && s.Time.IsZero() && len(s.Counters) == 0
+	return s.BootID == "" && s.Time.IsZero() && s.SinceBoot == 0 && len(s.Counters) == 0
 }
 
 func encodeSnapshot(s usage.Snapshot) string {
-	j := snapshotJSON{BootID: s.BootID, Time: s.Time.UTC().Round(0), Counters: []counterJSON{}}
+	j := snapshotJSON{BootID: s.BootID, Time: s.Time.UTC().Round(0), SinceBootNS: int64(s.SinceBoot), Counters: []counterJSON{}}
 	for _, c := range s.Counters {
 		j.Counters = append(j.Counters, counterJSON(c))
 	}
@@ -727,7 +750,7 @@ func decodeSnapshot(v string) (usage.Snapshot, error) {
 	if err := json.Unmarshal([]byte(v), &j); err != nil {
 		return usage.Snapshot{}, fmt.Errorf("decode saved snapshot: %w", err)
 	}
-	s := usage.Snapshot{BootID: j.BootID, Time: j.Time}
+	s := usage.Snapshot{BootID: j.BootID, Time: j.Time, SinceBoot: time.Duration(j.SinceBootNS)}
 	for _, c := range j.Counters {
 		s.Counters = append(s.Counters, usage.CounterState(c))
 	}

@@ -82,8 +82,6 @@ func TestFailedFlushWritesNothing(t *testing.T) {
 		Events:     []usage.Event{{Time: t0, Kind: usage.EventFirstRun}},
 		Snapshot:   usage.Snapshot{BootID: "b1", Time: t0, Counters: []usage.CounterState{{Iface: "eth0", Rx: 1, Tx: 2}}},
 	}
-	bad := good
-	bad.Deltas = append([]usage.Delta{delta(t0, 1, 1)}, delta(t0.Add(time.Minute), math.MaxUint64, 0))
 
 	cancelled, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -92,12 +90,6 @@ func TestFailedFlushWritesNothing(t *testing.T) {
 		flush func(*store.Store) error
 	}{
 		{"cancelled context", func(s *store.Store) error { return s.Flush(cancelled, good) }},
-		{"bad delta after good writes", func(s *store.Store) error { return s.Flush(ctx, bad) }},
-		{"unknown interface in a bad batch", func(s *store.Store) error {
-			b := bad
-			b.Interfaces = nil
-			return s.Flush(ctx, b)
-		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -513,10 +505,51 @@ func TestAddHistory(t *testing.T) {
 	}
 }
 
+// TestOverflowRefused: within one batch too, the delta that would pass
+// int64 is dropped (with an event) and the rest is written.
 func TestOverflowRefused(t *testing.T) {
 	s, _ := mustOpen(t, newClock(utc(2024, 5, 1, 12, 0)))
-	err := s.Flush(ctx, usage.Batch{Deltas: []usage.Delta{delta(utc(2024, 5, 1, 11, 0), math.MaxInt64, 0), delta(utc(2024, 5, 1, 11, 1), 1, 0)}})
-	if err == nil {
-		t.Fatal("sum beyond int64 accepted")
+	mustFlush(t, s, usage.Batch{Deltas: []usage.Delta{
+		delta(utc(2024, 5, 1, 11, 0), math.MaxInt64, 0),
+		delta(utc(2024, 5, 1, 11, 1), 1, 0),
+		delta(utc(2024, 5, 1, 11, 2), math.MaxUint64, 0),
+	}})
+	if life, err := s.Lifetime(ctx, usage.Filter{All: true}); err != nil || life != tot(math.MaxInt64, 0) {
+		t.Fatalf("lifetime %+v, %v; want {MaxInt64 0}", life, err)
+	}
+	events, err := s.Events(ctx, utc(2024, 5, 1, 0, 0), utc(2024, 5, 2, 0, 0), 10)
+	if err != nil || len(events) != 2 || events[0].Kind != usage.EventSpike || events[1].Kind != usage.EventSpike {
+		t.Fatalf("events %+v, %v; want two discarded deltas", events, err)
+	}
+}
+
+// TestFlushDropsWhatCannotBeStored: a delta whose sum does not fit SQLite's
+// INTEGER is dropped with an event; the rest of the batch, and every later
+// flush, is written.
+func TestFlushDropsWhatCannotBeStored(t *testing.T) {
+	c := newClock(utc(2024, 5, 1, 12, 0))
+	s, _ := mustOpen(t, c)
+	t0 := utc(2024, 5, 1, 11, 0)
+	mustFlush(t, s, usage.Batch{Interfaces: []usage.Interface{eth0}, Deltas: []usage.Delta{delta(t0, math.MaxInt64-10, 1)}})
+	mustFlush(t, s, usage.Batch{Interfaces: []usage.Interface{eth0}, Deltas: []usage.Delta{
+		delta(t0.Add(time.Minute), 11, 0), // would pass MaxInt64 in the lifetime and the rollups
+		delta(t0.Add(2*time.Minute), 7, 3),
+	}})
+	mustFlush(t, s, usage.Batch{Interfaces: []usage.Interface{eth0}, Deltas: []usage.Delta{delta(t0.Add(3*time.Minute), 2, 2)}})
+	life, err := s.Lifetime(ctx, usage.Filter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := tot(math.MaxInt64-1, 6); life != want {
+		t.Fatalf("lifetime %+v, want %+v", life, want)
+	}
+	events, err := s.Events(ctx, t0.Add(-time.Hour), t0.Add(time.Hour), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []usage.Event{{Time: t0.Add(time.Minute), Kind: usage.EventSpike, Iface: "eth0", Totals: tot(11, 0),
+		Message: "discarded 11/0 bytes: byte count 11/0 out of range"}}
+	if d := cmp.Diff(want, events); d != "" {
+		t.Errorf("events (-want +got):\n%s", d)
 	}
 }

@@ -87,6 +87,9 @@ type Event struct {
 type CounterState struct {
 	Iface string
 	MAC   string
+	// Index is the OS's interface index of the reading (0 unknown): after a
+	// restart, another index under the same name is another incarnation.
+	Index uint32
 	Rx    uint64
 	Tx    uint64
 }
@@ -95,9 +98,13 @@ type CounterState struct {
 // to. It is written in the same transaction as the deltas it accounts for, so
 // after a restart the monitor knows exactly which bytes were already counted.
 type Snapshot struct {
-	BootID   string
-	Time     time.Time // wall-clock time of the reading
-	Counters []CounterState
+	BootID string
+	Time   time.Time // wall-clock time of the reading
+	// SinceBoot is the reading's time on the boot clock (CLOCK_BOOTTIME on
+	// Linux), 0 if unknown. Within one boot, now minus it is the real time
+	// the daemon was stopped, whatever the wall clock did.
+	SinceBoot time.Duration
+	Counters  []CounterState
 }
 
 // Batch is everything one flush writes, in one transaction.
