@@ -14,21 +14,25 @@ LDFLAGS := -s -w -X $(PKG)/internal/version.Version=$(VERSION) -X $(PKG)/interna
 TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The transaction-mode pooler scripts/pgbouncer-test.sh starts in front of
-# the test PostgreSQL; it must front the server PB_TEST_DATABASE_URL names.
-PB_TEST_POOLER_URL ?= postgres://postgres@127.0.0.1:6436/test?sslmode=disable
-# The packages whose tests use internal/pgtest (PostgreSQL).
-PG_PACKAGES = $$($(GO) list -f '{{.ImportPath}}{{range .TestImports}} {{.}}{{end}}{{range .XTestImports}} {{.}}{{end}}' ./... | \
-	awk '{for (i = 2; i <= NF; i++) if ($$i ~ /internal\/pgtest$$/) {print $$1; break}}')
+# the test PostgreSQL (PB_TEST_DATABASE_URL, or 127.0.0.1:5432) on port
+# PB_PGBOUNCER_PORT.
+PB_PGBOUNCER_PORT ?= 6436
+PB_TEST_POOLER_URL ?= postgres://postgres@127.0.0.1:$(PB_PGBOUNCER_PORT)/test?sslmode=disable
+export PB_PGBOUNCER_PORT
 
 .PHONY: run test vet fmt-check lint bench build cross release verify-release clean
 
 run:
 	$(GO) run ./cmd/pb serve
 
+# Every test directly, then the tests that use internal/pgtest again through
+# PgBouncer. Which tests those are is found, not listed: pgtest records each
+# test that calls it as the first pass runs, so a new PostgreSQL test cannot
+# be missed and the other tests of its package (network namespaces,
+# browsers) do not run twice (scripts/go-test-twice.sh). PgBouncer is
+# stopped afterwards, also when a test fails, if this run started it.
 test: fmt-check vet
-	bash scripts/pgbouncer-test.sh start
-	$(GO) test -count=1 ./...
-	PB_TEST_POOLER_URL='$(PB_TEST_POOLER_URL)' $(GO) test -count=1 $(PG_PACKAGES)
+	GO='$(GO)' PB_TEST_POOLER_URL='$(PB_TEST_POOLER_URL)' bash scripts/pgbouncer-test.sh run bash scripts/go-test-twice.sh
 
 vet:
 	$(GO) vet ./...

@@ -30,6 +30,5 @@ if [ -z "${PB_TEST_DATABASE_URL:-}" ] && command -v pg_isready >/dev/null 2>&1 &
 		for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
 	fi
 fi
-# And PgBouncer in front of it (make test starts it too; both are no-ops
-# when it answers).
-bash "$(dirname "$0")/pgbouncer-test.sh" start
+# PgBouncer in front of it is started and stopped by make test
+# (scripts/pgbouncer-test.sh run): one started here would outlive the tests.

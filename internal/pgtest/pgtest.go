@@ -10,6 +10,12 @@
 // pooled endpoints Neon and Supabase show first. A test then has a
 // database of its own: set up and check its tables with Connect(t, url),
 // not Admin, whose connection is to the base database.
+//
+// When PB_TEST_PG_RECORD names a file, every test that calls Admin,
+// Schema, Pool or StatementPoolerURL appends its package and top-level name
+// to it before anything else (even when it then skips), so make test runs
+// exactly those again through the pooler and a new PostgreSQL test cannot
+// be left out.
 package pgtest
 
 import (
@@ -19,6 +25,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -26,10 +33,9 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// DefaultPoolerURL is where scripts/pgbouncer-test.sh listens.
-const DefaultPoolerURL = "postgres://postgres@127.0.0.1:6436/test?sslmode=disable"
-
-// BaseURL is the test server's URL.
+// BaseURL is the test server's URL. A test reaches the server through
+// Admin, Schema or Pool, which record it (PB_TEST_PG_RECORD), not with
+// BaseURL alone.
 func BaseURL() string {
 	if u := os.Getenv("PB_TEST_DATABASE_URL"); u != "" {
 		return u
@@ -42,12 +48,44 @@ func BaseURL() string {
 func Pooled() bool { return os.Getenv("PB_TEST_POOLER_URL") != "" }
 
 // PoolerURL is the transaction-mode pooler in front of the test server:
-// PB_TEST_POOLER_URL, or DefaultPoolerURL.
+// PB_TEST_POOLER_URL, or where scripts/pgbouncer-test.sh listens: port
+// PB_PGBOUNCER_PORT, or 6436.
 func PoolerURL() string {
 	if u := os.Getenv("PB_TEST_POOLER_URL"); u != "" {
 		return u
 	}
-	return DefaultPoolerURL
+	port := os.Getenv("PB_PGBOUNCER_PORT")
+	if port == "" {
+		port = "6436"
+	}
+	return "postgres://postgres@127.0.0.1:" + port + "/test?sslmode=disable"
+}
+
+// record appends "<package> <top-level test>" to the file
+// PB_TEST_PG_RECORD names, if set: one write, so the lines of packages
+// tested at once do not mix.
+func record(tb testing.TB) {
+	tb.Helper()
+	path := os.Getenv("PB_TEST_PG_RECORD")
+	if path == "" {
+		return
+	}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		tb.Fatal("PB_TEST_PG_RECORD: the test binary has no build information")
+	}
+	test, _, _ := strings.Cut(tb.Name(), "/")
+	line := strings.TrimSuffix(bi.Path, ".test") + " " + test + "\n"
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err == nil {
+		_, err = f.WriteString(line)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		tb.Fatalf("PB_TEST_PG_RECORD: %v", err)
+	}
 }
 
 // unavailable skips the test, or fails it under CI=true.
@@ -63,6 +101,7 @@ func unavailable(tb testing.TB, what, hint string, err error) {
 // test is skipped, except under CI=true, where it fails.
 func Admin(tb testing.TB) *pgx.Conn {
 	tb.Helper()
+	record(tb)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	c, err := pgx.Connect(ctx, BaseURL())
@@ -79,6 +118,7 @@ func Admin(tb testing.TB) *pgx.Conn {
 // startup parameters on, it is Pool's.
 func Schema(tb testing.TB) (u, schema string) {
 	tb.Helper()
+	record(tb)
 	if Pooled() {
 		return Pool(tb)
 	}
@@ -98,6 +138,7 @@ func Schema(tb testing.TB) (u, schema string) {
 // is skipped, except under CI=true, where it fails.
 func Pool(tb testing.TB) (u, schema string) {
 	tb.Helper()
+	record(tb)
 	reach(tb, PoolerURL())
 	// CREATE DATABASE copies template1: seconds on a busy machine.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -124,6 +165,7 @@ func Pool(tb testing.TB) (u, schema string) {
 // the test is skipped, except under CI=true, where it fails.
 func StatementPoolerURL(tb testing.TB) string {
 	tb.Helper()
+	record(tb)
 	u := withDB(tb, PoolerURL(), "pb_statement")
 	reach(tb, u)
 	return u

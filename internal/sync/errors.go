@@ -23,6 +23,9 @@ var (
 	// ErrStartupParameter means a pooler refused a parameter the URL
 	// passes to the server (search_path, options...).
 	ErrStartupParameter = errors.New("the connection pooler refuses a parameter of the sync database URL")
+	// ErrPoolerProtocol means a pooler refused what pb sent for another
+	// reason than the two above, in words pb does not know.
+	ErrPoolerProtocol = errors.New("the connection pooler in front of the sync database refused pb's protocol")
 )
 
 // describedError keeps the cause for errors.Is while printing one clear,
@@ -64,6 +67,12 @@ func describe(err error, raw string) error {
 		case pe.Code == "08P01" && strings.HasPrefix(pe.Message, "unsupported startup parameter"):
 			return &describedError{ErrStartupParameter, fmt.Sprintf("%s (%s): remove it from sync.database_url / PB_DATABASE_URL; pb needs none (for tables outside public, ALTER ROLE <user> SET search_path = <schema>)",
 				ErrStartupParameter, pe.Message), err}
+		case pe.Code == "08P01" && pe.File == "":
+			// Another protocol violation, from a pooler: PostgreSQL names
+			// the source file of every error it raises, PgBouncer and
+			// Supavisor none, and their wording is their own.
+			return &describedError{ErrPoolerProtocol, fmt.Sprintf("%s (%s): use its transaction-mode URL or the database's direct URL in sync.database_url / PB_DATABASE_URL",
+				ErrPoolerProtocol, pe.Message), err}
 		case pe.Code == "3D000":
 			return &describedError{ErrAuth, fmt.Sprintf("the sync database does not exist: %s", pe.Message), err}
 		}

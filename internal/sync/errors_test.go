@@ -2,11 +2,13 @@ package sync
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgproto3"
 
 	"github.com/packetbuddy/pb/internal/pgtest"
@@ -189,5 +191,46 @@ func TestRemoteSchemaNewer(t *testing.T) {
 	badCase(t, d, "the remote database has schema 99, this pb knows 1: upgrade pb", ErrRemoteNewer)
 	if st := d.sy.Status(ctx); st.RemoteSchema != 99 {
 		t.Errorf("remote schema in status = %d", st.RemoteSchema)
+	}
+}
+
+// A pooler's protocol errors carry SQLSTATE 08P01 and no source file (the
+// server names one in every error): the two it is known to send get their
+// own advice, any other the generic one; the server's own 08P01 stays as
+// it is.
+func TestProtocolErrorsFromPoolers(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		pe   *pgconn.PgError
+		want string
+		is   error
+	}{
+		{"statement mode", &pgconn.PgError{Severity: "ERROR", Code: "08P01", Message: "transaction blocks not allowed in statement pooling mode"},
+			"the sync database URL reaches a connection pooler in statement mode, which cannot run pb's transactions (transaction blocks not allowed in statement pooling mode): use its transaction-mode URL (PgBouncer: pool_mode = transaction or session) or the database's direct URL in sync.database_url / PB_DATABASE_URL",
+			ErrStatementPooler},
+		{"startup parameter", &pgconn.PgError{Severity: "FATAL", Code: "08P01", Message: "unsupported startup parameter: search_path"},
+			"the connection pooler refuses a parameter of the sync database URL (unsupported startup parameter: search_path): remove it from sync.database_url / PB_DATABASE_URL; pb needs none (for tables outside public, ALTER ROLE <user> SET search_path = <schema>)",
+			ErrStartupParameter},
+		{"other pooler wording", &pgconn.PgError{Severity: "FATAL", Code: "08P01", Message: "prepared statements are not supported in this pool mode"},
+			"the connection pooler in front of the sync database refused pb's protocol (prepared statements are not supported in this pool mode): use its transaction-mode URL or the database's direct URL in sync.database_url / PB_DATABASE_URL",
+			ErrPoolerProtocol},
+		{"server", &pgconn.PgError{Severity: "FATAL", Code: "08P01", Message: "invalid frontend message type 0", File: "postgres.c", Line: 4843, Routine: "SocketBackend"},
+			"sync database error: FATAL: invalid frontend message type 0 (SQLSTATE 08P01)",
+			nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := describe(fmt.Errorf("upload: %w", c.pe), "postgres://pb:s3cretpw@db.example.com/pb")
+			if err.Error() != c.want {
+				t.Errorf("message\n got %s\nwant %s", err, c.want)
+			}
+			if !errors.Is(err, c.pe) {
+				t.Errorf("the PostgreSQL error is not kept: %v", err)
+			}
+			for _, kind := range []error{ErrStatementPooler, ErrStartupParameter, ErrPoolerProtocol} {
+				if errors.Is(err, kind) != (kind == c.is) {
+					t.Errorf("errors.Is(err, %q) = %v", kind, !(kind == c.is))
+				}
+			}
+		})
 	}
 }
