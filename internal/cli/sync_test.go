@@ -63,7 +63,7 @@ func TestSyncCommands(t *testing.T) {
 	}
 	code, out, errOut = runPB(t, env, "sync", "status")
 	if code != 0 || !strings.Contains(out, "sync:           on") || !strings.Contains(out, "last error:     none") ||
-		!strings.Contains(out, "pending:        0 buckets") || !strings.Contains(out, "remote schema:  1 (this pb: 1)") ||
+		!strings.Contains(out, "pending:        0 buckets") || !strings.Contains(out, "remote schema:  2 (this pb: 2)") ||
 		strings.Contains(out, "last success:   never") {
 		t.Errorf("status = %d %q %q", code, out, errOut)
 	}

@@ -95,25 +95,27 @@ func NewFleet(rawURL string) (*Fleet, error) {
 	return &Fleet{url: u, CacheFor: 30 * time.Second}, nil
 }
 
-// fleetQuery computes each device's today, month and lifetime: per device
-// the start of its local day and month in its zone, then index range scans
-// of the primary key (device, ts, iface) over its counted interfaces; the
-// lifetime from the per-interface rollup pb_totals.
+// fleetQuery computes each device's today, month and lifetime from the
+// rollups, never the buckets: per device its local date at $1 in its zone,
+// then an index range scan of pb_days' primary key (device, day, iface)
+// over the month's days (today is one of them), and the device's rows of
+// pb_lifetime; both over its counted interfaces. The cost is O(devices x
+// days of the month), whatever the length of the history.
 const fleetQuery = `
 SELECT d.device_id, d.hostname, d.os_type, d.time_zone, d.last_seen,
-	t.rx, t.tx, m.rx, m.tx, l.rx, l.tx
+	m.trx, m.ttx, m.mrx, m.mtx, l.rx, l.tx
 FROM pb_devices d
 CROSS JOIN LATERAL (SELECT
-	(date_trunc('day', $1::timestamptz AT TIME ZONE d.time_zone) AT TIME ZONE d.time_zone) AS day0,
-	((date_trunc('day', $1::timestamptz AT TIME ZONE d.time_zone) + interval '1 day') AT TIME ZONE d.time_zone) AS day1,
-	(date_trunc('month', $1::timestamptz AT TIME ZONE d.time_zone) AT TIME ZONE d.time_zone) AS mon0,
-	((date_trunc('month', $1::timestamptz AT TIME ZONE d.time_zone) + interval '1 month') AT TIME ZONE d.time_zone) AS mon1,
+	($1::timestamptz AT TIME ZONE d.time_zone)::date AS today,
+	date_trunc('month', $1::timestamptz AT TIME ZONE d.time_zone)::date AS mon0,
+	(date_trunc('month', $1::timestamptz AT TIME ZONE d.time_zone) + interval '1 month')::date AS mon1,
 	ARRAY(SELECT iface FROM pb_interfaces i WHERE i.device = d.id AND i.counted) AS ifaces) b
-CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx), 0)::bigint AS tx FROM pb_usage u
-	WHERE u.device = d.id AND u.ts >= b.day0 AND u.ts < b.day1 AND u.iface = ANY (b.ifaces)) t
-CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx), 0)::bigint AS tx FROM pb_usage u
-	WHERE u.device = d.id AND u.ts >= b.mon0 AND u.ts < b.mon1 AND u.iface = ANY (b.ifaces)) m
-CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx), 0)::bigint AS tx FROM pb_totals l
+CROSS JOIN LATERAL (SELECT
+	coalesce(sum(x.rx) FILTER (WHERE x.day = b.today), 0)::bigint AS trx,
+	coalesce(sum(x.tx) FILTER (WHERE x.day = b.today), 0)::bigint AS ttx,
+	coalesce(sum(x.rx), 0)::bigint AS mrx, coalesce(sum(x.tx), 0)::bigint AS mtx
+	FROM pb_days x WHERE x.device = d.id AND x.day >= b.mon0 AND x.day < b.mon1 AND x.iface = ANY (b.ifaces)) m
+CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx), 0)::bigint AS tx FROM pb_lifetime l
 	WHERE l.device = d.id AND l.iface = ANY (b.ifaces)) l
 ORDER BY d.hostname, d.device_id`
 
@@ -180,6 +182,9 @@ func prepareRead(ctx context.Context, conn *pgx.Conn) error {
 	if v > SchemaVersion {
 		return newerErr(v)
 	}
+	if v < SchemaVersion {
+		return fmt.Errorf("the sync database has schema %d and this pb reads schema %d: it is upgraded by the next sync of a device running this pb (pb sync now)", v, SchemaVersion)
+	}
 	// The planner's row estimates of a small, rarely analysed pb_devices
 	// push the cost over jit_above_cost; compiling then took 267 ms of a
 	// 309 ms query (EXPLAIN ANALYZE, 6 devices x 1 year), running it 40 ms.
@@ -194,7 +199,7 @@ func Query(ctx context.Context, conn *pgx.Conn, now time.Time) (FleetUsage, erro
 		return fu, err
 	}
 	if err := conn.QueryRow(ctx, `SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0)::bigint FROM pg_class c
-		WHERE c.relkind = 'r' AND c.relname IN ('pb_schema_version', 'pb_devices', 'pb_interfaces', 'pb_usage', 'pb_totals')
+		WHERE c.relkind = 'r' AND c.relname IN ('pb_schema_version', 'pb_devices', 'pb_interfaces', 'pb_usage', 'pb_lifetime', 'pb_days')
 		AND pg_table_is_visible(c.oid)`).Scan(&fu.RemoteBytes); err != nil {
 		return fu, err
 	}

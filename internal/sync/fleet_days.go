@@ -32,22 +32,18 @@ type FleetDays struct {
 	Total    usage.Totals
 }
 
-// fleetDaysQuery sums each device's buckets per day of its own zone: the
-// range is from's local midnight to the midnight after to, in the device's
-// zone, an index range scan of the primary key (device, ts, iface) per
-// device, as fleetQuery's today and month are. The sum sits inside the
-// LATERAL on purpose: joined flat, PostgreSQL scanned all of pb_usage and
-// filtered (EXPLAIN in BenchmarkFleet).
+// fleetDaysQuery reads each device's days from..to (dates of its own zone)
+// from the pb_days rollup: an index range scan of its primary key (device,
+// day, iface) per device, summed over the counted interfaces. The sum sits
+// inside the LATERAL on purpose: joined flat, PostgreSQL scanned the whole
+// table and filtered (EXPLAIN in BenchmarkFleet).
 const fleetDaysQuery = `
 SELECT d.device_id, x.day, x.rx, x.tx
 FROM pb_devices d
-CROSS JOIN LATERAL (SELECT
-	($1::date::timestamp AT TIME ZONE d.time_zone) AS t0,
-	(($2::date + 1)::timestamp AT TIME ZONE d.time_zone) AS t1,
-	ARRAY(SELECT iface FROM pb_interfaces i WHERE i.device = d.id AND i.counted) AS ifaces) b
-CROSS JOIN LATERAL (SELECT (u.ts AT TIME ZONE d.time_zone)::date AS day, sum(u.rx)::bigint AS rx, sum(u.tx)::bigint AS tx
-	FROM pb_usage u WHERE u.device = d.id AND u.ts >= b.t0 AND u.ts < b.t1 AND u.iface = ANY (b.ifaces)
-	GROUP BY 1) x
+CROSS JOIN LATERAL (SELECT ARRAY(SELECT iface FROM pb_interfaces i WHERE i.device = d.id AND i.counted) AS ifaces) b
+CROSS JOIN LATERAL (SELECT x.day, sum(x.rx)::bigint AS rx, sum(x.tx)::bigint AS tx
+	FROM pb_days x WHERE x.device = d.id AND x.day >= $1::date AND x.day <= $2::date AND x.iface = ANY (b.ifaces)
+	GROUP BY x.day) x
 ORDER BY d.device_id, x.day`
 
 // QueryDays runs the per-day fleet query on conn. Every device is listed,

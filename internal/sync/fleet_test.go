@@ -83,7 +83,7 @@ func TestFleetUsage(t *testing.T) {
 	// Cached within CacheFor.
 	c, _ := pgx.Connect(ctx, url)
 	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "DELETE FROM pb_usage"); err != nil {
+	if _, err := c.Exec(ctx, "DELETE FROM pb_usage; DELETE FROM pb_days; DELETE FROM pb_lifetime"); err != nil {
 		t.Fatal(err)
 	}
 	if again, _ := f.Usage(ctx, now.Add(time.Second)); again.Lifetime != life {
@@ -190,7 +190,7 @@ func TestFleetDays(t *testing.T) {
 	// Cached per range within CacheFor; another range is read anew.
 	c, _ := pgx.Connect(ctx, url)
 	defer c.Close(ctx)
-	if _, err := c.Exec(ctx, "DELETE FROM pb_usage"); err != nil {
+	if _, err := c.Exec(ctx, "DELETE FROM pb_usage; DELETE FROM pb_days; DELETE FROM pb_lifetime"); err != nil {
 		t.Fatal(err)
 	}
 	if again, _ := f.Days(ctx, now.Add(time.Second), jan, jan.AddDays(30)); len(again.Devices) != len(zones) {

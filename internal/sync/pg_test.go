@@ -113,10 +113,17 @@ func remote(t testing.TB, url, deviceID string) usage.Totals {
 	defer c.Close(ctx)
 	// The lifetime rollup always equals the sum of the buckets.
 	var bad int
-	if err := c.QueryRow(ctx, `SELECT count(*) FROM pb_totals t FULL JOIN
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM pb_lifetime t FULL JOIN
 		(SELECT device, iface, sum(rx) AS rx, sum(tx) AS tx FROM pb_usage GROUP BY device, iface) u
 		USING (device, iface) WHERE t.rx IS DISTINCT FROM u.rx OR t.tx IS DISTINCT FROM u.tx`).Scan(&bad); err != nil || bad != 0 {
-		t.Errorf("pb_totals differs from the buckets on %d interfaces (%v)", bad, err)
+		t.Errorf("pb_lifetime differs from the buckets on %d interfaces (%v)", bad, err)
+	}
+	// So do the days, grouped in each device's zone.
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM pb_days x FULL JOIN
+		(SELECT u.device, (u.ts AT TIME ZONE d.time_zone)::date AS day, u.iface, sum(u.rx) AS rx, sum(u.tx) AS tx
+		 FROM pb_usage u JOIN pb_devices d ON d.id = u.device GROUP BY 1, 2, 3) u
+		USING (device, day, iface) WHERE x.rx IS DISTINCT FROM u.rx OR x.tx IS DISTINCT FROM u.tx`).Scan(&bad); err != nil || bad != 0 {
+		t.Errorf("pb_days differs from the buckets on %d interface-days (%v)", bad, err)
 	}
 	var rx, tx int64
 	q := `SELECT coalesce(sum(rx), 0)::bigint, coalesce(sum(tx), 0)::bigint FROM pb_usage u JOIN pb_devices d ON d.id = u.device`

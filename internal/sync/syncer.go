@@ -39,7 +39,7 @@ type Options struct {
 	URL       string        // config.Sync.DatabaseURL, unprepared (PrepareURL is applied)
 	Interval  time.Duration // between rounds; default 60 s
 	Device    Device
-	BatchSize int           // buckets per remote transaction; default 5000
+	BatchSize int           // buckets per remote transaction; default 20000
 	RetryBase time.Duration // first retry delay after a failure; default 5 s
 	RetryMax  time.Duration // longest retry delay; default 15 min (at least Interval)
 	// ConnectTimeout bounds connecting; default 30 s.
@@ -104,7 +104,7 @@ func New(st Store, opt Options) *Syncer {
 		opt.Interval = 60 * time.Second
 	}
 	if opt.BatchSize <= 0 {
-		opt.BatchSize = 5000
+		opt.BatchSize = 20000
 	}
 	if opt.RetryBase <= 0 {
 		opt.RetryBase = 5 * time.Second
@@ -297,13 +297,6 @@ func (s *Syncer) round1(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	tctx, cancel := context.WithTimeout(ctx, s.opt.BatchTimeout)
-	_, err = conn.Exec(tctx, `CREATE TEMP TABLE IF NOT EXISTS pb_stage (
-		ts timestamptz, iface bigint, rx bigint, tx bigint) ON COMMIT DELETE ROWS`)
-	cancel()
-	if err != nil {
-		return res, err
-	}
 	for first := true; first || len(changes) > 0; first = false {
 		n, err := s.send(ctx, conn, ifaces, changes)
 		if err != nil {
@@ -338,12 +331,16 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	d := s.opt.Device
 	var dev int32
+	var oldZone string
 	// UPDATE first: an INSERT ... ON CONFLICT would draw an identity value
 	// on every round, and a fleet syncing each minute would exhaust the
-	// integer ids within years.
-	err = tx.QueryRow(ctx, `UPDATE pb_devices SET hostname = $2, os_type = $3, time_zone = $4, last_seen = now()
-		WHERE device_id = $1 RETURNING id`, d.ID, d.Hostname, d.OSType, d.TimeZone).Scan(&dev)
+	// integer ids within years. The row lock serialises two syncs of one
+	// device; the old zone tells whether its days must be regrouped.
+	err = tx.QueryRow(ctx, `WITH old AS (SELECT id, time_zone FROM pb_devices WHERE device_id = $1 FOR UPDATE)
+		UPDATE pb_devices d SET hostname = $2, os_type = $3, time_zone = $4, last_seen = now()
+		FROM old WHERE d.id = old.id RETURNING d.id, old.time_zone`, d.ID, d.Hostname, d.OSType, d.TimeZone).Scan(&dev, &oldZone)
 	if errors.Is(err, pgx.ErrNoRows) {
+		oldZone = d.TimeZone
 		err = tx.QueryRow(ctx, `INSERT INTO pb_devices (device_id, hostname, os_type, time_zone)
 			VALUES ($1, $2, $3, $4)
 			ON CONFLICT (device_id) DO UPDATE SET hostname = EXCLUDED.hostname, os_type = EXCLUDED.os_type,
@@ -368,8 +365,24 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 		dev, ids, names, macs, kinds, counted); err != nil {
 		return 0, fmt.Errorf("upsert interfaces: %w", err)
 	}
+	if oldZone != d.TimeZone {
+		// The device moved to another zone: its days are regrouped from
+		// its buckets, once.
+		if _, err := tx.Exec(ctx, `DELETE FROM pb_days WHERE device = $1`, dev); err != nil {
+			return 0, fmt.Errorf("regroup days in the new zone: %w", err)
+		}
+		if _, err := tx.Exec(ctx, regroupDays, dev, d.TimeZone); err != nil {
+			return 0, fmt.Errorf("regroup days in the new zone: %w", err)
+		}
+	}
 	var n int64
 	if len(changes) > 0 {
+		// Created in this transaction and dropped at its end: no session
+		// state is relied on between transactions, so a pooler in
+		// transaction mode may hand each one another server connection.
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE pb_stage (ts timestamptz, iface bigint, rx bigint, tx bigint) ON COMMIT DROP`); err != nil {
+			return 0, fmt.Errorf("create staging table: %w", err)
+		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"pb_stage"}, []string{"ts", "iface", "rx", "tx"},
 			pgx.CopyFromSlice(len(changes), func(i int) ([]any, error) {
 				c := changes[i]
@@ -377,20 +390,7 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 			})); err != nil {
 			return 0, fmt.Errorf("copy buckets: %w", err)
 		}
-		// The lifetime rollup moves by what the buckets change: new - old.
-		// The device row locked above serialises two syncs of one device.
-		if _, err := tx.Exec(ctx, `INSERT INTO pb_totals (device, iface, rx, tx)
-			SELECT $1, s.iface, sum(s.rx - coalesce(u.rx, 0)), sum(s.tx - coalesce(u.tx, 0))
-			FROM pb_stage s LEFT JOIN pb_usage u ON u.device = $1 AND u.ts = s.ts AND u.iface = s.iface
-			GROUP BY s.iface
-			ON CONFLICT (device, iface) DO UPDATE SET rx = pb_totals.rx + EXCLUDED.rx, tx = pb_totals.tx + EXCLUDED.tx`, dev); err != nil {
-			return 0, fmt.Errorf("update lifetime totals: %w", err)
-		}
-		// ABSOLUTE values: a re-sent bucket sets what it already is.
-		if _, err := tx.Exec(ctx, `INSERT INTO pb_usage (device, ts, iface, rx, tx)
-			SELECT $1, ts, iface, rx, tx FROM pb_stage
-			ON CONFLICT (device, ts, iface) DO UPDATE SET rx = EXCLUDED.rx, tx = EXCLUDED.tx
-			WHERE (pb_usage.rx, pb_usage.tx) IS DISTINCT FROM (EXCLUDED.rx, EXCLUDED.tx)`, dev); err != nil {
+		if _, err := tx.Exec(ctx, upsertBuckets, dev, d.TimeZone); err != nil {
 			return 0, fmt.Errorf("upsert buckets: %w", err)
 		}
 		n = int64(len(changes))
@@ -410,6 +410,40 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 	}
 	return n, nil
 }
+
+// upsertBuckets writes the staged buckets ($1 the device, $2 its zone) as
+// ABSOLUTE values, and moves the device's days and lifetime by what each
+// bucket changed (new - old), all in one statement: its parts read one
+// snapshot, taken after the device row was locked (so no other writer of
+// this device's rows is running), and a retried or re-sent batch changes
+// nothing, so the rollups never drift from the buckets. New buckets are
+// plainly inserted and changed ones updated, which took half the time of
+// INSERT ... ON CONFLICT DO UPDATE; unchanged ones are not written.
+const upsertBuckets = `
+WITH s AS (
+	SELECT s.ts, s.iface, s.rx, s.tx, u.device IS NULL AS new, s.rx - coalesce(u.rx, 0) AS drx, s.tx - coalesce(u.tx, 0) AS dtx
+	FROM pb_stage s LEFT JOIN pb_usage u ON u.device = $1 AND u.ts = s.ts AND u.iface = s.iface
+	WHERE u.device IS NULL OR u.rx <> s.rx OR u.tx <> s.tx
+), ins AS (
+	INSERT INTO pb_usage (device, ts, iface, rx, tx)
+	SELECT $1, ts, iface, rx, tx FROM s WHERE new
+), upd AS (
+	UPDATE pb_usage u SET rx = s.rx, tx = s.tx FROM s
+	WHERE NOT s.new AND u.device = $1 AND u.ts = s.ts AND u.iface = s.iface
+), d AS (
+	INSERT INTO pb_days (device, day, iface, rx, tx)
+	SELECT $1, (ts AT TIME ZONE $2::text)::date, iface, sum(drx), sum(dtx) FROM s GROUP BY 2, 3
+	ON CONFLICT (device, day, iface) DO UPDATE SET rx = pb_days.rx + EXCLUDED.rx, tx = pb_days.tx + EXCLUDED.tx
+)
+INSERT INTO pb_lifetime (device, iface, rx, tx)
+SELECT $1, iface, sum(drx), sum(dtx) FROM s GROUP BY iface
+ON CONFLICT (device, iface) DO UPDATE SET rx = pb_lifetime.rx + EXCLUDED.rx, tx = pb_lifetime.tx + EXCLUDED.tx`
+
+// regroupDays groups device $1's buckets into days of zone $2 (after its
+// old days were deleted).
+const regroupDays = `
+INSERT INTO pb_days (device, day, iface, rx, tx)
+SELECT $1, (ts AT TIME ZONE $2::text)::date, iface, sum(rx), sum(tx) FROM pb_usage WHERE device = $1 GROUP BY 2, 3`
 
 func fingerprint(d Device, ifaces []store.SyncInterface) uint64 {
 	h := fnv.New64a()
