@@ -334,7 +334,7 @@ func TestSyncOffAndOn(t *testing.T) {
 		t.Fatal(err)
 	}
 	d.base = time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC) // inside the imported history
-	d.traffic(t, 0, 3*24*60)                             // and new interfaces
+	d.traffic(t, 0, 3*24*60)                              // and new interfaces
 	if err := d.st.StartChangeTracking(ctx); err != nil {
 		t.Fatal(err)
 	}
