@@ -390,8 +390,15 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 			})); err != nil {
 			return 0, fmt.Errorf("copy buckets: %w", err)
 		}
-		if _, err := tx.Exec(ctx, upsertBuckets, dev, d.TimeZone); err != nil {
+		first, last := changes[0].Bucket, changes[0].Bucket
+		for _, c := range changes {
+			first, last = minTime(first, c.Bucket), maxTime(last, c.Bucket)
+		}
+		if _, err := tx.Exec(ctx, upsertBuckets, dev, first, last); err != nil {
 			return 0, fmt.Errorf("upsert buckets: %w", err)
+		}
+		if _, err := tx.Exec(ctx, updateDays, dev, d.TimeZone); err != nil {
+			return 0, fmt.Errorf("update day totals: %w", err)
 		}
 		n = int64(len(changes))
 	}
@@ -411,32 +418,53 @@ func (s *Syncer) send(ctx context.Context, conn *pgx.Conn, ifaces []store.SyncIn
 	return n, nil
 }
 
-// upsertBuckets writes the staged buckets ($1 the device, $2 its zone) as
-// ABSOLUTE values, and moves the device's days and lifetime by what each
-// bucket changed (new - old), all in one statement: its parts read one
-// snapshot, taken after the device row was locked (so no other writer of
-// this device's rows is running), and a retried or re-sent batch changes
-// nothing, so the rollups never drift from the buckets. New buckets are
-// plainly inserted and changed ones updated, which took half the time of
-// INSERT ... ON CONFLICT DO UPDATE; unchanged ones are not written.
+// upsertBuckets writes the staged buckets ($1 the device) as ABSOLUTE
+// values: new buckets are plainly inserted and changed ones updated, which
+// took half the time of INSERT ... ON CONFLICT DO UPDATE; unchanged ones
+// are not written. No other writer of this device's rows runs meanwhile:
+// the transaction holds the device row's lock. $2 and $3 are the first and
+// last bucket staged: PostgreSQL joins the stage with the device's rows in
+// that range only (a first sync's batches come in time order, so a batch
+// does not read the device's earlier batches).
 const upsertBuckets = `
 WITH s AS (
-	SELECT s.ts, s.iface, s.rx, s.tx, u.device IS NULL AS new, s.rx - coalesce(u.rx, 0) AS drx, s.tx - coalesce(u.tx, 0) AS dtx
+	SELECT s.ts, s.iface, s.rx, s.tx, u.device IS NULL AS new
 	FROM pb_stage s LEFT JOIN pb_usage u ON u.device = $1 AND u.ts = s.ts AND u.iface = s.iface
+		AND u.ts >= $2 AND u.ts <= $3
 	WHERE u.device IS NULL OR u.rx <> s.rx OR u.tx <> s.tx
 ), ins AS (
 	INSERT INTO pb_usage (device, ts, iface, rx, tx)
 	SELECT $1, ts, iface, rx, tx FROM s WHERE new
-), upd AS (
-	UPDATE pb_usage u SET rx = s.rx, tx = s.tx FROM s
-	WHERE NOT s.new AND u.device = $1 AND u.ts = s.ts AND u.iface = s.iface
+)
+UPDATE pb_usage u SET rx = s.rx, tx = s.tx FROM s
+WHERE NOT s.new AND u.device = $1 AND u.ts = s.ts AND u.iface = s.iface`
+
+// updateDays recomputes, from the buckets as they now are, every local day
+// ($2 the device's zone) that a staged bucket falls in, and moves the
+// lifetimes by what those days changed. Recomputing (rather than adding
+// each bucket's new - old) means a re-sent or retried batch can never make
+// the days drift from the buckets, and a re-send of everything (pb sync now
+// --all) repairs any day that did. Each day is an index range scan of the
+// device's buckets.
+const updateDays = `
+WITH t AS (
+	SELECT DISTINCT (ts AT TIME ZONE $2::text)::date AS day FROM pb_stage
+), n AS (
+	SELECT t.day, u.iface, sum(u.rx)::bigint AS rx, sum(u.tx)::bigint AS tx
+	FROM t JOIN pb_usage u ON u.device = $1
+		AND u.ts >= (t.day::timestamp AT TIME ZONE $2::text) AND u.ts < ((t.day + 1)::timestamp AT TIME ZONE $2::text)
+	GROUP BY 1, 2
+), o AS (
+	SELECT n.day, n.iface, n.rx, n.tx, n.rx - coalesce(x.rx, 0) AS drx, n.tx - coalesce(x.tx, 0) AS dtx
+	FROM n LEFT JOIN pb_days x ON x.device = $1 AND x.day = n.day AND x.iface = n.iface
+	WHERE x.device IS NULL OR x.rx <> n.rx OR x.tx <> n.tx
 ), d AS (
 	INSERT INTO pb_days (device, day, iface, rx, tx)
-	SELECT $1, (ts AT TIME ZONE $2::text)::date, iface, sum(drx), sum(dtx) FROM s GROUP BY 2, 3
-	ON CONFLICT (device, day, iface) DO UPDATE SET rx = pb_days.rx + EXCLUDED.rx, tx = pb_days.tx + EXCLUDED.tx
+	SELECT $1, day, iface, rx, tx FROM o
+	ON CONFLICT (device, day, iface) DO UPDATE SET rx = EXCLUDED.rx, tx = EXCLUDED.tx
 )
 INSERT INTO pb_lifetime (device, iface, rx, tx)
-SELECT $1, iface, sum(drx), sum(dtx) FROM s GROUP BY iface
+SELECT $1, iface, sum(drx), sum(dtx) FROM o GROUP BY iface
 ON CONFLICT (device, iface) DO UPDATE SET rx = pb_lifetime.rx + EXCLUDED.rx, tx = pb_lifetime.tx + EXCLUDED.tx`
 
 // regroupDays groups device $1's buckets into days of zone $2 (after its
@@ -444,6 +472,20 @@ ON CONFLICT (device, iface) DO UPDATE SET rx = pb_lifetime.rx + EXCLUDED.rx, tx 
 const regroupDays = `
 INSERT INTO pb_days (device, day, iface, rx, tx)
 SELECT $1, (ts AT TIME ZONE $2::text)::date, iface, sum(rx), sum(tx) FROM pb_usage WHERE device = $1 GROUP BY 2, 3`
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
 
 func fingerprint(d Device, ifaces []store.SyncInterface) uint64 {
 	h := fnv.New64a()
