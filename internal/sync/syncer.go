@@ -445,15 +445,17 @@ WHERE NOT s.new AND u.device = $1 AND u.ts = s.ts AND u.iface = s.iface`
 // each bucket's new - old) means a re-sent or retried batch can never make
 // the days drift from the buckets, and a re-send of everything (pb sync now
 // --all) repairs any day that did. Each day is an index range scan of the
-// device's buckets.
+// device's buckets: the LATERAL makes it one (joined flat, on tables not
+// yet analysed, PostgreSQL hashed all of the device's buckets per batch
+// and the upload ran at 8k rows/s instead of 60k).
 const updateDays = `
 WITH t AS (
 	SELECT DISTINCT (ts AT TIME ZONE $2::text)::date AS day FROM pb_stage
 ), n AS (
-	SELECT t.day, u.iface, sum(u.rx)::bigint AS rx, sum(u.tx)::bigint AS tx
-	FROM t JOIN pb_usage u ON u.device = $1
-		AND u.ts >= (t.day::timestamp AT TIME ZONE $2::text) AND u.ts < ((t.day + 1)::timestamp AT TIME ZONE $2::text)
-	GROUP BY 1, 2
+	SELECT t.day, u.iface, u.rx, u.tx FROM t CROSS JOIN LATERAL (
+		SELECT iface, sum(rx)::bigint AS rx, sum(tx)::bigint AS tx FROM pb_usage
+		WHERE device = $1 AND ts >= (t.day::timestamp AT TIME ZONE $2::text) AND ts < ((t.day + 1)::timestamp AT TIME ZONE $2::text)
+		GROUP BY iface) u
 ), o AS (
 	SELECT n.day, n.iface, n.rx, n.tx, n.rx - coalesce(x.rx, 0) AS drx, n.tx - coalesce(x.tx, 0) AS dtx
 	FROM n LEFT JOIN pb_days x ON x.device = $1 AND x.day = n.day AND x.iface = n.iface
