@@ -30,19 +30,7 @@ var historyEnd = time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 // and returns it with a syncer of historyBatch buckets a batch.
 func openHistory(t testing.TB, path, url, tz string) *device {
 	t.Helper()
-	clk := &clock{t: historyEnd}
-	st, err := store.Open(ctx, path, store.Options{Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	id, err := st.DeviceID(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sy := New(st, Options{URL: url, Device: Device{ID: id, Hostname: "hist-" + id[:4], OSType: "Linux", TimeZone: tz},
-		BatchSize: historyBatch, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, ConnectTimeout: 3 * time.Second})
-	return &device{st: st, sy: sy, id: id, clk: clk, base: historyEnd}
+	return openDevice(t, path, url, tz, historyEnd, historyBatch)
 }
 
 // generated is a device whose store holds a year of one interface's

@@ -58,8 +58,20 @@ type device struct {
 func newDevice(t testing.TB, url string, tz string) *device {
 	t.Helper()
 	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	clk := &clock{t: base.Add(24 * time.Hour)}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{Now: clk.Now})
+	d := openDevice(t, filepath.Join(t.TempDir(), "pb.db"), url, tz, base.Add(24*time.Hour), 100)
+	d.base = base
+	if err := d.st.StartChangeTracking(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// openDevice opens (or creates) the store at path with its clock at now,
+// and a syncer of batch buckets a batch.
+func openDevice(t testing.TB, path, url, tz string, now time.Time, batch int) *device {
+	t.Helper()
+	clk := &clock{t: now}
+	st, err := store.Open(ctx, path, store.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,12 +80,9 @@ func newDevice(t testing.TB, url string, tz string) *device {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.StartChangeTracking(ctx); err != nil {
-		t.Fatal(err)
-	}
 	sy := New(st, Options{URL: url, Device: Device{ID: id, Hostname: "host-" + id[:4], OSType: "Linux", TimeZone: tz},
-		BatchSize: 100, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, ConnectTimeout: 3 * time.Second})
-	return &device{st: st, sy: sy, id: id, clk: clk, base: base}
+		BatchSize: batch, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, ConnectTimeout: 3 * time.Second})
+	return &device{st: st, sy: sy, id: id, clk: clk, base: now}
 }
 
 // traffic records n minutes of traffic starting minute from of the base
