@@ -159,6 +159,19 @@ func BenchmarkFleet(b *testing.B) {
 			rows.Close()
 			logf("EXPLAIN %s:\n%s", q.name, strings.Join(plan, "\n"))
 		}
+		// The migration from schema 1: back to it, then migrate, timed.
+		if _, err := c.Exec(ctx, `DROP TABLE pb_days; ALTER TABLE pb_lifetime RENAME TO pb_totals; DELETE FROM pb_schema_version WHERE version = 2`); err != nil {
+			b.Fatal(err)
+		}
+		m0 := time.Now()
+		if _, err := migrate(ctx, c, time.Minute, time.Hour); err != nil {
+			b.Fatal(err)
+		}
+		var dayRows int64
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM pb_days`).Scan(&dayRows); err != nil {
+			b.Fatal(err)
+		}
+		logf("migration from schema 1 (back-fills %d day rows from %d buckets): %v", dayRows, rows, time.Since(m0).Round(time.Millisecond))
 		c.Close(ctx)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -94,20 +95,30 @@ const SchemaVersion = 2
 const lockKey = 0x7062_7363_6865_6d61 // "pbschema"
 
 // migrate brings the remote schema to SchemaVersion and returns the version
-// found before. It refuses a newer schema.
-func migrate(ctx context.Context, conn *pgx.Conn) (int, error) {
-	cur, err := remoteVersion(ctx, conn)
+// found before. It refuses a newer schema. The version check is bounded by
+// check, a migration by long.
+func migrate(ctx context.Context, conn *pgx.Conn, check, long time.Duration) (int, error) {
+	cctx, cancel := context.WithTimeout(ctx, check)
+	cur, err := remoteVersion(cctx, conn)
+	cancel()
 	if err == nil && cur == SchemaVersion {
 		return cur, nil // the common case: no lock, no DDL
 	}
 	if err == nil && cur > SchemaVersion {
 		return cur, newerErr(cur)
 	}
+	ctx, cancel = context.WithTimeout(ctx, long)
+	defer cancel()
 	tx, err := conn.Begin(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer tx.Rollback(ctx)
+	// The back-fill's cost would pass jit_above_cost; compiling buys
+	// nothing for one run. Transaction-scoped, like the lock.
+	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+		return 0, err
+	}
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(lockKey)); err != nil {
 		return 0, err
 	}

@@ -48,7 +48,12 @@ type Options struct {
 	// check), so a server that stops answering mid-round (no RST, a
 	// partition) fails the round instead of holding it; default 2 min.
 	BatchTimeout time.Duration
-	Logger       *slog.Logger
+	// MigrateTimeout bounds a remote schema migration, which may back-fill
+	// rollups from every bucket of the fleet (minutes on tens of millions
+	// of rows); default 1 h. The version check before it is bounded by
+	// BatchTimeout.
+	MigrateTimeout time.Duration
+	Logger         *slog.Logger
 }
 
 // Status is what pb sync status and /api/health show. It never holds the
@@ -118,6 +123,9 @@ func New(st Store, opt Options) *Syncer {
 	}
 	if opt.BatchTimeout <= 0 {
 		opt.BatchTimeout = 2 * time.Minute
+	}
+	if opt.MigrateTimeout <= 0 {
+		opt.MigrateTimeout = time.Hour
 	}
 	if opt.Device.TimeZone == "" || opt.Device.TimeZone == "Local" {
 		opt.Device.TimeZone = "UTC"
@@ -285,9 +293,7 @@ func (s *Syncer) round1(ctx context.Context) (Result, error) {
 		conn.Close(cctx)
 	}()
 	res.Connected = true
-	mctx, cancel := context.WithTimeout(ctx, s.opt.BatchTimeout)
-	v, err := migrate(mctx, conn)
-	cancel()
+	v, err := migrate(ctx, conn, s.opt.BatchTimeout, s.opt.MigrateTimeout)
 	s.mu.Lock()
 	s.status.RemoteSchema = max(v, s.status.RemoteSchema)
 	if err == nil {
