@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"database/sql"
 	"testing"
 	"time"
 
@@ -121,5 +122,43 @@ func TestOutboxDrainsEveryBucketInBatches(t *testing.T) {
 	var rx int64
 	if err := s.EachBucket(ctx, func(b store.Bucket) error { n++; rx += b.Rx; return nil }); err != nil || n != total+added {
 		t.Errorf("EachBucket saw %d buckets, %v; want %d", n, err, total+added)
+	}
+}
+
+// A device that synced under schema 3 (and 2) may have lost history to
+// the shared sequence of a resend: migration 4 queues every bucket once
+// more, each with its own sequence, when sync is on.
+func TestMigrationRequeuesHistory(t *testing.T) {
+	t0 := utc(2026, 1, 1, 0, 0)
+	s, path := mustOpen(t, newClock(t0.AddDate(0, 3, 0)))
+	total := history(t, s, t0, 60)
+	if err := s.StartChangeTracking(ctx); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, s, 5000)
+	s.Close()
+	// Back to schema 3 as the bug left it: a non-unique sequence index,
+	// one pending entry sharing its sequence with nothing acknowledged.
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`DROP INDEX sync_outbox_seq`,
+		`CREATE INDEX sync_outbox_seq ON sync_outbox (seq)`,
+		`INSERT INTO sync_outbox (iface_id, ts, seq) SELECT iface_id, ts, 7 FROM coarse LIMIT 2`,
+		`PRAGMA user_version = 3`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	db.Close()
+	s = mustOpenPath(t, path, store.Options{Now: newClock(t0.AddDate(0, 3, 0)).Now})
+	if n, err := s.PendingChanges(ctx); err != nil || n != int64(total) {
+		t.Fatalf("pending after migration 4 = %d, %v; want every bucket (%d)", n, err, total)
+	}
+	if seen := drain(t, s, 5000); len(seen) != total {
+		t.Errorf("%d buckets read after the migration, want %d", len(seen), total)
 	}
 }
