@@ -140,9 +140,11 @@ func BenchmarkFleet(b *testing.B) {
 			b.Fatal(err)
 		}
 		logf("fleet days with a new connection: %v", time.Since(q0).Round(100*time.Microsecond))
+		lo, hi := monthBounds(now)
 		for _, q := range []struct{ name, sql string }{
-			{"one device's month", `SELECT sum(rx), sum(tx) FROM pb_days WHERE device = 7 AND day >= '2026-11-01' AND day < '2026-12-01' AND iface = ANY ('{1}')`},
-			{"all devices' today, month and lifetime", strings.ReplaceAll(fleetQuery, "$1::timestamptz", "'"+now.Format(time.RFC3339)+"'::timestamptz")},
+			{"one device's month", `SELECT sum(rx), sum(tx) FROM pb_days WHERE day >= '2026-11-01' AND day < '2026-12-01' AND device = 7 AND iface = ANY ('{1}')`},
+			{"all devices' today, month and lifetime", strings.NewReplacer("$1::timestamptz", "'"+now.Format(time.RFC3339)+"'::timestamptz",
+				"$2::date", "'"+lo+"'::date", "$3::date", "'"+hi+"'::date").Replace(fleetQuery)},
 			{"all devices' days of the month", strings.NewReplacer("$1::date", "'"+mon0.String()+"'::date",
 				"$2::date", "'"+today.String()+"'::date").Replace(fleetDaysQuery)},
 		} {

@@ -96,28 +96,45 @@ func NewFleet(rawURL string) (*Fleet, error) {
 }
 
 // fleetQuery computes each device's today, month and lifetime from the
-// rollups, never the buckets: per device its local date at $1 in its zone,
-// then an index range scan of pb_days' primary key (device, day, iface)
-// over the month's days (today is one of them), and the device's rows of
-// pb_lifetime; both over its counted interfaces. The cost is O(devices x
-// days of the month), whatever the length of the history.
+// rollups, never the buckets: per device its local date at $1 in its zone;
+// the month's days from pb_days, whose key leads with the day, so the days
+// of every device's month are one index range ($2..$3 bounds it: the months
+// of every zone at $1, see monthBounds); the lifetime from pb_lifetime;
+// both over the counted interfaces. The cost is O(devices x days of the
+// month), whatever the length of the history.
 const fleetQuery = `
+WITH b AS (
+	SELECT id, ($1::timestamptz AT TIME ZONE time_zone)::date AS today,
+		date_trunc('month', $1::timestamptz AT TIME ZONE time_zone)::date AS mon0
+	FROM pb_devices
+), m AS (
+	SELECT x.device,
+		sum(x.rx) FILTER (WHERE x.day = b.today) AS trx, sum(x.tx) FILTER (WHERE x.day = b.today) AS ttx,
+		sum(x.rx) AS mrx, sum(x.tx) AS mtx
+	FROM pb_days x
+	JOIN b ON b.id = x.device AND x.day >= b.mon0 AND x.day < (b.mon0 + interval '1 month')::date
+	JOIN pb_interfaces i ON i.device = x.device AND i.iface = x.iface AND i.counted
+	WHERE x.day >= $2::date AND x.day <= $3::date
+	GROUP BY x.device
+), l AS (
+	SELECT l.device, sum(l.rx) AS rx, sum(l.tx) AS tx
+	FROM pb_lifetime l JOIN pb_interfaces i ON i.device = l.device AND i.iface = l.iface AND i.counted
+	GROUP BY l.device
+)
 SELECT d.device_id, d.hostname, d.os_type, d.time_zone, d.last_seen,
-	m.trx, m.ttx, m.mrx, m.mtx, l.rx, l.tx
-FROM pb_devices d
-CROSS JOIN LATERAL (SELECT
-	($1::timestamptz AT TIME ZONE d.time_zone)::date AS today,
-	date_trunc('month', $1::timestamptz AT TIME ZONE d.time_zone)::date AS mon0,
-	(date_trunc('month', $1::timestamptz AT TIME ZONE d.time_zone) + interval '1 month')::date AS mon1,
-	ARRAY(SELECT iface FROM pb_interfaces i WHERE i.device = d.id AND i.counted) AS ifaces) b
-CROSS JOIN LATERAL (SELECT
-	coalesce(sum(x.rx) FILTER (WHERE x.day = b.today), 0)::bigint AS trx,
-	coalesce(sum(x.tx) FILTER (WHERE x.day = b.today), 0)::bigint AS ttx,
-	coalesce(sum(x.rx), 0)::bigint AS mrx, coalesce(sum(x.tx), 0)::bigint AS mtx
-	FROM pb_days x WHERE x.device = d.id AND x.day >= b.mon0 AND x.day < b.mon1 AND x.iface = ANY (b.ifaces)) m
-CROSS JOIN LATERAL (SELECT coalesce(sum(rx), 0)::bigint AS rx, coalesce(sum(tx), 0)::bigint AS tx FROM pb_lifetime l
-	WHERE l.device = d.id AND l.iface = ANY (b.ifaces)) l
+	coalesce(m.trx, 0)::bigint, coalesce(m.ttx, 0)::bigint, coalesce(m.mrx, 0)::bigint, coalesce(m.mtx, 0)::bigint,
+	coalesce(l.rx, 0)::bigint, coalesce(l.tx, 0)::bigint
+FROM pb_devices d LEFT JOIN m ON m.device = d.id LEFT JOIN l ON l.device = d.id
 ORDER BY d.hostname, d.device_id`
+
+// monthBounds is the first day of the earliest month and the last day of
+// the latest month that any zone (UTC-12 to UTC+14) is in at now.
+func monthBounds(now time.Time) (lo, hi string) {
+	a, b := now.UTC().Add(-12*time.Hour), now.UTC().Add(14*time.Hour)
+	first := time.Date(a.Year(), a.Month(), 1, 0, 0, 0, 0, time.UTC)
+	last := time.Date(b.Year(), b.Month()+1, 0, 0, 0, 0, 0, time.UTC)
+	return first.Format(time.DateOnly), last.Format(time.DateOnly)
+}
 
 // Usage returns the fleet at now (cached for CacheFor).
 func (f *Fleet) Usage(ctx context.Context, now time.Time) (FleetUsage, error) {
@@ -203,7 +220,8 @@ func Query(ctx context.Context, conn *pgx.Conn, now time.Time) (FleetUsage, erro
 		AND pg_table_is_visible(c.oid)`).Scan(&fu.RemoteBytes); err != nil {
 		return fu, err
 	}
-	rows, err := conn.Query(ctx, fleetQuery, now)
+	lo, hi := monthBounds(now)
+	rows, err := conn.Query(ctx, fleetQuery, now, lo, hi)
 	if err != nil {
 		return fu, fmt.Errorf("fleet query: %w", err)
 	}

@@ -32,18 +32,16 @@ type FleetDays struct {
 	Total    usage.Totals
 }
 
-// fleetDaysQuery reads each device's days from..to (dates of its own zone)
-// from the pb_days rollup: an index range scan of its primary key (device,
-// day, iface) per device, summed over the counted interfaces. The sum sits
-// inside the LATERAL on purpose: joined flat, PostgreSQL scanned the whole
-// table and filtered (EXPLAIN in BenchmarkFleet).
+// fleetDaysQuery reads every device's days from..to (dates of its own
+// zone) from the pb_days rollup, summed over the counted interfaces: one
+// range scan of its key, which leads with the day.
 const fleetDaysQuery = `
-SELECT d.device_id, x.day, x.rx, x.tx
-FROM pb_devices d
-CROSS JOIN LATERAL (SELECT ARRAY(SELECT iface FROM pb_interfaces i WHERE i.device = d.id AND i.counted) AS ifaces) b
-CROSS JOIN LATERAL (SELECT x.day, sum(x.rx)::bigint AS rx, sum(x.tx)::bigint AS tx
-	FROM pb_days x WHERE x.device = d.id AND x.day >= $1::date AND x.day <= $2::date AND x.iface = ANY (b.ifaces)
-	GROUP BY x.day) x
+SELECT d.device_id, x.day, sum(x.rx)::bigint, sum(x.tx)::bigint
+FROM pb_days x
+JOIN pb_interfaces i ON i.device = x.device AND i.iface = x.iface AND i.counted
+JOIN pb_devices d ON d.id = x.device
+WHERE x.day >= $1::date AND x.day <= $2::date
+GROUP BY d.device_id, x.day
 ORDER BY d.device_id, x.day`
 
 // QueryDays runs the per-day fleet query on conn. Every device is listed,

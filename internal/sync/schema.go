@@ -30,9 +30,14 @@ var ErrRemoteNewer = errors.New("remote schema is newer than this build")
 // device.
 //
 // Version 2 adds pb_days: each interface's traffic per local day of its
-// device's zone, kept by the same statement as pb_usage and pb_lifetime, so
-// the fleet's today, month and days read O(devices x days) rows however
-// long the history. The migration renames pb_totals first: a pb of schema 1
+// device's zone, kept by the same transaction as pb_usage and pb_lifetime,
+// so the fleet's today, month and days read O(devices x days) rows however
+// long the history. Its key leads with the day: the fleet's month (or any
+// range of days) of every device is one contiguous range of the index,
+// read in one scan instead of one per device (80 ms for 1,000 devices).
+// What reads one device's days of all time (pb sync verify, regrouping
+// after a zone change) scans the table, which is small: a row per device,
+// day and interface. The migration renames pb_totals first: a pb of schema 1
 // in the middle of a round (it checked the version before the migration)
 // then fails on its next batch instead of writing buckets without their
 // days, and refuses the newer schema on its next round. The rename waits
@@ -80,7 +85,7 @@ var remoteMigrations = []string{
 		iface  bigint  NOT NULL,
 		rx     bigint  NOT NULL,
 		tx     bigint  NOT NULL,
-		PRIMARY KEY (device, day, iface)
+		PRIMARY KEY (day, device, iface)
 	);
 	INSERT INTO pb_days (device, day, iface, rx, tx)
 		SELECT u.device, (u.ts AT TIME ZONE d.time_zone)::date, u.iface, sum(u.rx), sum(u.tx)
