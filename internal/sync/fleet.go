@@ -101,18 +101,22 @@ func NewFleet(rawURL string) (*Fleet, error) {
 // of every device's month are one index range ($2..$3 bounds it: the months
 // of every zone at $1, see monthBounds); the lifetime from pb_lifetime;
 // both over the counted interfaces. The cost is O(devices x days of the
-// month), whatever the length of the history.
+// month), whatever the length of the history. b is MATERIALIZED so each
+// device's zone is applied once: inlined, PostgreSQL converted the zone
+// for every day row joined (150 ms of time-zone lookups for 1,000
+// devices).
 const fleetQuery = `
-WITH b AS (
-	SELECT id, ($1::timestamptz AT TIME ZONE time_zone)::date AS today,
-		date_trunc('month', $1::timestamptz AT TIME ZONE time_zone)::date AS mon0
-	FROM pb_devices
+WITH b AS MATERIALIZED (
+	SELECT id, today, mon0, (mon0 + interval '1 month')::date AS mon1 FROM (
+		SELECT id, ($1::timestamptz AT TIME ZONE time_zone)::date AS today,
+			date_trunc('month', $1::timestamptz AT TIME ZONE time_zone)::date AS mon0
+		FROM pb_devices) z
 ), m AS (
 	SELECT x.device,
 		sum(x.rx) FILTER (WHERE x.day = b.today) AS trx, sum(x.tx) FILTER (WHERE x.day = b.today) AS ttx,
 		sum(x.rx) AS mrx, sum(x.tx) AS mtx
 	FROM pb_days x
-	JOIN b ON b.id = x.device AND x.day >= b.mon0 AND x.day < (b.mon0 + interval '1 month')::date
+	JOIN b ON b.id = x.device AND x.day >= b.mon0 AND x.day < b.mon1
 	JOIN pb_interfaces i ON i.device = x.device AND i.iface = x.iface AND i.counted
 	WHERE x.day >= $2::date AND x.day <= $3::date
 	GROUP BY x.device
