@@ -2,6 +2,7 @@ package sync
 
 import (
 	"database/sql"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -237,17 +238,33 @@ func TestConnectionKilledBetweenBatches(t *testing.T) {
 	}
 }
 
-// TestSyncProcess is the daemon killed by TestSIGKILLMidUpload: it syncs
-// the store at PB_TEST_SYNC_DB in slow batches until killed.
-func TestSyncProcess(t *testing.T) {
-	path := os.Getenv("PB_TEST_SYNC_DB")
-	if path == "" {
-		t.Skip("run by TestSIGKILLMidUpload")
+// TestMain is also the syncing process that TestSIGKILLMidUpload kills:
+// with PB_TEST_SYNC_DB set, it syncs that store in slow batches until
+// killed, instead of running the tests.
+func TestMain(m *testing.M) {
+	if path := os.Getenv("PB_TEST_SYNC_DB"); path != "" {
+		if err := syncUntilKilled(path, os.Getenv("PB_TEST_SYNC_URL")); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(3)
+		}
 	}
-	d := openHistory(t, path, os.Getenv("PB_TEST_SYNC_URL"), "Asia/Kolkata")
-	d.sy.afterCommit = func(*pgx.Conn) error { time.Sleep(20 * time.Millisecond); return nil }
+	os.Exit(m.Run())
+}
+
+func syncUntilKilled(path, url string) error {
+	st, err := store.Open(ctx, path, store.Options{Now: func() time.Time { return historyEnd }})
+	if err != nil {
+		return err
+	}
+	id, err := st.DeviceID(ctx)
+	if err != nil {
+		return err
+	}
+	sy := New(st, Options{URL: url, Device: Device{ID: id, Hostname: "host-" + id[:4], OSType: "Linux", TimeZone: "Asia/Kolkata"},
+		BatchSize: historyBatch, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, ConnectTimeout: 3 * time.Second})
+	sy.afterCommit = func(*pgx.Conn) error { time.Sleep(20 * time.Millisecond); return nil }
 	for {
-		d.sy.SyncNow(ctx)
+		sy.SyncNow(ctx)
 		time.Sleep(10 * time.Millisecond)
 	}
 }
@@ -265,7 +282,7 @@ func TestSIGKILLMidUpload(t *testing.T) {
 	if err := d.st.StartChangeTracking(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run", "^TestSyncProcess$", "-test.count", "1")
+	cmd := exec.Command(os.Args[0])
 	cmd.Env = append(os.Environ(), "PB_TEST_SYNC_DB="+path, "PB_TEST_SYNC_URL="+url)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
