@@ -29,14 +29,28 @@ Fleet sync to PostgreSQL ([sync] database_url, PB_DATABASE_URL or NEON_DB_URL).
            password is never shown), buckets waiting to be sent, and the remote
            schema version, as saved by the daemon
   now      sync at once: asks the running pb serve (POST /api/sync); when no
-           daemon answers, syncs directly from this process
+           daemon answers, syncs directly from this process. With --all,
+           every bucket of this device's history is queued again first; the
+           remote rows take absolute values, so sending twice never counts
+           twice
+  verify   compare this device's history with the sync database, per
+           interface and month of the device's time zone: both the remote
+           buckets and the day totals the fleet reads must equal the local
+           sums. Exit status 0 when they agree; 1 with a table of the months
+           that differ (pb sync now --all sends everything again)
 
-The daemon syncs by itself every [sync] interval (default 60s).`
+The daemon syncs by itself every [sync] interval (default 60s).
+
+Examples:
+  pb sync status
+  pb sync now --all
+  pb sync verify`
 
 func runSync(ctx context.Context, args []string, env Env) error {
 	var common commonFlags
-	fs := newFlagSet("sync", "status | now [flags]", syncHelp, env, &common)
+	fs := newFlagSet("sync", "status | now [--all] | verify [flags]", syncHelp, env, &common)
 	asJSON := fs.Bool("json", false, "print JSON")
+	all := fs.Bool("all", false, "with now: send every bucket again, not only the changed ones")
 	// Allow flags after the subcommand too.
 	sub := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -48,6 +62,9 @@ func runSync(ctx context.Context, args []string, env Env) error {
 	if sub == "" && fs.NArg() > 0 {
 		sub = fs.Arg(0)
 	}
+	if *all && sub != "now" {
+		return usagef("sync", "--all goes with pb sync now")
+	}
 	cfg, err := common.load(env)
 	if err != nil {
 		return err
@@ -56,9 +73,11 @@ func runSync(ctx context.Context, args []string, env Env) error {
 	case "status", "":
 		return syncStatus(ctx, cfg, env, *asJSON)
 	case "now":
-		return syncNow(ctx, cfg, env, *asJSON)
+		return syncNow(ctx, cfg, env, *asJSON, *all)
+	case "verify":
+		return syncVerify(ctx, cfg, env, *asJSON)
 	}
-	return usagef("sync", "unknown subcommand %q: use status or now", sub)
+	return usagef("sync", "unknown subcommand %q: use status, now or verify", sub)
 }
 
 // syncStatusView is pb sync status --json.
@@ -136,9 +155,18 @@ type syncNowResult struct {
 	Status    pbsync.Status `json:"status"`
 }
 
-func syncNow(ctx context.Context, cfg config.Config, env Env, asJSON bool) error {
+func syncNow(ctx context.Context, cfg config.Config, env Env, asJSON, all bool) error {
 	if !cfg.Sync.Enabled() {
 		return errors.New("sync is off: set [sync] database_url or PB_DATABASE_URL")
+	}
+	if all {
+		n, err := resendAll(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		if !asJSON {
+			fmt.Fprintf(env.Stdout, "Queued all %d buckets to be sent again.\n", n)
+		}
 	}
 	res, err := syncViaDaemon(ctx, cfg)
 	if errors.Is(err, errNoDaemon) {
@@ -227,25 +255,107 @@ func syncDirect(ctx context.Context, cfg config.Config) (syncNowResult, error) {
 	return res, err
 }
 
+// resendAll marks every bucket of the local history pending again and
+// returns how many there are; the daemon, if running, sends them at the
+// next round (pb sync now asks for it at once).
+func resendAll(ctx context.Context, cfg config.Config) (int64, error) {
+	path := filepath.Join(cfg.DataDir, dbFile)
+	st, err := store.Open(ctx, path, store.Options{})
+	if err != nil {
+		return 0, dbError(path, err)
+	}
+	defer st.Close()
+	if err := st.StartChangeTracking(ctx); err != nil {
+		return 0, err
+	}
+	if err := st.ResendAll(ctx); err != nil {
+		return 0, err
+	}
+	return st.PendingChanges(ctx)
+}
+
+func syncVerify(ctx context.Context, cfg config.Config, env Env, asJSON bool) error {
+	if !cfg.Sync.Enabled() {
+		return errors.New("sync is off: set [sync] database_url or PB_DATABASE_URL")
+	}
+	path := filepath.Join(cfg.DataDir, dbFile)
+	st, err := store.Open(ctx, path, store.Options{ReadOnly: true})
+	if err != nil {
+		return dbError(path, err)
+	}
+	defer st.Close()
+	dev, err := thisDevice(ctx, cfg, st)
+	if err != nil {
+		return err
+	}
+	v, err := pbsync.Verify(ctx, cfg.Sync.DatabaseURL, dev, st)
+	if err != nil {
+		return err
+	}
+	var differ error
+	if len(v.Diffs) > 0 {
+		differ = &exitCodeError{code: 1}
+	}
+	if asJSON {
+		if v.Diffs == nil {
+			v.Diffs = []pbsync.MonthCheck{}
+		}
+		if err := writeJSON(env.Stdout, v); err != nil {
+			return err
+		}
+		return differ
+	}
+	w := env.Stdout
+	if differ == nil {
+		fmt.Fprintf(w, "Local and remote agree: %d buckets in %d interface-months (months of %s).\n", v.Buckets, v.Months, v.TimeZone)
+		return nil
+	}
+	fmt.Fprintf(w, "Local and remote differ in %d of %d interface-months (months of %s):\n\n", len(v.Diffs), v.Months, v.TimeZone)
+	t := newTable("INTERFACE", "MONTH", "LOCAL RX", "LOCAL TX", "REMOTE RX", "REMOTE TX", "DAYS RX", "DAYS TX").alignRight(2, 3, 4, 5, 6, 7)
+	n := func(v uint64) string { return strconv.FormatUint(v, 10) }
+	for _, d := range v.Diffs {
+		t.add(d.Iface, d.Month, n(d.Local.Rx), n(d.Local.Tx), n(d.Remote.Rx), n(d.Remote.Tx), n(d.Days.Rx), n(d.Days.Tx))
+	}
+	if err := t.write(w, false); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "\nBytes. REMOTE sums the remote buckets, DAYS the remote day totals the fleet reads.")
+	if v.Pending > 0 {
+		fmt.Fprintf(w, "%d buckets were still waiting to be sent: run \"pb sync now\", then verify again.\n", v.Pending)
+	} else {
+		fmt.Fprintln(w, "Run \"pb sync now --all\" to send every bucket again.")
+	}
+	return differ
+}
+
 // NewSyncer builds the fleet syncer of this device from the configuration:
 // the daemon runs it (go sy.Run(ctx)) and pb sync now uses it directly.
 // log may be nil.
 func NewSyncer(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) (*pbsync.Syncer, error) {
-	id, err := st.DeviceID(ctx)
+	dev, err := thisDevice(ctx, cfg, st)
 	if err != nil {
 		return nil, err
 	}
-	loc, err := cfg.Location()
-	if err != nil {
-		return nil, err
-	}
-	host, _ := os.Hostname()
 	return pbsync.New(st, pbsync.Options{
 		URL:      cfg.Sync.DatabaseURL,
 		Interval: cfg.Sync.Interval,
-		Device:   pbsync.Device{ID: id, Hostname: host, OSType: osType(), TimeZone: zoneName(loc)},
+		Device:   dev,
 		Logger:   log,
 	}), nil
+}
+
+// thisDevice is this device as the sync database knows it.
+func thisDevice(ctx context.Context, cfg config.Config, st *store.Store) (pbsync.Device, error) {
+	id, err := st.DeviceID(ctx)
+	if err != nil {
+		return pbsync.Device{}, err
+	}
+	loc, err := cfg.Location()
+	if err != nil {
+		return pbsync.Device{}, err
+	}
+	host, _ := os.Hostname()
+	return pbsync.Device{ID: id, Hostname: host, OSType: osType(), TimeZone: zoneName(loc)}, nil
 }
 
 // zoneName is loc's IANA name; the machine's (zone.Machine) for time.Local,

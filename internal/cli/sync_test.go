@@ -11,6 +11,7 @@ import (
 
 	"github.com/packetbuddy/pb/internal/pgtest"
 	"github.com/packetbuddy/pb/internal/store"
+	"github.com/packetbuddy/pb/internal/store/storetest"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -63,7 +64,7 @@ func TestSyncCommands(t *testing.T) {
 	}
 	code, out, errOut = runPB(t, env, "sync", "status")
 	if code != 0 || !strings.Contains(out, "sync:           on") || !strings.Contains(out, "last error:     none") ||
-		!strings.Contains(out, "pending:        0 buckets") || !strings.Contains(out, "remote schema:  1 (this pb: 1)") ||
+		!strings.Contains(out, "pending:        0 buckets") || !strings.Contains(out, "remote schema:  2 (this pb: 2)") ||
 		strings.Contains(out, "last success:   never") {
 		t.Errorf("status = %d %q %q", code, out, errOut)
 	}
@@ -83,4 +84,58 @@ func TestSyncCommands(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "not a valid PostgreSQL URL") || strings.Contains(out, "s3cretpw") {
 		t.Errorf("status after bad url = %d %q", code, out)
 	}
+}
+
+// pb sync verify after a first sync of a year of history (two batches),
+// after one remote bucket was corrupted, and after pb sync now --all
+// repaired it; pb sync now --all twice changes nothing remote.
+func TestSyncVerify(t *testing.T) {
+	dir := t.TempDir()
+	end := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	if err := storetest.Generate(context.Background(), filepath.Join(dir, dbFile), 1, 1, end, 3); err != nil {
+		t.Fatal(err)
+	}
+	url := testSyncURL(t)
+	env := map[string]string{"PB_DATA_DIR": dir, "PB_API_PORT": syncTestPort(t), "PB_TIMEZONE": "Europe/Berlin", "PB_DATABASE_URL": url}
+	run := func(wantCode int, args ...string) string {
+		t.Helper()
+		code, out, errOut := runPB(t, env, args...)
+		if code != wantCode || errOut != "" {
+			t.Fatalf("pb %s = %d, want %d\n%s%s", strings.Join(args, " "), code, wantCode, out, errOut)
+		}
+		return out
+	}
+	if out := run(0, "sync", "now"); out != "Synced 35040 buckets (via cli); 0 pending.\n" {
+		t.Errorf("first sync: %q", out)
+	}
+	golden(t, "sync/verify-equal.golden", []byte(run(0, "sync", "verify")))
+
+	admin := pgtest.Admin(t)
+	tag, err := admin.Exec(context.Background(), `UPDATE `+schemaOf(t, url)+`.pb_usage SET rx = rx + 1000 WHERE ts = '2025-07-15 12:00:00+00'`)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("corrupt one bucket: %v %v", tag, err)
+	}
+	golden(t, "sync/verify-differ.golden", []byte(run(1, "sync", "verify")))
+
+	want := "Queued all 35040 buckets to be sent again.\nSynced 35040 buckets (via cli); 0 pending.\n"
+	for range 2 { // idempotent
+		if out := run(0, "sync", "now", "--all"); out != want {
+			t.Errorf("sync now --all: %q, want %q", out, want)
+		}
+		golden(t, "sync/verify-equal.golden", []byte(run(0, "sync", "verify")))
+	}
+	golden(t, "sync/help.golden", []byte(run(0, "sync", "--help")))
+	if code, _, errOut := runPB(t, env, "sync", "status", "--all"); code != 2 || !strings.Contains(errOut, "--all goes with pb sync now") {
+		t.Errorf("status --all = %d %q", code, errOut)
+	}
+}
+
+func schemaOf(t *testing.T, url string) string {
+	t.Helper()
+	_, q, _ := strings.Cut(url, "search_path=")
+	schema, _, _ := strings.Cut(q, "&")
+	if schema == "" {
+		t.Fatalf("no search_path in the test URL")
+	}
+	return schema
 }

@@ -71,8 +71,10 @@ func (s *Store) PendingChanges(ctx context.Context) (int64, error) {
 
 // AckChanges records that every change with a sequence up to seq is in the
 // remote database: their outbox entries are deleted. Call it only after the
-// remote COMMIT succeeded. A bucket written again after it was read has a
-// higher sequence and stays pending.
+// remote COMMIT succeeded, with the last Seq of a Changes answer. Every
+// outbox row has its own sequence (a unique index) and Changes reads in
+// sequence order, so the rows up to seq are exactly those read; a bucket
+// written again after it was read has a higher sequence and stays pending.
 func (s *Store) AckChanges(ctx context.Context, seq int64) error {
 	tx, err := s.writeTx(ctx)
 	if err != nil {
@@ -138,12 +140,16 @@ func (s *Store) resend(ctx context.Context, start bool) error {
 			return fmt.Errorf("store: start change tracking: %w", err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE sync_seq SET n = n + 1 WHERE id = 1`); err != nil {
+	// Every row its own sequence, oldest bucket first, all above any
+	// sequence read so far: an acknowledgement of a batch (seq <= the last
+	// one sent) then removes exactly that batch, never the rows after it.
+	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_outbox (iface_id, ts, seq)
+		SELECT iface_id, ts, (SELECT n FROM sync_seq WHERE id = 1) + row_number() OVER (ORDER BY ts, iface_id)
+		FROM coarse WHERE true
+		ON CONFLICT (iface_id, ts) DO UPDATE SET seq = excluded.seq`); err != nil {
 		return fmt.Errorf("store: resend all: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO sync_outbox (iface_id, ts, seq)
-		SELECT iface_id, ts, (SELECT n FROM sync_seq WHERE id = 1) FROM coarse WHERE true
-		ON CONFLICT (iface_id, ts) DO UPDATE SET seq = excluded.seq`); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE sync_seq SET n = n + (SELECT count(*) FROM coarse) WHERE id = 1`); err != nil {
 		return fmt.Errorf("store: resend all: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
@@ -207,6 +213,43 @@ func (s *Store) SetSyncStatus(ctx context.Context, status string) error {
 	}
 	if err := putState(ctx, s.w, keySyncStatus, status); err != nil {
 		return fmt.Errorf("store: set sync status: %w", err)
+	}
+	return nil
+}
+
+// Bucket is one coarse (15-minute) row: an interface's absolute traffic in
+// the bucket starting at Start (UTC).
+type Bucket struct {
+	IfaceID int64
+	Start   time.Time
+	Rx, Tx  int64
+}
+
+// EachBucket calls fn for every coarse bucket in time order (the key order),
+// from one snapshot, without holding them all in memory: pb sync verify
+// compares them with the remote copy.
+func (s *Store) EachBucket(ctx context.Context, fn func(Bucket) error) error {
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT iface_id, ts, rx, tx FROM coarse ORDER BY ts, iface_id`)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var b Bucket
+			var ts int64
+			if err := rows.Scan(&b.IfaceID, &ts, &b.Rx, &b.Tx); err != nil {
+				return err
+			}
+			b.Start = time.Unix(ts, 0).UTC()
+			if err := fn(b); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return fmt.Errorf("store: buckets: %w", err)
 	}
 	return nil
 }

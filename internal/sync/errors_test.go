@@ -188,7 +188,7 @@ func TestRemoteSchemaNewer(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := newDevice(t, url, "UTC")
-	badCase(t, d, "the remote database has schema 99, this pb knows 1: upgrade pb", ErrRemoteNewer)
+	badCase(t, d, "the remote database has schema 99, this pb knows 2: upgrade pb", ErrRemoteNewer)
 	if st := d.sy.Status(ctx); st.RemoteSchema != 99 {
 		t.Errorf("remote schema in status = %d", st.RemoteSchema)
 	}

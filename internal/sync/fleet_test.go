@@ -81,7 +81,7 @@ func TestFleetUsage(t *testing.T) {
 	}
 	// Cached within CacheFor.
 	c := pgtest.Connect(t, url)
-	if _, err := c.Exec(ctx, "DELETE FROM pb_usage"); err != nil {
+	if _, err := c.Exec(ctx, "DELETE FROM pb_usage; DELETE FROM pb_days; DELETE FROM pb_lifetime"); err != nil {
 		t.Fatal(err)
 	}
 	if again, _ := f.Usage(ctx, now.Add(time.Second)); again.Lifetime != life {
@@ -187,7 +187,7 @@ func TestFleetDays(t *testing.T) {
 	}
 	// Cached per range within CacheFor; another range is read anew.
 	c := pgtest.Connect(t, url)
-	if _, err := c.Exec(ctx, "DELETE FROM pb_usage"); err != nil {
+	if _, err := c.Exec(ctx, "DELETE FROM pb_usage; DELETE FROM pb_days; DELETE FROM pb_lifetime"); err != nil {
 		t.Fatal(err)
 	}
 	if again, _ := f.Days(ctx, now.Add(time.Second), jan, jan.AddDays(30)); len(again.Devices) != len(zones) {
@@ -238,5 +238,21 @@ func TestFleetDoesNotRememberCanceledReads(t *testing.T) {
 	}
 	if f.days.errAt.IsZero() {
 		t.Error("a timed-out read was not remembered: every request would wait for the server again")
+	}
+}
+
+func TestMonthBounds(t *testing.T) {
+	for _, tc := range []struct {
+		now    time.Time
+		lo, hi string
+	}{
+		{time.Date(2026, 11, 24, 14, 0, 0, 0, time.UTC), "2026-11-01", "2026-11-30"},
+		{time.Date(2026, 3, 1, 5, 0, 0, 0, time.UTC), "2026-02-01", "2026-03-31"},    // UTC-12 is still in February
+		{time.Date(2026, 12, 31, 12, 0, 0, 0, time.UTC), "2026-12-01", "2027-01-31"}, // UTC+14 is in January
+		{time.Date(2026, 6, 15, 0, 0, 0, 0, time.FixedZone("x", 5*3600)), "2026-06-01", "2026-06-30"},
+	} {
+		if lo, hi := monthBounds(tc.now); lo != tc.lo || hi != tc.hi {
+			t.Errorf("monthBounds(%v) = %s, %s; want %s, %s", tc.now, lo, hi, tc.lo, tc.hi)
+		}
 	}
 }

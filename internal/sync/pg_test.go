@@ -58,8 +58,20 @@ type device struct {
 func newDevice(t testing.TB, url string, tz string) *device {
 	t.Helper()
 	base := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	clk := &clock{t: base.Add(24 * time.Hour)}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{Now: clk.Now})
+	d := openDevice(t, filepath.Join(t.TempDir(), "pb.db"), url, tz, base.Add(24*time.Hour), 100)
+	d.base = base
+	if err := d.st.StartChangeTracking(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// openDevice opens (or creates) the store at path with its clock at now,
+// and a syncer of batch buckets a batch.
+func openDevice(t testing.TB, path, url, tz string, now time.Time, batch int) *device {
+	t.Helper()
+	clk := &clock{t: now}
+	st, err := store.Open(ctx, path, store.Options{Now: clk.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,12 +80,9 @@ func newDevice(t testing.TB, url string, tz string) *device {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.StartChangeTracking(ctx); err != nil {
-		t.Fatal(err)
-	}
 	sy := New(st, Options{URL: url, Device: Device{ID: id, Hostname: "host-" + id[:4], OSType: "Linux", TimeZone: tz},
-		BatchSize: 100, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, ConnectTimeout: 3 * time.Second})
-	return &device{st: st, sy: sy, id: id, clk: clk, base: base}
+		BatchSize: batch, RetryBase: 10 * time.Millisecond, RetryMax: 50 * time.Millisecond, ConnectTimeout: 3 * time.Second})
+	return &device{st: st, sy: sy, id: id, clk: clk, base: now}
 }
 
 // traffic records n minutes of traffic starting minute from of the base
@@ -113,10 +122,17 @@ func remote(t testing.TB, url, deviceID string) usage.Totals {
 	defer c.Close(ctx)
 	// The lifetime rollup always equals the sum of the buckets.
 	var bad int
-	if err := c.QueryRow(ctx, `SELECT count(*) FROM pb_totals t FULL JOIN
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM pb_lifetime t FULL JOIN
 		(SELECT device, iface, sum(rx) AS rx, sum(tx) AS tx FROM pb_usage GROUP BY device, iface) u
 		USING (device, iface) WHERE t.rx IS DISTINCT FROM u.rx OR t.tx IS DISTINCT FROM u.tx`).Scan(&bad); err != nil || bad != 0 {
-		t.Errorf("pb_totals differs from the buckets on %d interfaces (%v)", bad, err)
+		t.Errorf("pb_lifetime differs from the buckets on %d interfaces (%v)", bad, err)
+	}
+	// So do the days, grouped in each device's zone.
+	if err := c.QueryRow(ctx, `SELECT count(*) FROM pb_days x FULL JOIN
+		(SELECT u.device, (u.ts AT TIME ZONE d.time_zone)::date AS day, u.iface, sum(u.rx) AS rx, sum(u.tx) AS tx
+		 FROM pb_usage u JOIN pb_devices d ON d.id = u.device GROUP BY 1, 2, 3) u
+		USING (device, day, iface) WHERE x.rx IS DISTINCT FROM u.rx OR x.tx IS DISTINCT FROM u.tx`).Scan(&bad); err != nil || bad != 0 {
+		t.Errorf("pb_days differs from the buckets on %d interface-days (%v)", bad, err)
 	}
 	var rx, tx int64
 	q := `SELECT coalesce(sum(rx), 0)::bigint, coalesce(sum(tx), 0)::bigint FROM pb_usage u JOIN pb_devices d ON d.id = u.device`
