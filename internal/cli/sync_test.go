@@ -110,8 +110,7 @@ func TestSyncVerify(t *testing.T) {
 	}
 	golden(t, "sync/verify-equal.golden", []byte(run(0, "sync", "verify")))
 
-	admin := pgtest.Admin(t)
-	tag, err := admin.Exec(context.Background(), `UPDATE `+schemaOf(t, url)+`.pb_usage SET rx = rx + 1000 WHERE ts = '2025-07-15 12:00:00+00'`)
+	tag, err := pgtest.Connect(t, url).Exec(context.Background(), `UPDATE pb_usage SET rx = rx + 1000 WHERE ts = '2025-07-15 12:00:00+00'`)
 	if err != nil || tag.RowsAffected() != 1 {
 		t.Fatalf("corrupt one bucket: %v %v", tag, err)
 	}
@@ -128,14 +127,4 @@ func TestSyncVerify(t *testing.T) {
 	if code, _, errOut := runPB(t, env, "sync", "status", "--all"); code != 2 || !strings.Contains(errOut, "--all goes with pb sync now") {
 		t.Errorf("status --all = %d %q", code, errOut)
 	}
-}
-
-func schemaOf(t *testing.T, url string) string {
-	t.Helper()
-	_, q, _ := strings.Cut(url, "search_path=")
-	schema, _, _ := strings.Cut(q, "&")
-	if schema == "" {
-		t.Fatalf("no search_path in the test URL")
-	}
-	return schema
 }

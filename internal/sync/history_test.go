@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/packetbuddy/pb/internal/importer"
+	"github.com/packetbuddy/pb/internal/pgtest"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/store/storetest"
 	"github.com/packetbuddy/pb/internal/usage"
@@ -104,11 +105,7 @@ func localBuckets(t testing.TB, st *store.Store) map[[2]int64][2]int64 {
 func sameBuckets(t testing.TB, url string, d *device) int {
 	t.Helper()
 	local := localBuckets(t, d.st)
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := pgtest.Connect(t, url)
 	rows, err := c.Query(ctx, `SELECT u.iface, u.ts, u.rx, u.tx FROM pb_usage u JOIN pb_devices d ON d.id = u.device WHERE d.device_id = $1`, d.id)
 	if err != nil {
 		t.Fatal(err)
@@ -213,10 +210,7 @@ func TestConnectionKilledBetweenBatches(t *testing.T) {
 		// Not after the last batch: another must follow the kill.
 		if batches++; batches%4 == 2 && pending(t, d) > historyBatch {
 			kills++
-			var ok bool
-			if err := admin.QueryRow(ctx, `SELECT pg_terminate_backend($1)`, conn.PgConn().PID()).Scan(&ok); err != nil || !ok {
-				t.Errorf("terminate: %v %v", ok, err)
-			}
+			killConn(t, admin, url, conn)
 		}
 		return nil
 	}
@@ -289,12 +283,12 @@ func TestSIGKILLMidUpload(t *testing.T) {
 	}
 	done := make(chan struct{})
 	go func() { cmd.Wait(); close(done) }()
-	c := adminConn(t)
+	c := pgtest.Connect(t, url)
 	var sent int
 	deadline := time.Now().Add(60 * time.Second)
 	for sent < 5*historyBatch && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
-		if err := c.QueryRow(ctx, `SELECT count(*) FROM `+pgx.Identifier{schemaOf(t, url), "pb_usage"}.Sanitize()).Scan(&sent); err != nil {
+		if err := c.QueryRow(ctx, `SELECT count(*) FROM pb_usage`).Scan(&sent); err != nil {
 			sent = 0 // the schema's tables are not there yet
 		}
 	}
@@ -312,14 +306,6 @@ func TestSIGKILLMidUpload(t *testing.T) {
 	if n := sameBuckets(t, url, d); n != 35040 {
 		t.Errorf("%d buckets", n)
 	}
-}
-
-func schemaOf(t testing.TB, url string) string {
-	cfg, err := pgx.ParseConfig(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg.RuntimeParams["search_path"]
 }
 
 // Sync is switched off (the outbox empties), traffic goes on, into new
@@ -367,11 +353,7 @@ func TestRemoteMigrationFromSchema1(t *testing.T) {
 	b.traffic(t, 1000, 3000)
 	mustSync(t, a)
 	mustSync(t, b)
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close(ctx)
+	c := pgtest.Connect(t, url)
 	// Back to schema 1, as pb 2.0 left it.
 	if _, err := c.Exec(ctx, `DROP TABLE pb_days; ALTER TABLE pb_lifetime RENAME TO pb_totals; DELETE FROM pb_schema_version WHERE version = 2`); err != nil {
 		t.Fatal(err)
@@ -416,21 +398,11 @@ func TestZoneChangeRegroupsDays(t *testing.T) {
 	d.sy = New(d.st, Options{URL: url, Device: Device{ID: d.id, Hostname: "moved", OSType: "Linux", TimeZone: "America/Los_Angeles"}, BatchSize: 100})
 	mustSync(t, d) // the device row changed: no buckets, days regrouped
 	sameBuckets(t, url, d)
-	fd, err := QueryDays(ctx, mustConn(t, url), usage.Date{Year: 2026, Month: 2, Day: 28}, usage.Date{Year: 2026, Month: 3, Day: 3})
+	fd, err := QueryDays(ctx, pgtest.Connect(t, url), usage.Date{Year: 2026, Month: 2, Day: 28}, usage.Date{Year: 2026, Month: 3, Day: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(fd.Devices) != 1 || len(fd.Devices[0].Days) == 0 || fd.Devices[0].Days[0].Date != (usage.Date{Year: 2026, Month: 2, Day: 28}) {
 		t.Errorf("days after the move: %+v", fd.Devices)
 	}
-}
-
-func mustConn(t testing.TB, url string) *pgx.Conn {
-	t.Helper()
-	c, err := pgx.Connect(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close(ctx) })
-	return c
 }

@@ -161,7 +161,7 @@ func uncounted(t testing.TB, url string) usage.Totals {
 	t.Helper()
 	var rx, tx int64
 	if err := pgtest.Connect(t, url).QueryRow(ctx, `SELECT coalesce(sum(t.rx), 0)::bigint, coalesce(sum(t.tx), 0)::bigint
-		FROM pb_totals t JOIN pb_interfaces i USING (device, iface) WHERE NOT i.counted`).Scan(&rx, &tx); err != nil {
+		FROM pb_lifetime t JOIN pb_interfaces i USING (device, iface) WHERE NOT i.counted`).Scan(&rx, &tx); err != nil {
 		t.Fatal(err)
 	}
 	return usage.Totals{Rx: uint64(rx), Tx: uint64(tx)}
