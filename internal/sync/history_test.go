@@ -224,8 +224,16 @@ func TestConnectionKilledBetweenBatches(t *testing.T) {
 			break
 		}
 	}
-	if kills < 3 || failures != kills {
-		t.Errorf("%d kills, %d failed rounds: want at least 3, one failure each", kills, failures)
+	// Directly, each kill fails exactly the round it hits. Through the
+	// pooler a kill ends every server connection of the test's database,
+	// and each of the pool's two (default_pool_size in
+	// scripts/pgbouncer-test.sh) can fail the round it is handed to next.
+	most := kills
+	if pgtest.Pooled() {
+		most = 2 * kills
+	}
+	if kills < 3 || failures < kills || failures > most {
+		t.Errorf("%d kills, %d failed rounds: want at least 3 kills, each failing one round (up to two through the pooler)", kills, failures)
 	}
 	if n := sameBuckets(t, url, d); n != 35040 {
 		t.Errorf("%d buckets", n)
