@@ -273,3 +273,94 @@ func TestImport1xPickDevice(t *testing.T) {
 		t.Errorf("unknown device: exit %d %q", code, errs)
 	}
 }
+
+// copyTo copies the file at src into a new directory (without the
+// device_id file beside it, like a backup copy) and returns the copy's path.
+func copyTo(t *testing.T, src string) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "backup.db")
+	if err := os.WriteFile(dst, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// A copy of the same 1.x database without its device_id file adds nothing:
+// its devices are found by what the first import recorded, or (after an
+// import by an older pb, which recorded nothing) by the devices table's
+// first.
+func TestImport1xCopyWithoutDeviceID(t *testing.T) {
+	const devA = 300_000_000_000 + 11_000_000_000 + 50_000_050_000
+	const devB = 41_000_000_000 + 1_100_000_000 + 3_300_000_000
+	for _, tc := range []struct {
+		name  string
+		first []string
+		after string // SQL run on pb's database after the first import
+	}{
+		{"recorded", nil, ""},
+		{"older pb", []string{"--device", "dev-a"}, `DELETE FROM state WHERE key LIKE 'import.1x:%'`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := twoDevice1x(t, true)
+			dir := newDataDir(t, true)
+			runOK(t, append([]string{"import", "--from", "packetbuddy", src, "--data-dir", dir}, tc.first...)...)
+			if tc.after != "" {
+				sqlExec(t, filepath.Join(dir, dbFile), tc.after)
+			}
+			out := runOK(t, "import", "--from", "packetbuddy", copyTo(t, src), "--data-dir", dir)
+			if !strings.Contains(out, "dev-a (this machine)  laptop   Darwin") || !strings.Contains(out, "packetbuddy-v1@desktop") {
+				t.Errorf("preview of the copy:\n%s", out)
+			}
+			if tc.first == nil && !strings.Contains(out, "nothing new to import") {
+				t.Errorf("the copy added traffic:\n%s", out)
+			}
+			if got := lifetimes(t, dir); got["packetbuddy-v1"] != devA || got["packetbuddy-v1@desktop"] != devB || len(got) != 2 {
+				t.Fatalf("lifetimes %v, want packetbuddy-v1 %d and packetbuddy-v1@desktop %d", got, devA, devB)
+			}
+		})
+	}
+}
+
+// Importing one device, then all, adds each device's whole history in
+// either order: another device's interface never covers this machine's
+// traffic, nor this machine's another device's.
+func TestImport1xOneThenAll(t *testing.T) {
+	const devA = 300_000_000_000 + 11_000_000_000 + 50_000_050_000
+	const devB = 41_000_000_000 + 1_100_000_000 + 3_300_000_000
+	for _, tc := range []struct{ first, taken, skipped string }{
+		{"dev-b", "imported 361.00 GB over 3 days", "skipped 45.40 GB over 2 days"},
+		{"dev-a", "imported 45.40 GB over 2 days", "skipped 361.00 GB over 3 days"},
+	} {
+		first := tc.first
+		t.Run(first, func(t *testing.T) {
+			src := twoDevice1x(t, true)
+			dir := newDataDir(t, true)
+			runOK(t, "import", "--from", "packetbuddy", src, "--device", first, "--data-dir", dir)
+			out := runOK(t, "import", "--from", "packetbuddy", src, "--data-dir", dir)
+			if !strings.Contains(out, tc.taken) || !strings.Contains(out, tc.skipped) {
+				t.Errorf("second import: want %q and %q:\n%s", tc.taken, tc.skipped, out)
+			}
+			if got := lifetimes(t, dir); got["packetbuddy-v1"] != devA || got["packetbuddy-v1@desktop"] != devB || len(got) != 2 {
+				t.Fatalf("lifetimes %v, want packetbuddy-v1 %d and packetbuddy-v1@desktop %d", got, devA, devB)
+			}
+		})
+	}
+}
+
+// vnStat's history of this machine is not covered by another 1.x device's
+// interface.
+func TestImportVnStatAfterOther1xDevice(t *testing.T) {
+	dir := newDataDir(t, true)
+	runOK(t, "import", "--from", "packetbuddy", twoDevice1x(t, true), "--device", "dev-b", "--data-dir", dir)
+	out := runOK(t, "import", "--from", "vnstat", vnstatDB(t), "--data-dir", dir)
+	if strings.Contains(out, "skipped") {
+		t.Errorf("vnStat import skipped traffic:\n%s", out)
+	}
+	if got := lifetimes(t, dir); got["eth0"] != 16_200_000_000 || got["packetbuddy-v1@desktop"] != 45_400_000_000 {
+		t.Fatalf("lifetimes %v, want eth0 16200000000 and packetbuddy-v1@desktop 45400000000", got)
+	}
+}

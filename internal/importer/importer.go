@@ -35,7 +35,10 @@
 // the span it covers: its 15-minute bucket for logs and five-minute rows,
 // its hour, day, month or year for aggregates (a stored period total
 // overlapping a month or year covers it too). Another 1.x device's traffic
-// is only checked against its own interface. A second run of the same
+// is only checked against its own interfaces (the store records which 1.x
+// device each imported interface holds), this machine's against all but
+// the other devices' (Apply). A copy without the device_id file finds
+// this machine's device by that record (Claim). A second run of the same
 // import therefore adds nothing, and an import over days the daemon already
 // recorded keeps the daemon's numbers.
 //
