@@ -38,7 +38,7 @@ func TestConfigMigrate(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 8 || lines[7] != "wrote "+path+" in pb's format; the 1.x file is kept as "+path+".1x" ||
+	if len(lines) != 7 || lines[6] != "wrote "+path+" in pb's format; the 1.x file is kept as "+path+".1x" ||
 		!strings.HasPrefix(lines[0], "config "+path+": line 6: api.cors_enabled = true (PacketBuddy 1.x): ignored:") {
 		t.Errorf("output:\n%s", out)
 	}

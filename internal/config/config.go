@@ -116,6 +116,9 @@ type Sync struct {
 	DatabaseURL string `toml:"database_url"`
 	// Interval is how often changes are sent.
 	Interval time.Duration `toml:"interval"`
+	// On false keeps sync off whatever database URL the file or the
+	// environment gives (PacketBuddy 1.x's "[sync] enabled = false").
+	On bool `toml:"enabled"`
 }
 
 // Cost configures the cost estimate.
@@ -171,7 +174,7 @@ func Default() Config {
 			Exclude:            []string{},
 		},
 		Storage: Storage{FineRetentionDays: 7, MaxStorageMB: 400},
-		Sync:    Sync{Interval: 60 * time.Second},
+		Sync:    Sync{Interval: 60 * time.Second, On: true},
 		Cost:    Cost{RatePerGB: 7.50, Currency: "INR"},
 		Alerts:  Alerts{WebhookFormat: "json"},
 	}
