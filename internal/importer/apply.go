@@ -176,13 +176,32 @@ func Apply(ctx context.Context, st *store.Store, h *History, policy usage.Policy
 			}
 		}
 	}
-	// Peak speeds: the stored value is kept when higher, so importing them
-	// again changes nothing.
-	if len(h.peaks) > 0 {
-		peaks := make([]usage.Peak, len(h.peaks))
-		for i, p := range h.peaks {
-			peaks[i] = p.Peak
+	// Peak speeds: the peaks table is this machine's (keyed by time only),
+	// so only the local device's, and only in spans taken now. The stored
+	// value is kept when higher.
+	local := map[string]bool{}
+	for _, d := range h.Devices {
+		if d.Local {
+			local[d.Iface] = true
 		}
+	}
+	type at struct {
+		iface string
+		q     time.Time
+	}
+	taken := map[at]bool{}
+	for _, p := range take {
+		if p.period == "" && local[p.iface] {
+			taken[at{p.iface, p.from.UTC().Truncate(usage.CoarseBucket)}] = true
+		}
+	}
+	var peaks []usage.Peak
+	for _, p := range h.peaks {
+		if taken[at{p.iface, p.Bucket}] {
+			peaks = append(peaks, p.Peak)
+		}
+	}
+	if len(peaks) > 0 {
 		if err := st.AddPeaks(ctx, peaks); err != nil {
 			return res, fmt.Errorf("import into the store: %w", err)
 		}

@@ -16,7 +16,9 @@
 //     every device of the database (1.x synced several into one) goes to an
 //     interface of its own, "packetbuddy-v1" for this machine's and
 //     "packetbuddy-v1@<host>" for the others. Peak speeds come from the
-//     logs (a row is one second) and daily_aggregates.peak_speed.
+//     logs (a row is one second) and daily_aggregates.peak_speed, of
+//     this machine's device only (the peaks table has no interface), and
+//     only where Apply takes the traffic.
 //   - vnStat 2.x: fiveminute rows go to the first minute of their five;
 //     hour rows not covered by them are spread over the hour's four quarter
 //     hours; then day rows the same way as above (the remainder at local
