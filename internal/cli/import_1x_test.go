@@ -365,3 +365,32 @@ func TestImportVnStatAfterOther1xDevice(t *testing.T) {
 		t.Fatalf("lifetimes %v, want eth0 16200000000 and packetbuddy-v1@desktop 45400000000", got)
 	}
 }
+
+// Rows with no device id, devices with no host name and ids sharing their
+// first 12 characters each get an interface of their own.
+func TestImport1xNamelessDevices(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "packetbuddy.db")
+	sqlExec(t, src,
+		`CREATE TABLE devices (device_id TEXT PRIMARY KEY, os_type TEXT, hostname TEXT, created_at TIMESTAMP)`,
+		`CREATE TABLE usage_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT, timestamp TIMESTAMP NOT NULL, bytes_sent INTEGER NOT NULL, bytes_received INTEGER NOT NULL)`,
+		`CREATE TABLE daily_aggregates (device_id TEXT, date TEXT NOT NULL, bytes_sent INTEGER DEFAULT 0, bytes_received INTEGER DEFAULT 0, peak_speed INTEGER DEFAULT 0)`,
+		`INSERT INTO devices VALUES ('0123456789ab-first', 'Linux', '', '2025-10-01 09:00:00')`,
+		`INSERT INTO devices VALUES ('0123456789ab-second', 'Linux', NULL, '2025-10-02 09:00:00')`,
+		`INSERT INTO usage_logs (device_id, timestamp, bytes_sent, bytes_received) VALUES (NULL, '2026-03-05 10:00:00', 100, 1000)`,
+		`INSERT INTO daily_aggregates VALUES (NULL, '2026-03-05', 100, 1000, 0)`,
+		`INSERT INTO daily_aggregates VALUES ('0123456789ab-first', '2026-03-05', 200, 2000, 0)`,
+		`INSERT INTO daily_aggregates VALUES ('0123456789ab-second', '2026-03-05', 300, 3000, 0)`,
+	)
+	dir := newDataDir(t, true)
+	out := runOK(t, "import", "--from", "packetbuddy", src, "--data-dir", dir)
+	for _, w := range []string{"packetbuddy-v1@0123456789ab\n", "packetbuddy-v1@0123456789ab-2\n", "packetbuddy-v1@device\n"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("preview lacks %q:\n%s", w, out)
+		}
+	}
+	want := map[string]uint64{"packetbuddy-v1@0123456789ab": 2200, "packetbuddy-v1@0123456789ab-2": 3300, "packetbuddy-v1@device": 1100}
+	if got := lifetimes(t, dir); len(got) != 3 || got["packetbuddy-v1@0123456789ab"] != want["packetbuddy-v1@0123456789ab"] ||
+		got["packetbuddy-v1@0123456789ab-2"] != want["packetbuddy-v1@0123456789ab-2"] || got["packetbuddy-v1@device"] != want["packetbuddy-v1@device"] {
+		t.Fatalf("lifetimes %v, want %v", got, want)
+	}
+}

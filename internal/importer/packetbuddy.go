@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func readPacketBuddy(ctx context.Context, db *sql.DB, path string, loc *time.Loc
 
 	// usage_logs: per second → per minute; a row is one second's traffic,
 	// so the highest row of a quarter hour is its peak speed.
-	rows, err := db.QueryContext(ctx, "SELECT device_id, CAST(timestamp AS TEXT), bytes_sent, bytes_received FROM usage_logs")
+	rows, err := db.QueryContext(ctx, "SELECT coalesce(device_id, ''), CAST(timestamp AS TEXT), bytes_sent, bytes_received FROM usage_logs")
 	if err != nil {
 		return bad("usage_logs", err)
 	}
@@ -101,7 +102,7 @@ func readPacketBuddy(ctx context.Context, db *sql.DB, path string, loc *time.Loc
 	if hasColumn(ctx, db, "daily_aggregates", "peak_speed") {
 		peak = "peak_speed"
 	}
-	days, dayPeaks, err := readAggregates(ctx, db, "SELECT device_id, CAST(date AS TEXT), bytes_sent, bytes_received, "+peak+" FROM daily_aggregates",
+	days, dayPeaks, err := readAggregates(ctx, db, "SELECT coalesce(device_id, ''), CAST(date AS TEXT), bytes_sent, bytes_received, "+peak+" FROM daily_aggregates",
 		ifaceOf, func(d usage.Date) (time.Time, time.Time) { return d.Start(loc), d.AddDays(1).Start(loc) })
 	if err != nil {
 		return bad("daily_aggregates", err)
@@ -128,7 +129,7 @@ func readPacketBuddy(ctx context.Context, db *sql.DB, path string, loc *time.Loc
 	// monthly_aggregates, when present: what the days of a month do not
 	// account for is known only as the month's whole: a period total.
 	if requireTables(ctx, db, path, what, "monthly_aggregates") == nil {
-		months, _, err := readAggregates(ctx, db, "SELECT device_id, CAST(month AS TEXT) || '-01', bytes_sent, bytes_received, 0 FROM monthly_aggregates",
+		months, _, err := readAggregates(ctx, db, "SELECT coalesce(device_id, ''), CAST(month AS TEXT) || '-01', bytes_sent, bytes_received, 0 FROM monthly_aggregates",
 			ifaceOf, func(d usage.Date) (time.Time, time.Time) { return monthSpan(d.Year, d.Month, loc) })
 		if err != nil {
 			return bad("monthly_aggregates", err)
@@ -192,7 +193,7 @@ func oldDevices(ctx context.Context, db *sql.DB, path string) ([]Device, error) 
 	var devs []Device
 	seen := map[string]bool{}
 	if hasTable(ctx, db, "devices") {
-		rows, err := db.QueryContext(ctx, "SELECT device_id, coalesce(os_type, ''), coalesce(hostname, '') FROM devices ORDER BY created_at, device_id")
+		rows, err := db.QueryContext(ctx, "SELECT coalesce(device_id, ''), coalesce(os_type, ''), coalesce(hostname, '') FROM devices ORDER BY created_at, device_id")
 		if err != nil {
 			return nil, err
 		}
@@ -242,19 +243,27 @@ func oldDevices(ctx context.Context, db *sql.DB, path string) ([]Device, error) 
 	names := map[string]bool{}
 	for i := range devs {
 		d := &devs[i]
-		if d.ID == local {
+		if local != "" && d.ID == local {
 			d.Local = true
 		}
 		if d.Local {
 			d.Iface = ImportedIface
 			continue
 		}
+		// The host name, else the id's start, else "device"; a name
+		// already given gets "-2", "-3"….
 		name := sanitizeName(d.Hostname)
 		if name == "" || names[name] {
 			name = sanitizeName(d.ID)
 			if len(name) > 12 {
 				name = name[:12]
 			}
+		}
+		if name == "" {
+			name = "device"
+		}
+		for i, base := 2, name; names[name]; i++ {
+			name = base + "-" + strconv.Itoa(i)
 		}
 		names[name] = true
 		d.Iface = ImportedIface + "@" + name
