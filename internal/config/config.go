@@ -104,8 +104,9 @@ type Storage struct {
 	// FineRetentionDays is how many days of the 1-minute tier are kept. The
 	// 15-minute tier is kept for ever, so lifetime totals never shrink.
 	FineRetentionDays int `toml:"fine_retention_days"`
-	// MaxStorageMB is the database size (MB, 10^6 bytes) above which
-	// /api/health and pb storage warn. 1.x's setting of the same name.
+	// MaxStorageMB is the database size (MB of 2^20 bytes, as 1.x and
+	// db_size_mb count it) above which /api/health and pb storage warn.
+	// 1.x's setting of the same name.
 	MaxStorageMB int `toml:"max_storage_mb"`
 }
 

@@ -28,17 +28,22 @@ type Notice struct {
 }
 
 // String formats the notice like a FieldError, on one line.
+// At is "line N: ", or "" when the line is not known (a key the file
+// writes in an inline table).
+func (n Notice) At() string {
+	if n.Line > 0 {
+		return "line " + strconv.Itoa(n.Line) + ": "
+	}
+	return ""
+}
+
 func (n Notice) String() string {
 	var b strings.Builder
 	b.WriteString("config")
 	if n.Path != "" {
 		b.WriteString(" " + n.Path)
 	}
-	b.WriteString(": ")
-	if n.Line > 0 {
-		b.WriteString("line " + strconv.Itoa(n.Line) + ": ")
-	}
-	b.WriteString(n.Key)
+	b.WriteString(": " + n.At() + n.Key)
 	if n.Value != "" {
 		b.WriteString(" = " + n.Value)
 	}

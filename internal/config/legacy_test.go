@@ -293,3 +293,24 @@ func TestSyncEnabled(t *testing.T) {
 		})
 	}
 }
+
+// A notice whose line is not known says no line, rather than "line 0".
+func TestNoticeAt(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		n        Notice
+		at, text string
+	}{
+		{Notice{Path: "/c.toml", Line: 3, Key: "api.cors_enabled", Value: "true", Msg: "ignored"}, "line 3: ",
+			"config /c.toml: line 3: api.cors_enabled = true (PacketBuddy 1.x): ignored"},
+		{Notice{Path: "/c.toml", Key: "api.cors_enabled", Msg: "ignored"}, "",
+			"config /c.toml: api.cors_enabled (PacketBuddy 1.x): ignored"},
+	} {
+		if got := tc.n.At(); got != tc.at {
+			t.Errorf("At() = %q, want %q", got, tc.at)
+		}
+		if got := tc.n.String(); got != tc.text {
+			t.Errorf("String() = %q, want %q", got, tc.text)
+		}
+	}
+}
