@@ -57,6 +57,13 @@ func twoDevice1x(t *testing.T, withMonths bool) string {
 	return path
 }
 
+// Each device's lifetime in twoDevice1x(t, true): its month totals where it
+// has them (they hold the month's days), its days elsewhere.
+const (
+	devA = 300_000_000_000 + 11_000_000_000 + 50_000_050_000
+	devB = 41_000_000_000 + 1_100_000_000 + 3_300_000_000
+)
+
 // lifetimes returns each interface's lifetime total.
 func lifetimes(t *testing.T, dir string) map[string]uint64 {
 	t.Helper()
@@ -108,8 +115,6 @@ all 2 devices are imported, as the 1.x dashboard showed them together; --device 
 
 	// Totals per device equal the source's: its month totals where it has
 	// them (they hold the month's days), its days elsewhere.
-	const devA = 300_000_000_000 + 11_000_000_000 + 50_000_050_000
-	const devB = 41_000_000_000 + 1_100_000_000 + 3_300_000_000
 	got := lifetimes(t, dir)
 	if got["packetbuddy-v1"] != devA || got["packetbuddy-v1@desktop"] != devB || len(got) != 2 {
 		t.Fatalf("lifetimes %v, want packetbuddy-v1 %d and packetbuddy-v1@desktop %d", got, devA, devB)
@@ -295,8 +300,6 @@ func copyTo(t *testing.T, src string) string {
 // import by an older pb, which recorded nothing) by the devices table's
 // first.
 func TestImport1xCopyWithoutDeviceID(t *testing.T) {
-	const devA = 300_000_000_000 + 11_000_000_000 + 50_000_050_000
-	const devB = 41_000_000_000 + 1_100_000_000 + 3_300_000_000
 	for _, tc := range []struct {
 		name  string
 		first []string
@@ -330,8 +333,6 @@ func TestImport1xCopyWithoutDeviceID(t *testing.T) {
 // either order: another device's interface never covers this machine's
 // traffic, nor this machine's another device's.
 func TestImport1xOneThenAll(t *testing.T) {
-	const devA = 300_000_000_000 + 11_000_000_000 + 50_000_050_000
-	const devB = 41_000_000_000 + 1_100_000_000 + 3_300_000_000
 	for _, tc := range []struct{ first, taken, skipped string }{
 		{"dev-b", "imported 361.00 GB over 3 days", "skipped 45.40 GB over 2 days"},
 		{"dev-a", "imported 45.40 GB over 2 days", "skipped 361.00 GB over 3 days"},
