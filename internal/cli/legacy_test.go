@@ -57,3 +57,25 @@ func TestConfigMigrate(t *testing.T) {
 		t.Errorf("second run: exit %d, %q", code, out)
 	}
 }
+
+// With [sync] enabled = false, the sync commands say so rather than ask for
+// a database URL that is already set.
+func TestSyncOffByConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte("[sync]\nenabled = false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"PB_DATA_DIR": dir, "PB_API_PORT": syncTestPort(t), "PB_DATABASE_URL": "postgres://u:pw@127.0.0.1:1/db"}
+	const off = "sync is off: [sync] enabled = false (or PB_SYNC_ENABLED=false) keeps it off; set it to true"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sync", "now"}, "pb sync: " + off + "\n"},
+		{[]string{"devices"}, "pb devices: " + off + " to see the fleet\n"},
+	} {
+		if code, out, errs := runPB(t, env, tc.args...); code != 1 || out != "" || errs != tc.want {
+			t.Errorf("pb %s: exit %d, %q %q; want exit 1, %q", strings.Join(tc.args, " "), code, out, errs, tc.want)
+		}
+	}
+}

@@ -219,6 +219,15 @@ func (c Config) Location() (*time.Location, error) {
 // Enabled reports whether fleet sync is configured.
 func (s Sync) Enabled() bool { return s.DatabaseURL != "" }
 
+// OffBecause says why sync is off and what turns it on (call it when
+// Enabled is false).
+func (s Sync) OffBecause() string {
+	if !s.On {
+		return "sync is off: [sync] enabled = false (or PB_SYNC_ENABLED=false) keeps it off; set it to true"
+	}
+	return "sync is off: set [sync] database_url or PB_DATABASE_URL"
+}
+
 // Redacted returns a copy of c that is safe to print or log: the database
 // URL's password and the webhook's token and path are replaced by "****". Slices are copied too, so changing
 // the copy never changes c.
