@@ -161,7 +161,7 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	if *keepID && h.DeviceID != "" {
 		fmt.Fprintf(w, "kept the device id %s\n", h.DeviceID)
 	} else if *keepID {
-		fmt.Fprintln(w, "kept no device id: no imported device is this machine's (the device_id file beside the database names none of them); pb keeps its own")
+		fmt.Fprintln(w, "kept no device id: no imported device is this machine's (no device_id file beside the database, earlier import or host name names one of them); pb keeps its own")
 	}
 	return nil
 }
