@@ -68,7 +68,7 @@ func runConfig(_ context.Context, args []string, env Env) error {
 		if cfg.Is1x() {
 			fmt.Fprintf(env.Stdout, "# The file is in PacketBuddy 1.x's format (\"pb config migrate\" rewrites it); its 1.x keys:\n")
 			for _, n := range cfg.Legacy {
-				fmt.Fprintf(env.Stdout, "#   line %d: %s: %s\n", n.Line, n.Key, n.Msg)
+				fmt.Fprintf(env.Stdout, "#   %s%s: %s\n", n.At(), n.Key, n.Msg)
 			}
 		}
 		fmt.Fprint(env.Stdout, text)

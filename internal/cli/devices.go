@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -31,7 +32,7 @@ func runDevices(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if !cfg.Sync.Enabled() {
-		return fmt.Errorf("sync is off: set [sync] database_url or PB_DATABASE_URL to see the fleet")
+		return errors.New(cfg.Sync.OffBecause() + " to see the fleet")
 	}
 	f, err := pbsync.NewFleet(cfg.Sync.DatabaseURL)
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -97,6 +98,14 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	dbPath := filepath.Join(cfg.DataDir, dbFile)
+	if *src == importer.PacketBuddy {
+		hi, err := importHints(ctx, dbPath)
+		if err != nil {
+			return err
+		}
+		h.Claim(hi)
+	}
 	if *device != "" {
 		if err := h.Select(*device); err != nil {
 			return err
@@ -111,7 +120,6 @@ func runImport(ctx context.Context, args []string, env Env) error {
 			path, units.FormatBytes(all.Totals.Total()), all.Days, all.First, all.Last, strings.Join(h.Ifaces, ", "))
 		return nil
 	}
-	dbPath := filepath.Join(cfg.DataDir, dbFile)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("create data directory %s: %w", cfg.DataDir, err)
 	}
@@ -153,9 +161,32 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	if *keepID && h.DeviceID != "" {
 		fmt.Fprintf(w, "kept the device id %s\n", h.DeviceID)
 	} else if *keepID {
-		fmt.Fprintln(w, "kept no device id: no imported device is this machine's (the device_id file beside the database names none of them); pb keeps its own")
+		fmt.Fprintln(w, "kept no device id: no imported device is this machine's (no device_id file beside the database, earlier import or host name names one of them); pb keeps its own")
 	}
 	return nil
+}
+
+// importHints reads what the store (when there is one) and this machine
+// say about which 1.x device is this machine's.
+func importHints(ctx context.Context, dbPath string) (importer.Hints, error) {
+	var hi importer.Hints
+	hi.Hostname, _ = hostname()
+	if _, err := os.Stat(dbPath); err != nil {
+		return hi, nil
+	}
+	st, err := store.Open(ctx, dbPath, store.Options{ReadOnly: true})
+	if err != nil {
+		return hi, dbError(dbPath, err)
+	}
+	defer st.Close()
+	// Hints only: a store of an older schema (read-only opens do not
+	// migrate) that cannot answer gives none, and the import goes on.
+	hi.Imported, _ = st.ImportedDevices(ctx)
+	hi.DeviceID, _ = st.DeviceID(ctx)
+	ifs, _ := st.InterfaceLifetimes(ctx)
+	_, recorded := hi.Imported[importer.ImportedIface]
+	hi.Legacy = !recorded && slices.ContainsFunc(ifs, func(i usage.InterfaceTotals) bool { return i.Name == importer.ImportedIface })
+	return hi, nil
 }
 
 // writePreview prints what the source holds, a row per device (or

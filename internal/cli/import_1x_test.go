@@ -57,6 +57,13 @@ func twoDevice1x(t *testing.T, withMonths bool) string {
 	return path
 }
 
+// Each device's lifetime in twoDevice1x(t, true): its month totals where it
+// has them (they hold the month's days), its days elsewhere.
+const (
+	devA = 300_000_000_000 + 11_000_000_000 + 50_000_050_000
+	devB = 41_000_000_000 + 1_100_000_000 + 3_300_000_000
+)
+
 // lifetimes returns each interface's lifetime total.
 func lifetimes(t *testing.T, dir string) map[string]uint64 {
 	t.Helper()
@@ -102,14 +109,12 @@ all 2 devices are imported, as the 1.x dashboard showed them together; --device 
 	if !strings.HasPrefix(out, wantPreview) {
 		t.Errorf("preview:\n%s\nwant it to start with:\n%s", out, wantPreview)
 	}
-	if !strings.Contains(out, "of which 393.90 GB as 4 month or year totals (in no day)") {
+	if !strings.Contains(out, "of which 393.90 GB as 4 month or year totals (in no day)") || !strings.Contains(out, "\nrecorded 3 peak speeds\n") {
 		t.Errorf("the month totals are not reported:\n%s", out)
 	}
 
 	// Totals per device equal the source's: its month totals where it has
 	// them (they hold the month's days), its days elsewhere.
-	const devA = 300_000_000_000 + 11_000_000_000 + 50_000_050_000
-	const devB = 41_000_000_000 + 1_100_000_000 + 3_300_000_000
 	got := lifetimes(t, dir)
 	if got["packetbuddy-v1"] != devA || got["packetbuddy-v1@desktop"] != devB || len(got) != 2 {
 		t.Fatalf("lifetimes %v, want packetbuddy-v1 %d and packetbuddy-v1@desktop %d", got, devA, devB)
@@ -146,8 +151,9 @@ all 2 devices are imported, as the 1.x dashboard showed them together; --device 
 		}
 		peaks[d.Date] = d.PeakSpeed
 	}
-	// Peak speeds came along: the highest of the devices' per day.
-	if peaks["2026-02-10"] != 12_400_000 || peaks["2026-02-11"] != 8_000_000 || peaks["2026-03-05"] != 20_000_000 {
+	// Peak speeds came along, this machine's only: dev-b's 20,000,000 on
+	// 2026-03-05 was another machine's link.
+	if peaks["2026-02-10"] != 12_400_000 || peaks["2026-02-11"] != 8_000_000 || peaks["2026-03-05"] != 55_000 {
 		t.Errorf("peaks %v", peaks)
 	}
 	hours := runOK(t, "hours", "2025-12-01", "--json", "--data-dir", dir)
@@ -248,7 +254,7 @@ all 2 devices are imported, as the 1.x dashboard showed them together; --device 
 
 	// Twice: nothing new, totals unchanged.
 	out = runOK(t, "import", "--from", "packetbuddy", src, "--data-dir", dir)
-	if !strings.Contains(out, "nothing new to import") {
+	if !strings.Contains(out, "nothing new to import") || strings.Contains(out, "peak speeds") {
 		t.Errorf("second import: %s", out)
 	}
 	if got := lifetimes(t, dir); got["packetbuddy-v1"] != devA || got["packetbuddy-v1@desktop"] != devB {
@@ -271,5 +277,121 @@ func TestImport1xPickDevice(t *testing.T) {
 	code, _, errs := runAt(t, nil, "import", "--from", "packetbuddy", src, "--device", "dev-c", "--data-dir", dir)
 	if code != 1 || !strings.Contains(errs, `has no device "dev-c"; its devices are: dev-a, dev-b`) {
 		t.Errorf("unknown device: exit %d %q", code, errs)
+	}
+}
+
+// copyTo copies the file at src into a new directory (without the
+// device_id file beside it, like a backup copy) and returns the copy's path.
+func copyTo(t *testing.T, src string) string {
+	t.Helper()
+	b, err := os.ReadFile(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), "backup.db")
+	if err := os.WriteFile(dst, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// A copy of the same 1.x database without its device_id file adds nothing:
+// its devices are found by what the first import recorded, or (after an
+// import by an older pb, which recorded nothing) by the devices table's
+// first.
+func TestImport1xCopyWithoutDeviceID(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		first []string
+		after string // SQL run on pb's database after the first import
+	}{
+		{"recorded", nil, ""},
+		{"older pb", []string{"--device", "dev-a"}, `DELETE FROM state WHERE key LIKE 'import.1x:%'`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := twoDevice1x(t, true)
+			dir := newDataDir(t, true)
+			runOK(t, append([]string{"import", "--from", "packetbuddy", src, "--data-dir", dir}, tc.first...)...)
+			if tc.after != "" {
+				sqlExec(t, filepath.Join(dir, dbFile), tc.after)
+			}
+			out := runOK(t, "import", "--from", "packetbuddy", copyTo(t, src), "--data-dir", dir)
+			if !strings.Contains(out, "dev-a (this machine)  laptop   Darwin") || !strings.Contains(out, "packetbuddy-v1@desktop") {
+				t.Errorf("preview of the copy:\n%s", out)
+			}
+			if tc.first == nil && !strings.Contains(out, "nothing new to import") {
+				t.Errorf("the copy added traffic:\n%s", out)
+			}
+			if got := lifetimes(t, dir); got["packetbuddy-v1"] != devA || got["packetbuddy-v1@desktop"] != devB || len(got) != 2 {
+				t.Fatalf("lifetimes %v, want packetbuddy-v1 %d and packetbuddy-v1@desktop %d", got, devA, devB)
+			}
+		})
+	}
+}
+
+// Importing one device, then all, adds each device's whole history in
+// either order: another device's interface never covers this machine's
+// traffic, nor this machine's another device's.
+func TestImport1xOneThenAll(t *testing.T) {
+	for _, tc := range []struct{ first, taken, skipped string }{
+		{"dev-b", "imported 361.00 GB over 3 days", "skipped 45.40 GB over 2 days"},
+		{"dev-a", "imported 45.40 GB over 2 days", "skipped 361.00 GB over 3 days"},
+	} {
+		first := tc.first
+		t.Run(first, func(t *testing.T) {
+			src := twoDevice1x(t, true)
+			dir := newDataDir(t, true)
+			runOK(t, "import", "--from", "packetbuddy", src, "--device", first, "--data-dir", dir)
+			out := runOK(t, "import", "--from", "packetbuddy", src, "--data-dir", dir)
+			if !strings.Contains(out, tc.taken) || !strings.Contains(out, tc.skipped) {
+				t.Errorf("second import: want %q and %q:\n%s", tc.taken, tc.skipped, out)
+			}
+			if got := lifetimes(t, dir); got["packetbuddy-v1"] != devA || got["packetbuddy-v1@desktop"] != devB || len(got) != 2 {
+				t.Fatalf("lifetimes %v, want packetbuddy-v1 %d and packetbuddy-v1@desktop %d", got, devA, devB)
+			}
+		})
+	}
+}
+
+// vnStat's history of this machine is not covered by another 1.x device's
+// interface.
+func TestImportVnStatAfterOther1xDevice(t *testing.T) {
+	dir := newDataDir(t, true)
+	runOK(t, "import", "--from", "packetbuddy", twoDevice1x(t, true), "--device", "dev-b", "--data-dir", dir)
+	out := runOK(t, "import", "--from", "vnstat", vnstatDB(t), "--data-dir", dir)
+	if strings.Contains(out, "skipped") {
+		t.Errorf("vnStat import skipped traffic:\n%s", out)
+	}
+	if got := lifetimes(t, dir); got["eth0"] != 16_200_000_000 || got["packetbuddy-v1@desktop"] != 45_400_000_000 {
+		t.Fatalf("lifetimes %v, want eth0 16200000000 and packetbuddy-v1@desktop 45400000000", got)
+	}
+}
+
+// Rows with no device id, devices with no host name and ids sharing their
+// first 12 characters each get an interface of their own.
+func TestImport1xNamelessDevices(t *testing.T) {
+	src := filepath.Join(t.TempDir(), "packetbuddy.db")
+	sqlExec(t, src,
+		`CREATE TABLE devices (device_id TEXT PRIMARY KEY, os_type TEXT, hostname TEXT, created_at TIMESTAMP)`,
+		`CREATE TABLE usage_logs (id INTEGER PRIMARY KEY AUTOINCREMENT, device_id TEXT, timestamp TIMESTAMP NOT NULL, bytes_sent INTEGER NOT NULL, bytes_received INTEGER NOT NULL)`,
+		`CREATE TABLE daily_aggregates (device_id TEXT, date TEXT NOT NULL, bytes_sent INTEGER DEFAULT 0, bytes_received INTEGER DEFAULT 0, peak_speed INTEGER DEFAULT 0)`,
+		`INSERT INTO devices VALUES ('0123456789ab-first', 'Linux', '', '2025-10-01 09:00:00')`,
+		`INSERT INTO devices VALUES ('0123456789ab-second', 'Linux', NULL, '2025-10-02 09:00:00')`,
+		`INSERT INTO usage_logs (device_id, timestamp, bytes_sent, bytes_received) VALUES (NULL, '2026-03-05 10:00:00', 100, 1000)`,
+		`INSERT INTO daily_aggregates VALUES (NULL, '2026-03-05', 100, 1000, 0)`,
+		`INSERT INTO daily_aggregates VALUES ('0123456789ab-first', '2026-03-05', 200, 2000, 0)`,
+		`INSERT INTO daily_aggregates VALUES ('0123456789ab-second', '2026-03-05', 300, 3000, 0)`,
+	)
+	dir := newDataDir(t, true)
+	out := runOK(t, "import", "--from", "packetbuddy", src, "--data-dir", dir)
+	for _, w := range []string{"packetbuddy-v1@0123456789ab\n", "packetbuddy-v1@0123456789ab-2\n", "packetbuddy-v1@device\n"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("preview lacks %q:\n%s", w, out)
+		}
+	}
+	want := map[string]uint64{"packetbuddy-v1@0123456789ab": 2200, "packetbuddy-v1@0123456789ab-2": 3300, "packetbuddy-v1@device": 1100}
+	if got := lifetimes(t, dir); len(got) != 3 || got["packetbuddy-v1@0123456789ab"] != want["packetbuddy-v1@0123456789ab"] ||
+		got["packetbuddy-v1@0123456789ab-2"] != want["packetbuddy-v1@0123456789ab-2"] || got["packetbuddy-v1@device"] != want["packetbuddy-v1@device"] {
+		t.Fatalf("lifetimes %v, want %v", got, want)
 	}
 }

@@ -38,7 +38,7 @@ func TestConfigMigrate(t *testing.T) {
 		t.Fatalf("exit %d:\n%s", code, out)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 8 || lines[7] != "wrote "+path+" in pb's format; the 1.x file is kept as "+path+".1x" ||
+	if len(lines) != 7 || lines[6] != "wrote "+path+" in pb's format; the 1.x file is kept as "+path+".1x" ||
 		!strings.HasPrefix(lines[0], "config "+path+": line 6: api.cors_enabled = true (PacketBuddy 1.x): ignored:") {
 		t.Errorf("output:\n%s", out)
 	}
@@ -55,5 +55,27 @@ func TestConfigMigrate(t *testing.T) {
 	code, out = run()
 	if code != 0 || out != path+" is already in pb's format: nothing to migrate\n" {
 		t.Errorf("second run: exit %d, %q", code, out)
+	}
+}
+
+// With [sync] enabled = false, the sync commands say so rather than ask for
+// a database URL that is already set.
+func TestSyncOffByConfig(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "config.toml"), []byte("[sync]\nenabled = false\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"PB_DATA_DIR": dir, "PB_API_PORT": syncTestPort(t), "PB_DATABASE_URL": "postgres://u:pw@127.0.0.1:1/db"}
+	const off = "sync is off: [sync] enabled = false (or PB_SYNC_ENABLED=false) keeps it off; set it to true"
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"sync", "now"}, "pb sync: " + off + "\n"},
+		{[]string{"devices"}, "pb devices: " + off + " to see the fleet\n"},
+	} {
+		if code, out, errs := runPB(t, env, tc.args...); code != 1 || out != "" || errs != tc.want {
+			t.Errorf("pb %s: exit %d, %q %q; want exit 1, %q", strings.Join(tc.args, " "), code, out, errs, tc.want)
+		}
 	}
 }

@@ -67,6 +67,9 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	if *fleet && !cfg.Sync.On {
+		return usagef("serve", "--fleet needs fleet sync: %s", cfg.Sync.OffBecause())
+	}
 	if *fleet && !cfg.Sync.Enabled() {
 		where := cfg.Path
 		if where == "" {

@@ -63,7 +63,7 @@ func runStorage(ctx context.Context, args []string, env Env) error {
 	if qf.json {
 		return writeJSON(env.Stdout, res)
 	}
-	if res.DryRun {
+	if *dryRun {
 		fmt.Fprintf(env.Stdout, "would remove %d rows of 1-minute detail older than %d days and %d old events; nothing was removed (--dry-run)\n",
 			res.Local.LogsDeleted, cfg.Storage.FineRetentionDays, res.Local.EventsDeleted)
 		return nil
@@ -126,7 +126,7 @@ func storageStats(ctx context.Context, qf *queryFlags, env Env) error {
 // cleanupResult is POST /api/storage/cleanup's answer.
 type cleanupResult struct {
 	Status      string `json:"status"`
-	DryRun      bool   `json:"dry_run"`
+	DryRun      *bool  `json:"dry_run"` // nil from a daemon that predates dry_run
 	DeletedRows int64  `json:"deleted_rows"`
 	Message     string `json:"message"`
 	Local       struct {
@@ -141,6 +141,18 @@ type cleanupResult struct {
 func cleanupViaDaemon(ctx context.Context, cfg config.Config, dryRun bool) (cleanupResult, error) {
 	var res cleanupResult
 	c := newDaemonClient(cfg)
+	if dryRun {
+		// A daemon older than dry_run ignores it and really cleans up:
+		// ask what it is first. Its /api/storage has no max_storage_mb.
+		var probe struct {
+			Local map[string]json.RawMessage `json:"local"`
+		}
+		if err := c.getJSON(ctx, "/api/storage", 10*time.Second, &probe); err == nil {
+			if _, ok := probe.Local["max_storage_mb"]; !ok {
+				return res, errOldDaemon
+			}
+		}
+	}
 	resp, err := c.post(ctx, "/api/storage/cleanup?dry_run="+strconv.FormatBool(dryRun), time.Minute)
 	if err != nil {
 		return res, err
@@ -152,13 +164,20 @@ func cleanupViaDaemon(ctx context.Context, cfg config.Config, dryRun bool) (clea
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&res); err != nil {
 		return res, fmt.Errorf("the daemon's answer is unreadable: %w", err)
 	}
-	res.Via = "daemon"
+	if dryRun && (res.DryRun == nil || !*res.DryRun) {
+		return res, fmt.Errorf("the running daemon ignored --dry-run (an older pb): it removed %d rows of 1-minute detail and %d old events; "+
+			"update it (pb update) and restart it before the next dry run", res.Local.LogsDeleted, res.Local.EventsDeleted)
+	}
+	res.DryRun, res.Via = &dryRun, "daemon"
 	return res, nil
 }
 
+var errOldDaemon = errors.New("the running daemon is an older pb that does not know --dry-run (it would really clean up): nothing was removed; " +
+	"update it (pb update) and restart it, or stop it and run pb storage cleanup --dry-run again")
+
 // cleanupDirect prunes from this process, with no daemon running.
 func cleanupDirect(ctx context.Context, cfg config.Config, env Env, dryRun bool) (cleanupResult, error) {
-	res := cleanupResult{Status: "ok", DryRun: dryRun, Via: "cli"}
+	res := cleanupResult{Status: "ok", DryRun: &dryRun, Via: "cli"}
 	path := filepath.Join(cfg.DataDir, dbFile)
 	if _, err := os.Stat(path); err != nil {
 		return res, errNoDatabase(path)

@@ -45,7 +45,7 @@ func TestStorageCommand(t *testing.T) {
 	before := stats()
 	code, out, errs = runAt(t, env, "storage", "cleanup", "--dry-run", "--json", "--data-dir", dir)
 	var dry cleanupResult
-	if code != 0 || json.Unmarshal([]byte(out), &dry) != nil || !dry.DryRun || dry.Via != "cli" {
+	if code != 0 || json.Unmarshal([]byte(out), &dry) != nil || dry.DryRun == nil || !*dry.DryRun || dry.Via != "cli" {
 		t.Fatalf("cleanup --dry-run: exit %d %s %s", code, out, errs)
 	}
 	if dry.Local.LogsDeleted == 0 || stats() != before {
@@ -74,7 +74,7 @@ func TestStorageCleanupViaDaemon(t *testing.T) {
 	for _, args := range [][]string{{"--dry-run"}, {}} {
 		code, out, errs := runAt(t, env, append([]string{"storage", "cleanup", "--json", "--data-dir", dir}, args...)...)
 		var res cleanupResult
-		if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Via != "daemon" || res.DryRun != (len(args) == 1) {
+		if code != 0 || json.Unmarshal([]byte(out), &res) != nil || res.Via != "daemon" || res.DryRun == nil || *res.DryRun != (len(args) == 1) {
 			t.Fatalf("pb storage cleanup %v: exit %d %s %s", args, code, out, errs)
 		}
 	}

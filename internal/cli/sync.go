@@ -157,7 +157,7 @@ type syncNowResult struct {
 
 func syncNow(ctx context.Context, cfg config.Config, env Env, asJSON, all bool) error {
 	if !cfg.Sync.Enabled() {
-		return errors.New("sync is off: set [sync] database_url or PB_DATABASE_URL")
+		return errors.New(cfg.Sync.OffBecause())
 	}
 	if all {
 		n, err := resendAll(ctx, cfg)

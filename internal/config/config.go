@@ -104,8 +104,9 @@ type Storage struct {
 	// FineRetentionDays is how many days of the 1-minute tier are kept. The
 	// 15-minute tier is kept for ever, so lifetime totals never shrink.
 	FineRetentionDays int `toml:"fine_retention_days"`
-	// MaxStorageMB is the database size (MB, 10^6 bytes) above which
-	// /api/health and pb storage warn. 1.x's setting of the same name.
+	// MaxStorageMB is the database size (MB of 2^20 bytes, as 1.x and
+	// db_size_mb count it) above which /api/health and pb storage warn.
+	// 1.x's setting of the same name.
 	MaxStorageMB int `toml:"max_storage_mb"`
 }
 
@@ -116,6 +117,9 @@ type Sync struct {
 	DatabaseURL string `toml:"database_url"`
 	// Interval is how often changes are sent.
 	Interval time.Duration `toml:"interval"`
+	// On false keeps sync off whatever database URL the file or the
+	// environment gives (PacketBuddy 1.x's "[sync] enabled = false").
+	On bool `toml:"enabled"`
 }
 
 // Cost configures the cost estimate.
@@ -171,7 +175,7 @@ func Default() Config {
 			Exclude:            []string{},
 		},
 		Storage: Storage{FineRetentionDays: 7, MaxStorageMB: 400},
-		Sync:    Sync{Interval: 60 * time.Second},
+		Sync:    Sync{Interval: 60 * time.Second, On: true},
 		Cost:    Cost{RatePerGB: 7.50, Currency: "INR"},
 		Alerts:  Alerts{WebhookFormat: "json"},
 	}
@@ -214,6 +218,15 @@ func (c Config) Location() (*time.Location, error) {
 
 // Enabled reports whether fleet sync is configured.
 func (s Sync) Enabled() bool { return s.DatabaseURL != "" }
+
+// OffBecause says why sync is off and what turns it on (call it when
+// Enabled is false).
+func (s Sync) OffBecause() string {
+	if !s.On {
+		return "sync is off: [sync] enabled = false (or PB_SYNC_ENABLED=false) keeps it off; set it to true"
+	}
+	return "sync is off: set [sync] database_url or PB_DATABASE_URL"
+}
 
 // Redacted returns a copy of c that is safe to print or log: the database
 // URL's password and the webhook's token and path are replaced by "****". Slices are copied too, so changing

@@ -202,7 +202,7 @@ desktop = true
 		Monitoring: Monitoring{PollInterval: 500 * time.Millisecond, BatchWriteInterval: 2 * time.Minute,
 			Include: []string{"tun0"}, Exclude: []string{"usb*", "eth[0-3]"}},
 		Storage: Storage{FineRetentionDays: 30, MaxStorageMB: 250},
-		Sync:    Sync{DatabaseURL: "postgres://pb:pw@db.example/pb?sslmode=require", Interval: 5 * time.Minute},
+		Sync:    Sync{DatabaseURL: "postgres://pb:pw@db.example/pb?sslmode=require", Interval: 5 * time.Minute, On: true},
 		Cost:    Cost{RatePerGB: 10, Currency: "USD"},
 		Alerts:  Alerts{WebhookURL: "https://hooks.example/T0/B0/xyz", WebhookFormat: "slack", WebhookToken: "tk_123", Desktop: true},
 		DataDir: cfg.DataDir,
@@ -538,7 +538,7 @@ func TestEnvOverrides(t *testing.T) {
 		Monitoring: Monitoring{PollInterval: 2 * time.Second, BatchWriteInterval: time.Minute,
 			Include: []string{"tun0"}, Exclude: []string{"usb*", "wwan0"}},
 		Storage: Storage{FineRetentionDays: 14, MaxStorageMB: 900},
-		Sync:    Sync{DatabaseURL: "postgres://u:p@h/db", Interval: 30 * time.Second},
+		Sync:    Sync{DatabaseURL: "postgres://u:p@h/db", Interval: 30 * time.Second, On: true},
 		Cost:    Cost{RatePerGB: 0.5, Currency: "EUR"},
 		Alerts:  Alerts{WebhookURL: "https://ntfy.sh/pb-test", WebhookFormat: "ntfy", Desktop: true},
 		DataDir: cfg.DataDir, Path: cfg.Path,
@@ -743,7 +743,7 @@ func TestTOMLRoundTrip(t *testing.T) {
 	c.API = API{Host: "::1", Port: 8080, AllowedOrigins: []string{"http://localhost:3000"}, AllowedHosts: []string{"pb \"quoted\" \\ name"}}
 	c.Monitoring = Monitoring{PollInterval: 1500 * time.Millisecond, BatchWriteInterval: 90 * time.Second, Include: []string{"tun0"}, Exclude: []string{"usb*", "é\t"}}
 	c.Storage.FineRetentionDays = 100
-	c.Sync = Sync{DatabaseURL: "postgres://u:pw@h/db", Interval: 2 * time.Hour}
+	c.Sync = Sync{DatabaseURL: "postgres://u:pw@h/db", Interval: 2 * time.Hour, On: true}
 	c.Cost = Cost{RatePerGB: 0.1, Currency: "KWD"}
 	c.Path, c.DataDir = "/x/config.toml", "/x"
 

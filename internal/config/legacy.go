@@ -28,17 +28,22 @@ type Notice struct {
 }
 
 // String formats the notice like a FieldError, on one line.
+// At is "line N: ", or "" when the line is not known (a key the file
+// writes in an inline table).
+func (n Notice) At() string {
+	if n.Line > 0 {
+		return "line " + strconv.Itoa(n.Line) + ": "
+	}
+	return ""
+}
+
 func (n Notice) String() string {
 	var b strings.Builder
 	b.WriteString("config")
 	if n.Path != "" {
 		b.WriteString(" " + n.Path)
 	}
-	b.WriteString(": ")
-	if n.Line > 0 {
-		b.WriteString("line " + strconv.Itoa(n.Line) + ": ")
-	}
-	b.WriteString(n.Key)
+	b.WriteString(": " + n.At() + n.Key)
 	if n.Value != "" {
 		b.WriteString(" = " + n.Value)
 	}
@@ -80,7 +85,6 @@ var legacyKeys = map[string]legacyAction{
 		"the dashboard needs no CORS, and other origins go in api.allowed_origins"),
 	"monitoring.interface":                    legacyInterface,
 	"monitoring.max_delta_bytes":              ignored("pb discards a delta faster than the link can carry (its link speed, or a generous cap) and logs it as an event"),
-	"sync.enabled":                            legacySyncEnabled,
 	"sync.retry_delay":                        ignored(whyRetries),
 	"sync.max_retries":                        ignored(whyRetries),
 	"database.neon_url":                       legacyNeonURL,
@@ -117,20 +121,6 @@ func legacyInterface(cfg *Config, v any, _ map[string]bool) (string, string) {
 	cfg.Monitoring.Include = append(cfg.Monitoring.Include, name)
 	return fmt.Sprintf("read as monitoring.include = [%s]: it is counted in the total; pb counts the other physical uplinks too "+
 		"(list them in monitoring.exclude to leave them out)", quote(name)), ""
-}
-
-func legacySyncEnabled(_ *Config, v any, _ map[string]bool) (string, string) {
-	on, ok := v.(bool)
-	if !ok {
-		return "", fmt.Sprintf("is %s, expected true or false", typeName(v))
-	}
-	if on {
-		return "ignored: pb syncs whenever sync.database_url (or PB_DATABASE_URL, or NEON_DB_URL) is set", ""
-	}
-	// Applied in load after the environment: 1.x kept sync off even with
-	// NEON_DB_URL set.
-	return "sync stays off: no database URL (file, PB_DATABASE_URL or NEON_DB_URL) is used while this key is here; " +
-		"to sync, delete it and set sync.database_url", ""
 }
 
 func legacyNeonURL(cfg *Config, v any, set map[string]bool) (string, string) {
@@ -213,16 +203,6 @@ func applyLegacy(cfg *Config, path string, pending []pendingLegacy, set map[stri
 		cfg.Legacy = append(cfg.Legacy, Notice{Path: path, Line: p.line, Key: p.key, Value: raw, Msg: msg})
 	}
 	return problems
-}
-
-// legacySyncOff reports whether the file says "[sync] enabled = false".
-func (c Config) legacySyncOff() bool {
-	for _, n := range c.Legacy {
-		if n.Key == "sync.enabled" && n.Value == "false" {
-			return true
-		}
-	}
-	return false
 }
 
 // Is1x reports whether the file was in PacketBuddy 1.x's format (it had a

@@ -42,6 +42,7 @@ func TestLegacyDefaultConfig(t *testing.T) {
 	want.Monitoring.PollInterval = time.Second
 	want.Monitoring.BatchWriteInterval = 30 * time.Second
 	want.Sync.Interval = 60 * time.Second
+	want.Sync.On = false
 	want.Cost = Cost{RatePerGB: 7.5, Currency: "INR"}
 	want.Legacy, want.DataDir, want.Path = cfg.Legacy, cfg.DataDir, cfg.Path
 	if diff := cmp.Diff(want, cfg); diff != "" {
@@ -55,7 +56,6 @@ func TestLegacyDefaultConfig(t *testing.T) {
 		`config {path}: line 9: monitoring.poll_interval = 1 (PacketBuddy 1.x): a bare number is read as seconds, as 1.x did: "1s"`,
 		`config {path}: line 10: monitoring.batch_write_interval = 30 (PacketBuddy 1.x): a bare number is read as seconds, as 1.x did: "30s"`,
 		`config {path}: line 11: monitoring.interface = "auto" (PacketBuddy 1.x): ignored: "auto" is what pb does: every physical uplink is counted once, loopback, containers, VMs and tunnels are left out`,
-		`config {path}: line 14: sync.enabled = false (PacketBuddy 1.x): sync stays off: no database URL (file, PB_DATABASE_URL or NEON_DB_URL) is used while this key is here; to sync, delete it and set sync.database_url`,
 		`config {path}: line 15: sync.interval = 60 (PacketBuddy 1.x): a bare number is read as seconds, as 1.x did: "1m"`,
 		`config {path}: line 18: cost.cost_per_gb = 7.5 (PacketBuddy 1.x): read as cost.rate_per_gb = 7.5`,
 	}
@@ -77,9 +77,10 @@ func TestLegacyExampleConfig(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	// One notice per 1.x key, none for the pb keys (host, port,
-	// max_storage_mb): 27 keys, 24 of them 1.x only or bare seconds.
-	if len(notices) != 24 {
-		t.Errorf("%d notices, want 24:\n%s", len(notices), strings.Join(notices, "\n"))
+	// max_storage_mb, sync.enabled): 27 keys, 23 of them 1.x only or bare
+	// seconds.
+	if len(notices) != 23 {
+		t.Errorf("%d notices, want 23:\n%s", len(notices), strings.Join(notices, "\n"))
 	}
 	for _, key := range []string{"monitoring.max_delta_bytes", "sync.retry_delay", "database.neon_url", "auto_update.auto_apply",
 		"storage.log_retention_days", "storage.neon.max_storage_mb", "storage.neon.cleanup_on_sync"} {
@@ -109,12 +110,6 @@ func TestLegacyMappings(t *testing.T) {
 		{"database_url wins over neon_url", "[sync]\ndatabase_url = \"postgres://new@h/db\"\n[database]\nneon_url = \"postgres://old@h/db\"\n", nil,
 			func(c Config) string { return c.Sync.DatabaseURL },
 			`line 4: database.neon_url (PacketBuddy 1.x): ignored: sync.database_url is set too, and wins`},
-		{"enabled = false beats PB_DATABASE_URL", "[sync]\nenabled = false\n", map[string]string{"PB_DATABASE_URL": "postgres://u@h/db"},
-			func(c Config) string { return c.Sync.DatabaseURL },
-			`line 2: sync.enabled = false (PacketBuddy 1.x): sync stays off: no database URL (file, PB_DATABASE_URL or NEON_DB_URL) is used while this key is here; to sync, delete it and set sync.database_url`},
-		{"enabled = true with an URL", "[sync]\nenabled = true\n", map[string]string{"NEON_DB_URL": "postgres://u@h/db"},
-			func(c Config) string { return c.Sync.DatabaseURL },
-			`line 2: sync.enabled = true (PacketBuddy 1.x): ignored: pb syncs whenever sync.database_url (or PB_DATABASE_URL, or NEON_DB_URL) is set`},
 		{"an interface is included", "[monitoring]\ninterface = \"tun0\"\n", nil,
 			func(c Config) string { return strings.Join(c.Monitoring.Include, ",") },
 			`line 2: monitoring.interface = "tun0" (PacketBuddy 1.x): read as monitoring.include = ["tun0"]: it is counted in the total; pb counts the other physical uplinks too (list them in monitoring.exclude to leave them out)`},
@@ -125,7 +120,7 @@ func TestLegacyMappings(t *testing.T) {
 			func(c Config) string { return time.Duration(c.Storage.FineRetentionDays).String() },
 			`line 2: storage.log_retention_days = 30 (PacketBuddy 1.x): ignored: storage.fine_retention_days is set too, and wins`},
 	}
-	wantValue := []string{"postgres://u:hunter2pw@h/db", "postgres://new@h/db", "", "postgres://u@h/db", "tun0", "500ms", "3ns"}
+	wantValue := []string{"postgres://u:hunter2pw@h/db", "postgres://new@h/db", "tun0", "500ms", "3ns"}
 	for i, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -159,7 +154,7 @@ func TestLegacyUnknownAndBadKeys(t *testing.T) {
 		{"[auto_update]\nchannel = \"beta\"\n", `config {path}: line 2: unknown key "auto_update.channel"`},
 		{"[storage.neon]\nretention = 3\n", `config {path}: line 2: unknown key "storage.neon.retention"`},
 		{"[database]\npath = \"x.db\"\n", `config {path}: line 2: unknown key "database.path"`},
-		{"[sync]\nenabled = \"no\"\n", `config {path}: line 2: sync.enabled = "no": is a string, expected true or false (a PacketBuddy 1.x setting; see "pb config migrate")`},
+		{"[sync]\nenabled = \"no\"\n", `config {path}: line 2: sync.enabled = "no": is a string, expected true or false (without quotes); e.g. enabled = false`},
 		{"[storage]\nlog_retention_days = 0\n", `config {path}: line 2: storage.log_retention_days = 0: must be between 1 and 3650 days (a PacketBuddy 1.x setting; see "pb config migrate")`},
 		{"database = 5\n", `config {path}: line 1: database = 5: is a whole number, expected a section: write [database] on a line of its own, then its settings`},
 	}
@@ -211,6 +206,14 @@ func TestMigrateGolden(t *testing.T) {
 			if len(notices) == 0 {
 				t.Error("no notices returned")
 			}
+			// With a database URL in the environment, the migrated file
+			// syncs exactly when the 1.x file did.
+			env := map[string]string{"NEON_DB_URL": "postgres://u:pw@h/db"}
+			oldEnv, _ := load1x(t, name+".toml", env)
+			migEnv, _ := loadDoc(t, got, env)
+			if oldEnv.Sync.Enabled() != migEnv.Sync.Enabled() {
+				t.Errorf("with NEON_DB_URL set, sync is on %v for the 1.x file, %v for the migrated one", oldEnv.Sync.Enabled(), migEnv.Sync.Enabled())
+			}
 		})
 	}
 }
@@ -257,5 +260,57 @@ func TestMigrateFile(t *testing.T) {
 	}
 	if _, err := os.Stat(bad + Suffix1x); !os.IsNotExist(err) {
 		t.Errorf("a broken file was moved: %v", err)
+	}
+}
+
+// sync.enabled = false (1.x's spelling, and pb's key) keeps sync off
+// whatever URL the file or the environment gives; true or absent syncs
+// when a URL is set.
+func TestSyncEnabled(t *testing.T) {
+	t.Parallel()
+	const u = "postgres://u:pw@h/db"
+	for _, tc := range []struct {
+		name, doc string
+		vars      map[string]string
+		on        bool
+	}{
+		{"false beats PB_DATABASE_URL", "[sync]\nenabled = false\n", map[string]string{"PB_DATABASE_URL": u}, false},
+		{"false beats NEON_DB_URL", "[sync]\nenabled = false\n", map[string]string{"NEON_DB_URL": u}, false},
+		{"false beats the file's URL", "[sync]\nenabled = false\ndatabase_url = \"" + u + "\"\n", nil, false},
+		{"PB_SYNC_ENABLED=false", "[sync]\ndatabase_url = \"" + u + "\"\n", map[string]string{"PB_SYNC_ENABLED": "false"}, false},
+		{"true with a URL", "[sync]\nenabled = true\n", map[string]string{"NEON_DB_URL": u}, true},
+		{"absent with a URL", "", map[string]string{"PB_DATABASE_URL": u}, true},
+		{"true without a URL", "[sync]\nenabled = true\n", nil, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := loadDoc(t, tc.doc, tc.vars)
+			if err != "" {
+				t.Fatal(err)
+			}
+			if cfg.Sync.Enabled() != tc.on || cfg.Is1x() {
+				t.Errorf("sync on %v (1.x format %v), want %v", cfg.Sync.Enabled(), cfg.Is1x(), tc.on)
+			}
+		})
+	}
+}
+
+// A notice whose line is not known says no line, rather than "line 0".
+func TestNoticeAt(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		n        Notice
+		at, text string
+	}{
+		{Notice{Path: "/c.toml", Line: 3, Key: "api.cors_enabled", Value: "true", Msg: "ignored"}, "line 3: ",
+			"config /c.toml: line 3: api.cors_enabled = true (PacketBuddy 1.x): ignored"},
+		{Notice{Path: "/c.toml", Key: "api.cors_enabled", Msg: "ignored"}, "",
+			"config /c.toml: api.cors_enabled (PacketBuddy 1.x): ignored"},
+	} {
+		if got := tc.n.At(); got != tc.at {
+			t.Errorf("At() = %q, want %q", got, tc.at)
+		}
+		if got := tc.n.String(); got != tc.text {
+			t.Errorf("String() = %q, want %q", got, tc.text)
+		}
 	}
 }

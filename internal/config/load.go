@@ -175,7 +175,8 @@ func load(data []byte, path string, getenv func(string) string) (Config, error) 
 		problems = append(problems, fileProblems...)
 	}
 	problems = append(problems, applyEnv(&cfg, getenv, src)...)
-	if cfg.legacySyncOff() {
+	if !cfg.Sync.On {
+		// After the environment: 1.x kept sync off even with NEON_DB_URL set.
 		cfg.Sync.DatabaseURL = ""
 	}
 	cfg.normalize()

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 )
 
@@ -35,11 +34,7 @@ func Migrate(data []byte, path string) (string, []Notice, error) {
 	b.WriteString("# The 1.x file is kept beside this one as " + filepath.Base(path) + Suffix1x + ". What became of\n")
 	b.WriteString("# each 1.x setting:\n#\n")
 	for _, n := range cfg.Legacy {
-		line := "#   "
-		if n.Line > 0 {
-			line += "line " + strconv.Itoa(n.Line) + ": "
-		}
-		line += n.Key
+		line := "#   " + n.At() + n.Key
 		if n.Value != "" {
 			line += " = " + n.Value
 		}

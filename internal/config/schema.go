@@ -167,6 +167,15 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Sync.DatabaseURL },
 	},
 	{
+		key: "sync.enabled", env: "PB_SYNC_ENABLED", kind: kBool, example: `false`,
+		doc: []string{
+			`false keeps sync off even when database_url, PB_DATABASE_URL or`,
+			`NEON_DB_URL is set (PacketBuddy 1.x's "enabled = false"); true syncs`,
+			`whenever a database URL is set.`,
+		},
+		ptr: func(c *Config) any { return &c.Sync.On },
+	},
+	{
 		key: "sync.interval", env: "PB_SYNC_INTERVAL", kind: kDuration, example: `"60s"`,
 		doc: []string{
 			`How often changes are sent (5s or more). Longer lets a serverless`,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/packetbuddy/pb/internal/counter"
@@ -50,9 +51,11 @@ func (c *coverage) covered(p piece) bool {
 
 // Apply adds h to st: every piece whose span the store has no traffic in
 // yet. The traffic of this machine (vnStat's, and the local device's of a
-// PacketBuddy 1.x database) is checked against all the store holds; another
-// 1.x device's only against its own interface, since this machine's traffic
-// says nothing about it. policy decides whether a new interface counts in
+// PacketBuddy 1.x database) is checked against all the store holds except
+// other 1.x devices' interfaces; another 1.x device's against the
+// interfaces that hold that device (its own, and those an earlier import
+// recorded for its id), since this machine's traffic says nothing about it.
+// Each 1.x device's interface is recorded for the next import (Claim). policy decides whether a new interface counts in
 // the total. progress (may be nil) is called with the pieces done and the
 // total.
 func Apply(ctx context.Context, st *store.Store, h *History, policy usage.Policy, loc *time.Location, progress func(done, total int)) (Result, error) {
@@ -70,15 +73,16 @@ func Apply(ctx context.Context, st *store.Store, h *History, policy usage.Policy
 		}
 	}
 	lo = lo.UTC().Truncate(usage.CoarseBucket)
-	// Coverage per interface group: "" is everything the store holds.
-	groups := map[string]usage.Filter{"": {All: true}}
-	for _, d := range h.Devices {
-		if !d.Local {
-			groups[d.Iface] = usage.Filter{Ifaces: []string{d.Iface}}
-		}
+	groups, err := coverageGroups(ctx, st, h)
+	if err != nil {
+		return res, err
 	}
 	cov := map[string]*coverage{}
 	for g, f := range groups {
+		if !f.All && len(f.Ifaces) == 0 { // none (an empty list means the counted ones)
+			cov[g] = &coverage{lo: lo, busy: []int{0}}
+			continue
+		}
 		pts, err := st.Series(ctx, lo, hi, usage.CoarseBucket, f)
 		if err != nil {
 			return res, err
@@ -165,17 +169,92 @@ func Apply(ctx context.Context, st *store.Store, h *History, policy usage.Policy
 		}
 		res.Ifaces = append(res.Ifaces, name)
 	}
-	// Peak speeds: the stored value is kept when higher, so importing them
-	// again changes nothing.
-	if len(h.peaks) > 0 {
-		peaks := make([]usage.Peak, len(h.peaks))
-		for i, p := range h.peaks {
-			peaks[i] = p.Peak
+	if h.Source == PacketBuddy {
+		for _, d := range h.Devices {
+			if err := st.SetImportedDevice(ctx, d.Iface, d.ID); err != nil {
+				return res, err
+			}
 		}
+	}
+	// Peak speeds: the peaks table is this machine's (keyed by time only),
+	// so only the local device's, and only in spans taken now. The stored
+	// value is kept when higher.
+	local := map[string]bool{}
+	for _, d := range h.Devices {
+		if d.Local {
+			local[d.Iface] = true
+		}
+	}
+	type at struct {
+		iface string
+		q     time.Time
+	}
+	taken := map[at]bool{}
+	for _, p := range take {
+		if p.period == "" && local[p.iface] {
+			taken[at{p.iface, p.from.UTC().Truncate(usage.CoarseBucket)}] = true
+		}
+	}
+	var peaks []usage.Peak
+	for _, p := range h.peaks {
+		if taken[at{p.iface, p.Bucket}] {
+			peaks = append(peaks, p.Peak)
+		}
+	}
+	if len(peaks) > 0 {
 		if err := st.AddPeaks(ctx, peaks); err != nil {
 			return res, fmt.Errorf("import into the store: %w", err)
 		}
 		res.Peaks = len(peaks)
 	}
 	return res, nil
+}
+
+// coverageGroups returns the interfaces each piece is checked against, per
+// piece interface; "" is for this machine's traffic.
+func coverageGroups(ctx context.Context, st *store.Store, h *History) (map[string]usage.Filter, error) {
+	rec, err := st.ImportedDevices(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ifs, err := st.InterfaceLifetimes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	localID := rec[ImportedIface]
+	if h.Source == PacketBuddy {
+		localID = h.DeviceID
+	}
+	// Another device's interface: recorded for another id, or (not
+	// recorded) any packetbuddy-v1@ name, which only other devices get.
+	other := func(name string) bool {
+		if name != ImportedIface && !strings.HasPrefix(name, ImportedIface+"@") {
+			return false
+		}
+		if id, ok := rec[name]; ok {
+			return id != localID
+		}
+		return name != ImportedIface
+	}
+	mine := usage.Filter{Ifaces: []string{}}
+	for _, i := range ifs {
+		if !other(i.Name) {
+			mine.Ifaces = append(mine.Ifaces, i.Name)
+		}
+	}
+	groups := map[string]usage.Filter{"": mine}
+	for _, d := range h.Devices {
+		if d.Local {
+			continue
+		}
+		f := usage.Filter{Ifaces: []string{d.Iface}}
+		for name, id := range rec {
+			if id == d.ID && name != d.Iface {
+				f.Ifaces = append(f.Ifaces, name)
+			}
+		}
+		sort.Strings(f.Ifaces)
+		groups[d.Iface] = f
+	}
+	return groups, nil
 }

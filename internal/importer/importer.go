@@ -16,7 +16,9 @@
 //     every device of the database (1.x synced several into one) goes to an
 //     interface of its own, "packetbuddy-v1" for this machine's and
 //     "packetbuddy-v1@<host>" for the others. Peak speeds come from the
-//     logs (a row is one second) and daily_aggregates.peak_speed.
+//     logs (a row is one second) and daily_aggregates.peak_speed, of
+//     this machine's device only (the peaks table has no interface), and
+//     only where Apply takes the traffic.
 //   - vnStat 2.x: fiveminute rows go to the first minute of their five;
 //     hour rows not covered by them are spread over the hour's four quarter
 //     hours; then day rows the same way as above (the remainder at local
@@ -35,7 +37,10 @@
 // the span it covers: its 15-minute bucket for logs and five-minute rows,
 // its hour, day, month or year for aggregates (a stored period total
 // overlapping a month or year covers it too). Another 1.x device's traffic
-// is only checked against its own interface. A second run of the same
+// is only checked against its own interfaces (the store records which 1.x
+// device each imported interface holds), this machine's against all but
+// the other devices' (Apply). A copy without the device_id file finds
+// this machine's device by that record (Claim). A second run of the same
 // import therefore adds nothing, and an import over days the daemon already
 // recorded keeps the daemon's numbers.
 //

@@ -68,3 +68,44 @@ func FuzzRead(f *testing.F) {
 		}
 	})
 }
+
+// TestClaim: with no device_id file, this machine's device is found by an
+// earlier import's record, the store's device id, the host name (when only
+// one device has it) or, after an older pb's import, the devices table's
+// first; recorded devices keep their interfaces.
+func TestClaim(t *testing.T) {
+	devs := func() []Device {
+		return []Device{
+			{ID: "dev-a", Hostname: "laptop", Iface: "packetbuddy-v1@laptop", listed: true},
+			{ID: "dev-b", Hostname: "desktop", Iface: "packetbuddy-v1@desktop", listed: true},
+			{ID: "dev-c", Hostname: "Desktop", Iface: "packetbuddy-v1@Desktop", listed: true},
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		hints Hints
+		want  []string // interface of dev-a, dev-b, dev-c
+	}{
+		{"none", Hints{Hostname: "server"}, []string{"packetbuddy-v1@laptop", "packetbuddy-v1@desktop", "packetbuddy-v1@Desktop"}},
+		{"host name", Hints{Hostname: "LAPTOP"}, []string{"packetbuddy-v1", "packetbuddy-v1@desktop", "packetbuddy-v1@Desktop"}},
+		{"host name of two", Hints{Hostname: "desktop"}, []string{"packetbuddy-v1@laptop", "packetbuddy-v1@desktop", "packetbuddy-v1@Desktop"}},
+		{"store device id", Hints{Hostname: "laptop", DeviceID: "dev-b"}, []string{"packetbuddy-v1@laptop", "packetbuddy-v1", "packetbuddy-v1@Desktop"}},
+		{"recorded", Hints{DeviceID: "dev-b", Imported: map[string]string{"packetbuddy-v1": "dev-c", "packetbuddy-v1@old": "dev-a"}},
+			[]string{"packetbuddy-v1@old", "packetbuddy-v1@desktop", "packetbuddy-v1"}},
+		{"older pb", Hints{Legacy: true}, []string{"packetbuddy-v1", "packetbuddy-v1@desktop", "packetbuddy-v1@Desktop"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := &History{Source: PacketBuddy, Devices: devs()}
+			for _, d := range h.Devices {
+				h.Ifaces = append(h.Ifaces, d.Iface)
+				h.pieces = append(h.pieces, piece{iface: d.Iface})
+			}
+			h.Claim(tc.hints)
+			for i, d := range h.Devices {
+				if d.Iface != tc.want[i] || h.Ifaces[i] != tc.want[i] || h.pieces[i].iface != tc.want[i] || d.Local != (tc.want[i] == ImportedIface) {
+					t.Errorf("%s: %+v (list %s, piece %s), want %s", d.ID, d, h.Ifaces[i], h.pieces[i].iface, tc.want[i])
+				}
+			}
+		})
+	}
+}

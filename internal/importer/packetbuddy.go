@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,7 +24,8 @@ type Device struct {
 	Hostname string // "" when the devices table does not know it
 	OS       string
 	Iface    string // the interface its traffic is imported to
-	Local    bool   // the device of the device_id file
+	Local    bool   // this machine's: see oldDevices and Claim
+	listed   bool   // in the devices table (not only named by traffic rows)
 }
 
 // readPacketBuddy reads the Python version's packetbuddy.db: usage_logs,
@@ -53,7 +55,7 @@ func readPacketBuddy(ctx context.Context, db *sql.DB, path string, loc *time.Loc
 
 	// usage_logs: per second → per minute; a row is one second's traffic,
 	// so the highest row of a quarter hour is its peak speed.
-	rows, err := db.QueryContext(ctx, "SELECT device_id, CAST(timestamp AS TEXT), bytes_sent, bytes_received FROM usage_logs")
+	rows, err := db.QueryContext(ctx, "SELECT coalesce(device_id, ''), CAST(timestamp AS TEXT), bytes_sent, bytes_received FROM usage_logs")
 	if err != nil {
 		return bad("usage_logs", err)
 	}
@@ -100,7 +102,7 @@ func readPacketBuddy(ctx context.Context, db *sql.DB, path string, loc *time.Loc
 	if hasColumn(ctx, db, "daily_aggregates", "peak_speed") {
 		peak = "peak_speed"
 	}
-	days, dayPeaks, err := readAggregates(ctx, db, "SELECT device_id, CAST(date AS TEXT), bytes_sent, bytes_received, "+peak+" FROM daily_aggregates",
+	days, dayPeaks, err := readAggregates(ctx, db, "SELECT coalesce(device_id, ''), CAST(date AS TEXT), bytes_sent, bytes_received, "+peak+" FROM daily_aggregates",
 		ifaceOf, func(d usage.Date) (time.Time, time.Time) { return d.Start(loc), d.AddDays(1).Start(loc) })
 	if err != nil {
 		return bad("daily_aggregates", err)
@@ -127,7 +129,7 @@ func readPacketBuddy(ctx context.Context, db *sql.DB, path string, loc *time.Loc
 	// monthly_aggregates, when present: what the days of a month do not
 	// account for is known only as the month's whole: a period total.
 	if requireTables(ctx, db, path, what, "monthly_aggregates") == nil {
-		months, _, err := readAggregates(ctx, db, "SELECT device_id, CAST(month AS TEXT) || '-01', bytes_sent, bytes_received, 0 FROM monthly_aggregates",
+		months, _, err := readAggregates(ctx, db, "SELECT coalesce(device_id, ''), CAST(month AS TEXT) || '-01', bytes_sent, bytes_received, 0 FROM monthly_aggregates",
 			ifaceOf, func(d usage.Date) (time.Time, time.Time) { return monthSpan(d.Year, d.Month, loc) })
 		if err != nil {
 			return bad("monthly_aggregates", err)
@@ -191,12 +193,13 @@ func oldDevices(ctx context.Context, db *sql.DB, path string) ([]Device, error) 
 	var devs []Device
 	seen := map[string]bool{}
 	if hasTable(ctx, db, "devices") {
-		rows, err := db.QueryContext(ctx, "SELECT device_id, coalesce(os_type, ''), coalesce(hostname, '') FROM devices ORDER BY created_at, device_id")
+		rows, err := db.QueryContext(ctx, "SELECT coalesce(device_id, ''), coalesce(os_type, ''), coalesce(hostname, '') FROM devices ORDER BY created_at, device_id")
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			var d Device
+			d.listed = true
 			if err := rows.Scan(&d.ID, &d.OS, &d.Hostname); err != nil {
 				rows.Close()
 				return nil, err
@@ -240,19 +243,27 @@ func oldDevices(ctx context.Context, db *sql.DB, path string) ([]Device, error) 
 	names := map[string]bool{}
 	for i := range devs {
 		d := &devs[i]
-		if d.ID == local {
+		if local != "" && d.ID == local {
 			d.Local = true
 		}
 		if d.Local {
 			d.Iface = ImportedIface
 			continue
 		}
+		// The host name, else the id's start, else "device"; a name
+		// already given gets "-2", "-3"….
 		name := sanitizeName(d.Hostname)
 		if name == "" || names[name] {
 			name = sanitizeName(d.ID)
 			if len(name) > 12 {
 				name = name[:12]
 			}
+		}
+		if name == "" {
+			name = "device"
+		}
+		for i, base := 2, name; names[name]; i++ {
+			name = base + "-" + strconv.Itoa(i)
 		}
 		names[name] = true
 		d.Iface = ImportedIface + "@" + name
@@ -276,4 +287,112 @@ func hasTable(ctx context.Context, db *sql.DB, name string) bool {
 	var n int
 	err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?", name).Scan(&n)
 	return err == nil && n > 0
+}
+
+// Hints are what the store and this machine say about which 1.x device is
+// this machine's, when the database does not (no device_id file beside it,
+// as in a backup copy, and more than one device).
+type Hints struct {
+	Hostname string            // this machine's host name
+	DeviceID string            // the store's device id (--keep-device-id carries the 1.x one over)
+	Imported map[string]string // store.ImportedDevices: interface → 1.x device id
+	// Legacy: the store has ImportedIface with no device recorded (an
+	// import by pb before 2.1, which took the device_id file's device or
+	// the devices table's first).
+	Legacy bool
+}
+
+// Claim applies hints: each device recorded by an earlier import keeps the
+// interface it was imported to, and when no device is this machine's yet,
+// the first of these is: the device recorded as ImportedIface, the one with
+// the store's device id, the only one with this machine's host name, or
+// (after an import by an older pb) the devices table's first. Call it
+// before Select.
+func (h *History) Claim(hi Hints) {
+	if h.Source != PacketBuddy || len(h.Devices) == 0 {
+		return
+	}
+	rename := map[string]string{} // old interface → new
+	if slices.IndexFunc(h.Devices, func(d Device) bool { return d.Local }) < 0 {
+		local := -1
+		byID := func(id string) int {
+			if id == "" {
+				return -1
+			}
+			return slices.IndexFunc(h.Devices, func(d Device) bool { return d.ID == id })
+		}
+		if i := byID(hi.Imported[ImportedIface]); i >= 0 {
+			local = i
+		} else if i := byID(hi.DeviceID); i >= 0 {
+			local = i
+		} else if hi.Hostname != "" {
+			n := 0
+			for i, d := range h.Devices {
+				if strings.EqualFold(d.Hostname, hi.Hostname) {
+					local, n = i, n+1
+				}
+			}
+			if n != 1 {
+				local = -1
+			}
+		}
+		if local < 0 && hi.Legacy && h.Devices[0].listed {
+			local = 0
+		}
+		if local >= 0 {
+			d := &h.Devices[local]
+			d.Local = true
+			rename[d.Iface] = ImportedIface
+			h.DeviceID = d.ID
+		}
+	}
+	// Earlier imports' names, where no other device of this database has
+	// the name.
+	taken := map[string]bool{}
+	for _, d := range h.Devices {
+		if n, ok := rename[d.Iface]; ok {
+			taken[n] = true
+		} else {
+			taken[d.Iface] = true
+		}
+	}
+	recorded := make([]string, 0, len(hi.Imported))
+	for iface := range hi.Imported {
+		recorded = append(recorded, iface)
+	}
+	slices.Sort(recorded)
+	for _, iface := range recorded {
+		id := hi.Imported[iface]
+		for _, d := range h.Devices {
+			if d.ID != id || d.Local || d.Iface == iface || taken[iface] || iface == ImportedIface {
+				continue
+			}
+			if _, done := rename[d.Iface]; done {
+				continue
+			}
+			taken[iface] = true
+			rename[d.Iface] = iface
+		}
+	}
+	if len(rename) == 0 {
+		return
+	}
+	to := func(s string) string {
+		if n, ok := rename[s]; ok {
+			return n
+		}
+		return s
+	}
+	for i := range h.Devices {
+		h.Devices[i].Iface = to(h.Devices[i].Iface)
+	}
+	for i := range h.Ifaces {
+		h.Ifaces[i] = to(h.Ifaces[i])
+	}
+	for i := range h.pieces {
+		h.pieces[i].iface = to(h.pieces[i].iface)
+	}
+	for i := range h.peaks {
+		h.peaks[i].iface = to(h.peaks[i].iface)
+	}
 }

@@ -5,14 +5,16 @@
 //
 // Where the name comes from, first found wins:
 //
-//   - TZ, as Go reads it: ":Europe/Berlin", "Europe/Berlin", or a path into a
-//     zoneinfo tree; set but empty means UTC;
-//   - the target of the /etc/localtime symlink (Linux:
+//   - TZ, as Go reads it: ":Europe/Berlin", "Europe/Berlin", or a path to a
+//     zone file (named like /etc/localtime below; ":/etc/localtime" is TZ
+//     unset); set but empty, or naming nothing, means UTC;
+//   - where the /etc/localtime symlinks end (Linux:
 //     /usr/share/zoneinfo/Europe/Berlin; macOS:
 //     /var/db/timezone/zoneinfo/Europe/Berlin);
-//   - /etc/timezone (Debian and Ubuntu write the name there);
-//   - a copied /etc/localtime, matched byte for byte against the zoneinfo
-//     tree (containers copy the file instead of linking it);
+//   - /etc/timezone (Debian and Ubuntu write the name there), when its file
+//     has /etc/localtime's bytes, or there is no /etc/localtime;
+//   - a copied /etc/localtime (or a link out of any zoneinfo tree), matched
+//     byte for byte against the zoneinfo tree (containers copy the file);
 //   - on Windows, the registry's TimeZoneKeyName mapped through CLDR's
 //     windowsZones table (windows_zones.txt).
 //
@@ -37,7 +39,9 @@ import (
 type Sources struct {
 	TZSet       bool   // TZ is in the environment (even empty)
 	TZValue     string // $TZ
-	LinkTarget  string // where the /etc/localtime symlink points
+	TZTarget    string // for a TZ that is a path: where its links end ("" when unreadable)
+	TZFile      []byte // and the bytes of that file
+	LinkTarget  string // where the /etc/localtime symlinks end
 	EtcTimezone string // the contents of /etc/timezone
 	Localtime   []byte // the contents of /etc/localtime
 	Zoneinfo    fs.FS  // the system's zoneinfo tree, to match Localtime against
@@ -47,26 +51,62 @@ type Sources struct {
 // Resolve returns the IANA zone name the sources give, or "" when none
 // does. Every name returned loads with time.LoadLocation.
 func Resolve(s Sources) string {
-	if s.TZSet {
+	if s.TZSet && !isEtcLocaltime(s.TZValue) {
 		// Go uses TZ whenever it is set: "" and unknown values are UTC.
-		if n, ok := FromTZ(s.TZValue); ok {
+		tz := strings.TrimPrefix(strings.TrimSpace(s.TZValue), ":")
+		if !strings.HasPrefix(tz, "/") {
+			if n, ok := FromTZ(tz); ok {
+				return n
+			}
+			return "UTC"
+		}
+		// A path: Go loads that file, as it does /etc/localtime.
+		if n, ok := FromLink(tz); ok {
 			return n
 		}
-		return "UTC"
+		if s.TZFile == nil {
+			return "UTC" // no such file: Go falls back to UTC
+		}
+		return fromFile(s.TZTarget, s.TZFile, "", s.Zoneinfo)
 	}
-	if n, ok := FromLink(s.LinkTarget); ok {
+	if s.Localtime == nil && s.LinkTarget == "" {
+		if n, ok := FromEtcTimezone(s.EtcTimezone); ok {
+			return n
+		}
+		if n, ok := FromWindows(s.WindowsKey); ok {
+			return n
+		}
+		return ""
+	}
+	return fromFile(s.LinkTarget, s.Localtime, s.EtcTimezone, s.Zoneinfo)
+}
+
+// isEtcLocaltime reports whether TZ names /etc/localtime, which is what
+// Go reads when TZ is not set.
+func isEtcLocaltime(tz string) bool {
+	tz = strings.TrimPrefix(strings.TrimSpace(tz), ":")
+	return strings.HasPrefix(tz, "/") && path.Clean(tz) == "/etc/localtime"
+}
+
+// fromFile names the zone file Go loads: by where its links end, else by
+// /etc/timezone when that names a file of the same bytes, else by the
+// bytes matched against the zoneinfo tree. A stale /etc/timezone (Debian
+// images ship Etc/UTC while /etc/localtime is a copy of another zone) is
+// not taken.
+func fromFile(target string, b []byte, etcTimezone string, zoneinfo fs.FS) string {
+	if n, ok := FromLink(target); ok {
 		return n
 	}
-	if n, ok := FromEtcTimezone(s.EtcTimezone); ok {
-		return n
+	if n, ok := FromEtcTimezone(etcTimezone); ok {
+		if b == nil || zoneinfo == nil {
+			return n // nothing to check it against
+		}
+		if z, err := fs.ReadFile(zoneinfo, n); err == nil && bytes.Equal(z, b) {
+			return n
+		}
 	}
-	if n, ok := FromWindows(s.WindowsKey); ok {
-		return n
-	}
-	if n, ok := MatchLocaltime(s.Localtime, s.Zoneinfo); ok {
-		return n
-	}
-	return ""
+	n, _ := MatchLocaltime(b, zoneinfo)
+	return n
 }
 
 var machine = sync.OnceValue(func() string { return Resolve(systemSources()) })
@@ -120,7 +160,7 @@ func FromTZ(tz string) (string, bool) {
 		return "UTC", true
 	}
 	if strings.HasPrefix(tz, "/") {
-		return FromLink(tz)
+		return FromLink(tz) // the file's bytes are Resolve's to read
 	}
 	if valid(tz) {
 		return tz, true

@@ -60,6 +60,20 @@ func TestResolve(t *testing.T) {
 		{"link to an unknown zone", Sources{LinkTarget: "/usr/share/zoneinfo/Mars/Base"}, ""},
 		{"link escaping the tree", Sources{LinkTarget: "/usr/share/zoneinfo/../../etc/passwd"}, ""},
 		{"garbage /etc/timezone", Sources{EtcTimezone: "Local\n"}, ""},
+		// TZ naming a file: Go loads that file.
+		{"TZ :/etc/localtime is TZ unset", Sources{TZSet: true, TZValue: ":/etc/localtime", LinkTarget: "/usr/share/zoneinfo/Europe/Berlin"}, "Europe/Berlin"},
+		{"TZ /etc/localtime, a copy", Sources{TZSet: true, TZValue: "/etc/localtime", Localtime: berlin, Zoneinfo: zoneinfo}, "Europe/Berlin"},
+		{"TZ path linked into zoneinfo", Sources{TZSet: true, TZValue: "/opt/tz/here", TZTarget: "/usr/share/zoneinfo/Europe/London", TZFile: readFixture(t, "Europe/London")}, "Europe/London"},
+		{"TZ path, a copy", Sources{TZSet: true, TZValue: "/opt/tz/here", TZTarget: "/opt/tz/here", TZFile: berlin, Zoneinfo: zoneinfo}, "Europe/Berlin"},
+		{"TZ path, a file of no zone", Sources{TZSet: true, TZValue: "/opt/tz/here", TZTarget: "/opt/tz/here", TZFile: append([]byte("TZif"), 1, 2, 3), Zoneinfo: zoneinfo}, ""},
+		{"TZ path that is no file: Go uses UTC", Sources{TZSet: true, TZValue: "/opt/tz/none", Zoneinfo: zoneinfo}, "UTC"},
+		// A copied /etc/localtime beats a stale /etc/timezone (Debian
+		// images ship Etc/UTC there); one that agrees is taken as named.
+		{"copy beats stale /etc/timezone", Sources{EtcTimezone: "Etc/UTC\n", Localtime: berlin, Zoneinfo: zoneinfo}, "Europe/Berlin"},
+		{"/etc/timezone agreeing with the copy", Sources{EtcTimezone: "Europe/London\n", Localtime: readFixture(t, "GB"), Zoneinfo: zoneinfo}, "Europe/London"},
+		{"/etc/timezone against a copy of no zone", Sources{EtcTimezone: "Etc/UTC\n", Localtime: append([]byte("TZif"), 1, 2, 3), Zoneinfo: zoneinfo}, ""},
+		// A link outside any zoneinfo tree: its bytes.
+		{"link elsewhere, bytes match", Sources{LinkTarget: "/etc/zones/current", Localtime: berlin, Zoneinfo: zoneinfo}, "Europe/Berlin"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -95,5 +109,47 @@ func TestLocalHasAName(t *testing.T) {
 	}
 	if loc.String() == "Local" && alwaysUTC(time.Local) {
 		t.Error(`a UTC machine's zone prints "Local"`)
+	}
+}
+
+// The reader follows a chain of links to the zone file, and reads the
+// bytes of a link it cannot name.
+func TestReadSources(t *testing.T) {
+	dir := t.TempDir()
+	zi := dir + "/usr/share/zoneinfo"
+	for _, d := range []string{zi + "/Europe", dir + "/etc/alternatives", dir + "/opt"} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	berlin := readFixture(t, "Europe/Berlin")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.WriteFile(zi+"/Europe/Berlin", berlin, 0o644))
+	must(os.WriteFile(dir+"/opt/myzone", berlin, 0o644))
+	must(os.Symlink(zi+"/Europe/Berlin", dir+"/etc/alternatives/localtime"))
+	must(os.Symlink(dir+"/etc/alternatives/localtime", dir+"/etc/chained"))
+	must(os.Symlink(dir+"/opt/myzone", dir+"/etc/elsewhere"))
+	must(os.WriteFile(dir+"/etc/timezone", []byte("Etc/UTC\n"), 0o644))
+	noTZ := func(string) (string, bool) { return "", false }
+	for _, tc := range []struct {
+		name, localtime string
+		env             func(string) (string, bool)
+		want            string
+	}{
+		{"chain of links", dir + "/etc/chained", noTZ, "Europe/Berlin"},
+		{"link elsewhere", dir + "/etc/elsewhere", noTZ, "Europe/Berlin"},
+		{"TZ path elsewhere", dir + "/etc/none", func(string) (string, bool) { return dir + "/etc/elsewhere", true }, "Europe/Berlin"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			src := readSources(tc.env, tc.localtime, dir+"/etc/timezone", []string{zi})
+			if got := Resolve(src); got != tc.want {
+				t.Errorf("Resolve = %q, want %q (sources %+v)", got, tc.want, src)
+			}
+		})
 	}
 }
