@@ -30,6 +30,8 @@ type netlinkReader struct {
 	seq      uint32
 	buf      []byte
 	fallback bool
+
+	interrupted int // dumps the kernel flagged as interrupted (read by tests)
 }
 
 // Read dumps the links. An interrupted dump (an interface came or went in
@@ -50,25 +52,40 @@ func (r *netlinkReader) Read(dst []Counter) ([]Counter, error) {
 		if !errors.Is(err, errDumpInterrupted) {
 			break
 		}
+		r.interrupted++
+		// The rest of the interrupted dump is still queued on this socket
+		// and the kernel holds the dump open: a new request on it would
+		// be refused (EBUSY). Closing the socket ends the dump; the next
+		// try opens a fresh one.
+		r.closeSocket()
 	}
-	if r.fd < 0 { // no socket at all: this process may not use netlink
+	if errors.Is(err, errNoSocket) { // this process may not use netlink
 		r.fallback = true
 		return r.linuxReader.Read(dst)
 	}
-	unix.Close(r.fd) // a fresh socket next time drops whatever was left queued
-	r.fd = -1
+	r.closeSocket() // a fresh socket next time drops whatever was left queued
 	return dst, err
+}
+
+// errNoSocket marks a failure to open or bind the netlink socket.
+var errNoSocket = errors.New("no netlink socket")
+
+func (r *netlinkReader) closeSocket() {
+	if r.fd >= 0 {
+		unix.Close(r.fd)
+		r.fd = -1
+	}
 }
 
 func (r *netlinkReader) dump(dst []Counter) ([]Counter, error) {
 	if r.fd < 0 {
 		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
 		if err != nil {
-			return dst, fmt.Errorf("open netlink socket: %w", err)
+			return dst, fmt.Errorf("%w: open: %w", errNoSocket, err)
 		}
 		if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 			unix.Close(fd)
-			return dst, fmt.Errorf("bind netlink socket: %w", err)
+			return dst, fmt.Errorf("%w: bind: %w", errNoSocket, err)
 		}
 		r.fd = fd
 		r.buf = make([]byte, 64<<10) // the kernel fills up to 32 KiB per datagram
