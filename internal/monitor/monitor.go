@@ -158,6 +158,11 @@ func (st *ifaceState) reborn(idx uint32) bool {
 	return idx != 0 && st.index != 0 && idx != st.index
 }
 
+// wentDown reports whether a reading's counters are below the last ones.
+func (st *ifaceState) wentDown(c counter.Counter) bool {
+	return c.RxBytes < st.rx || c.TxBytes < st.tx
+}
+
 // span is the time from a to b for the speed check: on the boot clock when
 // both readings have it; else the longer of the monotonic and wall clocks,
 // since after a suspend the monotonic clock (which stops while asleep)
@@ -180,6 +185,7 @@ type Monitor struct {
 	log   *slog.Logger
 
 	mu        sync.Mutex
+	noIndex   bool // a reading without interface indexes was logged
 	ifaces    map[string]*ifaceState
 	pending   map[pendingKey]usage.Totals
 	peaks     map[int64]uint64 // coarse bucket start -> bytes/s
@@ -271,6 +277,13 @@ func (m *Monitor) Start(ctx context.Context) error {
 			same := known && (prev.MAC == "" || st.info.MAC == "" || prev.MAC == st.info.MAC)
 			if known && prev.Index != 0 && c.Index != 0 {
 				same = prev.Index == c.Index // the index knows better than the MAC
+			} else if known && c.Index == 0 {
+				// Without indexes another MAC does not say when the adapter
+				// changed: perhaps before the snapshot, with its traffic
+				// counted already (as a reset). Go on from the saved
+				// counters, so nothing is counted twice; counters that went
+				// down are a reset.
+				same = true
 			}
 			if same {
 				total = total.Add(m.account(st, prev.Rx, prev.Tx, c, downtime, now))
@@ -450,12 +463,13 @@ func (m *Monitor) Poll() error {
 	// outside it (that reads the OS). An interface back after an absence, or
 	// with another index, may be another adapter under the same name:
 	// describe it again, so that its traffic is filed under its own MAC at
-	// once and not only at the next refresh.
+	// once and not only at the next refresh. Without indexes, counters that
+	// went down may be a re-creation too: describe it as well.
 	var describe []string
 	m.mu.Lock()
 	for _, c := range cs {
 		st, known := m.ifaces[c.Name]
-		if !known || refreshInfo || st.lastSeen.Before(m.last.Wall) || st.reborn(c.Index) {
+		if !known || refreshInfo || st.lastSeen.Before(m.last.Wall) || st.reborn(c.Index) || (c.Index == 0 && st.wentDown(c)) {
 			describe = append(describe, c.Name)
 		}
 	}
@@ -479,15 +493,32 @@ func (m *Monitor) Poll() error {
 	var totalBytes uint64
 	rateOK := monoElapsed >= m.cfg.PollInterval/4 && monoElapsed > 0
 	for _, c := range cs {
+		if c.Index == 0 && !m.noIndex {
+			m.noIndex = true
+			m.log.Warn("counters come without interface indexes (Linux without netlink: /proc/net/dev); an interface deleted and created again between two polls is told only by its counters going down or, at the next details refresh, by another MAC")
+		}
 		st, known := m.ifaces[c.Name]
 		info, haveInfo := fresh[c.Name]
 		reborn := known && st.reborn(c.Index)
 		sameIndex := known && c.Index != 0 && c.Index == st.index
+		var carry *ifaceState
 		if reborn || (known && !sameIndex && haveInfo && st.info.MAC != "" && info.MAC != "" && st.info.MAC != info.MAC) {
 			// Same name, another interface: a new incarnation whose
-			// counters started from zero when it appeared. (With the same
-			// index it is the same device with a MAC set by hand: its
-			// counters go on.)
+			// counters started from zero when it appeared. (On Linux the
+			// same index means the same device, with a MAC set by hand: its
+			// counters go on. macOS and Windows reuse the index of a removed
+			// interface, so there a re-created adapter with the old index
+			// and another MAC is taken for the same device: its counters are
+			// followed on, as a reset if they went down, and only its MAC
+			// changes.)
+			if !reborn && c.Index == 0 && !st.lastSeen.Before(m.last.Wall) && !st.wentDown(c) {
+				// No index, seen at the last poll, counters not down: the
+				// change happened at some poll since the last description,
+				// and what those polls counted (a reset included) belongs to
+				// the new adapter already. Go on from the last reading, so
+				// nothing is counted twice.
+				carry = st
+			}
 			known = false
 			reborn = true
 		}
@@ -509,8 +540,13 @@ func (m *Monitor) Poll() error {
 				}
 			}
 			st.counted = m.cfg.Policy.Counted(c.Name, string(st.info.Kind))
+			if carry != nil {
+				st.rx, st.tx = carry.rx, carry.tx
+			}
 			m.ifaces[c.Name] = st
-			if reborn {
+			if carry != nil {
+				m.event(now.Wall, usage.EventReset, c.Name, usage.Totals{}, "another adapter under this name (its MAC changed); its traffic is filed under its own MAC from now on")
+			} else if reborn {
 				m.event(now.Wall, usage.EventReset, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "interface re-created; its counters since then are counted")
 			} else {
 				m.event(now.Wall, usage.EventAppear, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "new interface; its counters since it appeared are counted")
