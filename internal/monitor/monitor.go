@@ -721,15 +721,14 @@ func (m *Monitor) Run(ctx context.Context) error {
 		}
 	}
 	// Write the start-up accounting (and the baseline snapshot) at once, so
-	// a crash in the first interval does not lose it.
-	if err := m.Flush(ctx); err != nil {
-		m.log.Error("flush", "err", err)
-	}
+	// a crash in the first interval does not lose it; a failure (a full
+	// disk at start) is retried on the same schedule as any other.
+	var failed writeFailures
+	now := m.clock.Now()
+	wait := failed.after(m.Flush(ctx), now, m.cfg.FlushInterval, m.log, m.Status)
 	tick := time.NewTicker(m.cfg.PollInterval)
 	defer tick.Stop()
-	lastFlush := m.clock.Now().Mono
-	wait := m.cfg.FlushInterval
-	var failed writeFailures
+	lastFlush := now.Mono
 	for {
 		select {
 		case <-ctx.Done():
