@@ -357,6 +357,15 @@ func roundDur(d time.Duration) time.Duration {
 	return d.Round(time.Second)
 }
 
+// spikeMessage is the event text for bytes discarded as a spike.
+func spikeMessage(bytes uint64, elapsed time.Duration, limit uint64) string {
+	in := roundDur(elapsed).String()
+	if elapsed == unknownElapsed {
+		in = "an unknown time"
+	}
+	return fmt.Sprintf("discarded %d bytes in %s: faster than the link can carry (limit %d bytes)", bytes, in, limit)
+}
+
 // newIface describes a newly seen interface.
 func (m *Monitor) newIface(c counter.Counter, now Instant) *ifaceState {
 	info, err := m.r.Info(c.Name)
@@ -388,8 +397,7 @@ func (m *Monitor) account(st *ifaceState, prevRx, prevTx uint64, c counter.Count
 	tx, txMove := counterDelta(prevTx, c.TxBytes, st.info.Bits, limit)
 	if rxMove == moveSpike || txMove == moveSpike {
 		m.status.Discarded++
-		m.event(now.Wall, usage.EventSpike, c.Name, usage.Totals{Rx: rx, Tx: tx},
-			fmt.Sprintf("discarded %d bytes in %s: faster than the link can carry (limit %d bytes)", rx+tx, roundDur(elapsed), limit))
+		m.event(now.Wall, usage.EventSpike, c.Name, usage.Totals{Rx: rx, Tx: tx}, spikeMessage(rx+tx, elapsed, limit))
 		m.log.Warn("discarded impossible counter jump", "iface", c.Name, "rx", rx, "tx", tx, "elapsed", elapsed, "limit", limit)
 		return usage.Totals{}
 	}

@@ -834,3 +834,19 @@ func (s *syncBuilder) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestSpikeMessage: a spike after an unknown time says so, not "in -1ns".
+func TestSpikeMessage(t *testing.T) {
+	tests := []struct {
+		elapsed time.Duration
+		want    string
+	}{
+		{2400 * time.Millisecond, "discarded 5000 bytes in 2s: faster than the link can carry (limit 300 bytes)"},
+		{unknownElapsed, "discarded 5000 bytes in an unknown time: faster than the link can carry (limit 300 bytes)"},
+	}
+	for _, tt := range tests {
+		if got := spikeMessage(5000, tt.elapsed, 300); got != tt.want {
+			t.Errorf("spikeMessage(%v) = %q, want %q", tt.elapsed, got, tt.want)
+		}
+	}
+}
