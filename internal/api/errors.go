@@ -45,7 +45,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSONError(w, e.Status, e.Message)
 	case errors.Is(err, store.ErrDamaged):
 		s.log.Error("request failed: the database is damaged", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeJSONError(w, http.StatusServiceUnavailable, "The database is damaged: "+store.DamagedAdvice("pb.db")+".")
+		writeJSONError(w, http.StatusServiceUnavailable, "The database is damaged: "+store.DamagedAdvice(s.store.Path())+".")
 	case r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 		// The client went away or the server is shutting down: nobody
 		// reads a body; 503 keeps access logs honest.

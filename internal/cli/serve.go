@@ -206,13 +206,31 @@ func lockDataDir(dir string) (*lockfile.Lock, error) {
 	lock, err := lockfile.Acquire(filepath.Join(dir, lockFile))
 	var le *lockfile.LockedError
 	if errors.As(err, &le) {
-		who := fmt.Sprintf("pid %d", le.Holder.PID)
-		if _, port, perr := net.SplitHostPort(le.Holder.Addr); perr == nil {
-			who += ", port " + port
-		}
-		return nil, fmt.Errorf("another pb serve (%s) is already counting into %s; stop it first (pb service stop, or kill %d), or give this one another --data-dir", who, dir, le.Holder.PID)
+		return nil, lockedError(dir, le.Holder)
 	}
 	return lock, err
+}
+
+// lockedError names the daemon holding dir's lock as far as its lock file
+// tells: its pid (unknown, 0, while it has not written it yet; then there
+// is no kill to suggest, as "kill 0" would signal this process group) and
+// its API port.
+func lockedError(dir string, h lockfile.Holder) error {
+	var who []string
+	if h.PID != 0 {
+		who = append(who, fmt.Sprintf("pid %d", h.PID))
+	}
+	if _, port, err := net.SplitHostPort(h.Addr); err == nil {
+		who = append(who, "port "+port)
+	}
+	named, stop := "", "pb service stop"
+	if len(who) > 0 {
+		named = " (" + strings.Join(who, ", ") + ")"
+	}
+	if h.PID != 0 {
+		stop += fmt.Sprintf(", or kill %d", h.PID)
+	}
+	return fmt.Errorf("another pb serve%s is already counting into %s; stop it first (%s), or give this one another --data-dir", named, dir, stop)
 }
 
 // checkDatabase runs SQLite's quick_check, bounded by checkTimeout, before

@@ -13,9 +13,12 @@ import (
 
 // NewReader returns the Linux reader: counters, names and ifindexes from an
 // rtnetlink RTM_GETLINK dump, Info from /sys/class/net. Where netlink is
-// not allowed (a seccomp sandbox), it reads /proc/net/dev, without indexes.
+// not allowed (a seccomp sandbox: EPERM, EACCES, EAFNOSUPPORT), it reads
+// /proc/net/dev, without indexes, from then on. Any other failure is
+// retried on the next Read; until netlink has worked once, such a Read is
+// answered from /proc/net/dev.
 func NewReader() (Reader, error) {
-	return &netlinkReader{linuxReader: newLinuxReader("/proc", "/sys"), fd: -1}, nil
+	return &netlinkReader{linuxReader: newLinuxReader("/proc", "/sys"), fd: -1, open: openNetlink}, nil
 }
 
 // netlinkReader reads counters with one RTM_GETLINK dump per poll. The dump
@@ -27,9 +30,13 @@ type netlinkReader struct {
 
 	mu       sync.Mutex
 	fd       int // the NETLINK_ROUTE socket, kept open; -1 before the first Read
+	open     func() (int, error)
 	seq      uint32
 	buf      []byte
-	fallback bool
+	fallback bool // netlink is not allowed here: /proc/net/dev for good
+	worked   bool // a dump succeeded once
+
+	interrupted int // dumps the kernel flagged as interrupted (read by tests)
 }
 
 // Read dumps the links. An interrupted dump (an interface came or went in
@@ -45,30 +52,49 @@ func (r *netlinkReader) Read(dst []Counter) ([]Counter, error) {
 		var out []Counter
 		out, err = r.dump(dst)
 		if err == nil {
+			r.worked = true
 			return out, nil
 		}
 		if !errors.Is(err, errDumpInterrupted) {
 			break
 		}
+		r.interrupted++
+		// The rest of the interrupted dump is still queued on this socket
+		// and the kernel holds the dump open: a new request on it would
+		// be refused (EBUSY). Closing the socket ends the dump; the next
+		// try opens a fresh one.
+		r.closeSocket()
 	}
-	if r.fd < 0 { // no socket at all: this process may not use netlink
+	r.closeSocket() // a fresh socket next time drops whatever was left queued
+	if notAllowed(err) {
 		r.fallback = true
+	}
+	if r.fallback || !r.worked {
 		return r.linuxReader.Read(dst)
 	}
-	unix.Close(r.fd) // a fresh socket next time drops whatever was left queued
-	r.fd = -1
 	return dst, err
+}
+
+// notAllowed reports whether err says this process may not use netlink at
+// all, which does not change while it runs; anything else (EMFILE, ENOBUFS,
+// an interrupted dump) may pass.
+func notAllowed(err error) bool {
+	return errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) ||
+		errors.Is(err, unix.EAFNOSUPPORT) || errors.Is(err, unix.EPROTONOSUPPORT)
+}
+
+func (r *netlinkReader) closeSocket() {
+	if r.fd >= 0 {
+		unix.Close(r.fd)
+		r.fd = -1
+	}
 }
 
 func (r *netlinkReader) dump(dst []Counter) ([]Counter, error) {
 	if r.fd < 0 {
-		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+		fd, err := r.open()
 		if err != nil {
-			return dst, fmt.Errorf("open netlink socket: %w", err)
-		}
-		if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-			unix.Close(fd)
-			return dst, fmt.Errorf("bind netlink socket: %w", err)
+			return dst, err
 		}
 		r.fd = fd
 		r.buf = make([]byte, 64<<10) // the kernel fills up to 32 KiB per datagram
@@ -96,6 +122,19 @@ func (r *netlinkReader) dump(dst []Counter) ([]Counter, error) {
 			return dst, nil
 		}
 	}
+}
+
+// openNetlink opens and binds a NETLINK_ROUTE socket.
+func openNetlink() (int, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	if err != nil {
+		return -1, fmt.Errorf("open netlink socket: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("bind netlink socket: %w", err)
+	}
+	return fd, nil
 }
 
 // readFileInto reads the whole file at path into buf (from len(buf)),

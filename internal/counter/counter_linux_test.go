@@ -3,9 +3,12 @@
 package counter
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestNewReaderLinux reads this machine's real counters: every Linux
@@ -113,4 +116,59 @@ func BenchmarkNetlinkRead(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(dst)), "ifaces")
+}
+
+// TestNetlinkFallback: /proc/net/dev (no indexes) for good only when this
+// process may not use netlink; a passing failure (too many open files) is
+// retried on the next Read, answered from /proc/net/dev only while netlink
+// has never worked.
+func TestNetlinkFallback(t *testing.T) {
+	r0, err := NewReader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := r0.(*netlinkReader)
+	defer r.closeSocket()
+	fail := func(errno error) func() (int, error) {
+		return func() (int, error) { return -1, fmt.Errorf("open netlink socket: %w", errno) }
+	}
+	hasIndex := func(cs []Counter) bool {
+		for _, c := range cs {
+			if c.Index == 0 {
+				return false
+			}
+		}
+		return len(cs) > 0
+	}
+	steps := []struct {
+		open      func() (int, error)
+		wantErr   string
+		wantIndex bool
+		fallback  bool
+	}{
+		{open: fail(unix.EMFILE)},            // never worked: /proc/net/dev this time
+		{open: openNetlink, wantIndex: true}, // retried, and it works
+		{open: fail(unix.EMFILE), wantErr: "open netlink socket: too many open files"}, // worked before: an error, retried next time
+		{open: openNetlink, wantIndex: true},
+		{open: fail(unix.EPERM), fallback: true}, // not allowed: /proc/net/dev from now on
+		{open: openNetlink, fallback: true},
+	}
+	for i, s := range steps {
+		r.closeSocket()
+		r.open = s.open
+		cs, err := r.Read(nil)
+		gotErr := ""
+		if err != nil {
+			gotErr = err.Error()
+		}
+		if gotErr != s.wantErr {
+			t.Fatalf("step %d: error %q, want %q", i, gotErr, s.wantErr)
+		}
+		if err == nil && hasIndex(cs) != s.wantIndex {
+			t.Fatalf("step %d: rows %+v, want indexes: %v", i, cs, s.wantIndex)
+		}
+		if r.fallback != s.fallback {
+			t.Fatalf("step %d: fallback %v, want %v", i, r.fallback, s.fallback)
+		}
+	}
 }

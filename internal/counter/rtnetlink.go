@@ -19,7 +19,6 @@ const (
 	nlmFRequest   = 0x1
 	nlmFDumpIntr  = 0x10 // the dump was interrupted by a change: it may be inconsistent
 	nlmFDump      = 0x300
-	iflaAddress   = 1
 	iflaIfname    = 3
 	iflaStats     = 7  // struct rtnl_link_stats: u32 counters
 	iflaStats64   = 23 // struct rtnl_link_stats64: u64 counters
@@ -64,7 +63,7 @@ func ParseLinkDump(data []byte, seq uint32, dst []Counter) (out []Counter, done 
 		if msgLen < nlmsgHdrLen || msgLen > len(data)-off {
 			return dst[:start], false, fmt.Errorf("parse link dump at byte %d: message length %d does not fit the %d bytes left", off, msgLen, len(data)-off)
 		}
-		msg := data[off : off+msgLen]
+		msg, at := data[off:off+msgLen], off
 		off += align4(msgLen)
 		typ := ne.Uint16(msg[4:])
 		flags := ne.Uint16(msg[6:])
@@ -88,7 +87,7 @@ func ParseLinkDump(data []byte, seq uint32, dst []Counter) (out []Counter, done 
 			continue
 		}
 		if len(msg) < nlmsgHdrLen+ifinfomsgLen {
-			return dst[:start], false, fmt.Errorf("parse link dump at byte %d: RTM_NEWLINK of %d bytes, too short", off, len(msg))
+			return dst[:start], false, fmt.Errorf("parse link dump at byte %d: RTM_NEWLINK of %d bytes, too short", at, len(msg))
 		}
 		index := ne.Uint32(msg[nlmsgHdrLen+4:])
 		var name []byte

@@ -2,6 +2,7 @@ package counter
 
 import (
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -71,7 +72,7 @@ func concat(parts ...[]byte) []byte {
 }
 
 func TestParseLinkDump(t *testing.T) {
-	mac := nlAttr{iflaAddress, []byte{2, 0, 0, 0, 0, 1}}
+	mac := nlAttr{1, []byte{2, 0, 0, 0, 0, 1}} // IFLA_ADDRESS: an attribute the parser skips
 	tests := []struct {
 		name    string
 		data    []byte
@@ -118,6 +119,11 @@ func TestParseLinkDump(t *testing.T) {
 			name:    "attribute longer than its message",
 			data:    func() []byte { b := linkMsg(7, 4, 0, ifname("x")); b[32] = 200; return b }(),
 			wantErr: "parse link dump: interface 4: attribute length 200 does not fit 8 bytes",
+		},
+		{
+			name:    "link message too short for its header, after another message",
+			data:    concat(linkMsg(7, 4, 0, ifname("x"), stats64(2, 2)), ctrlMsg(rtmNewLink, 7, make([]byte, 4))),
+			wantErr: fmt.Sprintf("parse link dump at byte %d: RTM_NEWLINK of 20 bytes, too short", len(linkMsg(7, 4, 0, ifname("x"), stats64(2, 2)))),
 		},
 		{
 			name:    "link without a name",

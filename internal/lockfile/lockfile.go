@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 )
 
 // ErrLocked is wrapped by Acquire's error when another process holds the
@@ -30,6 +31,9 @@ type LockedError struct {
 }
 
 func (e *LockedError) Error() string {
+	if e.Holder.PID == 0 { // the holder has not written its pid yet
+		return fmt.Sprintf("%s is %s", e.Path, ErrLocked)
+	}
 	return fmt.Sprintf("%s is %s (pid %d)", e.Path, ErrLocked, e.Holder.PID)
 }
 
@@ -71,13 +75,16 @@ func (l *Lock) SetAddr(addr string) error {
 	return l.write()
 }
 
+// write puts the holder into the file: the new content over the old, then
+// the file cut to its length, so that a second daemon reading it meanwhile
+// never finds it empty.
 func (l *Lock) write() error {
 	b, _ := json.Marshal(l.holder) // cannot fail: an int and a string
 	b = append(b, '\n')
-	if err := l.f.Truncate(0); err != nil {
+	if _, err := l.f.WriteAt(b, 0); err != nil {
 		return fmt.Errorf("write lock %s: %w", l.f.Name(), err)
 	}
-	if _, err := l.f.WriteAt(b, 0); err != nil {
+	if err := l.f.Truncate(int64(len(b))); err != nil {
 		return fmt.Errorf("write lock %s: %w", l.f.Name(), err)
 	}
 	return nil
@@ -93,15 +100,24 @@ func (l *Lock) Release() error {
 	return err
 }
 
-// Read returns what the holder of the lock at path wrote about itself.
+// Read returns what the holder of the lock at path wrote about itself. A
+// read that meets the holder rewriting the file can see part of each
+// version (or, before its first write, nothing): it reads again, a few
+// times, before giving up.
 func Read(path string) (Holder, error) {
-	var h Holder
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return h, err
+	for try := 1; ; try++ {
+		var h Holder
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return h, err
+		}
+		err = json.Unmarshal(b, &h)
+		if err == nil {
+			return h, nil
+		}
+		if try == 5 {
+			return Holder{}, fmt.Errorf("read lock %s: %w", path, err)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
-	if err := json.Unmarshal(b, &h); err != nil {
-		return Holder{}, fmt.Errorf("read lock %s: %w", path, err)
-	}
-	return h, nil
 }

@@ -158,6 +158,11 @@ func (st *ifaceState) reborn(idx uint32) bool {
 	return idx != 0 && st.index != 0 && idx != st.index
 }
 
+// wentDown reports whether a reading's counters are below the last ones.
+func (st *ifaceState) wentDown(c counter.Counter) bool {
+	return c.RxBytes < st.rx || c.TxBytes < st.tx
+}
+
 // span is the time from a to b for the speed check: on the boot clock when
 // both readings have it; else the longer of the monotonic and wall clocks,
 // since after a suspend the monotonic clock (which stops while asleep)
@@ -180,6 +185,7 @@ type Monitor struct {
 	log   *slog.Logger
 
 	mu        sync.Mutex
+	noIndex   bool // a reading without interface indexes was logged
 	ifaces    map[string]*ifaceState
 	pending   map[pendingKey]usage.Totals
 	peaks     map[int64]uint64 // coarse bucket start -> bytes/s
@@ -271,6 +277,13 @@ func (m *Monitor) Start(ctx context.Context) error {
 			same := known && (prev.MAC == "" || st.info.MAC == "" || prev.MAC == st.info.MAC)
 			if known && prev.Index != 0 && c.Index != 0 {
 				same = prev.Index == c.Index // the index knows better than the MAC
+			} else if known && c.Index == 0 {
+				// Without indexes another MAC does not say when the adapter
+				// changed: perhaps before the snapshot, with its traffic
+				// counted already (as a reset). Go on from the saved
+				// counters, so nothing is counted twice; counters that went
+				// down are a reset.
+				same = true
 			}
 			if same {
 				total = total.Add(m.account(st, prev.Rx, prev.Tx, c, downtime, now))
@@ -344,6 +357,15 @@ func roundDur(d time.Duration) time.Duration {
 	return d.Round(time.Second)
 }
 
+// spikeMessage is the event text for bytes discarded as a spike.
+func spikeMessage(bytes uint64, elapsed time.Duration, limit uint64) string {
+	in := roundDur(elapsed).String()
+	if elapsed == unknownElapsed {
+		in = "an unknown time"
+	}
+	return fmt.Sprintf("discarded %d bytes in %s: faster than the link can carry (limit %d bytes)", bytes, in, limit)
+}
+
 // newIface describes a newly seen interface.
 func (m *Monitor) newIface(c counter.Counter, now Instant) *ifaceState {
 	info, err := m.r.Info(c.Name)
@@ -375,8 +397,7 @@ func (m *Monitor) account(st *ifaceState, prevRx, prevTx uint64, c counter.Count
 	tx, txMove := counterDelta(prevTx, c.TxBytes, st.info.Bits, limit)
 	if rxMove == moveSpike || txMove == moveSpike {
 		m.status.Discarded++
-		m.event(now.Wall, usage.EventSpike, c.Name, usage.Totals{Rx: rx, Tx: tx},
-			fmt.Sprintf("discarded %d bytes in %s: faster than the link can carry (limit %d bytes)", rx+tx, roundDur(elapsed), limit))
+		m.event(now.Wall, usage.EventSpike, c.Name, usage.Totals{Rx: rx, Tx: tx}, spikeMessage(rx+tx, elapsed, limit))
 		m.log.Warn("discarded impossible counter jump", "iface", c.Name, "rx", rx, "tx", tx, "elapsed", elapsed, "limit", limit)
 		return usage.Totals{}
 	}
@@ -450,12 +471,13 @@ func (m *Monitor) Poll() error {
 	// outside it (that reads the OS). An interface back after an absence, or
 	// with another index, may be another adapter under the same name:
 	// describe it again, so that its traffic is filed under its own MAC at
-	// once and not only at the next refresh.
+	// once and not only at the next refresh. Without indexes, counters that
+	// went down may be a re-creation too: describe it as well.
 	var describe []string
 	m.mu.Lock()
 	for _, c := range cs {
 		st, known := m.ifaces[c.Name]
-		if !known || refreshInfo || st.lastSeen.Before(m.last.Wall) || st.reborn(c.Index) {
+		if !known || refreshInfo || st.lastSeen.Before(m.last.Wall) || st.reborn(c.Index) || (c.Index == 0 && st.wentDown(c)) {
 			describe = append(describe, c.Name)
 		}
 	}
@@ -479,15 +501,32 @@ func (m *Monitor) Poll() error {
 	var totalBytes uint64
 	rateOK := monoElapsed >= m.cfg.PollInterval/4 && monoElapsed > 0
 	for _, c := range cs {
+		if c.Index == 0 && !m.noIndex {
+			m.noIndex = true
+			m.log.Warn("counters come without interface indexes (Linux without netlink: /proc/net/dev); an interface deleted and created again between two polls is told only by its counters going down or, at the next details refresh, by another MAC")
+		}
 		st, known := m.ifaces[c.Name]
 		info, haveInfo := fresh[c.Name]
 		reborn := known && st.reborn(c.Index)
 		sameIndex := known && c.Index != 0 && c.Index == st.index
+		var carry *ifaceState
 		if reborn || (known && !sameIndex && haveInfo && st.info.MAC != "" && info.MAC != "" && st.info.MAC != info.MAC) {
 			// Same name, another interface: a new incarnation whose
-			// counters started from zero when it appeared. (With the same
-			// index it is the same device with a MAC set by hand: its
-			// counters go on.)
+			// counters started from zero when it appeared. (On Linux the
+			// same index means the same device, with a MAC set by hand: its
+			// counters go on. macOS and Windows reuse the index of a removed
+			// interface, so there a re-created adapter with the old index
+			// and another MAC is taken for the same device: its counters are
+			// followed on, as a reset if they went down, and only its MAC
+			// changes.)
+			if !reborn && c.Index == 0 && !st.lastSeen.Before(m.last.Wall) && !st.wentDown(c) {
+				// No index, seen at the last poll, counters not down: the
+				// change happened at some poll since the last description,
+				// and what those polls counted (a reset included) belongs to
+				// the new adapter already. Go on from the last reading, so
+				// nothing is counted twice.
+				carry = st
+			}
 			known = false
 			reborn = true
 		}
@@ -509,8 +548,13 @@ func (m *Monitor) Poll() error {
 				}
 			}
 			st.counted = m.cfg.Policy.Counted(c.Name, string(st.info.Kind))
+			if carry != nil {
+				st.rx, st.tx = carry.rx, carry.tx
+			}
 			m.ifaces[c.Name] = st
-			if reborn {
+			if carry != nil {
+				m.event(now.Wall, usage.EventReset, c.Name, usage.Totals{}, "another adapter under this name (its MAC changed); its traffic is filed under its own MAC from now on")
+			} else if reborn {
 				m.event(now.Wall, usage.EventReset, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "interface re-created; its counters since then are counted")
 			} else {
 				m.event(now.Wall, usage.EventAppear, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "new interface; its counters since it appeared are counted")
@@ -685,15 +729,14 @@ func (m *Monitor) Run(ctx context.Context) error {
 		}
 	}
 	// Write the start-up accounting (and the baseline snapshot) at once, so
-	// a crash in the first interval does not lose it.
-	if err := m.Flush(ctx); err != nil {
-		m.log.Error("flush", "err", err)
-	}
+	// a crash in the first interval does not lose it; a failure (a full
+	// disk at start) is retried on the same schedule as any other.
+	var failed writeFailures
+	now := m.clock.Now()
+	wait := failed.after(m.Flush(ctx), now, m.cfg.FlushInterval, m.log, m.Status)
 	tick := time.NewTicker(m.cfg.PollInterval)
 	defer tick.Stop()
-	lastFlush := m.clock.Now().Mono
-	wait := m.cfg.FlushInterval
-	var failed writeFailures
+	lastFlush := now.Mono
 	for {
 		select {
 		case <-ctx.Done():

@@ -7,6 +7,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -760,5 +761,92 @@ level=ERROR msg="flush failed; keeping the data in memory and retrying" err="dis
 `
 	if logs.String() != wantLog {
 		t.Errorf("log:\n%s\nwant:\n%s", logs.String(), wantLog)
+	}
+}
+
+// steppingClock moves on by step at every reading, so that Run, on its
+// real ticker, sees seconds pass in milliseconds.
+type steppingClock struct {
+	mu   sync.Mutex
+	now  Instant
+	step time.Duration
+}
+
+func (c *steppingClock) Now() Instant {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now.Wall = c.now.Wall.Add(c.step)
+	c.now.Mono += c.step
+	c.now.Boot += c.step
+	return c.now
+}
+
+// TestRunRetriesFirstFlush: a start on a full disk retries its first write
+// after 1 s, not after the whole flush interval, and says when writes
+// recovered.
+func TestRunRetriesFirstFlush(t *testing.T) {
+	var logs syncBuilder
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+	r := &fakeReader{counters: map[string]counter.Counter{"eth0": {Name: "eth0", Index: 2, RxBytes: 10, TxBytes: 20}},
+		infos: map[string]counter.Info{"eth0": {Name: "eth0", Kind: counter.KindEthernet, MAC: "02:00:00:00:00:01", Bits: 64}}}
+	store := newFakeStore()
+	store.failN = 1
+	clock := &steppingClock{now: Instant{Wall: t0, Mono: time.Hour, Boot: time.Hour}, step: 100 * time.Millisecond}
+	m := New(r, store, clock, Config{PollInterval: 5 * time.Millisecond, FlushInterval: time.Hour, BootID: "b", Location: time.UTC}, log)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- m.Run(ctx) }()
+	// Long enough for several seconds on the stepping clock, far from the
+	// hour of the flush interval.
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	// The retry and the last write at stop: two writes, not only the last.
+	if store.flushes != 2 {
+		t.Errorf("%d successful writes, want 2 (the retry after 1 s and the last one)\nlog:\n%s", store.flushes, logs.String())
+	}
+	if !strings.Contains(logs.String(), `level=INFO msg="writes recovered" failed_attempts=1`) {
+		t.Errorf("no \"writes recovered\" line:\n%s", logs.String())
+	}
+}
+
+// syncBuilder is a strings.Builder safe for a logger in another goroutine.
+type syncBuilder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuilder) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuilder) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// TestSpikeMessage: a spike after an unknown time says so, not "in -1ns".
+func TestSpikeMessage(t *testing.T) {
+	tests := []struct {
+		elapsed time.Duration
+		want    string
+	}{
+		{2400 * time.Millisecond, "discarded 5000 bytes in 2s: faster than the link can carry (limit 300 bytes)"},
+		{unknownElapsed, "discarded 5000 bytes in an unknown time: faster than the link can carry (limit 300 bytes)"},
+	}
+	for _, tt := range tests {
+		if got := spikeMessage(5000, tt.elapsed, 300); got != tt.want {
+			t.Errorf("spikeMessage(%v) = %q, want %q", tt.elapsed, got, tt.want)
+		}
 	}
 }
