@@ -22,11 +22,11 @@ const execMode = pgx.QueryExecModeExec
 // (CacheStatement) leaves named "stmtcache_…" statements behind, which
 // collide with another client's on a pooled server connection ("prepared
 // statement already exists", every round after the first). BenchmarkUpload
-// counts round trips for one round of four batches: exec 41–42, simple
-// protocol 41–42 (but it interpolates parameters in the client), cache
-// describe 45–48 (a describe per statement per connection, and pb connects
-// per round), cache statement 46 (and fails through PgBouncer), describe
-// exec 60–61. The COPY of the buckets is binary in every mode.
+// counts round trips for one round of 20,000 buckets (one batch): exec 16,
+// simple protocol 16 (but it interpolates parameters in the client), cache
+// describe 22–23 (a describe per statement per connection, and pb connects
+// per round), cache statement 23 (and fails through PgBouncer), describe
+// exec 23. The COPY of the buckets is binary in every mode.
 func connect(ctx context.Context, url string, mode pgx.QueryExecMode) (*pgx.Conn, error) {
 	cfg, err := pgx.ParseConfig(url)
 	if err != nil {
