@@ -184,11 +184,11 @@ func newFlagSet(name, synopsis, help string, env Env, common *commonFlags) *flag
 	return fs
 }
 
-// parse parses args; -h prints the usage to Stdout and returns flag.ErrHelp.
+// parse parses args; -h prints the usage to Stdout (FlagSet.Parse calls
+// fs.Usage itself) and returns flag.ErrHelp.
 func parse(fs *flag.FlagSet, args []string, cmd string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fs.Usage()
 			return err
 		}
 		return usagef(cmd, "%s", err)

@@ -53,6 +53,21 @@ func TestUsageErrors(t *testing.T) {
 	}
 }
 
+// Every command's help is printed once, to stdout, and nothing to stderr.
+func TestHelpPrintedOnce(t *testing.T) {
+	for _, c := range commands() {
+		for _, flag := range []string{"--help", "-h"} {
+			code, stdout, stderr := runPB(t, nil, c.name, flag)
+			if code != 0 || stderr != "" {
+				t.Errorf("pb %s %s: exit %d, stderr %q", c.name, flag, code, stderr)
+			}
+			if n := strings.Count(stdout, "Usage: pb "+c.name); n != 1 {
+				t.Errorf("pb %s %s printed its usage %d times:\n%s", c.name, flag, n, stdout)
+			}
+		}
+	}
+}
+
 func TestHelpExitsZero(t *testing.T) {
 	for _, args := range [][]string{{"help"}, {"--help"}, {"serve", "--help"}, {"config", "-h"}, {"version", "--help"}} {
 		code, stdout, stderr := runPB(t, nil, args...)
