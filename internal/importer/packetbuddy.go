@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -356,12 +357,7 @@ func (h *History) Claim(hi Hints) {
 			taken[d.Iface] = true
 		}
 	}
-	recorded := make([]string, 0, len(hi.Imported))
-	for iface := range hi.Imported {
-		recorded = append(recorded, iface)
-	}
-	slices.Sort(recorded)
-	for _, iface := range recorded {
+	for _, iface := range slices.Sorted(maps.Keys(hi.Imported)) {
 		id := hi.Imported[iface]
 		for _, d := range h.Devices {
 			if d.ID != id || d.Local || d.Iface == iface || taken[iface] || iface == ImportedIface {
