@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/notify"
 	"github.com/packetbuddy/pb/internal/plan"
 )
 
@@ -17,7 +18,7 @@ const planCheckInterval = time.Minute
 // alert state, and the notifiers it delivers through.
 type planAlerts struct {
 	tracker   *plan.Tracker
-	notifiers []*plan.Notifier
+	notifiers []*notify.Notifier
 }
 
 // openPlanAlerts builds the alerting for the configured plans; nil when
@@ -32,16 +33,16 @@ func (d *daemon) openPlanAlerts() *planAlerts {
 	pa := &planAlerts{}
 	a := d.cfg.Alerts
 	if a.WebhookURL != "" {
-		w := &plan.Webhook{URL: a.WebhookURL, Format: plan.WebhookFormat(a.WebhookFormat)}
+		w := &notify.Webhook{URL: a.WebhookURL, Format: notify.WebhookFormat(a.WebhookFormat)}
 		if a.WebhookToken != "" {
 			w.Headers = map[string]string{"Authorization": "Bearer " + a.WebhookToken}
 		}
-		pa.notifiers = append(pa.notifiers, plan.NewNotifier(plan.NotifierOptions{Log: logf}, w))
+		pa.notifiers = append(pa.notifiers, notify.NewNotifier(notify.NotifierOptions{Log: logf}, w))
 	}
 	if a.Desktop {
 		// Best effort and once: a desktop without a notification daemon
 		// will not grow one by retrying.
-		pa.notifiers = append(pa.notifiers, plan.NewNotifier(plan.NotifierOptions{Attempts: 1, Log: logf}, plan.NewDesktop()))
+		pa.notifiers = append(pa.notifiers, notify.NewNotifier(notify.NotifierOptions{Attempts: 1, Log: logf}, notify.NewDesktop()))
 	}
 	pa.tracker = &plan.Tracker{
 		Specs: d.cfg.Plans, Loc: d.loc, Days: d.store, Pending: d.monitor.Pending,

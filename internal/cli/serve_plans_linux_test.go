@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/notify"
 	"github.com/packetbuddy/pb/internal/plan"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
@@ -26,7 +27,7 @@ import (
 // restarted daemon does not send it again.
 func TestServePlanAlertWebhook(t *testing.T) {
 	var mu sync.Mutex
-	var bodies []plan.WebhookBody
+	var bodies []notify.WebhookBody
 	var calls int
 	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
@@ -36,7 +37,7 @@ func TestServePlanAlertWebhook(t *testing.T) {
 			http.Error(w, "down for a moment", http.StatusServiceUnavailable)
 			return
 		}
-		var b plan.WebhookBody
+		var b notify.WebhookBody
 		data, _ := io.ReadAll(r.Body)
 		if err := json.Unmarshal(data, &b); err != nil || r.Header.Get("Content-Type") != "application/json" {
 			t.Errorf("webhook body %q (%s): %v", data, r.Header.Get("Content-Type"), err)
@@ -44,10 +45,10 @@ func TestServePlanAlertWebhook(t *testing.T) {
 		bodies = append(bodies, b)
 	}))
 	defer hook.Close()
-	received := func() []plan.WebhookBody {
+	received := func() []notify.WebhookBody {
 		mu.Lock()
 		defer mu.Unlock()
-		return append([]plan.WebhookBody(nil), bodies...)
+		return append([]notify.WebhookBody(nil), bodies...)
 	}
 
 	dataDir := t.TempDir()

@@ -647,27 +647,6 @@ func TestSecretsNeverInErrors(t *testing.T) {
 	}
 }
 
-func TestRedactURL(t *testing.T) {
-	t.Parallel()
-	tests := []struct{ in, want string }{
-		{"", ""},
-		{"postgres://user:secret@host/db", "postgres://user:****@host/db"},
-		{"postgres://user@host/db", "postgres://user@host/db"},
-		{"postgres://host/db", "postgres://host/db"},
-		{"postgres://user:p@ss:w/rd@host:5432/db?sslmode=require", "postgres://user:****@host:5432/db?sslmode=require"},
-		{"postgres://host/db?sslmode=require&password=secret", "postgres://host/db?sslmode=require&password=****"},
-		{"postgres://host/db?user=a@b", "postgres://host/db?user=a@b"},
-		{"host=db user=pb password=secret dbname=pb", "host=db user=pb password=**** dbname=pb"},
-		{"host=db password = 'se cret' dbname=pb", "host=db password = **** dbname=pb"},
-		{"PASSWORD=x", "PASSWORD=****"},
-	}
-	for _, tc := range tests {
-		if got := RedactURL(tc.in); got != tc.want {
-			t.Errorf("RedactURL(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestConfigPrintingMasksPassword(t *testing.T) {
 	t.Parallel()
 	c := Default()

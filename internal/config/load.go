@@ -16,6 +16,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/packetbuddy/pb/internal/redact"
 )
 
 // Options say where the data directory and the config file are. Empty fields
@@ -249,12 +251,12 @@ func problemOrder(p *FieldError) int {
 // or "".
 func passwordOfAny(s string) string {
 	if strings.Contains(s, "://") {
-		if p := passwordOf(s); p != "" {
+		if p := redact.UserPassword(s); p != "" {
 			return p
 		}
 	}
-	if m := dsnPassword.FindStringSubmatch(s); m != nil {
-		return strings.Trim(m[2], "'")
+	if ps := redact.ParamPasswords(s); len(ps) > 0 {
+		return ps[0]
 	}
 	return ""
 }

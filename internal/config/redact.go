@@ -5,11 +5,13 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/packetbuddy/pb/internal/redact"
 )
 
 const (
 	// mask replaces every secret PacketBuddy prints.
-	mask = "****"
+	mask = redact.Mask
 	// examplePassword is the placeholder in the URLs that messages show as
 	// examples; it is not masked.
 	examplePassword = "password"
@@ -18,47 +20,9 @@ const (
 	minSecretLen = 4
 )
 
-var (
-	// queryPassword is a password given as a URL parameter (pgx accepts
-	// ?password=...).
-	queryPassword = regexp.MustCompile(`(?i)([?&]password=)[^&#\s]*`)
-	// dsnPassword is a password in a libpq key=value string
-	// ("host=db user=pb password='s3 cret'").
-	dsnPassword = regexp.MustCompile(`(?i)(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s'&]+)`)
-)
-
 // RedactURL masks the password in a PostgreSQL connection string so it can be
-// shown: "postgres://user:secret@host/db" becomes
-// "postgres://user:****@host/db", and password=... parameters and key=value
-// fields become password=****. A string without a password is returned as
-// it is.
-//
-// It works on the text rather than through net/url: a password with an
-// unescaped "/" or "@" makes url.Parse fail or split in the wrong place, and
-// the password must be masked exactly then.
-func RedactURL(s string) string {
-	if s == "" {
-		return s
-	}
-	if i := strings.Index(s, "://"); i >= 0 {
-		rest := s[i+3:]
-		// The user information ends at the last "@" before any query or
-		// fragment; the password is what follows its first ":".
-		end := len(rest)
-		if j := strings.IndexAny(rest, "?#"); j >= 0 {
-			end = j
-		}
-		if at := strings.LastIndex(rest[:end], "@"); at >= 0 {
-			if colon := strings.Index(rest[:at], ":"); colon >= 0 {
-				rest = rest[:colon+1] + mask + rest[at:]
-			}
-		}
-		s = s[:i+3] + rest
-	}
-	s = queryPassword.ReplaceAllString(s, "${1}"+mask)
-	s = dsnPassword.ReplaceAllString(s, "${1}"+mask)
-	return s
-}
+// shown; it is redact.URL, named here for the callers that print config.
+func RedactURL(s string) string { return redact.URL(s) }
 
 // urlInText finds connection URLs with a password inside arbitrary text, such
 // as a TOML parser message quoting part of a broken file.
@@ -72,14 +36,12 @@ func scrub(msg string, secrets []string) string {
 		msg = strings.ReplaceAll(msg, s, mask)
 	}
 	msg = urlInText.ReplaceAllStringFunc(msg, func(u string) string {
-		if passwordOf(u) == examplePassword {
+		if redact.UserPassword(u) == examplePassword {
 			return u // our own example, "postgres://user:password@host/db"
 		}
-		return RedactURL(u)
+		return redact.URL(u)
 	})
-	msg = queryPassword.ReplaceAllString(msg, "${1}"+mask)
-	msg = dsnPassword.ReplaceAllString(msg, "${1}"+mask)
-	return msg
+	return redact.Params(msg)
 }
 
 // secretsIn returns the passwords that appear in a config file's text, so
@@ -94,19 +56,11 @@ func scrub(msg string, secrets []string) string {
 func secretsIn(doc string) []string {
 	var out []string
 	for _, m := range urlInText.FindAllString(doc, -1) {
-		if red := RedactURL(m); red != m {
-			out = append(out, passwordOf(m))
+		if red := redact.URL(m); red != m {
+			out = append(out, redact.UserPassword(m))
 		}
 	}
-	for _, m := range dsnPassword.FindAllStringSubmatch(doc, -1) {
-		out = append(out, strings.Trim(m[2], "'"))
-	}
-	for _, m := range queryPassword.FindAllStringIndex(doc, -1) {
-		v := doc[m[0]:m[1]]
-		if _, after, ok := strings.Cut(v, "="); ok {
-			out = append(out, after)
-		}
-	}
+	out = append(out, redact.ParamPasswords(doc)...)
 	// Longest first, so a password containing another is masked whole.
 	var keep []string
 	for _, s := range out {
@@ -116,25 +70,6 @@ func secretsIn(doc string) []string {
 	}
 	slices.SortFunc(keep, func(a, b string) int { return len(b) - len(a) })
 	return keep
-}
-
-// passwordOf returns the password part of a URL with user information.
-func passwordOf(u string) string {
-	i := strings.Index(u, "://")
-	rest := u[i+3:]
-	end := len(rest)
-	if j := strings.IndexAny(rest, "?#"); j >= 0 {
-		end = j
-	}
-	at := strings.LastIndex(rest[:end], "@")
-	if at < 0 {
-		return ""
-	}
-	colon := strings.Index(rest[:at], ":")
-	if colon < 0 {
-		return ""
-	}
-	return rest[colon+1 : at]
 }
 
 // redactWebhook keeps a webhook URL's scheme and host and masks the rest:

@@ -2,9 +2,8 @@
 // calibration offsets, prices, forecasts and threshold alerts. It reads no
 // clock, database or config file of its own: the caller hands it the parsed
 // [[plan]] tables, the current instant, the zone and daily totals, and gets
-// back a Status and the Alerts to deliver. Delivery (webhooks, desktop
-// notifications) runs in the background through a Notifier so a slow
-// endpoint never stalls the daemon's sampling loop.
+// back a Status and the Alerts to deliver. Delivering them (webhooks,
+// desktop notifications) is package notify's job, so plan does no I/O.
 package plan
 
 import (

@@ -21,7 +21,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
-	"github.com/packetbuddy/pb/internal/config"
+	"github.com/packetbuddy/pb/internal/redact"
 )
 
 // ErrBadURL wraps every problem with the database URL itself.
@@ -53,7 +53,7 @@ func PrepareURL(raw string) (string, error) {
 			}
 		}
 	} else if strings.Contains(raw, "://") {
-		return "", fmt.Errorf("%w: the scheme must be postgres:// or postgresql://, got %q", ErrBadURL, config.RedactURL(raw[:strings.Index(raw, "://")]))
+		return "", fmt.Errorf("%w: the scheme must be postgres:// or postgresql://, got %q", ErrBadURL, redact.URL(raw[:strings.Index(raw, "://")]))
 	} else {
 		if !strings.Contains(raw, "=") {
 			return "", fmt.Errorf("%w: want postgres://user:password@host/db or host=... key=value fields", ErrBadURL)
@@ -99,12 +99,12 @@ func dsnField(dsn, key string) string {
 func redactErr(err error, raw string) string {
 	s := err.Error()
 	if raw != "" {
-		s = strings.ReplaceAll(s, raw, config.RedactURL(raw))
+		s = strings.ReplaceAll(s, raw, redact.URL(raw))
 	}
 	if u, e := url.Parse(raw); e == nil && u.User != nil {
 		if p, ok := u.User.Password(); ok && len(p) >= 3 {
 			s = strings.ReplaceAll(s, p, "****")
 		}
 	}
-	return config.RedactURL(s)
+	return redact.URL(s)
 }

@@ -1,4 +1,4 @@
-package plan
+package notify
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"runtime"
 	"strings"
 	"unicode/utf16"
+
+	"github.com/packetbuddy/pb/internal/plan"
 )
 
 // Runner runs a program and waits for it. ExecRunner is the real one; tests
@@ -34,7 +36,7 @@ type Desktop struct {
 func NewDesktop() *Desktop { return &Desktop{Runner: ExecRunner{}, OS: runtime.GOOS} }
 
 // Deliver shows one notification.
-func (d *Desktop) Deliver(ctx context.Context, a Alert) error {
+func (d *Desktop) Deliver(ctx context.Context, a plan.Alert) error {
 	name, args, err := desktopCommand(d.OS, a)
 	if err != nil {
 		return permanentError{err}
@@ -46,7 +48,7 @@ func (d *Desktop) Deliver(ctx context.Context, a Alert) error {
 // (plan names), so they are never spliced into a shell: they go as separate
 // arguments, as AppleScript run arguments, or as PowerShell single-quoted
 // literals inside a Base64 -EncodedCommand.
-func desktopCommand(goos string, a Alert) (string, []string, error) {
+func desktopCommand(goos string, a plan.Alert) (string, []string, error) {
 	if goos == "" {
 		goos = runtime.GOOS
 	}
@@ -54,7 +56,7 @@ func desktopCommand(goos string, a Alert) (string, []string, error) {
 	if title == "" {
 		title = "PacketBuddy"
 	}
-	urgent := a.Kind == AlertThreshold && a.Threshold >= 100
+	urgent := a.Kind == plan.AlertThreshold && a.Threshold >= 100
 	switch goos {
 	case "linux", "freebsd", "openbsd", "netbsd", "dragonfly", "illumos", "solaris":
 		urgency := "normal"

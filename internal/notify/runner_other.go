@@ -1,6 +1,6 @@
 //go:build !windows
 
-package plan
+package notify
 
 import (
 	"context"
