@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/packetbuddy/pb/internal/golden"
 )
 
 var dbSizeLine = regexp.MustCompile(`(?m)^pb_database_size_bytes \d+$`)
@@ -77,7 +79,7 @@ func TestEndpointsGolden(t *testing.T) {
 					// The file size depends on SQLite's page layout, not on us.
 					body = dbSizeLine.ReplaceAll(body, []byte("pb_database_size_bytes SIZE"))
 				}
-				golden(t, "golden/"+name+ext, body)
+				golden.Check(t, "golden/"+name+ext, body)
 			})
 		}
 	}

@@ -1,43 +1,29 @@
 package api
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/monitor"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
 // The fixture's clock: noon on the spring-forward day in New York, a day of
 // 23 hours.
 var (
-	nyc      = mustLoad("America/New_York")
+	nyc      = golden.Location("America/New_York")
 	fixedNow = time.Date(2026, 3, 8, 12, 0, 0, 0, nyc)
 )
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
 
 // at is a local New York time.
 func at(y int, m time.Month, d, hh, mm int) time.Time {
@@ -291,28 +277,6 @@ func do(tb testing.TB, h http.Handler, method, target string, hdr ...string) *ht
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return rec
-}
-
-// golden compares got with testdata/<name>, or rewrites it with -update.
-func golden(tb testing.TB, name string, got []byte) {
-	tb.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		tb.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		tb.Errorf("%s differs from the golden file (-want +got):\n%s", name, cmp.Diff(string(want), string(got)))
-	}
 }
 
 // decode parses a JSON body into a generic value.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/plan"
 )
 
@@ -38,7 +39,7 @@ func TestPlans(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
-	golden(t, "plans.json", rec.Body.Bytes())
+	golden.Check(t, "plans.json", rec.Body.Bytes())
 
 	var got plansResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {

@@ -9,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/packetbuddy/pb/internal/golden"
 )
 
 // sizeFields are the values that depend on the SQLite version's page
@@ -62,7 +64,7 @@ func TestHealthStorageGolden(t *testing.T) {
 			if err := json.Unmarshal(rec.Body.Bytes(), &h); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, tc.name, append(normalizeSizes(indentJSON(t, h.Storage)), '\n'))
+			golden.Check(t, tc.name, append(normalizeSizes(indentJSON(t, h.Storage)), '\n'))
 
 			var st healthStorage
 			if err := json.Unmarshal(h.Storage, &st); err != nil {
@@ -109,7 +111,7 @@ func TestStorageAndCleanupGolden(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("storage: %d %s", rec.Code, rec.Body)
 	}
-	golden(t, "golden/storage.json", append(normalizeSizes(indentJSON(t, rec.Body.Bytes())), '\n'))
+	golden.Check(t, "golden/storage.json", append(normalizeSizes(indentJSON(t, rec.Body.Bytes())), '\n'))
 
 	fineBefore, _, _, _ := slowCounts(t, f)
 	origin := []string{"Origin", "http://127.0.0.1:7373"}
@@ -117,7 +119,7 @@ func TestStorageAndCleanupGolden(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("dry run: %d %s", rec.Code, rec.Body)
 	}
-	golden(t, "golden/cleanup_dry_run.json", append(indentJSON(t, rec.Body.Bytes()), '\n'))
+	golden.Check(t, "golden/cleanup_dry_run.json", append(indentJSON(t, rec.Body.Bytes()), '\n'))
 	var dry cleanupResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &dry); err != nil {
 		t.Fatal(err)
@@ -127,7 +129,7 @@ func TestStorageAndCleanupGolden(t *testing.T) {
 	}
 	// The health count is cached; after the real cleanup it is fresh.
 	rec = do(t, h, "POST", "/api/storage/cleanup?dry_run=false", origin...)
-	golden(t, "golden/cleanup.json", append(indentJSON(t, rec.Body.Bytes()), '\n'))
+	golden.Check(t, "golden/cleanup.json", append(indentJSON(t, rec.Body.Bytes()), '\n'))
 	var real cleanupResponse
 	if err := json.Unmarshal(rec.Body.Bytes(), &real); err != nil {
 		t.Fatal(err)
