@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/report"
 	"github.com/packetbuddy/pb/internal/store"
 )
@@ -53,7 +54,7 @@ func TestExport(t *testing.T) {
 			if code != 0 {
 				t.Fatalf("exit %d: %s", code, errs)
 			}
-			golden(t, filepath.Join("export", tc.name), []byte(out))
+			golden.Check(t, filepath.Join("export", tc.name), []byte(out))
 			req := httptest.NewRequest(http.MethodGet, tc.api, nil)
 			req.Host = "127.0.0.1:7373"
 			rec := httptest.NewRecorder()

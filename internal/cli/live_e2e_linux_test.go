@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/logbuf"
 	"github.com/packetbuddy/pb/internal/netlab"
 )
 
@@ -46,7 +47,7 @@ func TestLiveRealDaemon(t *testing.T) {
 			}
 		}
 	}()
-	var stderr syncBuffer
+	var stderr logbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Run(context.Background(), []string{"live", "--data-dir", dataDir, "-i", lab.HostIf}, Env{Stdin: slave, Stdout: slave, Stderr: &stderr,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/config"
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/store"
 )
 
@@ -64,7 +65,7 @@ func TestPlanGolden(t *testing.T) {
 		if code != 0 {
 			t.Fatalf("exit %d: %s", code, errs)
 		}
-		golden(t, filepath.Join("query", v.name), []byte(out))
+		golden.Check(t, filepath.Join("query", v.name), []byte(out))
 		for _, l := range strings.Split(out, "\n") {
 			if n := len([]rune(l)); n > 80 && v.color == "never" {
 				t.Errorf("line wider than 80 columns (%d): %q", n, l)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,26 +15,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
-var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
 // The fixed clock of the query tests: noon on the spring-forward day in New
 // York (a day of 23 hours), as in the api package's tests.
 var (
-	nyc      = mustLoad("America/New_York")
+	nyc      = golden.Location("America/New_York")
 	fixedNow = time.Date(2026, 3, 8, 12, 0, 0, 0, nyc)
 )
-
-func mustLoad(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		panic(err)
-	}
-	return loc
-}
 
 func at(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, nyc) }
 
@@ -107,28 +97,6 @@ func runAt(t *testing.T, env map[string]string, args ...string) (code int, stdou
 	return code, out.String(), errb.String()
 }
 
-// golden compares got with testdata/<name>, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *updateGolden {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n%s", name, cmp.Diff(string(want), string(got)))
-	}
-}
-
 // queryCases are the query commands of the golden tests, with the API
 // request that --json must equal.
 var queryCases = []struct {
@@ -171,7 +139,7 @@ func TestQueryGolden(t *testing.T) {
 				if code != 0 {
 					t.Fatalf("pb %v: exit %d: %s", args, code, errs)
 				}
-				golden(t, filepath.Join("query", tc.name+v.suffix), []byte(out))
+				golden.Check(t, filepath.Join("query", tc.name+v.suffix), []byte(out))
 				if v.suffix == ".txt" {
 					for _, l := range strings.Split(out, "\n") {
 						if n := len([]rune(l)); n > 80 {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/packetbuddy/pb/internal/logbuf"
 )
 
 // pb serve starts on PacketBuddy 1.x's config files as they are, honours
@@ -38,7 +40,7 @@ func TestServe1xConfig(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			var logs syncBuffer
+			var logs logbuf.Buffer
 			port := freePort(t) // the files say 7373; PB_API_PORT keeps tests off it
 			env := Env{Stdout: &logs, Stderr: &logs, Getenv: func(k string) string {
 				switch k {

@@ -3,7 +3,6 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"net"
@@ -12,32 +11,14 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/logbuf"
 	"github.com/packetbuddy/pb/internal/netlab"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 )
-
-// syncBuffer is a bytes.Buffer safe for the daemon's logger and the test.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // freePort returns a loopback port that was free a moment ago.
 func freePort(t *testing.T) string {
@@ -65,10 +46,10 @@ func startServeEnv(t *testing.T, dataDir string, vars map[string]string) (base s
 }
 
 // startServeLogs is startServeEnv that also gives the daemon's output.
-func startServeLogs(t *testing.T, dataDir string, vars map[string]string) (base string, logs *syncBuffer, stop func()) {
+func startServeLogs(t *testing.T, dataDir string, vars map[string]string) (base string, logs *logbuf.Buffer, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	logs = &syncBuffer{}
+	logs = &logbuf.Buffer{}
 	port := freePort(t) // never the real 7373
 	env := Env{Stdout: logs, Stderr: logs, Getenv: func(k string) string {
 		if k == "PB_API_PORT" {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/logbuf"
 	"github.com/packetbuddy/pb/internal/netlab"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/store/storetest"
@@ -90,7 +91,7 @@ func runCLI(t *testing.T, port string, args ...string) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	var out syncBuffer
+	var out logbuf.Buffer
 	code := Run(ctx, args, Env{Stdout: &out, Stderr: &out, Getenv: func(k string) string {
 		if k == "PB_API_PORT" {
 			return port

@@ -14,42 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/service"
 )
-
-// -update rewrites golden files; registered here unless another test file
-// of the package did it first.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite testdata/*.golden")
-	}
-}
-
-func goldenUpdating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-func checkGolden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if goldenUpdating() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (go test -update creates it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (go test -update rewrites it)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
-}
 
 // fakeManagerTools answers systemctl/launchctl/schtasks calls.
 type fakeManagerTools struct {
@@ -151,13 +118,13 @@ func TestServiceDryRun(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := strings.ReplaceAll(stdout, home, "$HOME")
-		checkGolden(t, "service-install-dry-run.golden", []byte(got))
+		golden.Check(t, "service-install-dry-run.golden", []byte(got))
 	}
 	stdout, _, err := runDirect(t, runService, map[string]string{"HOME": home, "USER": "ann"}, "install", "--system", "--dry-run")
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, "service-install-system-dry-run.golden", []byte(strings.ReplaceAll(stdout, home, "$HOME")))
+	golden.Check(t, "service-install-system-dry-run.golden", []byte(strings.ReplaceAll(stdout, home, "$HOME")))
 	if len(tools.calls) != 0 {
 		t.Errorf("a dry run ran %q", tools.calls)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/pgtest"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/store/storetest"
@@ -108,22 +109,22 @@ func TestSyncVerify(t *testing.T) {
 	if out := run(0, "sync", "now"); out != "Synced 35040 buckets (via cli); 0 pending.\n" {
 		t.Errorf("first sync: %q", out)
 	}
-	golden(t, "sync/verify-equal.golden", []byte(run(0, "sync", "verify")))
+	golden.Check(t, "sync/verify-equal.golden", []byte(run(0, "sync", "verify")))
 
 	tag, err := pgtest.Connect(t, url).Exec(context.Background(), `UPDATE pb_usage SET rx = rx + 1000 WHERE ts = '2025-07-15 12:00:00+00'`)
 	if err != nil || tag.RowsAffected() != 1 {
 		t.Fatalf("corrupt one bucket: %v %v", tag, err)
 	}
-	golden(t, "sync/verify-differ.golden", []byte(run(1, "sync", "verify")))
+	golden.Check(t, "sync/verify-differ.golden", []byte(run(1, "sync", "verify")))
 
 	want := "Queued all 35040 buckets to be sent again.\nSynced 35040 buckets (via cli); 0 pending.\n"
 	for range 2 { // idempotent
 		if out := run(0, "sync", "now", "--all"); out != want {
 			t.Errorf("sync now --all: %q, want %q", out, want)
 		}
-		golden(t, "sync/verify-equal.golden", []byte(run(0, "sync", "verify")))
+		golden.Check(t, "sync/verify-equal.golden", []byte(run(0, "sync", "verify")))
 	}
-	golden(t, "sync/help.golden", []byte(run(0, "sync", "--help")))
+	golden.Check(t, "sync/help.golden", []byte(run(0, "sync", "--help")))
 	if code, _, errOut := runPB(t, env, "sync", "status", "--all"); code != 2 || !strings.Contains(errOut, "--all goes with pb sync now") {
 		t.Errorf("status --all = %d %q", code, errOut)
 	}
