@@ -2,7 +2,6 @@ package config
 
 import (
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,9 +9,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var updateGolden = flag.Bool("update", false, "rewrite the golden files in testdata/")
+	"github.com/packetbuddy/pb/internal/golden"
+)
 
 // load1x loads a 1.x fixture from testdata/1x with the given environment,
 // and returns the config and its notices as text with the path replaced.
@@ -181,19 +180,7 @@ func TestMigrateGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "1x", name+".migrated.golden")
-			if *updateGolden {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("migrated %s differs from %s (-want +got):\n%s", name, golden, diff)
-			}
+			golden.Check(t, "1x/"+name+".migrated.golden", []byte(got))
 			old, _ := load1x(t, name+".toml", nil)
 			migrated, _ := loadDoc(t, got, nil)
 			if migrated.Is1x() {

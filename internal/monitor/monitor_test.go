@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/packetbuddy/pb/internal/counter"
+	"github.com/packetbuddy/pb/internal/logbuf"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -785,7 +786,7 @@ func (c *steppingClock) Now() Instant {
 // after 1 s, not after the whole flush interval, and says when writes
 // recovered.
 func TestRunRetriesFirstFlush(t *testing.T) {
-	var logs syncBuilder
+	var logs logbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
 		if a.Key == slog.TimeKey {
 			return slog.Attr{}
@@ -815,24 +816,6 @@ func TestRunRetriesFirstFlush(t *testing.T) {
 	if !strings.Contains(logs.String(), `level=INFO msg="writes recovered" failed_attempts=1`) {
 		t.Errorf("no \"writes recovered\" line:\n%s", logs.String())
 	}
-}
-
-// syncBuilder is a strings.Builder safe for a logger in another goroutine.
-type syncBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuilder) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuilder) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // TestSpikeMessage: a spike after an unknown time says so, not "in -1ns".

@@ -4,17 +4,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/usage"
 )
-
-func mustZone(t *testing.T, name string) *time.Location {
-	t.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		t.Skipf("zone %s not available: %v", name, err)
-	}
-	return loc
-}
 
 func date(y int, m time.Month, d int) usage.Date { return usage.Date{Year: y, Month: m, Day: d} }
 
@@ -60,7 +52,7 @@ func TestCycleBounds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			loc := mustZone(t, tt.zone)
+			loc := golden.Location(tt.zone)
 			at, err := time.ParseInLocation("2006-01-02 15:04", tt.at, loc)
 			if err != nil {
 				t.Fatal(err)
@@ -100,7 +92,7 @@ func TestCycleBounds(t *testing.T) {
 
 // Every instant belongs to exactly one cycle and consecutive cycles touch.
 func TestCycleBoundsContiguous(t *testing.T) {
-	loc := mustZone(t, "Australia/Lord_Howe") // half-hour DST: the oddest midnight handling
+	loc := golden.Location("Australia/Lord_Howe") // half-hour DST: the oddest midnight handling
 	for _, c := range []Cycle{{Kind: Monthly, ResetDay: 31}, {Kind: Monthly, ResetDay: 29}, {Kind: EveryDays, Every: 30, Start: date(2027, 6, 1)}} {
 		at := time.Date(2026, 1, 1, 0, 0, 0, 0, loc)
 		_, end, _ := c.Bounds(at, loc)

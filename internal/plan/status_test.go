@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -23,7 +24,7 @@ func constant(n uint64) func(usage.Date) uint64 { return func(usage.Date) uint64
 
 func TestEvaluateConstantRate(t *testing.T) {
 	for _, zone := range []string{"UTC", "America/New_York", "Pacific/Kiritimati", "Etc/GMT+12"} {
-		loc := mustZone(t, zone)
+		loc := golden.Location(zone)
 		// 10 GB every day; it is noon on March 5 and 5 GB went today so far.
 		days := series(date(2026, 1, 10), date(2026, 3, 4), constant(10e9))
 		days = append(days, usage.DayTotals{Date: date(2026, 3, 5), Totals: usage.Totals{Rx: 4e9, Tx: 1e9}})
@@ -74,7 +75,7 @@ func TestEvaluateConstantRate(t *testing.T) {
 // With weekends at 3× weekdays, the weekday-aware forecast lands within a
 // few percent of the truth while a flat average of the cycle so far misses.
 func TestEvaluateWeekdayPattern(t *testing.T) {
-	loc := mustZone(t, "Europe/Berlin")
+	loc := golden.Location("Europe/Berlin")
 	per := func(d usage.Date) uint64 {
 		if wd := weekdayOf(d); wd == time.Saturday || wd == time.Sunday {
 			return 6e9

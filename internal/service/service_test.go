@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -14,42 +13,9 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/packetbuddy/pb/internal/golden"
 )
-
-// -update rewrites the golden files. It is registered only if no other test
-// file of the package did, so "go test ./... -update" works everywhere.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite testdata/*.golden")
-	}
-}
-
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if updating() {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
-	}
-}
 
 // fakeRunner records commands and answers them from a table of prefixes.
 type fakeRunner struct {
@@ -145,7 +111,7 @@ func TestDefinitionsGolden(t *testing.T) {
 			if o.GOOS == "windows" && o.System {
 				e = ".txt" // a service is API calls: shown as their description
 			}
-			golden(t, name+e+".golden", content)
+			golden.Check(t, name+e+".golden", content)
 		})
 	}
 }
@@ -170,7 +136,7 @@ func TestDryRunGolden(t *testing.T) {
 			if err := mp.Do(context.Background(), Uninstall, true, &b); err != nil {
 				t.Fatalf("uninstall --purge: %v", err)
 			}
-			golden(t, "dryrun-"+name+".golden", b.Bytes())
+			golden.Check(t, "dryrun-"+name+".golden", b.Bytes())
 			if len(r.calls) != 0 {
 				t.Errorf("a dry run ran %q", r.calls)
 			}

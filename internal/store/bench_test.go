@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/store/storetest"
 	"github.com/packetbuddy/pb/internal/usage"
@@ -167,8 +168,8 @@ func procWritten() int64 {
 
 func BenchmarkQuery(b *testing.B) {
 	s := tenYears(b)
-	kolkata := mustLoad(b, "Asia/Kolkata") // +5:30: local days need coarse rows at both ends
-	berlin := mustLoad(b, "Europe/Berlin")
+	kolkata := golden.Location("Asia/Kolkata") // +5:30: local days need coarse rows at both ends
+	berlin := golden.Location("Europe/Berlin")
 	today := usage.DateOf(benchEnd.In(kolkata))
 	all := usage.Filter{}
 	tests := []struct {

@@ -57,15 +57,6 @@ func mustFlush(tb testing.TB, s *store.Store, b usage.Batch) {
 	}
 }
 
-func mustLoad(tb testing.TB, name string) *time.Location {
-	tb.Helper()
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		tb.Fatalf("LoadLocation(%s): %v", name, err)
-	}
-	return loc
-}
-
 func utc(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, time.UTC)
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -97,7 +98,7 @@ func TestTopDays(t *testing.T) {
 		t.Errorf("top 100 has %d days, want the 4 with traffic", len(all))
 	}
 	// In UTC+1 the 23:59 minute of 05-02 moves to 05-03.
-	paris := mustLoad(t, "Europe/Paris")
+	paris := golden.Location("Europe/Paris")
 	got, _ = s.TopDays(ctx, 2, paris, usage.Filter{})
 	if len(got) != 2 || got[1].Date != date(2024, 5, 3) {
 		t.Errorf("top days in Paris = %+v", got)
@@ -117,7 +118,7 @@ func TestSpan(t *testing.T) {
 	if err != nil || !ok || first != date(2024, 5, 2) || last != date(2024, 5, 7) {
 		t.Errorf("span = %v %v %v %v; want 2024-05-02 2024-05-07 (the loopback day does not count)", first, last, ok, err)
 	}
-	tokyo := mustLoad(t, "Asia/Tokyo")
+	tokyo := golden.Location("Asia/Tokyo")
 	if first, last, _, _ := s.Span(ctx, tokyo); first != date(2024, 5, 3) || last != date(2024, 5, 7) {
 		t.Errorf("span in Tokyo = %v %v", first, last)
 	}
@@ -271,7 +272,7 @@ func TestTopDaysCache(t *testing.T) {
 	}
 	top(date(2024, 5, 3))
 	// Another zone is another cache entry.
-	got, _ := r.TopDays(ctx, 1, mustLoad(t, "Pacific/Kiritimati"), usage.Filter{All: true}) // +14
+	got, _ := r.TopDays(ctx, 1, golden.Location("Pacific/Kiritimati"), usage.Filter{All: true}) // +14
 	if len(got) != 1 || got[0].Date != date(2024, 5, 4) || got[0].Rx != 1095 {              // wlan0 10:00 UTC on 05-03 is midnight of 05-04 there
 		t.Errorf("top day in Kiritimati = %+v", got)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -145,7 +146,7 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	if _, ok, err := s.Snapshot(ctx); err != nil || ok {
 		t.Fatalf("first run: ok=%v err=%v, want no snapshot", ok, err)
 	}
-	berlin := mustLoad(t, "Europe/Berlin")
+	berlin := golden.Location("Europe/Berlin")
 	want := usage.Snapshot{
 		BootID: "2f1c7a1e-0000-4000-8000-000000000001",
 		Time:   time.Date(2024, 5, 1, 13, 59, 58, 123456789, berlin),

@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -44,7 +45,7 @@ func TestZones(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("%s %s", tc.zone, tc.day), func(t *testing.T) {
-			loc := mustLoad(t, tc.zone)
+			loc := golden.Location(tc.zone)
 			start, end := tc.day.Start(loc), tc.day.AddDays(1).Start(loc)
 			if got := end.Sub(start); got != tc.len {
 				t.Fatalf("test case: %s is %v long in %s, not %v", tc.day, got, tc.zone, tc.len)
@@ -221,7 +222,7 @@ func TestRandomRanges(t *testing.T) {
 	}
 
 	for _, zone := range []string{"UTC", "Asia/Kolkata", "Asia/Kathmandu", "America/St_Johns", "Europe/Berlin", "Australia/Lord_Howe", "Pacific/Chatham"} {
-		loc := mustLoad(t, zone)
+		loc := golden.Location(zone)
 		d0 := usage.DateOf(first.In(loc))
 		d1 := usage.DateOf(last.In(loc))
 		days, err := s.Days(ctx, d0, d1, loc, usage.Filter{})

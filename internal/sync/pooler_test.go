@@ -1,7 +1,6 @@
 package sync
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -13,23 +12,10 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/packetbuddy/pb/internal/logbuf"
 	"github.com/packetbuddy/pb/internal/pgtest"
 	"github.com/packetbuddy/pb/internal/usage"
 )
-
-// lockedBuffer is a log both a Syncer and the test read.
-type lockedBuffer struct {
-	mu gosync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
 
 // Two daemons sync at once through the transaction-mode pooler, whose two
 // server connections they share with a fleet reader: every transaction may
@@ -39,14 +25,14 @@ func TestTwoDaemonsThroughPooler(t *testing.T) {
 	t.Parallel()
 	url, _ := pgtest.Pool(t)
 	devs := []*device{newDevice(t, url, "Europe/Berlin"), newDevice(t, url, "Asia/Kolkata")}
-	logs := make([]*lockedBuffer, len(devs))
+	logs := make([]*logbuf.Buffer, len(devs))
 	// The server process that ran each device's statement right after each
 	// COMMIT: the same process serving both devices shows the pooler
 	// handed server connections from one daemon to the other.
 	var mu gosync.Mutex
 	servedBy := map[int32]map[int]bool{}
 	for i, d := range devs {
-		logs[i] = &lockedBuffer{}
+		logs[i] = &logbuf.Buffer{}
 		d.sy.log = slog.New(slog.NewTextHandler(logs[i], &slog.HandlerOptions{Level: slog.LevelDebug}))
 		d.sy.opt.Interval = 10 * time.Millisecond
 		d.sy.afterCommit = func(conn *pgx.Conn) error {
