@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/chromium"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -239,13 +240,13 @@ func unquote(t *testing.T, v string) string {
 // builds has no script element and shows the escaped hostname as text, it
 // prints to PDF, and a screenshot goes to artifacts/.
 func TestHTMLInChromium(t *testing.T) {
-	chrome := findChromium(t)
+	chrome := chromium.Find(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
 	if err := os.WriteFile(page, []byte(render(t, api.FormatHTML, sample())), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	art := artifactDir(t)
+	art := chromium.ArtifactDir(t)
 	shot := filepath.Join(art, "report-export.png")
 	run := func(extra ...string) (string, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
@@ -283,40 +284,6 @@ func TestHTMLInChromium(t *testing.T) {
 		t.Fatalf("printing to PDF failed: %v", err)
 	}
 	t.Logf("screenshot %s, print %s", shot, pdf)
-}
-
-func findChromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("PB_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed; run scripts/install-chromium.sh (CI must run the browser tests)")
-	}
-	t.Skip("chromium is not installed; skipping the browser test")
-	return ""
-}
-
-// artifactDir is $PB_ARTIFACTS or artifacts/ at the repository root.
-func artifactDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("PB_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join("..", "..", "artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return abs
 }
 
 var _ = fmt.Sprint

@@ -22,6 +22,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/packetbuddy/pb/internal/chromium"
 )
 
 // cdpEvent is one protocol event.
@@ -79,28 +81,9 @@ func chromiumFlags(userDataDir string) []string {
 	}
 }
 
-// findChromium returns Debian's chromium (or another Chromium/Chrome on
-// PATH). Under CI=true a missing browser fails the test; elsewhere it skips.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	if p := os.Getenv("PB_CHROMIUM"); p != "" {
-		return p
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") == "true" {
-		t.Fatal("chromium is not installed; run scripts/install-chromium.sh (CI must run the browser tests)")
-	}
-	t.Skip("chromium is not installed (scripts/install-chromium.sh installs Debian's); skipping the browser test")
-	return ""
-}
-
 func startBrowser(t *testing.T) *browser {
 	t.Helper()
-	exe := findChromium(t)
+	exe := chromium.Find(t)
 	dir := t.TempDir()
 	// Commands go to the browser's fd 3, answers come from its fd 4.
 	cmdR, cmdW, err := os.Pipe()

@@ -32,6 +32,7 @@ import (
 	_ "time/tzdata" // the test's zone must exist on any machine
 
 	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/chromium"
 	"github.com/packetbuddy/pb/internal/plan"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/units"
@@ -252,7 +253,7 @@ type env struct {
 // newEnv opens the dashboard on the known data, with these data plans.
 func newEnv(t *testing.T, plans ...plan.Spec) *env {
 	t.Helper()
-	findChromium(t) // skip (or, under CI, fail) before building anything
+	chromium.Find(t) // skip (or, under CI, fail) before building anything
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
 		t.Fatal(err)
@@ -264,7 +265,7 @@ func newEnv(t *testing.T, plans ...plan.Spec) *env {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	t.Cleanup(cancel)
-	e := &env{ctx: ctx, loc: loc, artifacts: artifactDir(t), downloads: t.TempDir()}
+	e := &env{ctx: ctx, loc: loc, artifacts: chromium.ArtifactDir(t), downloads: t.TempDir()}
 
 	e.st, err = store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
 	if err != nil {
@@ -924,19 +925,6 @@ func writeMetrics(t *testing.T, dir string, fcp, dcl, ready float64, w weightRep
 	if err := os.WriteFile(filepath.Join(dir, "dashboard-metrics.json"), append(b, '\n'), 0o644); err != nil {
 		t.Error(err)
 	}
-}
-
-// artifactDir is $PB_ARTIFACTS or artifacts/ at the repository root.
-func artifactDir(t *testing.T) string {
-	t.Helper()
-	dir := os.Getenv("PB_ARTIFACTS")
-	if dir == "" {
-		dir = filepath.Join(repoRoot(t), "artifacts")
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 func repoRoot(t *testing.T) string {

@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/chromium"
 	"github.com/packetbuddy/pb/internal/pgtest"
 	"github.com/packetbuddy/pb/internal/store"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
@@ -75,7 +76,7 @@ type fleetJSON struct {
 // rows are /api/fleet's numbers; the chart has one stack part per device
 // holding /api/fleet/days' numbers; a silent device is marked.
 func TestFleetPage(t *testing.T) {
-	findChromium(t)
+	chromium.Find(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	url, _ := pgtest.Schema(t)
@@ -233,7 +234,7 @@ func TestFleetPage(t *testing.T) {
 	p.waitTrue(ctx, "this month again", `document.getElementById('month-h').textContent.startsWith('This month')`)
 
 	p.mustEval(ctx, `new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 400))))`, nil)
-	p.viewportShot(ctx, filepath.Join(artifactDir(t), "fleet-1280-light.png"))
+	p.viewportShot(ctx, filepath.Join(chromium.ArtifactDir(t), "fleet-1280-light.png"))
 	requests, failures, console := nl.snapshot()
 	if len(failures) > 0 {
 		t.Errorf("failed requests:\n%s", strings.Join(failures, "\n"))

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/chromium"
 	"github.com/packetbuddy/pb/internal/plan"
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -72,7 +73,7 @@ func testPlans(t *testing.T, today usage.Date) []plan.Spec {
 }
 
 func TestDashboardPlans(t *testing.T) {
-	findChromium(t)
+	chromium.Find(t)
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
 		t.Fatal(err)

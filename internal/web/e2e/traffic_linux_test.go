@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/chromium"
 	"github.com/packetbuddy/pb/internal/counter"
 	"github.com/packetbuddy/pb/internal/monitor"
 	"github.com/packetbuddy/pb/internal/netlab"
@@ -22,7 +23,7 @@ import (
 // live chart must show the download speed rise. Needs root and iproute2;
 // under CI=true their absence is a failure, elsewhere a skip.
 func TestDashboardRealTraffic(t *testing.T) {
-	findChromium(t)
+	chromium.Find(t)
 	lab := netlab.New(t)
 	lab.WaitQuiet(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
