@@ -273,7 +273,7 @@ func TestTopDaysCache(t *testing.T) {
 	top(date(2024, 5, 3))
 	// Another zone is another cache entry.
 	got, _ := r.TopDays(ctx, 1, golden.Location("Pacific/Kiritimati"), usage.Filter{All: true}) // +14
-	if len(got) != 1 || got[0].Date != date(2024, 5, 4) || got[0].Rx != 1095 {              // wlan0 10:00 UTC on 05-03 is midnight of 05-04 there
+	if len(got) != 1 || got[0].Date != date(2024, 5, 4) || got[0].Rx != 1095 {                  // wlan0 10:00 UTC on 05-03 is midnight of 05-04 there
 		t.Errorf("top day in Kiritimati = %+v", got)
 	}
 }
