@@ -85,7 +85,6 @@ func TestTOONQuoting(t *testing.T) {
 	}
 }
 
-
 func render(t *testing.T, format string, d *query.Report) string {
 	t.Helper()
 	var b bytes.Buffer
