@@ -211,7 +211,7 @@ func (e *Encoder) exportDocument(d *query.Report) exportJSON {
 	return doc
 }
 
-// writeReport renders d through the Reporter as a download.
+// writeReport renders d with internal/report as a download.
 func (s *Server) writeReport(w http.ResponseWriter, format string, d *query.Report, filename string) error {
 	var b bytes.Buffer
 	if err := report.Render(&b, format, d); err != nil {

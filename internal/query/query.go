@@ -68,19 +68,18 @@ type Deps struct {
 
 // Engine answers the questions. It is safe for concurrent use.
 type Engine struct {
-	st      Store
-	pend    Pending
-	gen     func() Generation
-	live    func() (time.Time, uint64)
-	loc     *time.Location
-	scope   usage.Filter
-	price   Price
-	plans   *plan.Tracker
-	specs   []plan.Spec
-	cache   caches
-	peak    peakState
-	noGen   bool
-	tickNow func() time.Time
+	st    Store
+	pend  Pending
+	gen   func() Generation
+	live  func() (time.Time, uint64)
+	loc   *time.Location
+	scope usage.Filter
+	price Price
+	plans *plan.Tracker
+	specs []plan.Spec
+	cache caches
+	peak  peakState
+	noGen bool
 }
 
 // New builds an engine.
