@@ -3,11 +3,13 @@
 // OpenAPI document, Server-Sent Events for live speeds, Prometheus metrics,
 // exports, and the embedded dashboard.
 //
-// Numbers come from the store (history) plus the monitor's not-yet-flushed
-// traffic (Monitor.Pending), so "today" is exact to the last poll. The stored
-// part is cached per local day and invalidated when the monitor flushes, and
-// the hot parameterless responses are rendered once per poll, which is what
-// keeps /api/today far below a millisecond.
+// Numbers come from the query layer (internal/query) over the store
+// (history) plus the monitor's not-yet-flushed traffic (Monitor.Pending),
+// so "today" is exact to the last poll; this package only renders them
+// (Encoder, shared with the CLI's --json) and reports (internal/report).
+// The query layer caches stored parts per flush, and the hot parameterless
+// responses are rendered once per poll, which is what keeps /api/today far
+// below a millisecond.
 //
 // Security (DESIGN.md, "Serving"): the server binds loopback by default,
 // checks the Host header against its own names to defeat DNS rebinding, has
@@ -30,6 +32,7 @@ import (
 
 	"github.com/packetbuddy/pb/internal/monitor"
 	"github.com/packetbuddy/pb/internal/plan"
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
@@ -74,6 +77,8 @@ type Monitor interface {
 	Status() monitor.Status
 	Pending(from, to time.Time, f usage.Filter) usage.Totals
 	PendingPeak(from, to time.Time) uint64
+	// Unwritten is the pending set itself, for GET /api/pending.
+	Unwritten(from, to time.Time) usage.Unwritten
 }
 
 var (
@@ -143,9 +148,6 @@ type Deps struct {
 	// Token, when set, is demanded as "Authorization: Bearer <token>" on
 	// every data route. It is required when Host is not loopback.
 	Token string
-	// Reporter renders the html, markdown, llm/toon and wrap-up formats;
-	// nil uses the built-in minimal renderer.
-	Reporter Reporter
 	// Logger receives errors (under "err") and start-up lines; the caller
 	// names the component. Tokens and request bodies are never logged.
 	Logger *slog.Logger
@@ -176,7 +178,8 @@ type Server struct {
 	d        Deps
 	log      *slog.Logger
 	now      func() time.Time
-	reporter Reporter
+	q        *query.Engine
+	enc      *Encoder
 	handler  http.Handler
 	routes   []route
 
@@ -186,15 +189,12 @@ type Server struct {
 	hostMu sync.RWMutex
 
 	cache caches
-	peak  peakState
 	fine  fineCount
 
 	streamsMu sync.Mutex
 	streams   int
 	done      chan struct{} // closed by Close: ends SSE streams
 	closeOnce sync.Once
-
-	plans *plan.Tracker // evaluates d.Plans
 
 	srv          *http.Server
 	ln           net.Listener
@@ -253,7 +253,6 @@ func New(d Deps) (*Server, error) {
 		d:        d,
 		log:      d.Logger,
 		now:      d.Now,
-		reporter: d.Reporter,
 		done:     make(chan struct{}),
 	}
 	if s.loc == nil {
@@ -265,13 +264,24 @@ func New(d Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.reporter == nil {
-		s.reporter = basicReporter{}
-	}
+	price := query.Price{Rate: set.RatePerGB, Currency: cur, Base: set.UnitBase}
+	qd := query.Deps{Store: s.store, Location: s.loc, Plans: d.Plans, Price: price}
 	if s.mon == nil {
 		s.mon = noMonitor{}
+	} else {
+		mon := s.mon
+		qd.Pending = mon
+		qd.Generation = func() query.Generation {
+			st := mon.Status()
+			return query.Generation{Started: st.Started, LastFlush: st.LastFlush}
+		}
+		qd.LivePeak = func() (time.Time, uint64) {
+			l := mon.Live()
+			return l.Time, l.PeakToday
+		}
 	}
-	s.plans = &plan.Tracker{Specs: d.Plans, Loc: s.loc, Days: s.store, Pending: s.mon.Pending}
+	s.q = query.New(qd)
+	s.enc = NewEncoder(s.loc, price)
 	s.counters.init()
 	s.routes = s.routeTable()
 	s.handler = s.middleware(s.mux())
@@ -403,3 +413,4 @@ func (noMonitor) Subscribe() (<-chan monitor.Live, func()) {
 func (noMonitor) Status() monitor.Status                                  { return monitor.Status{} }
 func (noMonitor) Pending(from, to time.Time, f usage.Filter) usage.Totals { return usage.Totals{} }
 func (noMonitor) PendingPeak(from, to time.Time) uint64                   { return 0 }
+func (noMonitor) Unwritten(from, to time.Time) usage.Unwritten            { return usage.Unwritten{} }

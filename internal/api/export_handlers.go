@@ -2,12 +2,15 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strconv"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/query"
+	"github.com/packetbuddy/pb/internal/report"
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -74,34 +77,17 @@ type monthRow struct {
 }
 
 // exportAll builds the report over everything tracked (up to today).
-func (s *Server) exportAll(r *http.Request, now time.Time, kind, title string) (*ReportData, error) {
-	today := usage.DateOf(now.In(s.loc))
-	l, err := s.lifetime(r.Context(), now)
+func (s *Server) exportAll(r *http.Request, now time.Time, kind, title string) (*query.Report, error) {
+	from, to, err := s.q.ExportSpan(r.Context(), now)
 	if err != nil {
 		return nil, err
-	}
-	from, to := today, today
-	if l.tracked {
-		from = l.first
-		if l.last.After(to) {
-			to = l.last
-		}
-	}
-	// Month and year totals known only as a whole often predate the first
-	// tracked day (an import's oldest history).
-	periods, err := s.store.Periods(r.Context(), epoch, farAway, usage.Filter{})
-	if err != nil {
-		return nil, err
-	}
-	for _, p := range periods {
-		if d := usage.DateOf(p.Start.In(s.loc)); d.Before(from) {
-			from = d
-		}
-		if d := usage.DateOf(p.End.Add(-time.Second).In(s.loc)); d.After(to) {
-			to = d // the current month's total ends after today
-		}
 	}
 	return s.buildReport(r.Context(), now, kind, title, from, to)
+}
+
+// buildReport computes a report over from..to (inclusive).
+func (s *Server) buildReport(ctx context.Context, now time.Time, kind, title string, from, to usage.Date) (*query.Report, error) {
+	return s.q.Report(ctx, now, query.Device{Hostname: s.d.Hostname, OSType: s.d.OSType, DeviceID: s.d.DeviceID}, kind, title, from, to)
 }
 
 func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
@@ -124,7 +110,7 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var d *ReportData
+	var d *query.Report
 	if okF || okT {
 		today := usage.DateOf(now.In(s.loc))
 		if !okT {
@@ -132,10 +118,10 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		}
 		if !okF {
 			from = to
-			if l, err := s.lifetime(r.Context(), now); err != nil {
+			if l, err := s.q.Lifetime(r.Context(), now); err != nil {
 				return err
-			} else if l.tracked && l.first.Before(to) {
-				from = l.first
+			} else if l.Tracked && l.First.Before(to) {
+				from = l.First
 			}
 		}
 		if from.After(to) {
@@ -144,9 +130,9 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		if n := from.DaysUntil(to) + 1; okF && n > maxRangeDays {
 			return badRequest("The range %s to %s has %d days; at most %d days can be asked for at once (leave out from to export everything).", from, to, n, maxRangeDays)
 		}
-		d, err = s.buildReport(r.Context(), now, KindExport, "PacketBuddy export "+from.String()+" to "+to.String(), from, to)
+		d, err = s.buildReport(r.Context(), now, query.KindExport, "PacketBuddy export "+from.String()+" to "+to.String(), from, to)
 	} else {
-		d, err = s.exportAll(r, now, KindExport, "PacketBuddy export")
+		d, err = s.exportAll(r, now, query.KindExport, "PacketBuddy export")
 	}
 	if err != nil {
 		return err
@@ -154,34 +140,46 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	stamp := dateString(usage.DateOf(now.In(s.loc)))
 	switch format {
 	case "json":
-		return writeJSON(w, s.exportDocument(d))
+		b, err := s.enc.Export(d)
+		return writeBytes(w, b, err)
 	case "csv":
-		var b bytes.Buffer
-		cw := csv.NewWriter(&b)
-		_ = cw.Write([]string{"date", "bytes_sent", "bytes_received", "total_bytes", "peak_speed"})
-		for _, day := range d.Days {
-			_ = cw.Write([]string{day.Date.String(), u64(day.Tx), u64(day.Rx), u64(day.Total()), u64(day.PeakBytesPerSec)})
-		}
-		cw.Flush()
-		if err := cw.Error(); err != nil {
-			return fmt.Errorf("write csv: %w", err)
+		b, err := ExportCSV(d)
+		if err != nil {
+			return err
 		}
 		attachment(w, "packetbuddy_export.csv")
-		writeBody(w, "text/csv; charset=utf-8", b.Bytes())
+		writeBody(w, "text/csv; charset=utf-8", b)
 		return nil
 	case "llm", "toon":
-		return s.writeReport(w, FormatTOON, d, "packetbuddy_export_"+stamp+".toon")
+		return s.writeReport(w, report.FormatTOON, d, "packetbuddy_export_"+stamp+".toon")
 	case "markdown":
-		return s.writeReport(w, FormatMarkdown, d, "packetbuddy_export_"+stamp+".md")
+		return s.writeReport(w, report.FormatMarkdown, d, "packetbuddy_export_"+stamp+".md")
 	default:
-		return s.writeReport(w, FormatHTML, d, "packetbuddy_export_"+stamp+".html")
+		return s.writeReport(w, report.FormatHTML, d, "packetbuddy_export_"+stamp+".html")
 	}
+}
+
+// ExportCSV is the CSV export: one row per day.
+func ExportCSV(d *query.Report) ([]byte, error) {
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	_ = cw.Write([]string{"date", "bytes_sent", "bytes_received", "total_bytes", "peak_speed"})
+	for _, day := range d.Days {
+		_ = cw.Write([]string{day.Date.String(), u64(day.Tx), u64(day.Rx), u64(day.Total()), u64(day.PeakBytesPerSec)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return nil, fmt.Errorf("write csv: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 func u64(n uint64) string { return strconv.FormatUint(n, 10) }
 
-// exportDocument is the v1 JSON export of a report.
-func (s *Server) exportDocument(d *ReportData) exportJSON {
+// Export is the v1 JSON export of a report (/api/export).
+func (e *Encoder) Export(d *query.Report) ([]byte, error) { return marshal(e.exportDocument(d)) }
+
+func (e *Encoder) exportDocument(d *query.Report) exportJSON {
 	doc := exportJSON{
 		Metadata: exportMeta{
 			ExportedAt: d.GeneratedAt.Format(time.RFC3339),
@@ -189,10 +187,10 @@ func (s *Server) exportDocument(d *ReportData) exportJSON {
 			Timezone:   d.Timezone,
 		},
 		Summary: exportSummary{
-			Totals:    s.usageBlock(d.Totals, 0),
-			Averages:  exportAverage{DailyBytes: d.DailyAverage.Total(), DailyHuman: units.FormatBytesBase(d.DailyAverage.Total(), s.set.UnitBase)},
-			PeakSpeed: exportPeak{BytesPerSecond: d.PeakSpeed, HumanReadable: units.FormatSpeedBase(d.PeakSpeed, s.set.UnitBase)},
-			Cost:      s.costBlock(d.Totals, s.rate),
+			Totals:    e.usageBlock(d.Totals, 0),
+			Averages:  exportAverage{DailyBytes: d.DailyAverage.Total(), DailyHuman: units.FormatBytesBase(d.DailyAverage.Total(), e.price.Base)},
+			PeakSpeed: exportPeak{BytesPerSecond: d.PeakSpeed, HumanReadable: units.FormatSpeedBase(d.PeakSpeed, e.price.Base)},
+			Cost:      e.costBlock(d.Totals, e.price.Rate),
 		},
 		MonthlyData: make([]monthRow, 0, len(d.Months)),
 		DailyData:   make([]dayRow, 0, len(d.Days)),
@@ -202,7 +200,7 @@ func (s *Server) exportDocument(d *ReportData) exportJSON {
 		doc.Metadata.TrackingPeriod = trackingPeriod{FirstDate: &f, LastDate: &l, TotalDays: d.DaysTracked}
 	}
 	if d.PeakDay.Total() > 0 {
-		doc.Summary.PeakDay = &exportDay{Date: d.PeakDay.Date.String(), Bytes: d.PeakDay.Total(), Human: units.FormatBytesBase(d.PeakDay.Total(), s.set.UnitBase)}
+		doc.Summary.PeakDay = &exportDay{Date: d.PeakDay.Date.String(), Bytes: d.PeakDay.Total(), Human: units.FormatBytesBase(d.PeakDay.Total(), e.price.Base)}
 	}
 	for _, m := range d.Months {
 		doc.MonthlyData = append(doc.MonthlyData, monthRow{Month: fmt.Sprintf("%04d-%02d", m.Year, m.Month), BytesSent: m.Tx, BytesReceived: m.Rx, TotalBytes: m.Total()})
@@ -213,18 +211,18 @@ func (s *Server) exportDocument(d *ReportData) exportJSON {
 	return doc
 }
 
-// writeReport renders d through the Reporter as a download.
-func (s *Server) writeReport(w http.ResponseWriter, format string, d *ReportData, filename string) error {
+// writeReport renders d with internal/report as a download.
+func (s *Server) writeReport(w http.ResponseWriter, format string, d *query.Report, filename string) error {
 	var b bytes.Buffer
-	if err := s.reporter.Render(&b, format, d); err != nil {
+	if err := report.Render(&b, format, d); err != nil {
 		return fmt.Errorf("render %s report: %w", format, err)
 	}
 	ct := map[string]string{
-		FormatHTML:     "text/html; charset=utf-8",
-		FormatMarkdown: "text/markdown; charset=utf-8",
-		FormatTOON:     ctText,
+		report.FormatHTML:     "text/html; charset=utf-8",
+		report.FormatMarkdown: "text/markdown; charset=utf-8",
+		report.FormatTOON:     ctText,
 	}[format]
-	if format == FormatHTML {
+	if format == report.FormatHTML {
 		// The report carries its own small stylesheet and nothing else.
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 	}
@@ -235,11 +233,11 @@ func (s *Server) writeReport(w http.ResponseWriter, format string, d *ReportData
 
 func (s *Server) handleExportLLM(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
-	d, err := s.exportAll(r, now, KindExport, "PacketBuddy export")
+	d, err := s.exportAll(r, now, query.KindExport, "PacketBuddy export")
 	if err != nil {
 		return err
 	}
-	return s.writeReport(w, FormatTOON, d, "packetbuddy_export_"+dateString(usage.DateOf(now.In(s.loc)))+".toon")
+	return s.writeReport(w, report.FormatTOON, d, "packetbuddy_export_"+dateString(usage.DateOf(now.In(s.loc)))+".toon")
 }
 
 // handleWrapup is the year in review: format=html|toon, year=YYYY
@@ -249,7 +247,7 @@ func (s *Server) handleWrapup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	format, err := p.enum("format", FormatHTML, FormatHTML, FormatTOON, "llm", FormatMarkdown)
+	format, err := p.enum("format", report.FormatHTML, report.FormatHTML, report.FormatTOON, "llm", report.FormatMarkdown)
 	if err != nil {
 		return err
 	}
@@ -267,18 +265,18 @@ func (s *Server) handleWrapup(w http.ResponseWriter, r *http.Request) error {
 	if from.After(to) {
 		return badRequest("Year %d has not started yet.", year)
 	}
-	d, err := s.buildReport(r.Context(), now, KindWrapup, fmt.Sprintf("PacketBuddy %d wrap-up", year), from, to)
+	d, err := s.buildReport(r.Context(), now, query.KindWrapup, fmt.Sprintf("PacketBuddy %d wrap-up", year), from, to)
 	if err != nil {
 		return err
 	}
 	name := fmt.Sprintf("packetbuddy_wrapup_%d", year)
 	switch format {
-	case FormatTOON, "llm":
-		return s.writeReport(w, FormatTOON, d, name+".toon")
-	case FormatMarkdown:
-		return s.writeReport(w, FormatMarkdown, d, name+".md")
+	case report.FormatTOON, "llm":
+		return s.writeReport(w, report.FormatTOON, d, name+".toon")
+	case report.FormatMarkdown:
+		return s.writeReport(w, report.FormatMarkdown, d, name+".md")
 	}
-	return s.writeReport(w, FormatHTML, d, name+".html")
+	return s.writeReport(w, report.FormatHTML, d, name+".html")
 }
 
 // handleGenerate is a report over a chosen range:
@@ -294,12 +292,12 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	format, err := p.enum("format", FormatHTML, FormatHTML, FormatMarkdown, "md", FormatTOON)
+	format, err := p.enum("format", report.FormatHTML, report.FormatHTML, report.FormatMarkdown, "md", report.FormatTOON)
 	if err != nil {
 		return err
 	}
 	if format == "md" {
-		format = FormatMarkdown
+		format = report.FormatMarkdown
 	}
 	now := s.now()
 	today := usage.DateOf(now.In(s.loc))
@@ -327,19 +325,19 @@ func (s *Server) handleGenerate(w http.ResponseWriter, r *http.Request) error {
 			from = usage.Date{Year: today.Year, Month: time.January, Day: 1}
 		case "all":
 			from = today
-			l, err := s.lifetime(r.Context(), now)
+			l, err := s.q.Lifetime(r.Context(), now)
 			if err != nil {
 				return err
 			}
-			if l.tracked && l.first.Before(today) {
-				from = l.first // "all" starts at the first tracked day
+			if l.Tracked && l.First.Before(today) {
+				from = l.First // "all" starts at the first tracked day
 			}
 		}
 	}
-	d, err := s.buildReport(r.Context(), now, KindReport, "PacketBuddy report "+from.String()+" to "+to.String(), from, to)
+	d, err := s.buildReport(r.Context(), now, query.KindReport, "PacketBuddy report "+from.String()+" to "+to.String(), from, to)
 	if err != nil {
 		return err
 	}
-	ext := map[string]string{FormatHTML: ".html", FormatMarkdown: ".md", FormatTOON: ".toon"}[format]
+	ext := map[string]string{report.FormatHTML: ".html", report.FormatMarkdown: ".md", report.FormatTOON: ".toon"}[format]
 	return s.writeReport(w, format, d, "packetbuddy_report_"+from.String()+ext)
 }

@@ -371,31 +371,3 @@ func TestReportEscaping(t *testing.T) {
 		t.Errorf("JSON export hostname %q, %v", doc.Metadata.Device.Hostname, err)
 	}
 }
-
-// TestTOONQuoting checks the quoting rules on their own.
-func TestTOONQuoting(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"plain", "plain"},
-		{"two words", "two words"},
-		{"", `""`},
-		{" padded", `" padded"`},
-		{"true", `"true"`},
-		{"null", `"null"`},
-		{"42", `"42"`},
-		{"007", `"007"`},
-		{"1e5", `"1e5"`},
-		{"-x", `"-x"`},
-		{"a,b", `"a,b"`},
-		{"k: v", `"k: v"`},
-		{"[x]", `"[x]"`},
-		{"tab\there", `"tab\there"`},
-		{"bell\x07", "\"bell\uFFFD\""},
-		{"2026-03-08", "2026-03-08"},
-		{"₹45.02", "₹45.02"},
-	}
-	for _, tc := range tests {
-		if got := toonString(tc.in, ','); got != tc.want {
-			t.Errorf("toonString(%q) = %s, want %s", tc.in, got, tc.want)
-		}
-	}
-}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -135,6 +136,24 @@ func (f *fakeMonitor) PendingPeak(from, to time.Time) uint64 {
 		}
 	}
 	return m
+}
+
+func (f *fakeMonitor) Unwritten(from, to time.Time) usage.Unwritten {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var u usage.Unwritten
+	for _, p := range f.pending {
+		if !p.bucket.Before(from) && p.bucket.Before(to) {
+			u.Deltas = append(u.Deltas, usage.UnwrittenDelta{Delta: usage.Delta{Iface: p.iface, Bucket: p.bucket.UTC(), Totals: p.t}, Counted: p.counted})
+		}
+	}
+	for ts, v := range f.peaks {
+		if ts >= from.Unix() && ts < to.Unix() {
+			u.Peaks = append(u.Peaks, usage.Peak{Bucket: time.Unix(ts, 0).UTC(), BytesPerSec: v})
+		}
+	}
+	slices.SortFunc(u.Peaks, func(a, b usage.Peak) int { return a.Bucket.Compare(b.Bucket) })
+	return u
 }
 
 // openStore opens a real store in a temporary directory.

@@ -88,13 +88,6 @@ type alertJSON struct {
 // maxPlanAlerts bounds the alert history /api/plans returns.
 const maxPlanAlerts = 200
 
-// planStatuses evaluates the configured plans with the store and the
-// monitor's unflushed traffic, like every other figure of the API. The
-// tracker lives as long as the server, so settled days are read once.
-func (s *Server) planStatuses(r *http.Request, now time.Time) ([]plan.Status, error) {
-	return s.plans.Statuses(r.Context(), now)
-}
-
 func (s *Server) handlePlans(w http.ResponseWriter, r *http.Request) error {
 	p, err := parseParams(r)
 	if err != nil {
@@ -105,34 +98,41 @@ func (s *Server) handlePlans(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	now := s.now()
-	statuses, err := s.planStatuses(r, now)
+	specs, statuses, err := s.q.Plans(r.Context(), now)
 	if err != nil {
 		return err
 	}
+	var hist []plan.AlertRecord
+	if limit > 0 && len(specs) > 0 {
+		if hist, err = s.q.PlanAlerts(r.Context(), limit); err != nil {
+			return err
+		}
+	}
+	b, err := s.enc.Plans(now, specs, statuses, hist)
+	return writeBytes(w, b, err)
+}
+
+// Plans is /api/plans: each plan where it stands at now (statuses in the
+// order of specs) and the latest alerts.
+func (e *Encoder) Plans(now time.Time, specs []plan.Spec, statuses []plan.Status, alerts []plan.AlertRecord) ([]byte, error) {
 	resp := plansResponse{
-		GeneratedAt: now.In(s.loc).Format(time.RFC3339), Timezone: s.loc.String(),
+		GeneratedAt: now.In(e.loc).Format(time.RFC3339), Timezone: e.loc.String(),
 		Plans: make([]planJSON, 0, len(statuses)), Alerts: []alertJSON{},
 	}
 	for i, st := range statuses {
-		resp.Plans = append(resp.Plans, s.planJSON(s.d.Plans[i], st))
+		resp.Plans = append(resp.Plans, e.planJSON(specs[i], st))
 	}
-	if limit > 0 && len(s.d.Plans) > 0 {
-		hist, err := s.store.PlanAlerts(r.Context(), limit)
-		if err != nil {
-			return err
-		}
-		for _, h := range hist {
-			resp.Alerts = append(resp.Alerts, alertJSON{
-				Time: h.At.In(s.loc).Format(time.RFC3339), Plan: h.Plan, Kind: string(h.Kind), Threshold: h.Threshold,
-				UsedBytes: h.Used, CapBytes: h.Cap, Percent: roundTo(h.Percent, 2), Title: h.Title, Message: h.Message,
-			})
-		}
+	for _, h := range alerts {
+		resp.Alerts = append(resp.Alerts, alertJSON{
+			Time: h.At.In(e.loc).Format(time.RFC3339), Plan: h.Plan, Kind: string(h.Kind), Threshold: h.Threshold,
+			UsedBytes: h.Used, CapBytes: h.Cap, Percent: roundTo(h.Percent, 2), Title: h.Title, Message: h.Message,
+		})
 	}
-	return writeJSON(w, resp)
+	return marshal(resp)
 }
 
-func (s *Server) planJSON(sp plan.Spec, st plan.Status) planJSON {
-	b := s.set.UnitBase
+func (e *Encoder) planJSON(sp plan.Spec, st plan.Status) planJSON {
+	b := e.price.Base
 	j := planJSON{
 		Name: sp.Name, Active: st.Active, Interfaces: append([]string{}, sp.Interfaces...), Counts: string(sp.Counts),
 		Cycle:    cycleOf(sp.Cycle),
@@ -147,9 +147,9 @@ func (s *Server) planJSON(sp plan.Spec, st plan.Status) planJSON {
 	if !st.Active {
 		return j
 	}
-	j.CycleStart = usage.DateOf(st.CycleStart.In(s.loc)).String()
-	j.CycleLastDay = usage.DateOf(st.CycleEnd.In(s.loc)).AddDays(-1).String()
-	j.ResetsAt = st.CycleEnd.In(s.loc).Format(time.RFC3339)
+	j.CycleStart = usage.DateOf(st.CycleStart.In(e.loc)).String()
+	j.CycleLastDay = usage.DateOf(st.CycleEnd.In(e.loc)).AddDays(-1).String()
+	j.ResetsAt = st.CycleEnd.In(e.loc).Format(time.RFC3339)
 	j.DaysLeft, j.WholeDaysLeft = roundTo(st.DaysLeft, 2), st.WholeDaysLeft
 	j.UsedBytes, j.Remaining, j.Percent = st.Used, st.Remaining, roundTo(st.Percent, 2)
 	j.DailyBudget, j.Forecast = st.DailyBudget, st.Forecast
@@ -187,4 +187,11 @@ func cycleOf(c plan.Cycle) cycleJSON {
 		return cycleJSON{Kind: "once", Start: c.Start.String(), Expires: c.Expires.String()}
 	}
 	return cycleJSON{Kind: "monthly", ResetDay: c.ResetDay}
+}
+
+// planStatuses evaluates the configured plans at now through the query
+// layer (stored + unflushed traffic, like every other figure).
+func (s *Server) planStatuses(r *http.Request, now time.Time) ([]plan.Status, error) {
+	_, st, err := s.q.Plans(r.Context(), now)
+	return st, err
 }

@@ -55,3 +55,12 @@ func writeBody(w http.ResponseWriter, contentType string, b []byte) {
 func attachment(w http.ResponseWriter, name string) {
 	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
 }
+
+// writeBytes writes an encoded JSON document, or returns the encoding error.
+func writeBytes(w http.ResponseWriter, b []byte, err error) error {
+	if err != nil {
+		return err
+	}
+	writeBody(w, ctJSON, b)
+	return nil
+}

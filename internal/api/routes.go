@@ -47,6 +47,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/days", h: h(s.handleDays)},
 		{method: "GET", path: "/api/top", h: h(s.handleTop)},
 		{method: "GET", path: "/api/events", h: h(s.handleEvents)},
+		{method: "GET", path: "/api/pending", h: h(s.handlePending)},
 		{method: "GET", path: "/api/live/stream", h: http.HandlerFunc(s.handleStream)},
 		{method: "GET", path: "/metrics", h: h(s.handleMetrics)},
 		{method: "GET", path: "/api/plans", h: h(s.handlePlans)},

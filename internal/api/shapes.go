@@ -1,8 +1,7 @@
 package api
 
 import (
-	"math"
-
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -29,8 +28,8 @@ type usageBlock struct {
 	HumanReadable humanReadable `json:"human_readable"`
 }
 
-func (s *Server) usageBlock(t usage.Totals, peak uint64) usageBlock {
-	b := s.set.UnitBase
+func (e *Encoder) usageBlock(t usage.Totals, peak uint64) usageBlock {
+	b := e.price.Base
 	u := usageBlock{
 		BytesSent:     t.Tx,
 		BytesReceived: t.Rx,
@@ -69,26 +68,27 @@ type costBlock struct {
 
 // costBlock prices t at rate per GB (in the configured unit base, like
 // human_readable).
-func (s *Server) costBlock(t usage.Totals, rate float64) costBlock {
+func (e *Encoder) costBlock(t usage.Totals, rate float64) costBlock {
 	return costBlock{
-		Upload:         s.costLine(t.Tx, rate),
-		Download:       s.costLine(t.Rx, rate),
-		Total:          s.costLine(t.Total(), rate),
+		Upload:         e.costLine(t.Tx, rate),
+		Download:       e.costLine(t.Rx, rate),
+		Total:          e.costLine(t.Total(), rate),
 		CostPerGB:      rate,
-		Currency:       s.currency.Code,
-		CurrencySymbol: s.currency.Symbol,
+		Currency:       e.price.Currency.Code,
+		CurrencySymbol: e.price.Currency.Symbol,
 	}
 }
 
-func (s *Server) costLine(bytes uint64, rate float64) costLine {
-	gb := units.GB(bytes, s.set.UnitBase)
+func (e *Encoder) costLine(bytes uint64, rate float64) costLine {
+	cur := e.price.Currency
+	gb := units.GB(bytes, e.price.Base)
 	amount := gb * rate
 	l := costLine{
 		GBUsed:        roundTo(gb, 6),
-		Cost:          s.currency.Round(amount),
-		CostFormatted: s.currency.Format(amount),
+		Cost:          cur.Round(amount),
+		CostFormatted: cur.Format(amount),
 	}
-	if s.currency.Code == "INR" {
+	if cur.Code == "INR" {
 		v := l.Cost
 		l.CostINR = &v
 	}
@@ -96,10 +96,11 @@ func (s *Server) costLine(bytes uint64, rate float64) costLine {
 }
 
 // roundTo rounds v to n decimals, for numbers that are shown, not summed.
-func roundTo(v float64, n int) float64 {
-	p := math.Pow10(n)
-	return math.Round(v*p) / p
-}
+func roundTo(v float64, n int) float64 { return query.RoundTo(v, n) }
+
+// The server's shorthands for its encoder's blocks.
+func (s *Server) usageBlock(t usage.Totals, peak uint64) usageBlock { return s.enc.usageBlock(t, peak) }
+func (s *Server) costBlock(t usage.Totals, rate float64) costBlock  { return s.enc.costBlock(t, rate) }
 
 // dayRow is one day of /api/month, /api/range and /api/days. peak_speed is
 // an extension (always present; 0 when none was recorded).

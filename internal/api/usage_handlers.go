@@ -1,12 +1,11 @@
 package api
 
 import (
-	"context"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/packetbuddy/pb/internal/monitor"
+	"github.com/packetbuddy/pb/internal/query"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
@@ -29,18 +28,25 @@ func (s *Server) handleToday(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	_, lk := s.keys(now, usage.DateOf(now.In(s.loc)))
 	return writeCached(w, &s.cache.todayResp, lk, func() ([]byte, error) {
-		v, err := s.today(r.Context(), now)
+		v, err := s.q.Today(r.Context(), now)
 		if err != nil {
 			return nil, err
 		}
-		return marshal(todayResponse{
-			usageBlock: s.usageBlock(v.totals, v.peak),
-			Cost:       s.costBlock(v.totals, s.rate),
-			Date:       v.date.String(),
-			Timezone:   s.loc.String(),
-			Global:     s.global(r.Context(), now, func(f pbsync.FleetUsage) usage.Totals { return f.Today }),
-		})
+		return marshal(s.enc.today(v, s.global(r.Context(), now, func(f pbsync.FleetUsage) usage.Totals { return f.Today })))
 	})
+}
+
+// Today is /api/today without the fleet's global block.
+func (e *Encoder) Today(v query.Day) ([]byte, error) { return marshal(e.today(v, nil)) }
+
+func (e *Encoder) today(v query.Day, global *globalBlock) todayResponse {
+	return todayResponse{
+		usageBlock: e.usageBlock(v.Totals, v.Peak),
+		Cost:       e.costBlock(v.Totals, e.price.Rate),
+		Date:       v.Date.String(),
+		Timezone:   e.loc.String(),
+		Global:     global,
+	}
 }
 
 // liveResponse is /api/live: a usage block whose byte counts are the
@@ -127,23 +133,16 @@ func (s *Server) handleCost(w http.ResponseWriter, r *http.Request) error {
 	}
 	now := s.now()
 	render := func() ([]byte, error) {
-		v, err := s.today(r.Context(), now)
+		v, err := s.q.Today(r.Context(), now)
 		if err != nil {
 			return nil, err
 		}
-		return marshal(costResponse{
-			Usage: costUsage{
-				BytesSent: v.totals.Tx, BytesReceived: v.totals.Rx, TotalBytes: v.totals.Total(),
-				GBUsed: roundTo(units.GB(v.totals.Total(), s.set.UnitBase), 6),
-			},
-			Cost: s.costBlock(v.totals, rate),
-			Info: costInfo{CostPerGB: rate, Currency: s.currency.Code, CurrencySymbol: s.currency.Symbol, Date: v.date.String()},
-		})
+		return marshal(s.enc.cost(v, rate))
 	}
 	var b []byte
 	if _, custom, _ := p.get("cost_per_gb"); custom == "" {
 		_, lk := s.keys(now, usage.DateOf(now.In(s.loc)))
-		b, err = s.cache.costResp.get(lk, render)
+		b, err = s.cache.costResp.Get(lk, render)
 	} else {
 		b, err = render()
 	}
@@ -152,6 +151,17 @@ func (s *Server) handleCost(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeBody(w, ctJSON, b)
 	return nil
+}
+
+func (e *Encoder) cost(v query.Day, rate float64) costResponse {
+	return costResponse{
+		Usage: costUsage{
+			BytesSent: v.Totals.Tx, BytesReceived: v.Totals.Rx, TotalBytes: v.Totals.Total(),
+			GBUsed: roundTo(units.GB(v.Totals.Total(), e.price.Base), 6),
+		},
+		Cost: e.costBlock(v.Totals, rate),
+		Info: costInfo{CostPerGB: rate, Currency: e.price.Currency.Code, CurrencySymbol: e.price.Currency.Symbol, Date: v.Date.String()},
+	}
 }
 
 // periodResponse is /api/month, /api/range and /api/days.
@@ -167,16 +177,40 @@ type periodResponse struct {
 	NotByDay *usageBlock `json:"not_by_day,omitempty"`
 }
 
-func (s *Server) period(days []usage.DayTotals) ([]dayRow, usageBlock) {
-	rows := make([]dayRow, 0, len(days))
-	var sum usage.Totals
-	var peak uint64
-	for _, d := range days {
+func (e *Encoder) period(p query.Period) ([]dayRow, usageBlock) {
+	rows := make([]dayRow, 0, len(p.Days))
+	for _, d := range p.Days {
 		rows = append(rows, newDayRow(d))
-		sum = sum.Add(d.Totals)
-		peak = max(peak, d.PeakBytesPerSec)
 	}
-	return rows, s.usageBlock(sum, peak)
+	return rows, e.usageBlock(p.Totals, p.Peak)
+}
+
+// period renders day rows and their sum (the fleet's days).
+func (s *Server) period(days []usage.DayTotals) ([]dayRow, usageBlock) {
+	p := query.Period{Days: days}
+	for _, d := range days {
+		p.Totals = p.Totals.Add(d.Totals)
+		p.Peak = max(p.Peak, d.PeakBytesPerSec)
+	}
+	return s.enc.period(p)
+}
+
+// Month is /api/month.
+func (e *Encoder) Month(m query.Month) ([]byte, error) {
+	resp := periodResponse{Month: m.First.String()[:7], Timezone: e.loc.String()}
+	resp.Days, resp.Summary = e.period(m.Period)
+	if m.NotByDay != (usage.Totals{}) {
+		b := e.usageBlock(m.NotByDay, 0)
+		resp.NotByDay = &b
+	}
+	return marshal(resp)
+}
+
+// Period is /api/range and /api/days.
+func (e *Encoder) Period(p query.Period) ([]byte, error) {
+	resp := periodResponse{From: p.From.String(), To: p.To.String(), Timezone: e.loc.String()}
+	resp.Days, resp.Summary = e.period(p)
+	return marshal(resp)
 }
 
 // handleMonth serves a local calendar month: every day from the 1st to the
@@ -197,34 +231,16 @@ func (s *Server) handleMonth(w http.ResponseWriter, r *http.Request) error {
 		if !given {
 			first = usage.Date{Year: today.Year, Month: today.Month, Day: 1}
 		}
-		last := usage.DateOf(time.Date(first.Year, first.Month+1, 0, 12, 0, 0, 0, time.UTC)) // day 0 of the next month
-		if last.After(today) {
-			last = today
-		}
-		resp := periodResponse{Month: first.String()[:7], Timezone: s.loc.String(), Days: []dayRow{}}
-		var days []usage.DayTotals
-		if !first.After(last) {
-			var err error
-			if days, err = s.days(r.Context(), now, first, last); err != nil {
-				return nil, err
-			}
-		}
-		resp.Days, resp.Summary = s.period(days)
-		whole, err := s.periodTotals(r.Context(), first.Start(s.loc), nextMonthStart(first, s.loc), usage.PeriodMonth)
+		m, err := s.q.Month(r.Context(), now, first)
 		if err != nil {
 			return nil, err
 		}
-		if whole != (usage.Totals{}) {
-			b := s.usageBlock(whole, 0)
-			resp.NotByDay = &b
-			resp.Summary = s.usageBlock(usage.Totals{Rx: resp.Summary.BytesReceived + whole.Rx, Tx: resp.Summary.BytesSent + whole.Tx}, resp.Summary.PeakSpeed)
-		}
-		return marshal(resp)
+		return s.enc.Month(m)
 	}
 	var b []byte
 	if !given {
 		_, lk := s.keys(now, today)
-		b, err = s.cache.monthResp.get(lk, render)
+		b, err = s.cache.monthResp.Get(lk, render)
 	} else {
 		b, err = render()
 	}
@@ -233,24 +249,6 @@ func (s *Server) handleMonth(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeBody(w, ctJSON, b)
 	return nil
-}
-
-// periodTotals sums the period totals of kind ("" for all) lying in
-// [from, to).
-func (s *Server) periodTotals(ctx context.Context, from, to time.Time, kind string) (usage.Totals, error) {
-	ps, err := s.store.Periods(ctx, from, to, usage.Filter{})
-	var t usage.Totals
-	for _, p := range ps {
-		if kind == "" || p.Kind == kind {
-			t = t.Add(p.Totals)
-		}
-	}
-	return t, err
-}
-
-// nextMonthStart is the start of the month after the one d is in.
-func nextMonthStart(d usage.Date, loc *time.Location) time.Time {
-	return usage.DateOf(time.Date(d.Year, d.Month+1, 1, 12, 0, 0, 0, time.UTC)).Start(loc)
 }
 
 // handleRange serves from_date..to_date inclusive (aliases from, to).
@@ -281,13 +279,12 @@ func (s *Server) handleDays(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) writePeriod(w http.ResponseWriter, r *http.Request, from, to usage.Date) error {
-	days, err := s.days(r.Context(), s.now(), from, to)
+	p, err := s.q.Range(r.Context(), s.now(), from, to)
 	if err != nil {
 		return err
 	}
-	resp := periodResponse{From: from.String(), To: to.String(), Timezone: s.loc.String()}
-	resp.Days, resp.Summary = s.period(days)
-	return writeJSON(w, resp)
+	b, err := s.enc.Period(p)
+	return writeBytes(w, b, err)
 }
 
 // summaryResponse is /api/summary: lifetime totals, which retention never
@@ -308,25 +305,32 @@ func (s *Server) handleSummary(w http.ResponseWriter, r *http.Request) error {
 	now := s.now()
 	_, lk := s.keys(now, usage.DateOf(now.In(s.loc)))
 	return writeCached(w, &s.cache.summaryResp, lk, func() ([]byte, error) {
-		l, err := s.lifetime(r.Context(), now)
+		l, err := s.q.Lifetime(r.Context(), now)
 		if err != nil {
 			return nil, err
 		}
-		resp := summaryResponse{
-			usageBlock: s.usageBlock(l.totals, l.peak),
-			Cost:       s.costBlock(l.totals, s.rate),
-			Timezone:   s.loc.String(),
-			Global:     s.global(r.Context(), now, func(f pbsync.FleetUsage) usage.Totals { return f.Lifetime }),
-		}
-		if l.tracked {
-			resp.FirstDate, resp.LastDate = l.first.String(), l.last.String()
-			resp.DaysTracked = l.first.DaysUntil(l.last) + 1
-		}
-		if !l.peakAt.IsZero() {
-			resp.PeakTime = l.peakAt.In(s.loc).Format(time.RFC3339)
-		}
-		return marshal(resp)
+		return marshal(s.enc.summary(l, s.global(r.Context(), now, func(f pbsync.FleetUsage) usage.Totals { return f.Lifetime })))
 	})
+}
+
+// Summary is /api/summary without the fleet's global block.
+func (e *Encoder) Summary(l query.Lifetime) ([]byte, error) { return marshal(e.summary(l, nil)) }
+
+func (e *Encoder) summary(l query.Lifetime, global *globalBlock) summaryResponse {
+	resp := summaryResponse{
+		usageBlock: e.usageBlock(l.Totals, l.Peak),
+		Cost:       e.costBlock(l.Totals, e.price.Rate),
+		Timezone:   e.loc.String(),
+		Global:     global,
+	}
+	if l.Tracked {
+		resp.FirstDate, resp.LastDate = l.First.String(), l.Last.String()
+		resp.DaysTracked = l.DaysTracked()
+	}
+	if !l.PeakAt.IsZero() {
+		resp.PeakTime = l.PeakAt.In(e.loc).Format(time.RFC3339)
+	}
+	return resp
 }
 
 // hoursResponse is /api/hours: the clock hours of one local day, 23 or 25
@@ -359,32 +363,26 @@ func (s *Server) handleHours(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		day = usage.DateOf(s.now().In(s.loc))
 	}
-	hours, err := s.store.Hours(r.Context(), day, s.loc, usage.Filter{})
+	h, err := s.q.Hours(r.Context(), day)
 	if err != nil {
 		return err
 	}
-	dayStart, dayEnd := day.Start(s.loc), day.AddDays(1).Start(s.loc)
-	pending := s.mon.Pending(dayStart, dayEnd, usage.Filter{}) != (usage.Totals{})
-	resp := hoursResponse{Date: day.String(), Timezone: s.loc.String(), Hours: make([]hourRow, 0, len(hours))}
-	var sum usage.Totals
-	for i, h := range hours {
-		t := h.Totals
-		if pending {
-			end := dayEnd
-			if i+1 < len(hours) {
-				end = hours[i+1].Start
-			}
-			t = t.Add(s.mon.Pending(h.Start, end, usage.Filter{}))
-		}
-		sum = sum.Add(t)
-		local := h.Start.In(s.loc)
+	b, err := s.enc.Hours(h)
+	return writeBytes(w, b, err)
+}
+
+// Hours is /api/hours.
+func (e *Encoder) Hours(h query.Hours) ([]byte, error) {
+	resp := hoursResponse{Date: h.Date.String(), Timezone: e.loc.String(), Hours: make([]hourRow, 0, len(h.Hours))}
+	for _, hr := range h.Hours {
+		local := hr.Start.In(e.loc)
 		resp.Hours = append(resp.Hours, hourRow{
 			Start: local.Format(time.RFC3339), Hour: local.Hour(),
-			BytesSent: t.Tx, BytesReceived: t.Rx, TotalBytes: t.Total(),
+			BytesSent: hr.Tx, BytesReceived: hr.Rx, TotalBytes: hr.Total(),
 		})
 	}
-	resp.Summary = s.usageBlock(sum, 0)
-	return writeJSON(w, resp)
+	resp.Summary = e.usageBlock(h.Totals, 0)
+	return marshal(resp)
 }
 
 // topResponse is /api/top: the busiest days ever, busiest first.
@@ -403,39 +401,21 @@ func (s *Server) handleTop(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	now := s.now()
-	days, err := s.store.TopDays(r.Context(), limit, s.loc, usage.Filter{})
+	days, err := s.q.TopDays(r.Context(), s.now(), limit)
 	if err != nil {
 		return err
 	}
-	// Today's unflushed traffic may move it into (or up) the list.
-	t, err := s.today(r.Context(), now)
-	if err != nil {
-		return err
-	}
-	i := slices.IndexFunc(days, func(d usage.DayTotals) bool { return d.Date == t.date })
-	if i >= 0 {
-		days[i].Totals, days[i].PeakBytesPerSec = t.totals, max(days[i].PeakBytesPerSec, t.peak)
-	} else if t.totals.Total() > 0 {
-		days = append(days, usage.DayTotals{Date: t.date, Totals: t.totals, PeakBytesPerSec: t.peak})
-	}
-	slices.SortStableFunc(days, func(a, b usage.DayTotals) int {
-		switch {
-		case a.Total() > b.Total():
-			return -1
-		case a.Total() < b.Total():
-			return 1
-		}
-		return a.Date.Compare(b.Date)
-	})
-	if len(days) > limit {
-		days = days[:limit]
-	}
-	resp := topResponse{Limit: limit, Timezone: s.loc.String(), Days: make([]dayRow, 0, len(days))}
+	b, err := s.enc.Top(limit, days)
+	return writeBytes(w, b, err)
+}
+
+// Top is /api/top.
+func (e *Encoder) Top(limit int, days []usage.DayTotals) ([]byte, error) {
+	resp := topResponse{Limit: limit, Timezone: e.loc.String(), Days: make([]dayRow, 0, len(days))}
 	for _, d := range days {
 		resp.Days = append(resp.Days, newDayRow(d))
 	}
-	return writeJSON(w, resp)
+	return marshal(resp)
 }
 
 // interfacesResponse is /api/interfaces: every interface ever seen, with
@@ -463,88 +443,35 @@ type interfaceInfo struct {
 }
 
 func (s *Server) handleInterfaces(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	now := s.now()
-	today := usage.DateOf(now.In(s.loc))
-	dayStart, dayEnd := today.Start(s.loc), today.AddDays(1).Start(s.loc)
-	monthFirst := usage.Date{Year: today.Year, Month: today.Month, Day: 1}
-	monthStart := monthFirst.Start(s.loc)
-	todayRows, err := s.store.Interfaces(ctx, dayStart, dayEnd)
-	if err != nil {
-		return err
-	}
-	monthRows, err := s.store.Interfaces(ctx, monthStart, dayEnd)
-	if err != nil {
-		return err
-	}
-	life, err := s.store.InterfaceLifetimes(ctx)
-	if err != nil {
-		return err
-	}
-	type key struct{ name, mac string }
-	byKey := func(rows []usage.InterfaceTotals) map[key]usage.Totals {
-		m := make(map[key]usage.Totals, len(rows))
-		for _, r := range rows {
-			m[key{r.Name, r.MAC}] = r.Totals
-		}
-		return m
-	}
-	todayBy, monthBy := byKey(todayRows), byKey(monthRows)
 	live := s.mon.Live()
-	liveBy := map[string]int{}
-	for i, l := range live.Interfaces {
-		liveBy[l.Name] = i
+	rates := make([]query.LiveRate, 0, len(live.Interfaces))
+	for _, l := range live.Interfaces {
+		rates = append(rates, query.LiveRate{Name: l.Name, Kind: l.Kind, Counted: l.Counted, RxPerSec: l.RxPerSec, TxPerSec: l.TxPerSec})
 	}
-	// Pending traffic is kept per name; it belongs to the most recently
-	// seen interface of that name (the adapter plugged in now).
-	latest := map[string]int{}
-	for i, it := range life {
-		if j, ok := latest[it.Name]; !ok || it.LastSeen.After(life[j].LastSeen) {
-			latest[it.Name] = i
-		}
+	ifs, err := s.q.Interfaces(r.Context(), s.now(), rates)
+	if err != nil {
+		return err
 	}
-	resp := interfacesResponse{Date: today.String(), Month: monthFirst.String()[:7], Timezone: s.loc.String(), Interfaces: []interfaceInfo{}}
-	seen := map[string]bool{}
-	for i, it := range life {
-		k := key{it.Name, it.MAC}
-		td, mo, lt := todayBy[k], monthBy[k], it.Totals
-		if latest[it.Name] == i {
-			f := usage.Filter{Ifaces: []string{it.Name}}
-			td = td.Add(s.mon.Pending(dayStart, dayEnd, f))
-			mo = mo.Add(s.mon.Pending(monthStart, dayEnd, f))
-			lt = lt.Add(s.mon.Pending(epoch, farAway, f))
-		}
+	b, err := s.enc.Interfaces(ifs)
+	return writeBytes(w, b, err)
+}
+
+// Interfaces is /api/interfaces.
+func (e *Encoder) Interfaces(ifs query.Interfaces) ([]byte, error) {
+	resp := interfacesResponse{Date: ifs.Date.String(), Month: ifs.Month.String()[:7], Timezone: e.loc.String(), Interfaces: make([]interfaceInfo, 0, len(ifs.List))}
+	for _, it := range ifs.List {
 		info := interfaceInfo{
-			Name: it.Name, MAC: it.MAC, Kind: it.Kind, Counted: it.Counted,
-			Today: s.usageBlock(td, 0), Month: s.usageBlock(mo, 0), Lifetime: s.usageBlock(lt, 0),
+			Name: it.Name, MAC: it.MAC, Kind: it.Kind, Counted: it.Counted, Active: it.Active,
+			Today: e.usageBlock(it.Today, 0), Month: e.usageBlock(it.Month, 0), Lifetime: e.usageBlock(it.Life, 0),
+			Live: rate{RxPerSec: it.LiveRxSec, TxPerSec: it.LiveTxSec},
 		}
 		if !it.FirstSeen.IsZero() {
-			info.FirstSeen = it.FirstSeen.In(s.loc).Format(time.RFC3339)
-			info.LastSeen = it.LastSeen.In(s.loc).Format(time.RFC3339)
+			info.FirstSeen = it.FirstSeen.In(e.loc).Format(time.RFC3339)
+			info.LastSeen = it.LastSeen.In(e.loc).Format(time.RFC3339)
 		}
-		if j, ok := liveBy[it.Name]; ok && latest[it.Name] == i {
-			l := live.Interfaces[j]
-			info.Active, info.Live = true, rate{RxPerSec: l.RxPerSec, TxPerSec: l.TxPerSec}
-			info.Kind, info.Counted = l.Kind, l.Counted
-		}
-		seen[it.Name] = true
 		resp.Interfaces = append(resp.Interfaces, info)
 	}
-	// Interfaces the monitor sees that were never flushed yet.
-	for _, l := range live.Interfaces {
-		if seen[l.Name] {
-			continue
-		}
-		f := usage.Filter{Ifaces: []string{l.Name}}
-		resp.Interfaces = append(resp.Interfaces, interfaceInfo{
-			Name: l.Name, Kind: l.Kind, Counted: l.Counted, Active: true,
-			Today:    s.usageBlock(s.mon.Pending(dayStart, dayEnd, f), 0),
-			Month:    s.usageBlock(s.mon.Pending(monthStart, dayEnd, f), 0),
-			Lifetime: s.usageBlock(s.mon.Pending(epoch, farAway, f), 0),
-			Live:     rate{RxPerSec: l.RxPerSec, TxPerSec: l.TxPerSec},
-		})
-	}
-	return writeJSON(w, resp)
+	return marshal(resp)
 }
 
 // eventsResponse is /api/events: the event log (spikes discarded, resets,
@@ -579,16 +506,22 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	evs, err := s.store.Events(r.Context(), from.Start(s.loc), to.AddDays(1).Start(s.loc), limit)
+	evs, err := s.q.Events(r.Context(), from, to, limit)
 	if err != nil {
 		return err
 	}
-	resp := eventsResponse{From: from.String(), To: to.String(), Timezone: s.loc.String(), Events: make([]eventJSON, 0, len(evs))}
-	for _, e := range evs {
+	b, err := s.enc.Events(from, to, evs)
+	return writeBytes(w, b, err)
+}
+
+// Events is /api/events.
+func (e *Encoder) Events(from, to usage.Date, evs []usage.Event) ([]byte, error) {
+	resp := eventsResponse{From: from.String(), To: to.String(), Timezone: e.loc.String(), Events: make([]eventJSON, 0, len(evs))}
+	for _, ev := range evs {
 		resp.Events = append(resp.Events, eventJSON{
-			Time: e.Time.In(s.loc).Format(time.RFC3339), Kind: string(e.Kind), Interface: e.Iface,
-			BytesSent: e.Totals.Tx, BytesReceived: e.Totals.Rx, Message: e.Message,
+			Time: ev.Time.In(e.loc).Format(time.RFC3339), Kind: string(ev.Kind), Interface: ev.Iface,
+			BytesSent: ev.Totals.Tx, BytesReceived: ev.Totals.Rx, Message: ev.Message,
 		})
 	}
-	return writeJSON(w, resp)
+	return marshal(resp)
 }

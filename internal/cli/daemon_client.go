@@ -130,3 +130,23 @@ func apiError(resp *http.Response) error {
 	}
 	return fmt.Errorf("the daemon answered %d: %s", resp.StatusCode, e.Error)
 }
+
+// pending fetches the daemon's unwritten traffic (GET /api/pending) within
+// timeout.
+func (c *daemonClient) pending(ctx context.Context, timeout time.Duration) (api.PendingSet, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := c.request(ctx, "/api/pending")
+	if err != nil {
+		return api.PendingSet{}, err
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return api.PendingSet{}, c.notRunning()
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return api.PendingSet{}, apiError(resp)
+	}
+	return api.DecodePending(io.LimitReader(resp.Body, 64<<20))
+}

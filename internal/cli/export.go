@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 
+	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/query"
+	"github.com/packetbuddy/pb/internal/report"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -26,40 +29,40 @@ The output goes to stdout, or to --output FILE (written atomically, mode
 func runExport(ctx context.Context, args []string, env Env) error {
 	var qf queryFlags
 	fs := newQueryFlagSet("export", "--format json|csv|llm|html|md [--from DATE] [--to DATE] [--output FILE|-]", exportHelp, env, &qf)
-	format := fs.String("format", "json", "`format`: json, csv, llm, html or md")
-	from := fs.String("from", "", "first `date`, YYYY-MM-DD (default: the first tracked day)")
-	to := fs.String("to", "", "last `date`, YYYY-MM-DD (default: today)")
+	formatArg := fs.String("format", "json", "`format`: json, csv, llm, html or md")
+	fromArg := fs.String("from", "", "first `date`, YYYY-MM-DD (default: the first tracked day)")
+	toArg := fs.String("to", "", "last `date`, YYYY-MM-DD (default: today)")
 	output := fs.String("output", "-", "write to `FILE` (- is stdout)")
 	fs.StringVar(output, "o", "-", "same as --output")
 	_, err := parseArgs(fs, args, "export", 0)
 	if err != nil {
 		return err
 	}
-	apiFormat, ok := map[string]string{"json": "json", "csv": "csv", "llm": "llm", "toon": "llm", "html": "html", "md": "markdown", "markdown": "markdown"}[*format]
+	format, ok := map[string]string{"json": "json", "csv": "csv", "llm": report.FormatTOON, "toon": report.FormatTOON, "html": report.FormatHTML, "md": report.FormatMarkdown, "markdown": report.FormatMarkdown}[*formatArg]
 	if !ok {
-		return usagef("export", "--format %q: use json, csv, llm, html or md", *format)
+		return usagef("export", "--format %q: use json, csv, llm, html or md", *formatArg)
 	}
 	today := usage.DateOf(env.now())
-	params := url.Values{"format": {apiFormat}}
-	if *from != "" || *to != "" {
-		if *from != "" && *to != "" {
-			if _, _, err := dateRangeArgs("export", *from, *to, today, today, today); err != nil {
+	var from, to *usage.Date
+	if *fromArg != "" || *toArg != "" {
+		if *fromArg != "" && *toArg != "" {
+			if _, _, err := dateRangeArgs("export", *fromArg, *toArg, today, today, today); err != nil {
 				return err
 			}
 		}
-		if *from != "" {
-			f, err := parseDateArg("export", "--from", *from, today)
+		if *fromArg != "" {
+			f, err := parseDateArg("export", "--from", *fromArg, today)
 			if err != nil {
 				return err
 			}
-			params.Set("from", f.String())
+			from = &f
 		}
-		if *to != "" {
-			t, err := parseDateArg("export", "--to", *to, today)
+		if *toArg != "" {
+			t, err := parseDateArg("export", "--to", *toArg, today)
 			if err != nil {
 				return err
 			}
-			params.Set("to", t.String())
+			to = &t
 		}
 	}
 	q, err := openQuery(ctx, &qf, env)
@@ -68,7 +71,7 @@ func runExport(ctx context.Context, args []string, env Env) error {
 	}
 	defer q.Close()
 	prog := newProgress(env, "exporting")
-	b, err := q.get("/api/export", params)
+	b, err := q.export(ctx, format, from, to)
 	prog.done()
 	if err != nil {
 		return err
@@ -82,6 +85,59 @@ func runExport(ctx context.Context, args []string, env Env) error {
 	}
 	fmt.Fprintf(env.Stderr, "wrote %s (%d bytes)\n", *output, len(b))
 	return nil
+}
+
+// export builds the export document of from..to (either may be nil: from
+// the first tracked day, to today; both nil: everything) in format, the
+// same bytes as GET /api/export.
+func (q *session) export(ctx context.Context, format string, from, to *usage.Date) ([]byte, error) {
+	var f, t usage.Date
+	title := "PacketBuddy export"
+	if from != nil || to != nil {
+		t = usage.DateOf(q.now)
+		if to != nil {
+			t = *to
+		}
+		if from != nil {
+			f = *from
+		} else {
+			f = t
+			l, err := q.eng.Lifetime(ctx, q.now)
+			if err != nil {
+				return nil, err
+			}
+			if l.Tracked && l.First.Before(t) {
+				f = l.First
+			}
+		}
+		if f.After(t) {
+			return nil, usagef("export", "the range starts (%s) after it ends (%s); swap --from and --to", f, t)
+		}
+		if n := f.DaysUntil(t) + 1; from != nil && n > maxRangeDays {
+			return nil, usagef("export", "the range %s to %s has %d days; at most %d days can be exported at once (leave out --from to export everything)", f, t, n, maxRangeDays)
+		}
+		title += " " + f.String() + " to " + t.String()
+	} else {
+		var err error
+		if f, t, err = q.eng.ExportSpan(ctx, q.now); err != nil {
+			return nil, err
+		}
+	}
+	d, err := q.eng.Report(ctx, q.now, q.device(ctx), query.KindExport, title, f, t)
+	if err != nil {
+		return nil, err
+	}
+	switch format {
+	case "json":
+		return q.enc.Export(d)
+	case "csv":
+		return api.ExportCSV(d)
+	}
+	var b bytes.Buffer
+	if err := report.Render(&b, format, d); err != nil {
+		return nil, fmt.Errorf("render %s report: %w", format, err)
+	}
+	return b.Bytes(), nil
 }
 
 // writeFileAtomic writes b to path through a temporary file in the same

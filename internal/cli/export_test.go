@@ -12,7 +12,6 @@ import (
 
 	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/golden"
-	"github.com/packetbuddy/pb/internal/report"
 	"github.com/packetbuddy/pb/internal/store"
 )
 
@@ -72,7 +71,7 @@ func TestExport(t *testing.T) {
 func newAPIForTest(st *store.Store, host string) (*api.Server, error) {
 	return api.New(api.Deps{Store: st, Location: nyc, Settings: api.Settings{RatePerGB: 0.10, Currency: "USD"},
 		DeviceID: "0b6c9a0e-1f0e-4d4e-9a39-3c1e2f0a7d11", Hostname: host, OSType: osType(),
-		Reporter: report.Renderer{}, Now: func() time.Time { return fixedNow }})
+		Now: func() time.Time { return fixedNow }})
 }
 
 func TestExportToFile(t *testing.T) {

@@ -3,14 +3,13 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strconv"
 
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
-func (q *query) bytes(n uint64) string { return units.FormatBytes(n) }
+func (q *session) bytes(n uint64) string { return units.FormatBytes(n) }
 
 const hoursHelp = `
 Show one local day (default today; DATE is YYYY-MM-DD, "today" or
@@ -30,50 +29,43 @@ func runHours(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer q.Close()
-	params := url.Values{}
+	day := usage.DateOf(q.now)
 	if len(pos) == 1 {
-		d, err := parseDateArg("hours", "date", pos[0], usage.DateOf(q.now))
-		if err != nil {
+		if day, err = parseDateArg("hours", "date", pos[0], day); err != nil {
 			return err
 		}
-		params.Set("date", d.String())
 	}
-	var v struct {
-		Date     string `json:"date"`
-		Timezone string `json:"timezone"`
-		Hours    []struct {
-			Start string `json:"start"`
-			Hour  int    `json:"hour"`
-			jsonDay
-		} `json:"hours"`
-		Summary jsonUsage `json:"summary"`
-	}
-	if printed, err := q.load("/api/hours", params, &v); printed || err != nil {
+	h, err := q.eng.Hours(ctx, day)
+	if err != nil {
 		return err
 	}
+	if qf.json {
+		return q.emit(q.enc.Hours(h))
+	}
 	c := useColor(qf.color, env)
-	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("%s %s, %d hours (%s)", v.Date, weekday(v.Date), len(v.Hours), v.Timezone)))
+	date := h.Date.String()
+	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("%s %s, %d hours (%s)", date, weekday(date), len(h.Hours), q.loc)))
 	var top uint64
 	seen := map[int]int{}
-	for _, h := range v.Hours {
-		top = max(top, h.TotalBytes)
-		seen[h.Hour]++
+	for _, hr := range h.Hours {
+		top = max(top, hr.Total())
+		seen[hr.Start.In(q.loc).Hour()]++
 	}
 	t := newTable("Hour", "Download", "Upload", "Total", "").alignRight(1, 2, 3)
 	t.barCol = 4
-	for _, h := range v.Hours {
-		label := fmt.Sprintf("%02d:00", h.Hour)
-		if seen[h.Hour] > 1 && len(h.Start) >= 6 {
-			label += " " + h.Start[len(h.Start)-6:] // the repeated hour: its offset
+	for _, hr := range h.Hours {
+		local := hr.Start.In(q.loc)
+		label := fmt.Sprintf("%02d:00", local.Hour())
+		if seen[local.Hour()] > 1 {
+			label += " " + local.Format("-07:00") // the repeated hour: its offset
 		}
-		if h.TotalBytes == 0 {
+		if hr.Total() == 0 {
 			t.addStyled(ansiDim, label, "-", "-", "-", "")
 			continue
 		}
-		t.add(label, q.bytes(h.BytesReceived), q.bytes(h.BytesSent), q.bytes(h.TotalBytes), bar(h.TotalBytes, top, 30))
+		t.add(label, q.bytes(hr.Rx), q.bytes(hr.Tx), q.bytes(hr.Total()), bar(hr.Total(), top, 30))
 	}
-	s := v.Summary.HumanReadable
-	t.footer = []string{"Total", s.Received, s.Sent, s.Total, ""}
+	t.footer = []string{"Total", q.bytes(h.Totals.Rx), q.bytes(h.Totals.Tx), q.bytes(h.Totals.Total()), ""}
 	return t.write(env.Stdout, c)
 }
 
@@ -99,28 +91,28 @@ func runTop(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer q.Close()
-	var v struct {
-		Limit    int       `json:"limit"`
-		Timezone string    `json:"timezone"`
-		Days     []jsonDay `json:"days"`
-	}
-	if printed, err := q.load("/api/top", url.Values{"limit": {strconv.Itoa(n)}}, &v); printed || err != nil {
+	days, err := q.eng.TopDays(ctx, q.now, n)
+	if err != nil {
 		return err
 	}
+	if qf.json {
+		return q.emit(q.enc.Top(n, days))
+	}
 	c := useColor(qf.color, env)
-	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Top %d days (%s)", v.Limit, v.Timezone)))
-	if len(v.Days) == 0 {
+	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Top %d days (%s)", n, q.loc)))
+	if len(days) == 0 {
 		fmt.Fprintln(env.Stdout, "Nothing recorded yet.")
 		return nil
 	}
 	var top uint64
-	for _, d := range v.Days {
-		top = max(top, d.TotalBytes)
+	for _, d := range days {
+		top = max(top, d.Total())
 	}
 	t := newTable("#", "Date", "Download", "Upload", "Total", "").alignRight(0, 2, 3, 4)
 	t.barCol = 5
-	for i, d := range v.Days {
-		t.add(strconv.Itoa(i+1), d.Date+" "+weekday(d.Date), q.bytes(d.BytesReceived), q.bytes(d.BytesSent), q.bytes(d.TotalBytes), bar(d.TotalBytes, top, 24))
+	for i, d := range days {
+		date := d.Date.String()
+		t.add(strconv.Itoa(i+1), date+" "+weekday(date), q.bytes(d.Rx), q.bytes(d.Tx), q.bytes(d.Total()), bar(d.Total(), top, 24))
 	}
 	return t.write(env.Stdout, c)
 }

@@ -2,13 +2,11 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/url"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -29,56 +27,20 @@ func runInterfaces(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer q.Close()
-	var v map[string]json.RawMessage
-	b, err := q.fetch("/api/interfaces", nil, &v)
+	ifs, err := q.eng.Interfaces(ctx, q.now, nil)
 	if err != nil {
 		return err
 	}
-	type iface struct {
-		Name     string    `json:"name"`
-		MAC      string    `json:"mac"`
-		Kind     string    `json:"kind"`
-		Counted  bool      `json:"counted"`
-		Active   bool      `json:"active"`
-		Today    jsonUsage `json:"today"`
-		Month    jsonUsage `json:"month"`
-		Lifetime jsonUsage `json:"lifetime"`
-	}
-	var list []iface
-	if err := json.Unmarshal(v["interfaces"], &list); err != nil {
-		return fmt.Errorf("decode /api/interfaces: %w", err)
-	}
 	if len(qf.ifaces) > 0 {
-		// Keep the API's shape, only the chosen rows.
-		var raw []json.RawMessage
-		_ = json.Unmarshal(v["interfaces"], &raw)
-		var keepRaw []json.RawMessage
-		var keep []iface
-		for i, it := range list {
-			if slices.Contains(qf.ifaces, it.Name) {
-				keep = append(keep, it)
-				keepRaw = append(keepRaw, raw[i])
-			}
-		}
-		list = keep
-		if keepRaw == nil {
-			keepRaw = []json.RawMessage{}
-		}
-		v["interfaces"], _ = json.Marshal(keepRaw)
-		if b, err = json.Marshal(v); err != nil {
-			return err
-		}
+		ifs.List = slices.DeleteFunc(ifs.List, func(it query.Interface) bool { return !slices.Contains(qf.ifaces, it.Name) })
 	}
 	if qf.json {
-		return q.printJSON(b)
+		return q.emit(q.enc.Interfaces(ifs))
 	}
 	c := useColor(qf.color, env)
-	var month, tz string
-	_ = json.Unmarshal(v["month"], &month)
-	_ = json.Unmarshal(v["timezone"], &tz)
-	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Interfaces (%s)", tz)))
-	t := newTable("Name", "Kind", "Counted", "Today", month, "Lifetime").alignRight(3, 4, 5)
-	for _, it := range list {
+	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Interfaces (%s)", q.loc)))
+	t := newTable("Name", "Kind", "Counted", "Today", ifs.Month.String()[:7], "Lifetime").alignRight(3, 4, 5)
+	for _, it := range ifs.List {
 		counted := "no"
 		if it.Counted {
 			counted = "yes"
@@ -87,7 +49,7 @@ func runInterfaces(ctx context.Context, args []string, env Env) error {
 		if !it.Counted {
 			style = ansiDim
 		}
-		t.addStyled(style, it.Name, it.Kind, counted, it.Today.HumanReadable.Total, it.Month.HumanReadable.Total, it.Lifetime.HumanReadable.Total)
+		t.addStyled(style, it.Name, it.Kind, counted, q.bytes(it.Today.Total()), q.bytes(it.Month.Total()), q.bytes(it.Life.Total()))
 	}
 	return t.write(env.Stdout, c)
 }
@@ -121,34 +83,24 @@ func runEvents(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	var v struct {
-		From     string `json:"from"`
-		To       string `json:"to"`
-		Timezone string `json:"timezone"`
-		Events   []struct {
-			Time      string `json:"time"`
-			Kind      string `json:"kind"`
-			Interface string `json:"interface"`
-			Message   string `json:"message"`
-		} `json:"events"`
-	}
-	if printed, err := q.load("/api/events", url.Values{"from": {f.String()}, "to": {t.String()}, "limit": {strconv.Itoa(*limit)}}, &v); printed || err != nil {
+	evs, err := q.eng.Events(ctx, f, t, *limit)
+	if err != nil {
 		return err
 	}
+	if qf.json {
+		return q.emit(q.enc.Events(f, t, evs))
+	}
 	c := useColor(qf.color, env)
-	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Events %s to %s (%s)", v.From, v.To, v.Timezone)))
-	if len(v.Events) == 0 {
+	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Events %s to %s (%s)", f, t, q.loc)))
+	if len(evs) == 0 {
 		fmt.Fprintln(env.Stdout, "No events.")
 		return nil
 	}
 	tb := newTable("Time", "Kind", "Iface", "Message")
-	for _, e := range v.Events {
-		tm := e.Time
-		if len(tm) >= 16 {
-			tm = tm[:10] + " " + tm[11:16]
-		}
+	for _, e := range evs {
+		tm := e.Time.In(q.loc).Format("2006-01-02 15:04")
 		lines := wrapText(e.Message, 78-16-2-9-2-8-2)
-		tb.add(tm, e.Kind, e.Interface, lines[0])
+		tb.add(tm, string(e.Kind), e.Iface, lines[0])
 		for _, l := range lines[1:] {
 			tb.add("", "", "", l)
 		}

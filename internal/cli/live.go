@@ -23,9 +23,15 @@ Show the speed of every interface live, from the running daemon's
 view redraws in place; press q (or Ctrl-C) to quit. On a pipe it prints one
 line per update (--json: the API's JSON, one object a line).`
 
-// liveEvent is the /api/live object.
+// liveEvent is the part of the daemon's /api/live object (read over HTTP)
+// that the view shows.
 type liveEvent struct {
-	jsonUsage
+	BytesSent     uint64 `json:"bytes_sent"`
+	BytesReceived uint64 `json:"bytes_received"`
+	HumanReadable struct {
+		Sent     string `json:"sent"`
+		Received string `json:"received"`
+	} `json:"human_readable"`
 	Timestamp  string `json:"timestamp"`
 	PeakToday  uint64 `json:"peak_today"`
 	Interfaces []struct {

@@ -52,7 +52,8 @@ func (f *fakeMonitor) Status() monitor.Status {
 func (f *fakeMonitor) Pending(from, to time.Time, flt usage.Filter) usage.Totals {
 	return usage.Totals{}
 }
-func (f *fakeMonitor) PendingPeak(from, to time.Time) uint64 { return 0 }
+func (f *fakeMonitor) PendingPeak(from, to time.Time) uint64        { return 0 }
+func (f *fakeMonitor) Unwritten(from, to time.Time) usage.Unwritten { return usage.Unwritten{} }
 
 func (f *fakeMonitor) publish(i int) {
 	rx := uint64(1_000_000 * (i + 1))

@@ -3,10 +3,11 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strconv"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/query"
+	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -24,20 +25,32 @@ func runMonth(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	params := url.Values{}
+	var first usage.Date
 	if len(pos) == 1 {
 		m := pos[0]
-		if _, err := time.Parse("2006-01", m); err != nil || len(m) != 7 {
-			return usagef("month", "month %q is not YYYY-MM, e.g. 2026-03", m)
+		t, err := time.Parse("2006-01", m)
+		if err != nil || len(m) != 7 || t.Year() < 1970 || t.Year() > 2199 {
+			return usagef("month", "month %q is not YYYY-MM from 1970-01 to 2199-12, e.g. 2026-03", m)
 		}
-		params.Set("month", m)
+		first = usage.Date{Year: t.Year(), Month: t.Month(), Day: 1}
 	}
 	q, err := openQuery(ctx, &qf, env)
 	if err != nil {
 		return err
 	}
 	defer q.Close()
-	return q.period("/api/month", params)
+	if first.IsZero() {
+		today := usage.DateOf(q.now)
+		first = usage.Date{Year: today.Year, Month: today.Month, Day: 1}
+	}
+	m, err := q.eng.Month(ctx, q.now, first)
+	if err != nil {
+		return err
+	}
+	if qf.json {
+		return q.emit(q.enc.Month(m))
+	}
+	return q.period(m.First.String()[:7], m.Period)
 }
 
 const rangeHelp = `
@@ -66,7 +79,7 @@ func runRange(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer q.Close()
-	return q.period("/api/range", url.Values{"from_date": {f.String()}, "to_date": {t.String()}})
+	return q.days(ctx, f, t)
 }
 
 const daysHelp = `
@@ -104,41 +117,51 @@ func runDays(ctx context.Context, args []string, env Env) error {
 	if *from == "" && *to != "" {
 		f = t.AddDays(-(n - 1))
 	}
-	return q.period("/api/days", url.Values{"from": {f.String()}, "to": {t.String()}})
+	return q.days(ctx, f, t)
 }
 
-// period fetches a period endpoint and prints it (or its JSON).
-func (q *query) period(path string, params url.Values) error {
-	var v jsonPeriod
-	if printed, err := q.load(path, params, &v); printed || err != nil {
+// maxRangeDays bounds a range, as the API does.
+const maxRangeDays = 3660
+
+// days prints the days from..to (or their JSON).
+func (q *session) days(ctx context.Context, from, to usage.Date) error {
+	if n := from.DaysUntil(to) + 1; n > maxRangeDays {
+		return usagef("", "the range %s to %s has %d days; at most %d days can be asked for at once", from, to, n, maxRangeDays)
+	}
+	p, err := q.eng.Range(ctx, q.now, from, to)
+	if err != nil {
 		return err
 	}
-	c := useColor(q.flags.color, q.env)
-	title := v.From + " to " + v.To
-	if v.Month != "" {
-		title = v.Month
+	if q.flags.json {
+		return q.emit(q.enc.Period(p))
 	}
-	fmt.Fprintf(q.env.Stdout, "%s\n\n", paint(c, ansiBold, title+" ("+v.Timezone+")"))
+	return q.period(p.From.String()+" to "+p.To.String(), p)
+}
+
+// period prints a run of days under a title.
+func (q *session) period(title string, p query.Period) error {
+	c := useColor(q.flags.color, q.env)
+	fmt.Fprintf(q.env.Stdout, "%s\n\n", paint(c, ansiBold, title+" ("+q.loc.String()+")"))
 	var top uint64
-	for _, d := range v.Days {
-		top = max(top, d.TotalBytes)
+	for _, d := range p.Days {
+		top = max(top, d.Total())
 	}
 	t := newTable("Date", "Download", "Upload", "Total", "").alignRight(1, 2, 3)
 	t.barCol = 4
-	for _, d := range v.Days {
-		if d.TotalBytes == 0 {
-			t.addStyled(ansiDim, d.Date+" "+weekday(d.Date), "-", "-", "-", "")
+	for _, d := range p.Days {
+		date := d.Date.String()
+		if d.Total() == 0 {
+			t.addStyled(ansiDim, date+" "+weekday(date), "-", "-", "-", "")
 			continue
 		}
-		t.add(d.Date+" "+weekday(d.Date), q.bytes(d.BytesReceived), q.bytes(d.BytesSent), q.bytes(d.TotalBytes), bar(d.TotalBytes, top, 28))
+		t.add(date+" "+weekday(date), q.bytes(d.Rx), q.bytes(d.Tx), q.bytes(d.Total()), bar(d.Total(), top, 28))
 	}
-	s := v.Summary.HumanReadable
-	t.footer = []string{"Total", s.Received, s.Sent, s.Total, ""}
+	t.footer = []string{"Total", q.bytes(p.Totals.Rx), q.bytes(p.Totals.Tx), q.bytes(p.Totals.Total()), ""}
 	if err := t.write(q.env.Stdout, c); err != nil {
 		return err
 	}
-	if v.Summary.PeakSpeed > 0 {
-		fmt.Fprintf(q.env.Stdout, "\nPeak speed %s\n", s.PeakSpeed)
+	if p.Peak > 0 {
+		fmt.Fprintf(q.env.Stdout, "\nPeak speed %s\n", units.FormatSpeed(p.Peak))
 	}
 	return nil
 }

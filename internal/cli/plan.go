@@ -7,7 +7,10 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/packetbuddy/pb/internal/plan"
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/units"
+	"github.com/packetbuddy/pb/internal/usage"
 )
 
 const planHelp = `
@@ -58,70 +61,79 @@ type exitCodeError struct {
 
 func (e *exitCodeError) Error() string { return e.msg }
 
-// jsonPlan is the part of /api/plans the terminal output uses.
-type jsonPlan struct {
-	Name       string   `json:"name"`
-	Active     bool     `json:"active"`
-	Interfaces []string `json:"interfaces"`
-	Counts     string   `json:"counts"`
-	Cycle      struct {
-		Kind      string `json:"kind"`
-		ResetDay  int    `json:"reset_day"`
-		EveryDays int    `json:"every_days"`
-		Start     string `json:"start"`
-		Expires   string `json:"expires"`
-	} `json:"cycle"`
-	CycleStart    string  `json:"cycle_start"`
-	CycleLastDay  string  `json:"cycle_last_day"`
-	WholeDaysLeft int     `json:"whole_days_left"`
-	UsedBytes     uint64  `json:"used_bytes"`
-	CapBytes      uint64  `json:"cap_bytes"`
-	Percent       float64 `json:"percent"`
-	Forecast      uint64  `json:"forecast_bytes"`
-	ForecastPct   float64 `json:"forecast_percent"`
-	CapDate       *string `json:"cap_date"`
-	OverThreshold int     `json:"over_threshold"`
-	Currency      string  `json:"currency"`
-	CostFormatted string  `json:"cost_formatted"`
-	ForecastCostF string  `json:"forecast_cost_formatted"`
-	HumanReadable struct {
-		Used        string `json:"used"`
-		Cap         string `json:"cap"`
-		Remaining   string `json:"remaining"`
-		DailyBudget string `json:"daily_budget"`
-		Forecast    string `json:"forecast"`
-	} `json:"human_readable"`
+// planView is a plan where it stands, with the figures the terminal
+// shows, from the query layer's values (plan.Spec and plan.Status).
+type planView struct {
+	plan.Spec
+	plan.Status
+	Percent     float64 // of the cap, to 0.01
+	ForecastPct float64 // of the cap, to 0.01
+	Threshold   int     // highest alert threshold reached, 0 for none
 }
 
-type jsonPlans struct {
-	Timezone string     `json:"timezone"`
-	Plans    []jsonPlan `json:"plans"`
+func newPlanView(sp plan.Spec, st plan.Status) planView {
+	v := planView{Spec: sp, Status: st}
+	if !st.Active {
+		return v
+	}
+	v.Percent = query.RoundTo(st.Percent, 2)
+	if sp.Cap > 0 {
+		v.ForecastPct = query.RoundTo(float64(st.Forecast)/float64(sp.Cap)*100, 2)
+		v.Threshold = sp.Reached(st.Used)
+	}
+	return v
 }
 
-// fetchPlans opens the database and reads /api/plans. The -i flag does not
-// apply: each plan meters its own interfaces.
-func fetchPlans(ctx context.Context, qf *queryFlags, env Env, cmd string) (*query, jsonPlans, []byte, error) {
-	var v jsonPlans
+// capDate is the day the cap is (or will be) reached, "" for none.
+func (p planView) capDate() string {
+	if p.CapDate == nil {
+		return ""
+	}
+	return p.CapDate.String()
+}
+
+// loadPlans opens the database and evaluates the plans. The -i flag does
+// not apply: each plan meters its own interfaces. With --json it prints
+// what GET /api/plans answers.
+func loadPlans(ctx context.Context, qf *queryFlags, env Env, cmd string) (*session, []planView, []byte, error) {
 	if len(qf.ifaces) > 0 {
-		return nil, v, nil, usagef(cmd, "-i does not apply: each plan meters the interfaces of its own interfaces setting")
+		return nil, nil, nil, usagef(cmd, "-i does not apply: each plan meters the interfaces of its own interfaces setting")
 	}
 	q, err := openQuery(ctx, qf, env)
 	if err != nil {
-		return nil, v, nil, err
+		return nil, nil, nil, err
 	}
-	b, err := q.fetch("/api/plans", nil, &v)
+	specs, statuses, err := q.eng.Plans(ctx, q.now)
 	if err != nil {
 		q.Close()
-		return nil, v, nil, err
+		return nil, nil, nil, err
 	}
-	return q, v, b, nil
+	views := make([]planView, 0, len(statuses))
+	for i, st := range statuses {
+		views = append(views, newPlanView(specs[i], st))
+	}
+	var b []byte
+	if qf.json {
+		var alerts []plan.AlertRecord
+		if len(specs) > 0 {
+			if alerts, err = q.eng.PlanAlerts(ctx, 20); err != nil { // GET /api/plans's default
+				q.Close()
+				return nil, nil, nil, err
+			}
+		}
+		if b, err = q.enc.Plans(q.now, specs, statuses, alerts); err != nil {
+			q.Close()
+			return nil, nil, nil, err
+		}
+	}
+	return q, views, b, nil
 }
 
-func noPlans(q *query) error {
+func noPlans(q *session) error {
 	return fmt.Errorf("no data plans are configured: add a [[plan]] table to %s (\"pb plan --help\" shows one)", configName(q))
 }
 
-func configName(q *query) string {
+func configName(q *session) string {
 	if q.cfg.Path != "" {
 		return q.cfg.Path
 	}
@@ -134,19 +146,19 @@ func runPlan(ctx context.Context, args []string, env Env) error {
 	if _, err := parseArgs(fs, args, "plan", 0); err != nil {
 		return err
 	}
-	q, v, b, err := fetchPlans(ctx, &qf, env, "plan")
+	q, plans, b, err := loadPlans(ctx, &qf, env, "plan")
 	if err != nil {
 		return err
 	}
 	defer q.Close()
 	if qf.json {
-		return q.printJSON(b)
+		return q.emit(b, nil)
 	}
-	if len(v.Plans) == 0 {
+	if len(plans) == 0 {
 		return noPlans(q)
 	}
 	c := useColor(qf.color, env)
-	for i, p := range v.Plans {
+	for i, p := range plans {
 		if i > 0 {
 			fmt.Fprintln(env.Stdout)
 		}
@@ -158,70 +170,71 @@ func runPlan(ctx context.Context, args []string, env Env) error {
 }
 
 // writePlan prints one plan: a heading, a bar, then aligned lines.
-func writePlan(w io.Writer, c bool, p jsonPlan) error {
+func writePlan(w io.Writer, c bool, p planView) error {
 	head := p.Name + "  (" + cycleText(p) + ")"
 	fmt.Fprintln(w, paint(c, ansiBold, head))
 	if !p.Active {
 		return kv(w, c, [2]string{"Status", "not active today: " + inactiveText(p)})
 	}
 	var pairs [][2]string
-	if p.CapBytes > 0 {
+	if p.Spec.Cap > 0 {
 		style := ansiGreen
 		switch {
-		case p.UsedBytes >= p.CapBytes:
+		case p.Used >= p.Spec.Cap:
 			style = ansiRed
-		case p.OverThreshold > 0:
+		case p.Threshold > 0:
 			style = ansiYellow
 		}
-		b := bar(min(p.UsedBytes, p.CapBytes), p.CapBytes, 30)
+		b := bar(min(p.Used, p.Spec.Cap), p.Spec.Cap, 30)
 		b += strings.Repeat("·", 30-len([]rune(b)))
 		fmt.Fprintf(w, "%s %s\n", paint(c, style, b), fmt.Sprintf("%.1f%%", p.Percent))
-		left := p.HumanReadable.Remaining + ", about " + p.HumanReadable.DailyBudget + " a day"
-		if p.UsedBytes >= p.CapBytes {
-			left = "none: " + units.FormatBytes(p.UsedBytes-p.CapBytes) + " over the cap"
+		left := units.FormatBytes(p.Remaining) + ", about " + units.FormatBytes(p.DailyBudget) + " a day"
+		if p.Used >= p.Spec.Cap {
+			left = "none: " + units.FormatBytes(p.Used-p.Spec.Cap) + " over the cap"
 		}
 		pairs = append(pairs,
-			[2]string{"Used", p.HumanReadable.Used + " of " + p.HumanReadable.Cap},
+			[2]string{"Used", units.FormatBytes(p.Used) + " of " + units.FormatBytes(p.Spec.Cap)},
 			[2]string{"Remaining", left})
 	} else {
-		pairs = append(pairs, [2]string{"Used", p.HumanReadable.Used + " (no cap)"})
+		pairs = append(pairs, [2]string{"Used", units.FormatBytes(p.Used) + " (no cap)"})
 	}
-	pairs = append(pairs, [2]string{"Cycle", fmt.Sprintf("%s to %s, %s left", p.CycleStart, p.CycleLastDay, days(p.WholeDaysLeft))})
+	lastDay := usage.DateOf(p.CycleEnd.In(p.CycleStart.Location())).AddDays(-1)
+	pairs = append(pairs, [2]string{"Cycle", fmt.Sprintf("%s to %s, %s left", usage.DateOf(p.CycleStart), lastDay, days(p.WholeDaysLeft))})
 	pairs = append(pairs, [2]string{"Forecast", forecastText(p)})
-	if p.Currency != "" {
-		pairs = append(pairs, [2]string{"Cost", p.CostFormatted + " so far, " + p.ForecastCostF + " forecast"})
+	if p.Status.Currency != "" {
+		pairs = append(pairs, [2]string{"Cost", units.FormatMoney(p.Cost, p.Status.Currency) + " so far, " + units.FormatMoney(p.ForecastCost, p.Status.Currency) + " forecast"})
 	}
 	return kv(w, c, pairs...)
 }
 
-func cycleText(p jsonPlan) string {
+func cycleText(p planView) string {
 	switch p.Cycle.Kind {
-	case "days":
-		return fmt.Sprintf("every %d days from %s", p.Cycle.EveryDays, p.Cycle.Start)
-	case "once":
+	case plan.EveryDays:
+		return fmt.Sprintf("every %d days from %s", p.Cycle.Every, p.Cycle.Start)
+	case plan.OneTime:
 		return fmt.Sprintf("one-time, %s to %s", p.Cycle.Start, p.Cycle.Expires)
 	}
 	return "monthly, resets on day " + strconv.Itoa(p.Cycle.ResetDay)
 }
 
-func inactiveText(p jsonPlan) string {
-	if p.Cycle.Kind == "once" {
-		return "the pack runs from " + p.Cycle.Start + " to " + p.Cycle.Expires
+func inactiveText(p planView) string {
+	if p.Cycle.Kind == plan.OneTime {
+		return "the pack runs from " + p.Cycle.Start.String() + " to " + p.Cycle.Expires.String()
 	}
 	return "no cycle contains today"
 }
 
-func forecastText(p jsonPlan) string {
-	s := p.HumanReadable.Forecast + " at the end of the cycle"
-	if p.CapBytes == 0 {
+func forecastText(p planView) string {
+	s := units.FormatBytes(p.Forecast) + " at the end of the cycle"
+	if p.Spec.Cap == 0 {
 		return s
 	}
 	s += fmt.Sprintf(" (%.0f%%)", p.ForecastPct)
 	switch {
-	case p.CapDate != nil && p.UsedBytes >= p.CapBytes:
-		s += "; cap hit on " + *p.CapDate
+	case p.CapDate != nil && p.Used >= p.Spec.Cap:
+		s += "; cap hit on " + p.capDate()
 	case p.CapDate != nil:
-		s += "; cap around " + *p.CapDate
+		s += "; cap around " + p.capDate()
 	default:
 		s += "; stays under the cap"
 	}
@@ -248,21 +261,21 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	if *over != 0 && (*over < 1 || *over > 1000) {
 		return usagef("check", "--over %g: use a percentage between 1 and 1000, e.g. --over 90", *over)
 	}
-	q, v, b, err := fetchPlans(ctx, &qf, env, "check")
+	q, plans, b, err := loadPlans(ctx, &qf, env, "check")
 	if err != nil {
 		return err
 	}
 	defer q.Close()
-	if len(v.Plans) == 0 {
+	if len(plans) == 0 {
 		return noPlans(q)
 	}
 	if *only != "" {
-		if v.Plans, err = pickPlan(v.Plans, *only); err != nil {
+		if plans, err = pickPlan(plans, *only); err != nil {
 			return err
 		}
 	}
 	code := exitOK
-	for _, p := range v.Plans {
+	for _, p := range plans {
 		status, c := checkPlan(p, *over, *forecast)
 		code = max(code, c)
 		if *quiet && c == exitOK {
@@ -273,7 +286,7 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 		}
 	}
 	if qf.json {
-		if err := q.printJSON(b); err != nil {
+		if err := q.emit(b, nil); err != nil {
 			return err
 		}
 	}
@@ -285,11 +298,11 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 
 // pickPlan keeps the plan called name (plan names are unique regardless of
 // case).
-func pickPlan(plans []jsonPlan, name string) ([]jsonPlan, error) {
+func pickPlan(plans []planView, name string) ([]planView, error) {
 	var names []string
 	for _, p := range plans {
 		if strings.EqualFold(p.Name, name) {
-			return []jsonPlan{p}, nil
+			return []planView{p}, nil
 		}
 		names = append(names, strconv.Quote(p.Name))
 	}
@@ -297,30 +310,30 @@ func pickPlan(plans []jsonPlan, name string) ([]jsonPlan, error) {
 }
 
 // checkPlan says how a plan stands: a word for the line and the exit code.
-func checkPlan(p jsonPlan, over float64, forecast bool) (string, int) {
+func checkPlan(p planView, over float64, forecast bool) (string, int) {
 	switch {
-	case !p.Active || p.CapBytes == 0:
+	case !p.Active || p.Spec.Cap == 0:
 		return "OK", exitOK
-	case p.UsedBytes >= p.CapBytes:
+	case p.Used >= p.Spec.Cap:
 		return "OVER", exitPlanOverCap
-	case over > 0 && p.Percent >= over, over == 0 && p.OverThreshold > 0:
+	case over > 0 && p.Percent >= over, over == 0 && p.Threshold > 0:
 		return "WARN", exitPlanThreshold
-	case forecast && p.Forecast >= p.CapBytes:
+	case forecast && p.Forecast >= p.Spec.Cap:
 		return "WARN", exitPlanThreshold
 	}
 	return "OK", exitOK
 }
 
-func checkText(p jsonPlan) string {
+func checkText(p planView) string {
 	switch {
 	case !p.Active:
 		return "not active today"
-	case p.CapBytes == 0:
-		return p.HumanReadable.Used + " used (no cap)"
+	case p.Spec.Cap == 0:
+		return units.FormatBytes(p.Used) + " used (no cap)"
 	}
-	s := fmt.Sprintf("%.0f%% of %s used (%s), %s left", p.Percent, p.HumanReadable.Cap, p.HumanReadable.Used, days(p.WholeDaysLeft))
-	if p.CapDate != nil && p.UsedBytes < p.CapBytes {
-		s += ", cap reached around " + *p.CapDate
+	s := fmt.Sprintf("%.0f%% of %s used (%s), %s left", p.Percent, units.FormatBytes(p.Spec.Cap), units.FormatBytes(p.Used), days(p.WholeDaysLeft))
+	if p.CapDate != nil && p.Used < p.Spec.Cap {
+		s += ", cap reached around " + p.capDate()
 	}
 	return s
 }

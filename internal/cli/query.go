@@ -2,14 +2,10 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io/fs"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -17,18 +13,20 @@ import (
 
 	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/config"
-	"github.com/packetbuddy/pb/internal/report"
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/store"
+	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
-	"github.com/packetbuddy/pb/internal/version"
 )
 
 // The query commands (today, month, range, ...) read the database file
-// directly, read-only, so they work while the daemon is stopped. Their
-// numbers and their --json output come from the API's own handlers, run
-// in-process on that read-only store: "pb month --json" is byte for byte
-// what GET /api/month answers (minus the daemon's not-yet-flushed seconds),
-// and the tables are laid out from the same JSON.
+// directly, read-only, so they work while the daemon is stopped, through the
+// query layer (internal/query) that the API uses too. When a daemon of the
+// same data directory answers, they add the traffic it has counted and not
+// yet written (GET /api/pending), so they agree with the dashboard to the
+// byte; otherwise they answer from the database alone. --json prints the
+// API's own encoding of the same values (api.Encoder): "pb month --json" is
+// GET /api/month's body, indented.
 
 // ifaceList is the repeatable -i/--interface flag; each value may be a comma
 // list.
@@ -80,15 +78,19 @@ func parseArgs(fs *flag.FlagSet, args []string, cmd string, maxPos int) ([]strin
 	}
 }
 
-// query is an open read-only database with the API's handlers on top.
-type query struct {
+// session is an open read-only database with the query layer on top.
+type session struct {
 	cfg   config.Config
 	loc   *time.Location
 	st    *store.Store
-	srv   *api.Server
+	eng   *query.Engine
+	enc   *api.Encoder
 	env   Env
 	flags *queryFlags
 	now   time.Time
+	// daemon says whether the running daemon's unwritten traffic is
+	// included.
+	daemon bool
 }
 
 // hostname names this device in exports (a variable for tests).
@@ -99,7 +101,7 @@ func errNoDatabase(path string) error {
 	return fmt.Errorf("no PacketBuddy database at %s: start the daemon with \"pb serve\" (or pass --data-dir)", path)
 }
 
-func openQuery(ctx context.Context, q *queryFlags, env Env) (*query, error) {
+func openQuery(ctx context.Context, q *queryFlags, env Env) (*session, error) {
 	switch q.color {
 	case "auto", "always", "never":
 	default:
@@ -110,6 +112,10 @@ func openQuery(ctx context.Context, q *queryFlags, env Env) (*query, error) {
 		return nil, err
 	}
 	loc, err := cfg.Location()
+	if err != nil {
+		return nil, err
+	}
+	price, err := query.NewPrice(cfg.Cost.RatePerGB, cfg.Cost.Currency, units.SI)
 	if err != nil {
 		return nil, err
 	}
@@ -125,12 +131,40 @@ func openQuery(ctx context.Context, q *queryFlags, env Env) (*query, error) {
 		st.Close()
 		return nil, err
 	}
-	srv, err := newLocalAPI(ctx, cfg, loc, st, q.ifaces, env)
-	if err != nil {
-		st.Close()
-		return nil, err
+	s := &session{cfg: cfg, loc: loc, st: st, env: env, flags: q, now: env.now().In(loc), enc: api.NewEncoder(loc, price)}
+	d := query.Deps{Store: st, Location: loc, Scope: usage.Filter{Ifaces: q.ifaces}, Plans: cfg.Plans, Price: price}
+	if ps, ok := daemonPending(ctx, cfg, st, path); ok {
+		s.daemon = true
+		d.Pending = &ps.Unwritten
+		d.LivePeak = func() (time.Time, uint64) { return ps.PeakTime, ps.PeakToday }
 	}
-	return &query{cfg: cfg, loc: loc, st: st, srv: srv, env: env, flags: q, now: env.now().In(loc)}, nil
+	s.eng = query.New(d)
+	return s, nil
+}
+
+// pendingTimeout bounds the question to the daemon: a table must not wait
+// for a daemon that does not answer.
+var pendingTimeout = 300 * time.Millisecond
+
+// daemonPending asks the daemon on the configured address for its
+// unwritten traffic. It answers ok only when a daemon answers and it is the
+// daemon of this database (the same file, the same device id): a daemon of
+// another data directory must not be mixed in. Any failure means "no
+// daemon": the database alone answers, silently.
+func daemonPending(ctx context.Context, cfg config.Config, st *store.Store, path string) (api.PendingSet, bool) {
+	ps, err := newDaemonClient(cfg).pending(ctx, pendingTimeout)
+	if err != nil {
+		return ps, false
+	}
+	mine, err1 := os.Stat(path)
+	theirs, err2 := os.Stat(ps.Database)
+	if err1 != nil || err2 != nil || !os.SameFile(mine, theirs) {
+		return ps, false
+	}
+	if id, _ := st.DeviceID(ctx); id != "" && ps.DeviceID != "" && id != ps.DeviceID {
+		return ps, false
+	}
+	return ps, true
 }
 
 // dbError turns a store open error into one sentence with what to do.
@@ -148,124 +182,21 @@ func dbError(path string, err error) error {
 	return err
 }
 
-// newLocalAPI builds the API server over st, in-process (never listening).
-func newLocalAPI(ctx context.Context, cfg config.Config, loc *time.Location, st *store.Store, ifaces []string, env Env) (*api.Server, error) {
-	id, _ := st.DeviceID(ctx) // a read-only store without an id yet: ""
-	host, _ := hostname()
-	return api.New(api.Deps{
-		Store: filteredStore{Store: st, f: usage.Filter{Ifaces: ifaces}},
-		Settings: api.Settings{
-			RatePerGB:         cfg.Cost.RatePerGB,
-			Currency:          cfg.Cost.Currency,
-			FineRetentionDays: cfg.Storage.FineRetentionDays,
-			MaxStorageMB:      cfg.Storage.MaxStorageMB,
-		},
-		Location:    loc,
-		DeviceID:    id,
-		Hostname:    host,
-		OSType:      osType(),
-		Version:     version.String(),
-		ReleaseDate: version.Date,
-		Reporter:    report.Renderer{},
-		Now:         env.now,
-		Plans:       cfg.Plans,
-	})
-}
+func (q *session) Close() { q.st.Close() }
 
-func (q *query) Close() { q.st.Close() }
-
-// get runs GET path?params through the API handler and returns the body.
-// A 400 is a usage error (the API's sentence), anything else not 200 a
-// runtime error.
-func (q *query) get(path string, params url.Values) ([]byte, error) {
-	target := path
-	if len(params) > 0 {
-		target += "?" + params.Encode()
-	}
-	req := httptest.NewRequest(http.MethodGet, "http://127.0.0.1"+target, nil)
-	req.Host = "127.0.0.1"
-	rec := httptest.NewRecorder()
-	q.srv.Handler().ServeHTTP(rec, req)
-	body := rec.Body.Bytes()
-	if rec.Code == http.StatusOK {
-		return body, nil
-	}
-	var e struct {
-		Error string `json:"error"`
-	}
-	_ = json.Unmarshal(body, &e)
-	if e.Error == "" {
-		e.Error = strings.TrimSpace(string(body))
-	}
-	if rec.Code == http.StatusBadRequest {
-		return nil, usagef("", "%s", e.Error)
-	}
-	return nil, fmt.Errorf("%s", e.Error)
-}
-
-// fetch gets path and decodes it into v; it also returns the raw body for
-// --json.
-func (q *query) fetch(path string, params url.Values, v any) ([]byte, error) {
-	b, err := q.get(path, params)
+// emit prints an encoded document (the API's JSON) indented.
+func (q *session) emit(b []byte, err error) error {
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := json.Unmarshal(b, v); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", path, err)
-	}
-	return b, nil
-}
-
-// load fetches path into v, or with --json prints the body instead and
-// reports printed, for the commands whose --json is the API's answer as is.
-func (q *query) load(path string, params url.Values, v any) (printed bool, err error) {
-	b, err := q.fetch(path, params, v)
-	if err != nil || !q.flags.json {
-		return false, err
-	}
-	return true, q.printJSON(b)
-}
-
-// printJSON writes an API body indented.
-func (q *query) printJSON(b []byte) error {
 	return writeIndented(q.env, b)
 }
 
-// filteredStore applies the -i filter to every query the API makes with
-// the default filter, so each endpoint's numbers cover only the chosen
-// interfaces.
-type filteredStore struct {
-	*store.Store
-	f usage.Filter
-}
-
-func (s filteredStore) filter(f usage.Filter) usage.Filter {
-	if len(s.f.Ifaces) > 0 && len(f.Ifaces) == 0 && !f.All {
-		return s.f
-	}
-	return f
-}
-
-func (s filteredStore) Totals(ctx context.Context, from, to time.Time, f usage.Filter) (usage.Totals, error) {
-	return s.Store.Totals(ctx, from, to, s.filter(f))
-}
-func (s filteredStore) Days(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error) {
-	return s.Store.Days(ctx, from, to, loc, s.filter(f))
-}
-func (s filteredStore) Months(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.MonthTotals, error) {
-	return s.Store.Months(ctx, from, to, loc, s.filter(f))
-}
-func (s filteredStore) Hours(ctx context.Context, day usage.Date, loc *time.Location, f usage.Filter) ([]usage.HourTotals, error) {
-	return s.Store.Hours(ctx, day, loc, s.filter(f))
-}
-func (s filteredStore) TopDays(ctx context.Context, n int, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error) {
-	return s.Store.TopDays(ctx, n, loc, s.filter(f))
-}
-func (s filteredStore) Periods(ctx context.Context, from, to time.Time, f usage.Filter) ([]usage.Period, error) {
-	return s.Store.Periods(ctx, from, to, s.filter(f))
-}
-func (s filteredStore) Lifetime(ctx context.Context, f usage.Filter) (usage.Totals, error) {
-	return s.Store.Lifetime(ctx, s.filter(f))
+// device describes this device in exports.
+func (q *session) device(ctx context.Context) query.Device {
+	id, _ := q.st.DeviceID(ctx) // a read-only store without an id yet: ""
+	host, _ := hostname()
+	return query.Device{Hostname: host, OSType: osType(), DeviceID: id}
 }
 
 // parseDateArg parses a YYYY-MM-DD command-line date (or "today",

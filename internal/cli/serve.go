@@ -17,7 +17,6 @@ import (
 	"github.com/packetbuddy/pb/internal/counter"
 	"github.com/packetbuddy/pb/internal/lockfile"
 	"github.com/packetbuddy/pb/internal/monitor"
-	"github.com/packetbuddy/pb/internal/report"
 	"github.com/packetbuddy/pb/internal/service"
 	"github.com/packetbuddy/pb/internal/store"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
@@ -378,7 +377,6 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 		ReleaseDate: version.Date,
 		Token:       token,
 		Dashboard:   web.FS(),
-		Reporter:    report.Renderer{},
 		Logger:      d.log.With("component", "api"),
 		Plans:       d.cfg.Plans,
 		FleetHome:   d.fleetHome,

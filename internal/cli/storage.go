@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/config"
 	"github.com/packetbuddy/pb/internal/store"
 )
@@ -98,9 +99,21 @@ func storageStats(ctx context.Context, qf *queryFlags, env Env) error {
 		return err
 	}
 	defer q.Close()
-	var v storageReport
-	if printed, err := q.load("/api/storage", nil, &v); printed || err != nil {
+	// The storage figures are the daemon's own /api/storage, computed here
+	// by the API over the read-only database.
+	srv, err := api.New(api.Deps{Store: q.st, Location: q.loc, Now: env.now, Settings: api.Settings{
+		FineRetentionDays: q.cfg.Storage.FineRetentionDays, MaxStorageMB: q.cfg.Storage.MaxStorageMB,
+	}})
+	if err != nil {
 		return err
+	}
+	b, err := srv.StorageJSON(ctx)
+	if err != nil || qf.json {
+		return q.emit(b, err)
+	}
+	var v storageReport
+	if err := json.Unmarshal(b, &v); err != nil {
+		return fmt.Errorf("decode the storage report: %w", err)
 	}
 	l := v.Local
 	span := "none"

@@ -3,8 +3,10 @@ package cli
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/packetbuddy/pb/internal/units"
+	"github.com/packetbuddy/pb/internal/usage"
 )
 
 const todayHelp = `
@@ -25,41 +27,31 @@ func runToday(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer q.Close()
-	var v struct {
-		jsonUsage
-		Cost     jsonCost `json:"cost"`
-		Date     string   `json:"date"`
-		Timezone string   `json:"timezone"`
-	}
-	if printed, err := q.load("/api/today", nil, &v); printed || err != nil {
+	v, err := q.eng.Today(ctx, q.now)
+	if err != nil {
 		return err
 	}
+	if qf.json {
+		return q.emit(q.enc.Today(v))
+	}
 	c := useColor(qf.color, env)
-	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, "Today, "+v.Date+" ("+v.Timezone+")"))
-	return usageLines(q, c, v.jsonUsage, &v.Cost)
+	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, "Today, "+v.Date.String()+" ("+q.loc.String()+")"))
+	return usageLines(q, c, v.Totals, v.Peak)
 }
 
-// usageLines prints a usage block (and its cost) as aligned lines.
-func usageLines(q *query, c bool, u jsonUsage, cost *jsonCost, extra ...[2]string) error {
+// usageLines prints traffic, its peak speed and its cost as aligned lines.
+func usageLines(q *session, c bool, t usage.Totals, peak uint64, extra ...[2]string) error {
 	pairs := [][2]string{
-		{"Download", u.HumanReadable.Received},
-		{"Upload", u.HumanReadable.Sent},
-		{"Total", u.HumanReadable.Total},
+		{"Download", units.FormatBytes(t.Rx)},
+		{"Upload", units.FormatBytes(t.Tx)},
+		{"Total", units.FormatBytes(t.Total())},
 	}
-	if u.PeakSpeed > 0 {
-		pairs = append(pairs, [2]string{"Peak speed", u.HumanReadable.PeakSpeed})
+	if peak > 0 {
+		pairs = append(pairs, [2]string{"Peak speed", units.FormatSpeed(peak)})
 	}
-	if cost != nil {
-		pairs = append(pairs, [2]string{"Cost", fmt.Sprintf("%s (%s per GB)", cost.Total.CostFormatted, formatRate(cost))})
-	}
+	p := q.eng.Price()
+	pairs = append(pairs, [2]string{"Cost", fmt.Sprintf("%s (%s per GB)", p.Format(p.Cost(t.Total())), p.Format(p.Rate))})
 	return kv(q.env.Stdout, c, append(pairs, extra...)...)
-}
-
-func formatRate(c *jsonCost) string {
-	if cur, ok := units.LookupCurrency(c.Currency); ok {
-		return cur.Format(c.CostPerGB)
-	}
-	return fmt.Sprintf("%g %s", c.CostPerGB, c.Currency)
 }
 
 const summaryHelp = `
@@ -79,30 +71,26 @@ func runSummary(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer q.Close()
-	var v struct {
-		jsonUsage
-		Cost        jsonCost `json:"cost"`
-		FirstDate   string   `json:"first_date"`
-		LastDate    string   `json:"last_date"`
-		DaysTracked int      `json:"days_tracked"`
-		PeakTime    string   `json:"peak_time"`
-		Timezone    string   `json:"timezone"`
-	}
-	if printed, err := q.load("/api/summary", nil, &v); printed || err != nil {
+	l, err := q.eng.Lifetime(ctx, q.now)
+	if err != nil {
 		return err
 	}
+	if qf.json {
+		return q.emit(q.enc.Summary(l))
+	}
 	c := useColor(qf.color, env)
+	days := l.DaysTracked()
 	title := "Lifetime: nothing recorded yet"
-	if v.DaysTracked > 0 {
-		title = fmt.Sprintf("Lifetime, %s to %s (%d days)", v.FirstDate, v.LastDate, v.DaysTracked)
+	if days > 0 {
+		title = fmt.Sprintf("Lifetime, %s to %s (%d days)", l.First, l.Last, days)
 	}
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, title))
 	var extra [][2]string
-	if v.DaysTracked > 0 {
-		extra = append(extra, [2]string{"Daily average", units.FormatBytes(v.TotalBytes / uint64(v.DaysTracked))})
+	if days > 0 {
+		extra = append(extra, [2]string{"Daily average", units.FormatBytes(l.Totals.Total() / uint64(days))})
 	}
-	if v.PeakTime != "" {
-		extra = append(extra, [2]string{"Peak at", v.PeakTime})
+	if !l.PeakAt.IsZero() {
+		extra = append(extra, [2]string{"Peak at", l.PeakAt.In(q.loc).Format(time.RFC3339)})
 	}
-	return usageLines(q, c, v.jsonUsage, &v.Cost, extra...)
+	return usageLines(q, c, l.Totals, l.Peak, extra...)
 }

@@ -10,10 +10,12 @@
 package monitor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -872,6 +874,37 @@ func (m *Monitor) PendingPeak(from, to time.Time) uint64 {
 		}
 	}
 	return p
+}
+
+// Unwritten returns the pending deltas and peaks in [from, to), each delta
+// with whether its interface counts in the total, for readers in another
+// process (the CLI) that add them to what they read from the store.
+func (m *Monitor) Unwritten(from, to time.Time) usage.Unwritten {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	lo, hi := from.Unix(), to.Unix()
+	var u usage.Unwritten
+	for k, v := range m.pending {
+		if k.bucket < lo || k.bucket >= hi {
+			continue
+		}
+		st, ok := m.ifaces[k.name]
+		u.Deltas = append(u.Deltas, usage.UnwrittenDelta{
+			Delta:   usage.Delta{Iface: k.name, MAC: k.mac, Bucket: time.Unix(k.bucket, 0).UTC(), Totals: v},
+			Counted: ok && st.counted,
+		})
+	}
+	for ts, bps := range m.peaks {
+		if ts >= lo && ts < hi {
+			u.Peaks = append(u.Peaks, usage.Peak{Bucket: time.Unix(ts, 0).UTC(), BytesPerSec: bps})
+		}
+	}
+	// Map order is random; a stable order keeps the API's answer stable.
+	slices.SortFunc(u.Deltas, func(a, b usage.UnwrittenDelta) int {
+		return cmp.Or(a.Bucket.Compare(b.Bucket), cmp.Compare(a.Iface, b.Iface), cmp.Compare(a.MAC, b.MAC))
+	})
+	slices.SortFunc(u.Peaks, func(a, b usage.Peak) int { return a.Bucket.Compare(b.Bucket) })
+	return u
 }
 
 func (m *Monitor) selected(name string, f usage.Filter) bool {

@@ -679,6 +679,22 @@ func TestPendingVisibleBeforeFlush(t *testing.T) {
 	if got := h.m.Pending(day, day.Add(24*time.Hour), usage.Filter{All: true}); got != (usage.Totals{Rx: 509, Tx: 59}) {
 		t.Fatalf("pending all = %+v", got)
 	}
+	// The same set, handed out whole for readers in another process.
+	u := h.m.Unwritten(day, day.Add(24*time.Hour))
+	if len(u.Deltas) != 2 || u.Deltas[0].Iface != "docker0" || u.Deltas[0].Counted || u.Deltas[1].Iface != "eth0" || !u.Deltas[1].Counted || u.Deltas[1].MAC != "aa" {
+		t.Fatalf("unwritten deltas = %+v", u.Deltas)
+	}
+	for _, f := range []usage.Filter{{}, {All: true}, {Ifaces: []string{"docker0"}}} {
+		if got, want := u.Pending(day, day.Add(24*time.Hour), f), h.m.Pending(day, day.Add(24*time.Hour), f); got != want {
+			t.Fatalf("unwritten Pending(%+v) = %+v, monitor %+v", f, got, want)
+		}
+	}
+	if got, want := u.PendingPeak(day, day.Add(24*time.Hour)), h.m.PendingPeak(day, day.Add(24*time.Hour)); got != want {
+		t.Fatalf("unwritten peak %d, monitor %d", got, want)
+	}
+	if u := h.m.Unwritten(day.Add(24*time.Hour), day.Add(48*time.Hour)); len(u.Deltas) != 0 {
+		t.Fatalf("unwritten outside the range = %+v", u)
+	}
 	h.flush()
 	if got := h.m.Pending(day, day.Add(24*time.Hour), usage.Filter{All: true}); got != (usage.Totals{}) {
 		t.Fatalf("pending after flush = %+v", got)

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -52,7 +52,7 @@ type chart struct {
 
 // view is what the template reads; html/template escapes every string.
 type view struct {
-	*api.ReportData
+	*query.Report
 	MonthChart, DayChart *chart
 	DayChartNote         string
 	RxPct, TxPct         float64
@@ -82,8 +82,8 @@ func (v view) PeakAt() string {
 }
 func (v view) N(f float64) string { return strconv.FormatFloat(f, 'f', 1, 64) }
 
-func renderHTML(w io.Writer, d *api.ReportData) error {
-	v := view{ReportData: d, Note: personalityNote(d.Personality)}
+func renderHTML(w io.Writer, d *query.Report) error {
+	v := view{Report: d, Note: personalityNote(d.Personality)}
 	if t := d.Totals.Total(); t > 0 {
 		v.RxPct = 100 * float64(d.Totals.Rx) / float64(t)
 		v.TxPct = 100 - v.RxPct

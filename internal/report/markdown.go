@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/units"
 )
 
@@ -34,7 +34,7 @@ func mdEscape(s string) string {
 
 // renderMarkdown is the Markdown form of the HTML report: the same
 // sections, tables instead of charts.
-func renderMarkdown(w io.Writer, d *api.ReportData) error {
+func renderMarkdown(w io.Writer, d *query.Report) error {
 	by := func(n uint64) string { return mdEscape(units.FormatBytesBase(n, d.UnitBase)) }
 	sp := func(n uint64) string { return mdEscape(units.FormatSpeedBase(n, d.UnitBase)) }
 	pct := func(part, whole uint64) string {

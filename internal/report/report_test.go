@@ -14,8 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/chromium"
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -23,12 +23,12 @@ const hostile = `<script>alert(1)</script>`
 
 // sample is a report of 75 days over three months, on a device with a
 // hostile name.
-func sample() *api.ReportData {
+func sample() *query.Report {
 	loc, _ := time.LoadLocation("Asia/Kolkata")
-	d := &api.ReportData{
-		Kind: api.KindExport, Title: `PacketBuddy export "` + hostile + `"`, GeneratedAt: time.Date(2026, 3, 15, 9, 30, 0, 0, loc),
+	d := &query.Report{
+		Kind: query.KindExport, Title: `PacketBuddy export "` + hostile + `"`, GeneratedAt: time.Date(2026, 3, 15, 9, 30, 0, 0, loc),
 		Timezone: "Asia/Kolkata",
-		Device:   api.ReportDevice{Hostname: hostile + ` & "quotes" 'too'`, OSType: "Linux", DeviceID: "id-<b>1</b>"},
+		Device:   query.Device{Hostname: hostile + ` & "quotes" 'too'`, OSType: "Linux", DeviceID: "id-<b>1</b>"},
 		From:     usage.Date{Year: 2026, Month: 1, Day: 1}, To: usage.Date{Year: 2026, Month: 3, Day: 15},
 	}
 	d.FirstDate, d.LastDate = d.From, d.To
@@ -51,35 +51,52 @@ func sample() *api.ReportData {
 	d.DailyAverage = usage.Totals{Rx: d.Totals.Rx / n, Tx: d.Totals.Tx / n}
 	d.PeakSpeedAt = time.Date(2026, 2, 3, 21, 15, 0, 0, loc)
 	d.UploadRatio = float64(d.Totals.Tx) / float64(d.Totals.Rx)
-	d.Personality = Personality(d.UploadRatio)
+	d.Personality = query.Personality(d.UploadRatio, d.Totals)
 	d.DVDs = float64(d.Totals.Total()) / 4.7e9
 	d.HDMovies = float64(d.Totals.Total()) / 5e9
-	d.Cost = api.ReportCost{RatePerGB: 7.5, Currency: "INR", Total: 1234.5, TotalFormatted: "₹1,234.50", UploadFormatted: "₹246.90", DownloadFormatted: "₹987.60", RateFormatted: "₹7.50"}
+	d.Cost = query.Cost{RatePerGB: 7.5, Currency: "INR", Total: 1234.5, TotalFormatted: "₹1,234.50", UploadFormatted: "₹246.90", DownloadFormatted: "₹987.60", RateFormatted: "₹7.50"}
 	return d
 }
 
-func TestPersonality(t *testing.T) {
-	for _, tc := range []struct {
-		r    float64
-		want string
-	}{{0, "Streamer"}, {0.29, "Streamer"}, {0.3, "Browsing"}, {0.59, "Browsing"}, {0.6, "Creator"}, {0.99, "Creator"}, {1, "Power User"}, {3, "Power User"}} {
-		if got := Personality(tc.r); got != tc.want {
-			t.Errorf("Personality(%v) = %q, want %q", tc.r, got, tc.want)
+// TestTOONQuoting checks the quoting rules on their own.
+func TestTOONQuoting(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", "plain"},
+		{"two words", "two words"},
+		{"", `""`},
+		{" padded", `" padded"`},
+		{"true", `"true"`},
+		{"null", `"null"`},
+		{"42", `"42"`},
+		{"007", `"007"`},
+		{"1e5", `"1e5"`},
+		{"-x", `"-x"`},
+		{"a,b", `"a,b"`},
+		{"k: v", `"k: v"`},
+		{"[x]", `"[x]"`},
+		{"tab\there", `"tab\there"`},
+		{"bell\x07", "\"bell\uFFFD\""},
+		{"2026-03-08", "2026-03-08"},
+		{"₹45.02", "₹45.02"},
+	}
+	for _, tc := range tests {
+		if got := toonString(tc.in, ','); got != tc.want {
+			t.Errorf("toonString(%q) = %s, want %s", tc.in, got, tc.want)
 		}
 	}
 }
 
-func render(t *testing.T, format string, d *api.ReportData) string {
+func render(t *testing.T, format string, d *query.Report) string {
 	t.Helper()
 	var b bytes.Buffer
-	if err := (Renderer{}).Render(&b, format, d); err != nil {
+	if err := Render(&b, format, d); err != nil {
 		t.Fatal(err)
 	}
 	return b.String()
 }
 
 func TestHTMLEscapesAndIsSelfContained(t *testing.T) {
-	out := render(t, api.FormatHTML, sample())
+	out := render(t, FormatHTML, sample())
 	if strings.Contains(out, hostile) || strings.Contains(out, "<b>1</b>") {
 		t.Fatal("a user-supplied string reached the HTML unescaped")
 	}
@@ -99,14 +116,14 @@ func TestHTMLEscapesAndIsSelfContained(t *testing.T) {
 }
 
 func TestEmptyHTML(t *testing.T) {
-	d := &api.ReportData{Title: "Empty", Empty: true, Personality: "Just Getting Started", From: usage.Date{Year: 2026, Month: 1, Day: 1}, To: usage.Date{Year: 2026, Month: 1, Day: 1}}
-	if out := render(t, api.FormatHTML, d); !strings.Contains(out, "No traffic was recorded") {
+	d := &query.Report{Title: "Empty", Empty: true, Personality: "Just Getting Started", From: usage.Date{Year: 2026, Month: 1, Day: 1}, To: usage.Date{Year: 2026, Month: 1, Day: 1}}
+	if out := render(t, FormatHTML, d); !strings.Contains(out, "No traffic was recorded") {
 		t.Fatal("an empty report does not say so")
 	}
 }
 
 func TestMarkdownEscapes(t *testing.T) {
-	out := render(t, api.FormatMarkdown, sample())
+	out := render(t, FormatMarkdown, sample())
 	if strings.Contains(out, "<script>") {
 		t.Fatal("markdown carries raw HTML")
 	}
@@ -117,7 +134,7 @@ func TestMarkdownEscapes(t *testing.T) {
 func TestLLMParsesBack(t *testing.T) {
 	d := sample()
 	d.Device.Hostname = "a: b, \"c\"\n- [d] {e} #f \\ g"
-	out := render(t, api.FormatTOON, d)
+	out := render(t, FormatTOON, d)
 	kv, tables := parseTOON(t, out)
 	if kv["device.hostname"] != d.Device.Hostname {
 		t.Fatalf("hostname read back as %q, want %q", kv["device.hostname"], d.Device.Hostname)
@@ -243,7 +260,7 @@ func TestHTMLInChromium(t *testing.T) {
 	chrome := chromium.Find(t)
 	dir := t.TempDir()
 	page := filepath.Join(dir, "report.html")
-	if err := os.WriteFile(page, []byte(render(t, api.FormatHTML, sample())), 0o600); err != nil {
+	if err := os.WriteFile(page, []byte(render(t, FormatHTML, sample())), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	art := chromium.ArtifactDir(t)
@@ -289,7 +306,7 @@ func TestHTMLInChromium(t *testing.T) {
 var _ = fmt.Sprint
 
 func TestMarkdownContents(t *testing.T) {
-	out := render(t, api.FormatMarkdown, sample())
+	out := render(t, FormatMarkdown, sample())
 	for _, want := range []string{"\\<script\\>alert(1)\\</script\\>", "Days tracked | 74", "personality", "Streamer", "DVDs", "HD movies", "## By month", "| January 2026 |", "80.0%", "₹1,234.50"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("markdown lacks %q", want)

@@ -65,3 +65,39 @@ func TestDateStartAndArithmetic(t *testing.T) {
 		t.Fatal("2024-02-30 accepted")
 	}
 }
+
+func TestUnwritten(t *testing.T) {
+	t0 := time.Date(2026, 3, 8, 16, 0, 0, 0, time.UTC)
+	u := Unwritten{
+		Deltas: []UnwrittenDelta{
+			{Delta: Delta{Iface: "eth0", Bucket: t0, Totals: Totals{Rx: 100, Tx: 10}}, Counted: true},
+			{Delta: Delta{Iface: "eth0", Bucket: t0.Add(time.Minute), Totals: Totals{Rx: 200, Tx: 20}}, Counted: true},
+			{Delta: Delta{Iface: "docker0", Bucket: t0, Totals: Totals{Rx: 5, Tx: 5}}, Counted: false},
+		},
+		Peaks: []Peak{{Bucket: t0, BytesPerSec: 900}, {Bucket: t0.Add(15 * time.Minute), BytesPerSec: 700}},
+	}
+	tests := []struct {
+		name     string
+		from, to time.Time
+		f        Filter
+		want     Totals
+	}{
+		{"counted by default", t0, t0.Add(time.Hour), Filter{}, Totals{Rx: 300, Tx: 30}},
+		{"all", t0, t0.Add(time.Hour), Filter{All: true}, Totals{Rx: 305, Tx: 35}},
+		{"by name, counted or not", t0, t0.Add(time.Hour), Filter{Ifaces: []string{"docker0"}}, Totals{Rx: 5, Tx: 5}},
+		{"to is exclusive", t0, t0.Add(time.Minute), Filter{}, Totals{Rx: 100, Tx: 10}},
+		{"from is inclusive", t0.Add(time.Minute), t0.Add(time.Hour), Filter{}, Totals{Rx: 200, Tx: 20}},
+		{"outside", t0.Add(-time.Hour), t0, Filter{All: true}, Totals{}},
+	}
+	for _, tc := range tests {
+		if got := u.Pending(tc.from, tc.to, tc.f); got != tc.want {
+			t.Errorf("%s: Pending = %+v, want %+v", tc.name, got, tc.want)
+		}
+	}
+	if p := u.PendingPeak(t0, t0.Add(time.Hour)); p != 900 {
+		t.Errorf("PendingPeak over both = %d, want 900", p)
+	}
+	if p := u.PendingPeak(t0.Add(time.Minute), t0.Add(time.Hour)); p != 700 {
+		t.Errorf("PendingPeak after the first bucket = %d, want 700", p)
+	}
+}

@@ -166,3 +166,4 @@ func (f *fakeLive) Status() monitor.Status {
 
 func (f *fakeLive) Pending(from, to time.Time, _ usage.Filter) usage.Totals { return usage.Totals{} }
 func (f *fakeLive) PendingPeak(from, to time.Time) uint64                   { return 0 }
+func (f *fakeLive) Unwritten(from, to time.Time) usage.Unwritten            { return usage.Unwritten{} }

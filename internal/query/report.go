@@ -1,9 +1,8 @@
-package api
+package query
 
 import (
 	"cmp"
 	"context"
-	"io"
 	"math"
 	"slices"
 	"time"
@@ -12,36 +11,21 @@ import (
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
-// Report formats rendered by a Reporter (JSON and CSV exports are the API's
-// own, since their shapes are part of the contract).
-const (
-	FormatHTML     = "html"
-	FormatMarkdown = "markdown"
-	FormatTOON     = "toon" // also served as "llm"
-)
-
 // Report kinds.
 const (
-	KindExport = "export" // everything tracked (/api/export)
+	KindExport = "export" // everything tracked, or a chosen range (/api/export, pb export)
 	KindReport = "report" // a chosen range (/api/exports/generate)
 	KindWrapup = "wrapup" // a year in review (/api/export/wrapup)
 )
 
-// Reporter renders reports. The API computes every number (ReportData) and
-// a Reporter only lays it out, so a richer internal/report package can
-// replace the built-in minimal one without touching the handlers. Render
-// must escape every value for its format.
-type Reporter interface {
-	Render(w io.Writer, format string, d *ReportData) error
-}
-
-// ReportData is everything a report shows, computed once for all formats.
-type ReportData struct {
+// Report is everything a report or an export shows, computed once for all
+// formats (JSON, CSV, HTML, Markdown, TOON).
+type Report struct {
 	Kind        string
 	Title       string
 	GeneratedAt time.Time
 	Timezone    string
-	Device      ReportDevice
+	Device      Device
 	// From and To are the range asked for, inclusive.
 	From, To usage.Date
 	// FirstDate and LastDate are the tracked days within the range (the
@@ -51,7 +35,8 @@ type ReportData struct {
 	DaysTracked         int
 	Empty               bool
 	Totals              usage.Totals
-	// DailyAverage is Totals divided by DaysTracked (v1 divided by 30).
+	// DailyAverage is the by-day traffic divided by DaysTracked (v1
+	// divided by 30).
 	DailyAverage usage.Totals
 	PeakSpeed    uint64
 	PeakSpeedAt  time.Time // zero when unknown
@@ -61,7 +46,7 @@ type ReportData struct {
 	// NotByDay is the part of Totals known only as whole months or years
 	// (imported): in Totals and Months, in no day and not in DailyAverage.
 	NotByDay usage.Totals
-	Cost     ReportCost
+	Cost     Cost
 	// UploadRatio is transmitted / received (0 when nothing was received).
 	UploadRatio float64
 	Personality string
@@ -70,28 +55,17 @@ type ReportData struct {
 	UnitBase    units.Base
 }
 
-// ReportDevice identifies the device.
-type ReportDevice struct {
+// Device identifies the device a report is about.
+type Device struct {
 	Hostname string
 	OSType   string
 	DeviceID string
 }
 
-// ReportCost is the priced traffic.
-type ReportCost struct {
-	RatePerGB         float64
-	Currency          string
-	Upload            float64
-	Download          float64
-	Total             float64
-	UploadFormatted   string
-	DownloadFormatted string
-	TotalFormatted    string
-	RateFormatted     string
-}
-
-// Personality from the upload/download ratio, as v1 named them.
-func personality(ratio float64, t usage.Totals) string {
+// Personality names a traffic profile from the upload/download ratio
+// (transmitted / received), as v1 did: < 0.3 Streamer, < 0.6 Browsing,
+// < 1.0 Creator, else Power User.
+func Personality(ratio float64, t usage.Totals) string {
 	switch {
 	case t.Total() == 0:
 		return "Just Getting Started"
@@ -107,28 +81,24 @@ func personality(ratio float64, t usage.Totals) string {
 	return "Power User"
 }
 
-// buildReport computes a report over from..to (inclusive, at most
-// maxRangeDays days when asked for by a client).
-func (s *Server) buildReport(ctx context.Context, now time.Time, kind, title string, from, to usage.Date) (*ReportData, error) {
-	d := &ReportData{
-		Kind: kind, Title: title, GeneratedAt: now.In(s.loc), Timezone: s.loc.String(),
-		Device:   ReportDevice{Hostname: s.d.Hostname, OSType: s.d.OSType, DeviceID: s.d.DeviceID},
-		From:     from,
-		To:       to,
-		UnitBase: s.set.UnitBase,
+// Report computes a report over from..to (inclusive).
+func (e *Engine) Report(ctx context.Context, now time.Time, dev Device, kind, title string, from, to usage.Date) (*Report, error) {
+	d := &Report{
+		Kind: kind, Title: title, GeneratedAt: now.In(e.loc), Timezone: e.loc.String(),
+		Device: dev, From: from, To: to, UnitBase: e.price.Base,
 	}
-	days, err := s.days(ctx, now, from, to)
+	days, err := e.Days(ctx, now, from, to)
 	if err != nil {
 		return nil, err
 	}
-	life, err := s.lifetime(ctx, now)
+	life, err := e.Lifetime(ctx, now)
 	if err != nil {
 		return nil, err
 	}
 	// Tracked days: the recorded span clipped to the range; the days in
 	// between count even when idle (the daemon ran and saw nothing).
-	if life.tracked && !life.first.After(to) && !life.last.Before(from) {
-		d.FirstDate, d.LastDate = life.first, life.last
+	if life.Tracked && !life.First.After(to) && !life.Last.Before(from) {
+		d.FirstDate, d.LastDate = life.First, life.Last
 		if d.FirstDate.Before(from) {
 			d.FirstDate = from
 		}
@@ -153,7 +123,7 @@ func (s *Server) buildReport(ctx context.Context, now time.Time, kind, title str
 		d.Months[len(d.Months)-1].Totals = d.Months[len(d.Months)-1].Totals.Add(day.Totals)
 	}
 	byDay := d.Totals
-	if err := s.addPeriods(ctx, d, from, to); err != nil {
+	if err := e.addPeriods(ctx, d, from, to); err != nil {
 		return nil, err
 	}
 	d.Empty = d.Totals.Total() == 0
@@ -162,30 +132,24 @@ func (s *Server) buildReport(ctx context.Context, now time.Time, kind, title str
 		d.DailyAverage = usage.Totals{Rx: (byDay.Rx + n/2) / n, Tx: (byDay.Tx + n/2) / n}
 	}
 	if d.PeakSpeed > 0 {
-		if bps, at, err := s.store.Peak(ctx, from.Start(s.loc), to.AddDays(1).Start(s.loc)); err == nil && bps == d.PeakSpeed {
-			d.PeakSpeedAt = at.In(s.loc)
+		if bps, at, err := e.st.Peak(ctx, from.Start(e.loc), to.AddDays(1).Start(e.loc)); err == nil && bps == d.PeakSpeed {
+			d.PeakSpeedAt = at.In(e.loc)
 		}
 	}
 	if d.Totals.Rx > 0 {
 		d.UploadRatio = roundTo(float64(d.Totals.Tx)/float64(d.Totals.Rx), 3)
 	}
-	d.Personality = personality(d.UploadRatio, d.Totals)
+	d.Personality = Personality(d.UploadRatio, d.Totals)
 	d.DVDs = roundTo(float64(d.Totals.Total())/4.7e9, 2)
 	d.HDMovies = roundTo(float64(d.Totals.Total())/5e9, 2)
-	cb := s.costBlock(d.Totals, s.rate)
-	d.Cost = ReportCost{
-		RatePerGB: s.rate, Currency: s.currency.Code,
-		Upload: cb.Upload.Cost, Download: cb.Download.Cost, Total: cb.Total.Cost,
-		UploadFormatted: cb.Upload.CostFormatted, DownloadFormatted: cb.Download.CostFormatted,
-		TotalFormatted: cb.Total.CostFormatted, RateFormatted: s.currency.Format(s.rate),
-	}
+	d.Cost = e.price.Of(d.Totals)
 	return d, nil
 }
 
 // addPeriods adds the month and year totals known only as a whole that lie
 // in from..to to the report's totals, and the months' to their month.
-func (s *Server) addPeriods(ctx context.Context, d *ReportData, from, to usage.Date) error {
-	periods, err := s.store.Periods(ctx, from.Start(s.loc), to.AddDays(1).Start(s.loc), usage.Filter{})
+func (e *Engine) addPeriods(ctx context.Context, d *Report, from, to usage.Date) error {
+	periods, err := e.st.Periods(ctx, from.Start(e.loc), to.AddDays(1).Start(e.loc), e.scope)
 	if err != nil {
 		return err
 	}
@@ -195,7 +159,7 @@ func (s *Server) addPeriods(ctx context.Context, d *ReportData, from, to usage.D
 		if p.Kind != usage.PeriodMonth {
 			continue
 		}
-		m := usage.DateOf(p.Start.In(s.loc))
+		m := usage.DateOf(p.Start.In(e.loc))
 		i, found := slices.BinarySearchFunc(d.Months, m, func(mt usage.MonthTotals, m usage.Date) int {
 			return cmp.Or(cmp.Compare(mt.Year, m.Year), cmp.Compare(mt.Month, m.Month))
 		})
@@ -207,10 +171,42 @@ func (s *Server) addPeriods(ctx context.Context, d *ReportData, from, to usage.D
 	return nil
 }
 
-// ratioString prints an upload/download ratio for people.
-func ratioString(r float64) string {
-	if math.IsInf(r, 0) || math.IsNaN(r) {
-		return "n/a"
+// ExportSpan is the range of an export of everything: the first tracked
+// day (or the oldest month or year known only as a whole, often an
+// import's) to the last tracked day, at least today.
+func (e *Engine) ExportSpan(ctx context.Context, now time.Time) (from, to usage.Date, err error) {
+	today := usage.DateOf(now.In(e.loc))
+	l, err := e.Lifetime(ctx, now)
+	if err != nil {
+		return from, to, err
 	}
-	return formatFloat(r, 2)
+	from, to = today, today
+	if l.Tracked {
+		from = l.First
+		if l.Last.After(to) {
+			to = l.Last
+		}
+	}
+	periods, err := e.st.Periods(ctx, Epoch, FarAway, e.scope)
+	if err != nil {
+		return from, to, err
+	}
+	for _, p := range periods {
+		if d := usage.DateOf(p.Start.In(e.loc)); d.Before(from) {
+			from = d
+		}
+		if d := usage.DateOf(p.End.Add(-time.Second).In(e.loc)); d.After(to) {
+			to = d // the current month's total ends after today
+		}
+	}
+	return from, to, nil
 }
+
+// roundTo rounds v to n decimals, for numbers that are shown, not summed.
+func roundTo(v float64, n int) float64 {
+	p := math.Pow10(n)
+	return math.Round(v*p) / p
+}
+
+// RoundTo rounds v to n decimals, for numbers that are shown, not summed.
+func RoundTo(v float64, n int) float64 { return roundTo(v, n) }
