@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 
 	"github.com/packetbuddy/pb/internal/config"
@@ -18,10 +19,22 @@ Manage the configuration file (TOML; by default <data-dir>/config.toml).
   pb config migrate          rewrite a PacketBuddy 1.x config file in pb's
                              format; the old file is kept as config.toml.1x`
 
+// configOpts are pb config's flags.
+type configOpts struct {
+	common commonFlags
+	force  bool
+}
+
+// configFlags defines pb config's flags.
+func configFlags(env Env) (*flag.FlagSet, *configOpts) {
+	o := new(configOpts)
+	fs := newFlagSet("config", env, &o.common)
+	fs.BoolVar(&o.force, "force", false, "with init: overwrite an existing config file")
+	return fs, o
+}
+
 func runConfig(_ context.Context, args []string, env Env) error {
-	var common commonFlags
-	fs := newFlagSet("config", "init|show|path [flags]", configHelp, env, &common)
-	force := fs.Bool("force", false, "with init: overwrite an existing config file")
+	fs, o := configFlags(env)
 	if err := parse(fs, args, "config"); err != nil {
 		return err
 	}
@@ -36,7 +49,7 @@ func runConfig(_ context.Context, args []string, env Env) error {
 	if fs.NArg() > 0 {
 		return usagef("config", "unexpected argument %q", fs.Arg(0))
 	}
-	paths, err := common.options(env).Paths()
+	paths, err := o.common.options(env).Paths()
 	if err != nil {
 		return err
 	}
@@ -46,13 +59,13 @@ func runConfig(_ context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stdout, path)
 		return nil
 	case "init":
-		if err := config.WriteTemplate(path, *force); err != nil {
+		if err := config.WriteTemplate(path, o.force); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "wrote %s\n", path)
 		return nil
 	case "show":
-		cfg, err := common.load(env)
+		cfg, err := o.common.load(env)
 		if err != nil {
 			return err
 		}

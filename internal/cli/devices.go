@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
@@ -17,17 +18,29 @@ today and this month (in that device's own time zone) and in total, over its
 counted interfaces, and the sums for all devices. Needs [sync] database_url
 (or PB_DATABASE_URL).`
 
+// devicesOpts are pb devices' flags.
+type devicesOpts struct {
+	common commonFlags
+	asJSON bool
+}
+
+// devicesFlags defines pb devices' flags.
+func devicesFlags(env Env) (*flag.FlagSet, *devicesOpts) {
+	o := new(devicesOpts)
+	fs := newFlagSet("devices", env, &o.common)
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
+	return fs, o
+}
+
 func runDevices(ctx context.Context, args []string, env Env) error {
-	var common commonFlags
-	fs := newFlagSet("devices", "[flags]", devicesHelp, env, &common)
-	asJSON := fs.Bool("json", false, "print JSON")
+	fs, o := devicesFlags(env)
 	if err := parse(fs, args, "devices"); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("devices", "unexpected argument %q", fs.Arg(0))
 	}
-	cfg, err := common.load(env)
+	cfg, err := o.common.load(env)
 	if err != nil {
 		return err
 	}
@@ -42,7 +55,7 @@ func runDevices(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if o.asJSON {
 		return writeJSON(env.Stdout, fu)
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"net/url"
 	"slices"
@@ -17,14 +18,19 @@ List every interface ever seen: its kind, whether it counts in the total,
 and its traffic today, this month and in its lifetime. -i keeps only the
 named ones. --json prints what GET /api/interfaces answers.`
 
+// interfacesFlags defines pb interfaces's flags.
+func interfacesFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newQueryFlagSet("interfaces", env, qf), qf
+}
+
 func runInterfaces(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("interfaces", "[flags]", interfacesHelp, env, &qf)
+	fs, qf := interfacesFlags(env)
 	_, err := parseArgs(fs, args, "interfaces", 0)
 	if err != nil {
 		return err
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, qf, env)
 	if err != nil {
 		return err
 	}
@@ -98,26 +104,38 @@ wraps, restarts, reboots, gaps and new interfaces. By default the last 7
 days; --from/--to choose others. --json prints what GET /api/events
 answers.`
 
+// eventsOpts are pb events' flags.
+type eventsOpts struct {
+	dateRangeOpts
+	limit int
+}
+
+// eventsFlags defines pb events' flags.
+func eventsFlags(env Env) (*flag.FlagSet, *eventsOpts) {
+	o := new(eventsOpts)
+	fs := newQueryFlagSet("events", env, &o.queryFlags)
+	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD (default 6 days ago)")
+	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default today)")
+	fs.IntVar(&o.limit, "limit", 100, "at most `N` events")
+	return fs, o
+}
+
 func runEvents(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("events", "[flags]", eventsHelp, env, &qf)
-	from := fs.String("from", "", "first `date`, YYYY-MM-DD (default 6 days ago)")
-	to := fs.String("to", "", "last `date`, YYYY-MM-DD (default today)")
-	limit := fs.Int("limit", 100, "at most `N` events")
+	fs, o := eventsFlags(env)
 	_, err := parseArgs(fs, args, "events", 0)
 	if err != nil {
 		return err
 	}
-	if *limit < 1 || *limit > 1000 {
-		return usagef("events", "--limit %d: use 1 to 1000", *limit)
+	if o.limit < 1 || o.limit > 1000 {
+		return usagef("events", "--limit %d: use 1 to 1000", o.limit)
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, &o.queryFlags, env)
 	if err != nil {
 		return err
 	}
 	defer q.Close()
 	today := usage.DateOf(q.now)
-	f, t, err := dateRangeArgs("events", *from, *to, today.AddDays(-6), today, today)
+	f, t, err := dateRangeArgs("events", o.from, o.to, today.AddDays(-6), today, today)
 	if err != nil {
 		return err
 	}
@@ -132,10 +150,10 @@ func runEvents(ctx context.Context, args []string, env Env) error {
 			Message   string `json:"message"`
 		} `json:"events"`
 	}
-	if printed, err := q.load("/api/events", url.Values{"from": {f.String()}, "to": {t.String()}, "limit": {strconv.Itoa(*limit)}}, &v); printed || err != nil {
+	if printed, err := q.load("/api/events", url.Values{"from": {f.String()}, "to": {t.String()}, "limit": {strconv.Itoa(o.limit)}}, &v); printed || err != nil {
 		return err
 	}
-	c := useColor(qf.color, env)
+	c := useColor(o.color, env)
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Events %s to %s (%s)", v.From, v.To, v.Timezone)))
 	if len(v.Events) == 0 {
 		fmt.Fprintln(env.Stdout, "No events.")

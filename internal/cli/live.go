@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -40,23 +41,35 @@ type liveEvent struct {
 // sparkWidth is how many updates a sparkline shows.
 const sparkWidth = 30
 
+// liveOpts are pb live's flags.
+type liveOpts struct {
+	queryFlags
+	count int
+}
+
+// liveFlags defines pb live's flags.
+func liveFlags(env Env) (*flag.FlagSet, *liveOpts) {
+	o := new(liveOpts)
+	fs := newQueryFlagSet("live", env, &o.queryFlags)
+	fs.IntVar(&o.count, "count", 0, "stop after `N` updates (0: until q or Ctrl-C)")
+	return fs, o
+}
+
 func runLive(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("live", "[flags]", liveHelp, env, &qf)
-	count := fs.Int("count", 0, "stop after `N` updates (0: until q or Ctrl-C)")
+	fs, o := liveFlags(env)
 	_, err := parseArgs(fs, args, "live", 0)
 	if err != nil {
 		return err
 	}
-	if *count < 0 {
-		return usagef("live", "--count %d is negative", *count)
+	if o.count < 0 {
+		return usagef("live", "--count %d is negative", o.count)
 	}
-	switch qf.color {
+	switch o.color {
 	case "auto", "always", "never":
 	default:
-		return usagef("live", "--color %q: use auto, always or never", qf.color)
+		return usagef("live", "--color %q: use auto, always or never", o.color)
 	}
-	cfg, err := qf.common.load(env)
+	cfg, err := o.common.load(env)
 	if err != nil {
 		return err
 	}
@@ -80,7 +93,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 		return apiError(resp)
 	}
 
-	tty := isTerminal(env.Stdout) && !qf.json
+	tty := isTerminal(env.Stdout) && !o.json
 	out := env.Stdout
 	if tty {
 		if in, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(in.Fd())) {
@@ -104,7 +117,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 		fmt.Fprint(out, "\x1b[?25l\x1b[H\x1b[2J") // hide the cursor, clear
 		defer fmt.Fprint(out, "\x1b[?25h\r\n")
 	}
-	view := &liveView{color: useColor(qf.color, env), filter: qf.ifaces, hist: map[string][]uint64{}}
+	view := &liveView{color: useColor(o.color, env), filter: o.ifaces, hist: map[string][]uint64{}}
 	go func() { <-ctx.Done(); resp.Body.Close() }()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -129,7 +142,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 		}
 		view.add(ev)
 		switch {
-		case qf.json:
+		case o.json:
 			fmt.Fprintln(out, data)
 		case tty:
 			w, h := 80, 24
@@ -142,7 +155,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 		default:
 			fmt.Fprintln(out, view.line(ev))
 		}
-		if n++; *count > 0 && n >= *count {
+		if n++; o.count > 0 && n >= o.count {
 			return nil
 		}
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -128,13 +129,18 @@ func configName(q *query) string {
 	return "the config file (pb config path)"
 }
 
+// planFlags defines pb plan's flags.
+func planFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newQueryFlagSet("plan", env, qf), qf
+}
+
 func runPlan(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("plan", "[flags]", planHelp, env, &qf)
+	fs, qf := planFlags(env)
 	if _, err := parseArgs(fs, args, "plan", 0); err != nil {
 		return err
 	}
-	q, v, b, err := fetchPlans(ctx, &qf, env, "plan")
+	q, v, b, err := fetchPlans(ctx, qf, env, "plan")
 	if err != nil {
 		return err
 	}
@@ -235,20 +241,34 @@ func days(n int) string {
 	return strconv.Itoa(n) + " days"
 }
 
+// checkOpts are pb check's flags.
+type checkOpts struct {
+	queryFlags
+	over            float64
+	forecast, quiet bool
+	only            string
+}
+
+// checkFlags defines pb check's flags.
+func checkFlags(env Env) (*flag.FlagSet, *checkOpts) {
+	o := new(checkOpts)
+	fs := newQueryFlagSet("check", env, &o.queryFlags)
+	fs.Float64Var(&o.over, "over", 0, "exit 3 when a plan reaches `N` percent of its cap (instead of the plan's alert thresholds)")
+	fs.BoolVar(&o.forecast, "forecast", false, "also exit 3 when a plan's forecast passes its cap")
+	fs.BoolVar(&o.quiet, "quiet", false, "print only the plans that need attention")
+	fs.StringVar(&o.only, "plan", "", "check only the plan called `NAME`")
+	return fs, o
+}
+
 func runCheck(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("check", "[flags]", checkHelp, env, &qf)
-	over := fs.Float64("over", 0, "exit 3 when a plan reaches `N` percent of its cap (instead of the plan's alert thresholds)")
-	forecast := fs.Bool("forecast", false, "also exit 3 when a plan's forecast passes its cap")
-	quiet := fs.Bool("quiet", false, "print only the plans that need attention")
-	only := fs.String("plan", "", "check only the plan called `NAME`")
+	fs, o := checkFlags(env)
 	if _, err := parseArgs(fs, args, "check", 0); err != nil {
 		return err
 	}
-	if *over != 0 && (*over < 1 || *over > 1000) {
-		return usagef("check", "--over %g: use a percentage between 1 and 1000, e.g. --over 90", *over)
+	if o.over != 0 && (o.over < 1 || o.over > 1000) {
+		return usagef("check", "--over %g: use a percentage between 1 and 1000, e.g. --over 90", o.over)
 	}
-	q, v, b, err := fetchPlans(ctx, &qf, env, "check")
+	q, v, b, err := fetchPlans(ctx, &o.queryFlags, env, "check")
 	if err != nil {
 		return err
 	}
@@ -256,23 +276,23 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	if len(v.Plans) == 0 {
 		return noPlans(q)
 	}
-	if *only != "" {
-		if v.Plans, err = pickPlan(v.Plans, *only); err != nil {
+	if o.only != "" {
+		if v.Plans, err = pickPlan(v.Plans, o.only); err != nil {
 			return err
 		}
 	}
 	code := exitOK
 	for _, p := range v.Plans {
-		status, c := checkPlan(p, *over, *forecast)
+		status, c := checkPlan(p, o.over, o.forecast)
 		code = max(code, c)
-		if *quiet && c == exitOK {
+		if o.quiet && c == exitOK {
 			continue
 		}
-		if !qf.json {
+		if !o.json {
 			fmt.Fprintf(env.Stdout, "%-4s %s: %s\n", status, p.Name, checkText(p))
 		}
 	}
-	if qf.json {
+	if o.json {
 		if err := q.printJSON(b); err != nil {
 			return err
 		}

@@ -52,8 +52,8 @@ type queryFlags struct {
 	color  string
 }
 
-func newQueryFlagSet(name, synopsis, help string, env Env, q *queryFlags) *flag.FlagSet {
-	fs := newFlagSet(name, synopsis, help, env, &q.common)
+func newQueryFlagSet(name string, env Env, q *queryFlags) *flag.FlagSet {
+	fs := newFlagSet(name, env, &q.common)
 	fs.BoolVar(&q.json, "json", false, "print the API's JSON instead of a table")
 	fs.Var(&q.ifaces, "i", "only `interface` NAME (repeatable or a comma list; default: the interfaces counted in the total)")
 	fs.Var(&q.ifaces, "interface", "same as -i")

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,9 +20,14 @@ The daemon's part comes from its /api/health; the rest from the database
 file, so it works with the daemon stopped. --json prints both:
 {"daemon": <GET /api/health or null>, "database": {...}}.`
 
+// statusFlags defines pb status's flags.
+func statusFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newQueryFlagSet("status", env, qf), qf
+}
+
 func runStatus(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("status", "[flags]", statusHelp, env, &qf)
+	fs, qf := statusFlags(env)
 	_, err := parseArgs(fs, args, "status", 0)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -32,10 +33,22 @@ monthly aggregates the month and year totals known only as a whole
 removed. With the daemon running, cleanup asks it (it is the database's
 only writer).`
 
+// storageOpts are pb storage's flags.
+type storageOpts struct {
+	queryFlags
+	dryRun bool
+}
+
+// storageFlags defines pb storage's flags.
+func storageFlags(env Env) (*flag.FlagSet, *storageOpts) {
+	o := new(storageOpts)
+	fs := newQueryFlagSet("storage", env, &o.queryFlags)
+	fs.BoolVar(&o.dryRun, "dry-run", false, "with cleanup: count what would be removed, remove nothing")
+	return fs, o
+}
+
 func runStorage(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("storage", "[cleanup [--dry-run]] [flags]", storageHelp, env, &qf)
-	dryRun := fs.Bool("dry-run", false, "with cleanup: count what would be removed, remove nothing")
+	fs, o := storageFlags(env)
 	pos, err := parseArgs(fs, args, "storage", 1)
 	if err != nil {
 		return err
@@ -44,26 +57,26 @@ func runStorage(ctx context.Context, args []string, env Env) error {
 		return usagef("storage", "unknown subcommand %q: use cleanup, or nothing for the numbers", pos[0])
 	}
 	if len(pos) == 0 {
-		if *dryRun {
+		if o.dryRun {
 			return usagef("storage", "--dry-run goes with cleanup: pb storage cleanup --dry-run")
 		}
-		return storageStats(ctx, &qf, env)
+		return storageStats(ctx, &o.queryFlags, env)
 	}
-	cfg, err := qf.common.load(env)
+	cfg, err := o.common.load(env)
 	if err != nil {
 		return err
 	}
-	res, err := cleanupViaDaemon(ctx, cfg, *dryRun)
+	res, err := cleanupViaDaemon(ctx, cfg, o.dryRun)
 	if errors.Is(err, errNoDaemon) {
-		res, err = cleanupDirect(ctx, cfg, env, *dryRun)
+		res, err = cleanupDirect(ctx, cfg, env, o.dryRun)
 	}
 	if err != nil {
 		return err
 	}
-	if qf.json {
+	if o.json {
 		return writeJSON(env.Stdout, res)
 	}
-	if *dryRun {
+	if o.dryRun {
 		fmt.Fprintf(env.Stdout, "would remove %d rows of 1-minute detail older than %d days and %d old events; nothing was removed (--dry-run)\n",
 			res.Local.LogsDeleted, cfg.Storage.FineRetentionDays, res.Local.EventsDeleted)
 		return nil

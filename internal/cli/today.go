@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 
 	"github.com/packetbuddy/pb/internal/units"
@@ -13,14 +14,19 @@ upload, total, the peak speed and the cost. Reads the database directly, so
 it works while the daemon is stopped (the last unflushed seconds are then
 missing). --json prints what GET /api/today answers.`
 
+// todayFlags defines pb today's flags.
+func todayFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newQueryFlagSet("today", env, qf), qf
+}
+
 func runToday(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("today", "[flags]", todayHelp, env, &qf)
+	fs, qf := todayFlags(env)
 	_, err := parseArgs(fs, args, "today", 0)
 	if err != nil {
 		return err
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, qf, env)
 	if err != nil {
 		return err
 	}
@@ -67,14 +73,19 @@ Show lifetime totals: everything recorded since the first day, with the
 peak speed and the cost. Retention never reduces them. --json prints what
 GET /api/summary answers.`
 
+// summaryFlags defines pb summary's flags.
+func summaryFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newQueryFlagSet("summary", env, qf), qf
+}
+
 func runSummary(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("summary", "[flags]", summaryHelp, env, &qf)
+	fs, qf := summaryFlags(env)
 	_, err := parseArgs(fs, args, "summary", 0)
 	if err != nil {
 		return err
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, qf, env)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"strconv"
 	"time"
@@ -32,15 +33,27 @@ type monthRow struct {
 	TotalBytes    uint64 `json:"total_bytes"`
 }
 
+// yearsOpts are pb years' flags.
+type yearsOpts struct {
+	queryFlags
+	months bool
+}
+
+// yearsFlags defines pb years' flags.
+func yearsFlags(env Env) (*flag.FlagSet, *yearsOpts) {
+	o := new(yearsOpts)
+	fs := newQueryFlagSet("years", env, &o.queryFlags)
+	fs.BoolVar(&o.months, "months", false, "list each year's months too")
+	return fs, o
+}
+
 func runYears(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("years", "[flags]", yearsHelp, env, &qf)
-	months := fs.Bool("months", false, "list each year's months too")
+	fs, o := yearsFlags(env)
 	_, err := parseArgs(fs, args, "years", 0)
 	if err != nil {
 		return err
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, &o.queryFlags, env)
 	if err != nil {
 		return err
 	}
@@ -53,7 +66,7 @@ func runYears(ctx context.Context, args []string, env Env) error {
 	var sum usage.Totals
 	// Month and year totals known only as a whole (imported) count in
 	// their month and year, and may reach before the first tracked day.
-	periods, err := q.st.Periods(ctx, time.Unix(0, 0), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), usage.Filter{Ifaces: qf.ifaces})
+	periods, err := q.st.Periods(ctx, time.Unix(0, 0), time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC), usage.Filter{Ifaces: o.ifaces})
 	if err != nil {
 		return err
 	}
@@ -74,7 +87,7 @@ func runYears(ctx context.Context, args []string, env Env) error {
 		ok = true
 	}
 	if ok {
-		ms, err := q.st.Months(ctx, first, last, q.loc, usage.Filter{Ifaces: qf.ifaces})
+		ms, err := q.st.Months(ctx, first, last, q.loc, usage.Filter{Ifaces: o.ifaces})
 		if err != nil {
 			return err
 		}
@@ -107,7 +120,7 @@ func runYears(ctx context.Context, args []string, env Env) error {
 	if years == nil {
 		years = []yearRow{}
 	}
-	if qf.json {
+	if o.json {
 		b, err := json.Marshal(struct {
 			Timezone string    `json:"timezone"`
 			Years    []yearRow `json:"years"`
@@ -121,7 +134,7 @@ func runYears(ctx context.Context, args []string, env Env) error {
 		}
 		return q.printJSON(b)
 	}
-	c := useColor(qf.color, env)
+	c := useColor(o.color, env)
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, "Years ("+q.loc.String()+")"))
 	var top uint64
 	for _, y := range years {
@@ -131,7 +144,7 @@ func runYears(ctx context.Context, args []string, env Env) error {
 	t.barCol = 4
 	for _, y := range years {
 		t.add(strconv.Itoa(y.Year), q.bytes(y.BytesReceived), q.bytes(y.BytesSent), q.bytes(y.TotalBytes), bar(y.TotalBytes, top, 30))
-		if *months {
+		if o.months {
 			for _, m := range y.Months {
 				if m.TotalBytes == 0 {
 					t.addStyled(ansiDim, "  "+m.Month, "-", "-", "-", "")
