@@ -159,6 +159,7 @@ func newLocalAPI(ctx context.Context, cfg config.Config, loc *time.Location, st 
 			Currency:          cfg.Cost.Currency,
 			FineRetentionDays: cfg.Storage.FineRetentionDays,
 			MaxStorageMB:      cfg.Storage.MaxStorageMB,
+			UnitBase:          cfg.Display.UnitBase(),
 		},
 		Location:    loc,
 		DeviceID:    id,

@@ -383,6 +383,7 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 			FineRetentionDays: d.cfg.Storage.FineRetentionDays,
 			MaxStorageMB:      d.cfg.Storage.MaxStorageMB,
 			SyncInterval:      d.cfg.Sync.Interval,
+			UnitBase:          d.cfg.Display.UnitBase(),
 		},
 		Location:    d.loc,
 		DeviceID:    deviceID,
