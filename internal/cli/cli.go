@@ -139,12 +139,18 @@ func newFlagSet(name string, env Env, common *commonFlags) *flag.FlagSet {
 	return fs
 }
 
-// parse parses args; -h prints the usage to Stdout (FlagSet.Parse calls
-// fs.Usage itself) and returns flag.ErrHelp. An unknown flag gets a
-// did-you-mean.
+// parse parses args; -h prints the usage to Stdout and returns
+// flag.ErrHelp. A mistake is a usageError (nothing printed here); an
+// unknown flag gets a did-you-mean.
 func parse(fs *flag.FlagSet, args []string, cmd string) error {
-	if err := fs.Parse(args); err != nil {
+	// FlagSet.Parse calls Usage on a mistake too; only -h prints it.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage()
 			return err
 		}
 		msg := err.Error()

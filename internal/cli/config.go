@@ -10,14 +10,10 @@ import (
 )
 
 const configHelp = `
-Manage the configuration file (TOML; by default <data-dir>/config.toml).
-
-  pb config init [--force]   write a commented config file with every default
-  pb config show             print the effective configuration (file, then
-                             PB_* environment overrides), secrets masked
-  pb config path             print where the config file is (or would be)
-  pb config migrate          rewrite a PacketBuddy 1.x config file in pb's
-                             format; the old file is kept as config.toml.1x`
+Manage the configuration file (TOML; by default <data-dir>/config.toml, or
+--config FILE / PB_CONFIG). Every setting can also be set by a PB_*
+environment variable, which wins over the file; "pb config init" writes
+each setting with its comment and variable.`
 
 // configOpts are pb config's flags.
 type configOpts struct {
@@ -101,5 +97,5 @@ func runConfig(_ context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "wrote %s in pb's format; the 1.x file is kept as %s\n", path, path+config.Suffix1x)
 		return nil
 	}
-	return usagef("config", "unknown subcommand %q: use init, show, path or migrate", sub)
+	return usagef("config", "unknown subcommand %q: use init, show, path or migrate%s", sub, actionHint("config", sub))
 }

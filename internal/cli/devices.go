@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/config"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
 	"github.com/packetbuddy/pb/internal/units"
 )
@@ -22,6 +23,7 @@ counted interfaces, and the sums for all devices. Needs [sync] database_url
 type devicesOpts struct {
 	common commonFlags
 	asJSON bool
+	units  string
 }
 
 // devicesFlags defines pb devices' flags.
@@ -29,6 +31,7 @@ func devicesFlags(env Env) (*flag.FlagSet, *devicesOpts) {
 	o := new(devicesOpts)
 	fs := newFlagSet("devices", env, &o.common)
 	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
+	fs.StringVar(&o.units, "units", "", unitsUsage)
 	return fs, o
 }
 
@@ -40,7 +43,13 @@ func runDevices(ctx context.Context, args []string, env Env) error {
 	if fs.NArg() > 0 {
 		return usagef("devices", "unexpected argument %q", fs.Arg(0))
 	}
+	if _, err := withUnits(config.Config{}, o.units); err != nil {
+		return err
+	}
 	cfg, err := o.common.load(env)
+	if err == nil {
+		cfg, err = withUnits(cfg, o.units)
+	}
 	if err != nil {
 		return err
 	}
@@ -58,14 +67,15 @@ func runDevices(ctx context.Context, args []string, env Env) error {
 	if o.asJSON {
 		return writeJSON(env.Stdout, fu)
 	}
+	by := func(n uint64) string { return units.FormatBytesBase(n, cfg.Display.UnitBase()) }
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "HOST\tOS\tZONE\tLAST SEEN\tTODAY\tMONTH\tTOTAL\t")
 	for _, d := range fu.Devices {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", d.Hostname, d.OSType, d.TimeZone, ago(env.now(), d.LastSeen),
-			units.FormatBytes(d.Today.Total()), units.FormatBytes(d.Month.Total()), units.FormatBytes(d.Lifetime.Total()))
+			by(d.Today.Total()), by(d.Month.Total()), by(d.Lifetime.Total()))
 	}
 	fmt.Fprintf(tw, "all %d devices\t\t\t\t%s\t%s\t%s\t\n", len(fu.Devices),
-		units.FormatBytes(fu.Today.Total()), units.FormatBytes(fu.Month.Total()), units.FormatBytes(fu.Lifetime.Total()))
+		by(fu.Today.Total()), by(fu.Month.Total()), by(fu.Lifetime.Total()))
 	return tw.Flush()
 }
 

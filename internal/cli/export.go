@@ -33,7 +33,7 @@ type exportOpts struct {
 // exportFlags defines pb export's flags.
 func exportFlags(env Env) (*flag.FlagSet, *exportOpts) {
 	o := new(exportOpts)
-	fs := newQueryFlagSet("export", env, &o.queryFlags)
+	fs := newFigureFlagSet("export", env, &o.queryFlags)
 	fs.StringVar(&o.format, "format", "json", "`format`: json, csv, llm, html or md")
 	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD (default: the first tracked day)")
 	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default: today)")

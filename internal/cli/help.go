@@ -67,13 +67,19 @@ func flagDocs(c command, fs *flag.FlagSet) []flagDoc {
 			// The alias's usage is "same as ..."; keep the real one.
 			if strings.HasPrefix(d.usage, "same as ") {
 				d.usage = usage
+				if d.values == nil && arg != "" {
+					d.arg = strings.ToUpper(arg)
+				}
 			}
 			slices.SortFunc(d.names, func(a, b string) int { return len(a) - len(b) })
 			return
 		}
 		index[f.Value] = len(docs)
 		d := flagDoc{names: []string{dashed(f.Name)}, usage: usage, values: c.flagValues(f.Name)}
-		if arg != "" {
+		switch {
+		case d.values != nil:
+			d.arg = strings.Join(d.values, "|")
+		case arg != "":
 			d.arg = strings.ToUpper(arg)
 		}
 		if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !bf.IsBoolFlag() {
@@ -99,12 +105,9 @@ func (d flagDoc) head() string {
 	return s
 }
 
-// text is the flag's usage with its allowed values and default.
+// text is the flag's usage with its default.
 func (d flagDoc) text() string {
 	s := d.usage
-	if len(d.values) > 0 && !strings.Contains(s, strings.Join(d.values, ", ")) {
-		s += " (one of " + strings.Join(d.values, ", ") + ")"
-	}
 	if d.def != "" {
 		s += " (default " + d.def + ")"
 	}
@@ -145,7 +148,8 @@ func writeCommandHelp(w io.Writer, c command, fs *flag.FlagSet) {
 			wid = max(wid, len(a.name))
 		}
 		for _, a := range c.actions {
-			fmt.Fprintf(&b, "  %-*s  %s\n", wid, a.name, a.summary)
+			text := wrap(a.summary, strings.Repeat(" ", wid+4), 78)
+			fmt.Fprintf(&b, "  %-*s  %s", wid, a.name, text[wid+4:])
 		}
 	}
 	if docs := flagDocs(c, fs); len(docs) > 0 {
@@ -158,25 +162,31 @@ func writeCommandHelp(w io.Writer, c command, fs *flag.FlagSet) {
 	io.WriteString(w, b.String())
 }
 
-// levenshtein is the edit distance between a and b, for "did you mean".
-func levenshtein(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+// editDistance is the optimal-string-alignment distance between a and b:
+// insertions, deletions, substitutions and swaps of neighbours ("todya")
+// each count 1, for "did you mean".
+func editDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }
 
 // closest is the candidate nearest to s when it is near enough to be a
@@ -184,7 +194,7 @@ func levenshtein(a, b string) int {
 func closest(s string, candidates []string) string {
 	best, bestD := "", 0
 	for _, c := range candidates {
-		d := levenshtein(s, c)
+		d := editDistance(s, c)
 		if strings.HasPrefix(c, s) && len(s) >= 3 {
 			d = min(d, 1)
 		}
@@ -211,4 +221,10 @@ func flagNames(fs *flag.FlagSet) []string {
 	var n []string
 	fs.VisitAll(func(f *flag.Flag) { n = append(n, dashed(f.Name)) })
 	return n
+}
+
+// actionHint is a did-you-mean among command cmd's actions, or "".
+func actionHint(cmd, s string) string {
+	c, _ := lookupCommand(cmd)
+	return didYouMean(s, c.actionNames())
 }

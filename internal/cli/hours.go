@@ -11,7 +11,7 @@ import (
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
-func (q *query) bytes(n uint64) string { return units.FormatBytes(n) }
+func (q *query) bytes(n uint64) string { return units.FormatBytesBase(n, q.base()) }
 
 const hoursHelp = `
 Show one local day (default today; DATE is YYYY-MM-DD, "today" or
@@ -22,7 +22,7 @@ what GET /api/hours answers.`
 // hoursFlags defines pb hours's flags.
 func hoursFlags(env Env) (*flag.FlagSet, *queryFlags) {
 	qf := new(queryFlags)
-	return newQueryFlagSet("hours", env, qf), qf
+	return newFigureFlagSet("hours", env, qf), qf
 }
 
 func runHours(ctx context.Context, args []string, env Env) error {
@@ -90,7 +90,7 @@ what GET /api/top answers.`
 // topFlags defines pb top's flags.
 func topFlags(env Env) (*flag.FlagSet, *queryFlags) {
 	qf := new(queryFlags)
-	return newQueryFlagSet("top", env, qf), qf
+	return newFigureFlagSet("top", env, qf), qf
 }
 
 func runTop(ctx context.Context, args []string, env Env) error {

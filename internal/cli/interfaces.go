@@ -21,7 +21,7 @@ named ones. --json prints what GET /api/interfaces answers.`
 // interfacesFlags defines pb interfaces's flags.
 func interfacesFlags(env Env) (*flag.FlagSet, *queryFlags) {
 	qf := new(queryFlags)
-	return newQueryFlagSet("interfaces", env, qf), qf
+	return newFigureFlagSet("interfaces", env, qf), qf
 }
 
 func runInterfaces(ctx context.Context, args []string, env Env) error {

@@ -50,7 +50,7 @@ type liveOpts struct {
 // liveFlags defines pb live's flags.
 func liveFlags(env Env) (*flag.FlagSet, *liveOpts) {
 	o := new(liveOpts)
-	fs := newQueryFlagSet("live", env, &o.queryFlags)
+	fs := newFigureFlagSet("live", env, &o.queryFlags)
 	fs.IntVar(&o.count, "count", 0, "stop after `N` updates (0: until q or Ctrl-C)")
 	return fs, o
 }
@@ -69,7 +69,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 	default:
 		return usagef("live", "--color %q: use auto, always or never", o.color)
 	}
-	cfg, err := o.common.load(env)
+	cfg, err := o.load(env)
 	if err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 		fmt.Fprint(out, "\x1b[?25l\x1b[H\x1b[2J") // hide the cursor, clear
 		defer fmt.Fprint(out, "\x1b[?25h\r\n")
 	}
-	view := &liveView{color: useColor(o.color, env), filter: o.ifaces, hist: map[string][]uint64{}}
+	view := &liveView{color: useColor(o.color, env), base: cfg.Display.UnitBase(), filter: o.ifaces, hist: map[string][]uint64{}}
 	go func() { <-ctx.Done(); resp.Body.Close() }()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -170,6 +170,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 
 type liveView struct {
 	color  bool
+	base   units.Base
 	filter []string
 	hist   map[string][]uint64
 	last   liveEvent
@@ -208,9 +209,9 @@ func (v *liveView) frame(width, height int) string {
 		if !it.Counted {
 			style = ansiDim
 		}
-		t.addStyled(style, it.Name, it.Kind, units.FormatSpeed(it.RxPerSec), units.FormatSpeed(it.TxPerSec), spark(v.hist[it.Name]))
+		t.addStyled(style, it.Name, it.Kind, units.FormatSpeedBase(it.RxPerSec, v.base), units.FormatSpeedBase(it.TxPerSec, v.base), spark(v.hist[it.Name]))
 	}
-	t.footer = []string{"Total", "counted", ev.HumanReadable.Received, ev.HumanReadable.Sent, spark(v.hist["\x00total"])}
+	t.footer = []string{"Total", "counted", units.FormatSpeedBase(ev.BytesReceived, v.base), units.FormatSpeedBase(ev.BytesSent, v.base), spark(v.hist["\x00total"])}
 	var b strings.Builder
 	ts := ev.Timestamp
 	if len(ts) >= 19 {
@@ -218,7 +219,7 @@ func (v *liveView) frame(width, height int) string {
 	}
 	b.WriteString(paint(v.color, ansiBold, "PacketBuddy live") + "  " + ts + "  (q to quit)\n\n")
 	_ = t.write(&b, v.color)
-	fmt.Fprintf(&b, "\nPeak today %s\n", units.FormatSpeed(ev.PeakToday))
+	fmt.Fprintf(&b, "\nPeak today %s\n", units.FormatSpeedBase(ev.PeakToday, v.base))
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	if len(lines) > height-1 && height > 1 {
 		lines = lines[:height-1]
@@ -241,9 +242,9 @@ func (v *liveView) line(ev liveEvent) string {
 		if len(v.filter) > 0 && !slices.Contains(v.filter, it.Name) {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s ↓%s ↑%s", it.Name, units.FormatSpeed(it.RxPerSec), units.FormatSpeed(it.TxPerSec)))
+		parts = append(parts, fmt.Sprintf("%s ↓%s ↑%s", it.Name, units.FormatSpeedBase(it.RxPerSec, v.base), units.FormatSpeedBase(it.TxPerSec, v.base)))
 	}
-	return fmt.Sprintf("%s total ↓%s ↑%s  %s", ev.Timestamp, ev.HumanReadable.Received, ev.HumanReadable.Sent, strings.Join(parts, "  "))
+	return fmt.Sprintf("%s total ↓%s ↑%s  %s", ev.Timestamp, units.FormatSpeedBase(ev.BytesReceived, v.base), units.FormatSpeedBase(ev.BytesSent, v.base), strings.Join(parts, "  "))
 }
 
 // spark draws values as a sparkline of eight levels, scaled to the largest.

@@ -21,7 +21,7 @@ today). MONTH is YYYY-MM. --json prints what GET /api/month answers.`
 // monthFlags defines pb month's flags.
 func monthFlags(env Env) (*flag.FlagSet, *queryFlags) {
 	qf := new(queryFlags)
-	return newQueryFlagSet("month", env, qf), qf
+	return newFigureFlagSet("month", env, qf), qf
 }
 
 func runMonth(ctx context.Context, args []string, env Env) error {
@@ -59,7 +59,7 @@ type dateRangeOpts struct {
 // rangeFlags defines pb range's flags.
 func rangeFlags(env Env) (*flag.FlagSet, *dateRangeOpts) {
 	o := new(dateRangeOpts)
-	fs := newQueryFlagSet("range", env, &o.queryFlags)
+	fs := newFigureFlagSet("range", env, &o.queryFlags)
 	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD (required)")
 	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default today)")
 	return fs, o
@@ -94,7 +94,7 @@ from --from to --to. --json prints what GET /api/days answers.`
 // daysFlags defines pb days' flags.
 func daysFlags(env Env) (*flag.FlagSet, *dateRangeOpts) {
 	o := new(dateRangeOpts)
-	fs := newQueryFlagSet("days", env, &o.queryFlags)
+	fs := newFigureFlagSet("days", env, &o.queryFlags)
 	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD")
 	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default today)")
 	return fs, o

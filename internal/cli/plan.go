@@ -132,7 +132,7 @@ func configName(q *query) string {
 // planFlags defines pb plan's flags.
 func planFlags(env Env) (*flag.FlagSet, *queryFlags) {
 	qf := new(queryFlags)
-	return newQueryFlagSet("plan", env, qf), qf
+	return newFigureFlagSet("plan", env, qf), qf
 }
 
 func runPlan(ctx context.Context, args []string, env Env) error {
@@ -156,7 +156,7 @@ func runPlan(ctx context.Context, args []string, env Env) error {
 		if i > 0 {
 			fmt.Fprintln(env.Stdout)
 		}
-		if err := writePlan(env.Stdout, c, p); err != nil {
+		if err := writePlan(env.Stdout, c, p, q.base()); err != nil {
 			return err
 		}
 	}
@@ -164,7 +164,7 @@ func runPlan(ctx context.Context, args []string, env Env) error {
 }
 
 // writePlan prints one plan: a heading, a bar, then aligned lines.
-func writePlan(w io.Writer, c bool, p jsonPlan) error {
+func writePlan(w io.Writer, c bool, p jsonPlan, base units.Base) error {
 	head := p.Name + "  (" + cycleText(p) + ")"
 	fmt.Fprintln(w, paint(c, ansiBold, head))
 	if !p.Active {
@@ -184,7 +184,7 @@ func writePlan(w io.Writer, c bool, p jsonPlan) error {
 		fmt.Fprintf(w, "%s %s\n", paint(c, style, b), fmt.Sprintf("%.1f%%", p.Percent))
 		left := p.HumanReadable.Remaining + ", about " + p.HumanReadable.DailyBudget + " a day"
 		if p.UsedBytes >= p.CapBytes {
-			left = "none: " + units.FormatBytes(p.UsedBytes-p.CapBytes) + " over the cap"
+			left = "none: " + units.FormatBytesBase(p.UsedBytes-p.CapBytes, base) + " over the cap"
 		}
 		pairs = append(pairs,
 			[2]string{"Used", p.HumanReadable.Used + " of " + p.HumanReadable.Cap},
@@ -252,7 +252,7 @@ type checkOpts struct {
 // checkFlags defines pb check's flags.
 func checkFlags(env Env) (*flag.FlagSet, *checkOpts) {
 	o := new(checkOpts)
-	fs := newQueryFlagSet("check", env, &o.queryFlags)
+	fs := newFigureFlagSet("check", env, &o.queryFlags)
 	fs.Float64Var(&o.over, "over", 0, "exit 3 when a plan reaches `N` percent of its cap (instead of the plan's alert thresholds)")
 	fs.BoolVar(&o.forecast, "forecast", false, "also exit 3 when a plan's forecast passes its cap")
 	fs.BoolVar(&o.quiet, "quiet", false, "print only the plans that need attention")

@@ -50,6 +50,7 @@ type queryFlags struct {
 	json   bool
 	ifaces ifaceList
 	color  string
+	units  string // --units, where the command takes it
 }
 
 func newQueryFlagSet(name string, env Env, q *queryFlags) *flag.FlagSet {
@@ -105,7 +106,7 @@ func openQuery(ctx context.Context, q *queryFlags, env Env) (*query, error) {
 	default:
 		return nil, usagef("", "--color %q: use auto, always or never", q.color)
 	}
-	cfg, err := q.common.load(env)
+	cfg, err := q.load(env)
 	if err != nil {
 		return nil, err
 	}

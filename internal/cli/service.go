@@ -26,12 +26,6 @@ and restarted if it crashes:
   Windows  a Task Scheduler task run at your logon, no administrator needed
            (--system: a Windows service, from an elevated shell)
 
-Actions:
-  install    write the definition, enable it and start pb (again)
-  uninstall  stop pb and remove the definition; your data stays unless --purge
-  start, stop, restart
-  status     installed? running? since when? where are the logs?
-
 The service runs this pb binary with this data directory (and --config when
 you gave one). No secret goes into the definition: the sync database URL
 stays in the 0600 config file. --dry-run prints exactly the files and
@@ -82,7 +76,7 @@ func runService(ctx context.Context, args []string, env Env) error {
 		known = known || string(a) == action
 	}
 	if !known {
-		return usagef("service", "unknown action %q: use install, uninstall, start, stop, restart or status", action)
+		return usagef("service", "unknown action %q: use install, uninstall, start, stop, restart or status%s", action, actionHint("service", action))
 	}
 	if o.purge && action != "uninstall" {
 		return usagef("service", "--purge goes with uninstall")

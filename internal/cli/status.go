@@ -23,7 +23,7 @@ file, so it works with the daemon stopped. --json prints both:
 // statusFlags defines pb status's flags.
 func statusFlags(env Env) (*flag.FlagSet, *queryFlags) {
 	qf := new(queryFlags)
-	return newQueryFlagSet("status", env, qf), qf
+	return newFigureFlagSet("status", env, qf), qf
 }
 
 func runStatus(ctx context.Context, args []string, env Env) error {
@@ -32,7 +32,7 @@ func runStatus(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := qf.common.load(env)
+	cfg, err := qf.load(env)
 	if err != nil {
 		return err
 	}
@@ -124,7 +124,7 @@ func runStatus(ctx context.Context, args []string, env Env) error {
 	case db.Error != "":
 		pairs = append(pairs, [2]string{"Database", db.Error})
 	default:
-		pairs = append(pairs, [2]string{"Database", fmt.Sprintf("%s, %s, %d interfaces", dbPath, units.FormatBytes(uint64(db.SizeBytes)), db.Interfaces)})
+		pairs = append(pairs, [2]string{"Database", fmt.Sprintf("%s, %s, %d interfaces", dbPath, units.FormatBytesBase(uint64(db.SizeBytes), cfg.Display.UnitBase()), db.Interfaces)})
 		if db.FirstBucket != "" {
 			pairs = append(pairs, [2]string{"History", db.FirstBucket[:10] + " to " + db.LastBucket[:10]})
 		}

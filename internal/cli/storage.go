@@ -54,7 +54,7 @@ func runStorage(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if len(pos) == 1 && pos[0] != "cleanup" {
-		return usagef("storage", "unknown subcommand %q: use cleanup, or nothing for the numbers", pos[0])
+		return usagef("storage", "unknown subcommand %q: use cleanup, or nothing for the numbers%s", pos[0], actionHint("storage", pos[0]))
 	}
 	if len(pos) == 0 {
 		if o.dryRun {

@@ -90,7 +90,7 @@ func runSync(ctx context.Context, args []string, env Env) error {
 	case "verify":
 		return syncVerify(ctx, cfg, env, o.asJSON)
 	}
-	return usagef("sync", "unknown subcommand %q: use status, now or verify", sub)
+	return usagef("sync", "unknown subcommand %q: use status, now or verify%s", sub, actionHint("sync", sub))
 }
 
 // syncStatusView is pb sync status --json.

@@ -17,7 +17,7 @@ missing). --json prints what GET /api/today answers.`
 // todayFlags defines pb today's flags.
 func todayFlags(env Env) (*flag.FlagSet, *queryFlags) {
 	qf := new(queryFlags)
-	return newQueryFlagSet("today", env, qf), qf
+	return newFigureFlagSet("today", env, qf), qf
 }
 
 func runToday(ctx context.Context, args []string, env Env) error {
@@ -76,7 +76,7 @@ GET /api/summary answers.`
 // summaryFlags defines pb summary's flags.
 func summaryFlags(env Env) (*flag.FlagSet, *queryFlags) {
 	qf := new(queryFlags)
-	return newQueryFlagSet("summary", env, qf), qf
+	return newFigureFlagSet("summary", env, qf), qf
 }
 
 func runSummary(ctx context.Context, args []string, env Env) error {
@@ -110,7 +110,7 @@ func runSummary(ctx context.Context, args []string, env Env) error {
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, title))
 	var extra [][2]string
 	if v.DaysTracked > 0 {
-		extra = append(extra, [2]string{"Daily average", units.FormatBytes(v.TotalBytes / uint64(v.DaysTracked))})
+		extra = append(extra, [2]string{"Daily average", q.bytes(v.TotalBytes / uint64(v.DaysTracked))})
 	}
 	if v.PeakTime != "" {
 		extra = append(extra, [2]string{"Peak at", v.PeakTime})

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -42,7 +41,7 @@ type yearsOpts struct {
 // yearsFlags defines pb years' flags.
 func yearsFlags(env Env) (*flag.FlagSet, *yearsOpts) {
 	o := new(yearsOpts)
-	fs := newQueryFlagSet("years", env, &o.queryFlags)
+	fs := newFigureFlagSet("years", env, &o.queryFlags)
 	fs.BoolVar(&o.months, "months", false, "list each year's months too")
 	return fs, o
 }
@@ -127,7 +126,7 @@ func runYears(ctx context.Context, args []string, env Env) error {
 			Summary  jsonUsage `json:"summary"`
 		}{q.loc.String(), years, jsonUsage{
 			BytesSent: sum.Tx, BytesReceived: sum.Rx, TotalBytes: sum.Total(),
-			HumanReadable: jsonHuman{Sent: units.FormatBytes(sum.Tx), Received: units.FormatBytes(sum.Rx), Total: units.FormatBytes(sum.Total())},
+			HumanReadable: jsonHuman{Sent: q.bytes(sum.Tx), Received: q.bytes(sum.Rx), Total: q.bytes(sum.Total())},
 		}})
 		if err != nil {
 			return err
