@@ -47,3 +47,12 @@ func (q *queryFlags) load(env Env) (config.Config, error) {
 
 // base is the unit family the command prints in.
 func (q *query) base() units.Base { return q.cfg.Display.UnitBase() }
+
+// gbName is the unit the cost rate is per: GB, or GiB with iec units (the
+// API counts gb_used in the same base).
+func gbName(b units.Base) string {
+	if b == units.IEC {
+		return "GiB"
+	}
+	return "GB"
+}

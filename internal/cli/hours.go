@@ -119,7 +119,7 @@ func runTop(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	c := useColor(qf.color, env)
-	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Top %d days (%s)", v.Limit, v.Timezone)))
+	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Top %s (%s)", plural(v.Limit, "day", "days"), v.Timezone)))
 	if len(v.Days) == 0 {
 		fmt.Fprintln(env.Stdout, "Nothing recorded yet.")
 		return nil

@@ -130,8 +130,8 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	}
 	all := h.Summary(loc)
 	if o.dryRun {
-		fmt.Fprintf(env.Stdout, "%s holds %s over %d days (%s to %s) on %s; nothing was written (--dry-run)\n",
-			path, units.FormatBytes(all.Totals.Total()), all.Days, all.First, all.Last, strings.Join(h.Ifaces, ", "))
+		fmt.Fprintf(env.Stdout, "%s holds %s over %s (%s to %s) on %s; nothing was written (--dry-run)\n",
+			path, units.FormatBytes(all.Totals.Total()), plural(all.Days, "day", "days"), all.First, all.Last, strings.Join(h.Ifaces, ", "))
 		return nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -159,14 +159,14 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	if res.Taken.Totals.Total() == 0 {
 		fmt.Fprintf(w, "nothing new to import from %s", path)
 	} else {
-		fmt.Fprintf(w, "imported %s over %d days (%s to %s) from %s into %s",
-			units.FormatBytes(res.Taken.Totals.Total()), res.Taken.Days, res.Taken.First, res.Taken.Last, path, strings.Join(res.Ifaces, ", "))
+		fmt.Fprintf(w, "imported %s over %s (%s to %s) from %s into %s",
+			units.FormatBytes(res.Taken.Totals.Total()), plural(res.Taken.Days, "day", "days"), res.Taken.First, res.Taken.Last, path, strings.Join(res.Ifaces, ", "))
 	}
 	if res.Taken.Periods > 0 {
-		fmt.Fprintf(w, ", of which %s as %d month or year totals (in no day)", units.FormatBytes(res.Taken.PeriodTotal.Total()), res.Taken.Periods)
+		fmt.Fprintf(w, ", of which %s as %s (in no day)", units.FormatBytes(res.Taken.PeriodTotal.Total()), plural(res.Taken.Periods, "month or year total", "month or year totals"))
 	}
 	if res.Skipped.Totals.Total() > 0 {
-		fmt.Fprintf(w, "; skipped %s over %d days already in the database", units.FormatBytes(res.Skipped.Totals.Total()), res.Skipped.Days)
+		fmt.Fprintf(w, "; skipped %s over %s already in the database", units.FormatBytes(res.Skipped.Totals.Total()), plural(res.Skipped.Days, "day", "days"))
 	}
 	fmt.Fprintln(w)
 	if res.Peaks > 0 {

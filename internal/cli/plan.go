@@ -203,7 +203,7 @@ func writePlan(w io.Writer, c bool, p jsonPlan, base units.Base) error {
 func cycleText(p jsonPlan) string {
 	switch p.Cycle.Kind {
 	case "days":
-		return fmt.Sprintf("every %d days from %s", p.Cycle.EveryDays, p.Cycle.Start)
+		return fmt.Sprintf("every %s from %s", plural(p.Cycle.EveryDays, "day", "days"), p.Cycle.Start)
 	case "once":
 		return fmt.Sprintf("one-time, %s to %s", p.Cycle.Start, p.Cycle.Expires)
 	}

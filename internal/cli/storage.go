@@ -77,12 +77,12 @@ func runStorage(ctx context.Context, args []string, env Env) error {
 		return writeJSON(env.Stdout, res)
 	}
 	if o.dryRun {
-		fmt.Fprintf(env.Stdout, "would remove %d rows of 1-minute detail older than %d days and %d old events; nothing was removed (--dry-run)\n",
-			res.Local.LogsDeleted, cfg.Storage.FineRetentionDays, res.Local.EventsDeleted)
+		fmt.Fprintf(env.Stdout, "would remove %s of 1-minute detail older than %s and %s; nothing was removed (--dry-run)\n",
+			plural(int(res.Local.LogsDeleted), "row", "rows"), plural(cfg.Storage.FineRetentionDays, "day", "days"), plural(int(res.Local.EventsDeleted), "old event", "old events"))
 		return nil
 	}
-	fmt.Fprintf(env.Stdout, "removed %d rows of 1-minute detail older than %d days and %d old events; the 15-minute history and lifetime totals are kept\n",
-		res.Local.LogsDeleted, cfg.Storage.FineRetentionDays, res.Local.EventsDeleted)
+	fmt.Fprintf(env.Stdout, "removed %s of 1-minute detail older than %s and %s; the 15-minute history and lifetime totals are kept\n",
+		plural(int(res.Local.LogsDeleted), "row", "rows"), plural(cfg.Storage.FineRetentionDays, "day", "days"), plural(int(res.Local.EventsDeleted), "old event", "old events"))
 	return nil
 }
 
@@ -122,7 +122,7 @@ func storageStats(ctx context.Context, qf *queryFlags, env Env) error {
 	}
 	pairs := [][2]string{
 		{"Database", fmt.Sprintf("%s: %.2f MB of %d MB (%.2f %%)", q.st.Path(), l.DBSizeMB, l.MaxStorageMB, l.UsagePercent)},
-		{"1-minute detail (1.x usage logs)", fmt.Sprintf("%d rows, kept %d days: %s", l.UsageLogsCount, v.Retention.FineDays, span)},
+		{"1-minute detail (1.x usage logs)", fmt.Sprintf("%s, kept %s: %s", plural(int(l.UsageLogsCount), "row", "rows"), plural(v.Retention.FineDays, "day", "days"), span)},
 		{"15-minute history", fmt.Sprintf("%d rows, kept for ever", l.CoarseRows)},
 		{"Daily rollups (1.x daily aggregates)", strconv.FormatInt(l.DailyAggregatesCount, 10)},
 		{"Month/year totals (1.x monthly aggregates)", strconv.FormatInt(l.MonthlyAggregatesCount, 10)},

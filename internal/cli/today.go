@@ -56,7 +56,7 @@ func usageLines(q *query, c bool, u jsonUsage, cost *jsonCost, extra ...[2]strin
 		pairs = append(pairs, [2]string{"Peak speed", u.HumanReadable.PeakSpeed})
 	}
 	if cost != nil {
-		pairs = append(pairs, [2]string{"Cost", fmt.Sprintf("%s (%s per GB)", cost.Total.CostFormatted, formatRate(cost))})
+		pairs = append(pairs, [2]string{"Cost", fmt.Sprintf("%s (%s per %s)", cost.Total.CostFormatted, formatRate(cost), gbName(q.base()))})
 	}
 	return kv(q.env.Stdout, c, append(pairs, extra...)...)
 }
@@ -105,7 +105,7 @@ func runSummary(ctx context.Context, args []string, env Env) error {
 	c := useColor(qf.color, env)
 	title := "Lifetime: nothing recorded yet"
 	if v.DaysTracked > 0 {
-		title = fmt.Sprintf("Lifetime, %s to %s (%d days)", v.FirstDate, v.LastDate, v.DaysTracked)
+		title = fmt.Sprintf("Lifetime, %s to %s (%s)", v.FirstDate, v.LastDate, plural(v.DaysTracked, "day", "days"))
 	}
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, title))
 	var extra [][2]string

@@ -76,6 +76,9 @@ func runUpdate(ctx context.Context, args []string, env Env) error {
 	if o.check && o.rollback {
 		return usagef("update", "--check and --rollback do not go together")
 	}
+	if o.asJSON && !o.check {
+		return usagef("update", "--json goes with --check")
+	}
 	exe, err := updateExecutable()
 	if err != nil {
 		return fmt.Errorf("find the pb binary: %w", err)
@@ -111,6 +114,15 @@ func runUpdate(ctx context.Context, args []string, env Env) error {
 	rel, err := u.Check(ctx)
 	if err != nil {
 		return err
+	}
+	if o.check && o.asJSON {
+		return writeJSON(env.Stdout, struct {
+			Current         string `json:"current"`
+			Latest          string `json:"latest"`
+			UpdateAvailable bool   `json:"update_available"`
+			Archive         string `json:"archive,omitempty"`
+			ArchiveSize     int64  `json:"archive_size,omitempty"`
+		}{u.Current, rel.Version, rel.Cmp > 0, rel.Archive.Name, rel.Archive.Size})
 	}
 	switch {
 	case rel.Cmp == 0:
