@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"io"
-	"slices"
 )
 
 // The command table: the one list of pb's commands. Global help, each
@@ -173,6 +172,3 @@ func commandNames() []string {
 	}
 	return n
 }
-
-// isAction reports whether s is one of c's actions.
-func (c command) isAction(s string) bool { return slices.Contains(c.actionNames(), s) }
