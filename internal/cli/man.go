@@ -13,7 +13,7 @@ const manHelp = `
 Print pb's manual page (roff, section 1), generated from the same command
 table as the help and the completions. Read it with
 "pb man | man -l -", or install it: pb man > /usr/local/share/man/man1/pb.1
-(the release archives carry it as docs/pb.1).`
+(docs/pb.1 in the source tree is the same page).`
 
 // manFlags defines pb man's flags (none but --help).
 func manFlags(env Env) (*flag.FlagSet, struct{}) {
