@@ -134,7 +134,7 @@ func syncStatus(ctx context.Context, cfg config.Config, env Env, asJSON bool) er
 	}
 	fmt.Fprintf(w, "last success:   %s\n", when(v.Saved.LastSuccess, env))
 	if v.Saved.LastError != "" {
-		fmt.Fprintf(w, "last error:     %s (%s)\n", config.RedactURL(v.Saved.LastError), when(v.Saved.LastErrorAt, env))
+		fmt.Fprintf(w, "last error:     %s (%s)\n", strings.Join(strings.Fields(config.RedactURL(v.Saved.LastError)), " "), when(v.Saved.LastErrorAt, env))
 	} else {
 		fmt.Fprintln(w, "last error:     none")
 	}
