@@ -11,6 +11,9 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v zip >/dev/null 2>&1 || need+=(zip) # release archives (CI builds one)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v vnstat >/dev/null 2>&1 || need+=(vnstat) # the vnStat import test builds a real vnStat database
+command -v zsh >/dev/null 2>&1 || need+=(zsh)   # the zsh completion script is checked with zsh -n
+command -v fish >/dev/null 2>&1 || need+=(fish) # the fish completion script is parsed and exercised
+command -v groff >/dev/null 2>&1 || need+=(groff-base) # the man page is checked with groff -ww
 command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 if [ ${#need[@]} -gt 0 ]; then
 	if [ "$(id -u)" != 0 ]; then

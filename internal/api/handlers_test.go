@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/packetbuddy/pb/internal/golden"
+	"github.com/packetbuddy/pb/internal/units"
 )
 
 var dbSizeLine = regexp.MustCompile(`(?m)^pb_database_size_bytes \d+$`)
@@ -266,6 +267,34 @@ func TestHealth(t *testing.T) {
 		h.DeviceCount != 1 || h.SyncEnabled || h.Storage.DBSizeBytes <= 0 || h.Version != "2.0.0-test" || h.ReleaseDate != "2026-11-25" ||
 		!h.Monitor.Running || h.Monitor.FlushErrors != 2 || h.UptimeSeconds != 3600 {
 		t.Errorf("unexpected health: %+v", h)
+	}
+}
+
+// The unit setting reaches the JSON: /api/health names it (the dashboard
+// formats with it) and the human_readable strings and gb_used follow it.
+func TestHealthUnits(t *testing.T) {
+	for _, tc := range []struct {
+		base       units.Base
+		want, unit string
+	}{{units.SI, "si", " KB"}, {units.IEC, "iec", " KiB"}} {
+		f := newFixture(t, false, func(d *Deps) { d.Settings.UnitBase = tc.base })
+		var h healthResponse
+		if err := json.Unmarshal(do(t, f.srv.Handler(), "GET", "/api/health").Body.Bytes(), &h); err != nil {
+			t.Fatal(err)
+		}
+		if h.Units != tc.want {
+			t.Errorf("units = %q, want %q", h.Units, tc.want)
+		}
+		var today struct {
+			TotalBytes    uint64                 `json:"total_bytes"`
+			HumanReadable struct{ Total string } `json:"human_readable"`
+		}
+		if err := json.Unmarshal(do(t, f.srv.Handler(), "GET", "/api/today").Body.Bytes(), &today); err != nil {
+			t.Fatal(err)
+		}
+		if s := today.HumanReadable.Total; s != units.FormatBytesBase(today.TotalBytes, tc.base) || !strings.HasSuffix(s, tc.unit) {
+			t.Errorf("%s: today human_readable.total = %q for %d bytes", tc.want, s, today.TotalBytes)
+		}
 	}
 }
 

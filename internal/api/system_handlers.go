@@ -19,16 +19,19 @@ import (
 // healthResponse is /api/health. timestamp is RFC 3339 with the zone offset
 // (v1 printed naive UTC).
 type healthResponse struct {
-	Status        string        `json:"status"`
-	Version       string        `json:"version"`
-	ReleaseDate   string        `json:"release_date"`
-	DeviceID      string        `json:"device_id"`
-	OSType        string        `json:"os_type"`
-	Hostname      string        `json:"hostname"`
-	DeviceCount   int           `json:"device_count"`
-	SyncEnabled   bool          `json:"sync_enabled"`
-	Timestamp     string        `json:"timestamp"`
-	Timezone      string        `json:"timezone"`
+	Status      string `json:"status"`
+	Version     string `json:"version"`
+	ReleaseDate string `json:"release_date"`
+	DeviceID    string `json:"device_id"`
+	OSType      string `json:"os_type"`
+	Hostname    string `json:"hostname"`
+	DeviceCount int    `json:"device_count"`
+	SyncEnabled bool   `json:"sync_enabled"`
+	Timestamp   string `json:"timestamp"`
+	Timezone    string `json:"timezone"`
+	// Units is the unit family of every human_readable string: "si" or
+	// "iec" ([display] units); the dashboard formats bytes with it.
+	Units         string        `json:"units"`
 	Storage       healthStorage `json:"storage"`
 	Monitor       healthMonitor `json:"monitor"`
 	UptimeSeconds int64         `json:"uptime_seconds"`
@@ -71,6 +74,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 			DeviceCount: 1,
 			Timestamp:   now.In(s.loc).Format(time.RFC3339),
 			Timezone:    s.loc.String(),
+			Units:       s.set.UnitBase.String(),
 			Storage:     healthStorage{DBSizeMB: roundTo(float64(size)/(1<<20), 2), DBSizeBytes: size},
 			Monitor: healthMonitor{
 				Running:        !st.Started.IsZero(),

@@ -47,62 +47,6 @@ func usagef(cmd, format string, args ...any) error {
 	return &usageError{msg: fmt.Sprintf(format, args...), cmd: cmd}
 }
 
-type command struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, args []string, env Env) error
-}
-
-func commands() []command {
-	return []command{
-		{"serve", "run the daemon: count traffic, serve the API and dashboard", runServe},
-		{"today", "today's traffic, peak speed and cost", runToday},
-		{"month", "a month day by day (default this month)", runMonth},
-		{"summary", "lifetime totals", runSummary},
-		{"range", "the days from --from to --to", runRange},
-		{"hours", "one day hour by hour (default today)", runHours},
-		{"days", "the last N days (default 30)", runDays},
-		{"years", "every year (--months: and its months)", runYears},
-		{"top", "the N busiest days (default 10)", runTop},
-		{"plan", "data plans: used, remaining, forecast, cost", runPlan},
-		{"check", "exit non-zero when a data plan nears its cap (for cron)", runCheck},
-		{"interfaces", "every interface, counted or not, with its traffic", runInterfaces},
-		{"events", "the event log: spikes, resets, restarts, gaps", runEvents},
-		{"live", "live speed per interface (q to quit)", runLive},
-		{"status", "is the daemon running? data, database, last flush, sync", runStatus},
-		{"storage", "database size and rows; cleanup [--dry-run] of old detail", runStorage},
-		{"export", "export as json, csv, llm, html or md", runExport},
-		{"import", "import history from PacketBuddy 1.x or vnStat", runImport},
-		{"completion", "bash | zsh | fish | powershell: shell completion script", runCompletion},
-		{"config", "init | show | path: manage the config file", runConfig},
-		{"service", "install | uninstall | start | stop | restart | status: run pb serve in the background", runService},
-		{"sync", "status | now: fleet sync to PostgreSQL", runSync},
-		{"devices", "the fleet's devices and their traffic (needs sync)", runDevices},
-		{"update", "check for, install or roll back a signed release", runUpdate},
-		{"version", "print the version", runVersion},
-	}
-}
-
-const mainUsage = `pb — PacketBuddy, a network usage monitor.
-
-Usage:
-  pb <command> [flags]
-
-Commands:
-%s
-Every command takes --config FILE and --data-dir DIR (also PB_CONFIG and
-PB_DATA_DIR; the default data directory is ~/.packetbuddy). Run
-"pb <command> --help" for a command's flags.
-`
-
-func printMainUsage(w io.Writer) {
-	var b strings.Builder
-	for _, c := range commands() {
-		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
-	}
-	fmt.Fprintf(w, mainUsage, b.String())
-}
-
 // Run runs the command named by args[0] and returns the process exit code.
 // Errors are printed to Stderr as one sentence; never a stack trace.
 func Run(ctx context.Context, args []string, env Env) int {
@@ -122,37 +66,53 @@ func Run(ctx context.Context, args []string, env Env) int {
 	name := args[0]
 	switch name {
 	case "help", "-h", "-help", "--help":
-		printMainUsage(env.Stdout)
-		return exitOK
+		return runHelp(args[1:], env)
 	case "-v", "-version", "--version":
 		name = "version"
 	}
-	for _, c := range commands() {
-		if c.name != name {
-			continue
-		}
-		err := c.run(ctx, args[1:], env)
-		var ue *usageError
-		var ec *exitCodeError
-		switch {
-		case err == nil:
-			return exitOK
-		case errors.Is(err, flag.ErrHelp):
-			return exitOK
-		case errors.As(err, &ec):
-			if ec.msg != "" {
-				fmt.Fprintf(env.Stderr, "pb %s: %s\n", c.name, ec.msg)
-			}
-			return ec.code
-		case errors.As(err, &ue):
-			fmt.Fprintf(env.Stderr, "pb %s: %s\nRun \"pb %s --help\" for usage.\n", c.name, ue.msg, c.name)
-			return exitUsage
-		default:
-			fmt.Fprintf(env.Stderr, "pb %s: %s\n", c.name, err)
-			return exitError
-		}
+	c, ok := lookupCommand(name)
+	if !ok {
+		fmt.Fprintf(env.Stderr, "pb: unknown command %q%s\nsee 'pb help'\n", name, didYouMean(name, commandNames()))
+		return exitUsage
 	}
-	fmt.Fprintf(env.Stderr, "pb: unknown command %q. Run \"pb help\" for the list of commands.\n", name)
+	err := c.run(ctx, args[1:], env)
+	var ue *usageError
+	var ec *exitCodeError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ec):
+		if ec.msg != "" {
+			fmt.Fprintf(env.Stderr, "pb %s: %s\n", c.name, ec.msg)
+		}
+		return ec.code
+	case errors.As(err, &ue):
+		fmt.Fprintf(env.Stderr, "pb %s: %s\nsee 'pb %s --help'\n", c.name, ue.msg, c.name)
+		return exitUsage
+	default:
+		fmt.Fprintf(env.Stderr, "pb %s: %s\n", c.name, err)
+		return exitError
+	}
+}
+
+// runHelp is pb help [COMMAND]: the global help, or a command's.
+func runHelp(args []string, env Env) int {
+	switch len(args) {
+	case 0:
+		printMainUsage(env.Stdout)
+		return exitOK
+	case 1:
+		c, ok := lookupCommand(args[0])
+		if !ok {
+			fmt.Fprintf(env.Stderr, "pb help: unknown command %q%s\nsee 'pb help'\n", args[0], didYouMean(args[0], commandNames()))
+			return exitUsage
+		}
+		writeCommandHelp(env.Stdout, c, c.describeFlags())
+		return exitOK
+	}
+	fmt.Fprintf(env.Stderr, "pb help: unexpected argument %q\nsee 'pb help'\n", args[1])
 	return exitUsage
 }
 
@@ -162,9 +122,9 @@ type commonFlags struct {
 	dataDir    string
 }
 
-// newFlagSet makes a command's flag set with the common flags, a usage text
-// and errors returned rather than printed.
-func newFlagSet(name, synopsis, help string, env Env, common *commonFlags) *flag.FlagSet {
+// newFlagSet makes a command's flag set with the common flags, its help
+// from the command table and errors returned rather than printed.
+func newFlagSet(name string, env Env, common *commonFlags) *flag.FlagSet {
 	fs := flag.NewFlagSet("pb "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	if common != nil {
@@ -172,26 +132,32 @@ func newFlagSet(name, synopsis, help string, env Env, common *commonFlags) *flag
 		fs.StringVar(&common.dataDir, "data-dir", "", "data `directory` (default ~/.packetbuddy; env PB_DATA_DIR)")
 	}
 	fs.Usage = func() {
-		fmt.Fprintf(env.Stdout, "Usage: pb %s %s\n\n%s\n", name, synopsis, strings.TrimSpace(help))
-		var b strings.Builder
-		fs.SetOutput(&b)
-		fs.PrintDefaults()
-		fs.SetOutput(io.Discard)
-		if b.Len() > 0 {
-			fmt.Fprintf(env.Stdout, "\nFlags:\n%s", b.String())
+		if c, ok := lookupCommand(name); ok {
+			writeCommandHelp(env.Stdout, c, fs)
 		}
 	}
 	return fs
 }
 
-// parse parses args; -h prints the usage to Stdout (FlagSet.Parse calls
-// fs.Usage itself) and returns flag.ErrHelp.
+// parse parses args; -h prints the usage to Stdout and returns
+// flag.ErrHelp. A mistake is a usageError (nothing printed here); an
+// unknown flag gets a did-you-mean.
 func parse(fs *flag.FlagSet, args []string, cmd string) error {
-	if err := fs.Parse(args); err != nil {
+	// FlagSet.Parse calls Usage on a mistake too; only -h prints it.
+	usage := fs.Usage
+	fs.Usage = func() {}
+	err := fs.Parse(args)
+	fs.Usage = usage
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
+			usage()
 			return err
 		}
-		return usagef(cmd, "%s", err)
+		msg := err.Error()
+		if bad, ok := strings.CutPrefix(msg, "flag provided but not defined: "); ok {
+			msg += didYouMean(dashed(strings.TrimLeft(bad, "-")), flagNames(fs))
+		}
+		return usagef(cmd, "%s", msg)
 	}
 	return nil
 }

@@ -1,52 +1,33 @@
 package cli
 
 import (
-	"bytes"
 	"context"
+	"flag"
 	"fmt"
-	"regexp"
-	"sort"
 	"strings"
 )
 
 const completionHelp = `
 Print a shell completion script for bash, zsh, fish or powershell. Load it:
 
-  bash        source <(pb completion bash)     (or save it under
+  bash        source <(pb completion bash)     (or save it as
               /etc/bash_completion.d/pb)
   zsh         pb completion zsh > "${fpath[1]}/_pb"
   fish        pb completion fish > ~/.config/fish/completions/pb.fish
   powershell  pb completion powershell | Out-String | Invoke-Expression
 
-It completes command names, each command's flags, and the values of
---format, --from (for import) and --color.`
+The scripts complete command names, actions (pb service install), each
+command's flags, and the values of flags that take a fixed set (--format,
+--color, --units, --from for import, --log-level), files for --config and
+--output and directories for --data-dir.`
 
-var flagLine = regexp.MustCompile(`^\s+-([a-zA-Z][\w-]*)`)
-
-// commandFlags lists each command's flags, read from its --help.
-func commandFlags() map[string][]string {
-	out := map[string][]string{}
-	for _, c := range commands() {
-		if c.name == "completion" {
-			out[c.name] = []string{"config", "data-dir"}
-			continue
-		}
-		var b bytes.Buffer
-		_ = c.run(context.Background(), []string{"--help"}, Env{Stdout: &b, Stderr: &b, Getenv: func(string) string { return "" }})
-		seen := map[string]bool{}
-		for _, l := range strings.Split(b.String(), "\n") {
-			if m := flagLine.FindStringSubmatch(l); m != nil && !seen[m[1]] {
-				seen[m[1]] = true
-				out[c.name] = append(out[c.name], m[1])
-			}
-		}
-		sort.Strings(out[c.name])
-	}
-	return out
+// completionFlags defines pb completion's flags (none but --help).
+func completionFlags(env Env) (*flag.FlagSet, struct{}) {
+	return newFlagSet("completion", env, nil), struct{}{}
 }
 
 func runCompletion(_ context.Context, args []string, env Env) error {
-	fs := newFlagSet("completion", "bash|zsh|fish|powershell", completionHelp, env, nil)
+	fs, _ := completionFlags(env)
 	pos, err := parseArgs(fs, args, "completion", 1)
 	if err != nil {
 		return err
@@ -54,70 +35,388 @@ func runCompletion(_ context.Context, args []string, env Env) error {
 	if len(pos) != 1 {
 		return usagef("completion", "name one shell: bash, zsh, fish or powershell")
 	}
-	var names []string
-	for _, c := range commands() {
-		names = append(names, c.name)
-	}
-	flags := commandFlags()
-	dash := func(fl []string) string {
-		var s []string
-		for _, f := range fl {
-			s = append(s, "--"+f)
-		}
-		return strings.Join(s, " ")
-	}
-	var b strings.Builder
+	var script string
 	switch pos[0] {
 	case "bash":
-		b.WriteString("# bash completion for pb\n_pb() {\n  local cur prev cmd\n  cur=\"${COMP_WORDS[COMP_CWORD]}\"\n  prev=\"${COMP_WORDS[COMP_CWORD-1]}\"\n  cmd=\"${COMP_WORDS[1]}\"\n")
-		b.WriteString("  if [ \"$COMP_CWORD\" -eq 1 ]; then\n    COMPREPLY=($(compgen -W \"" + strings.Join(names, " ") + " help\" -- \"$cur\")); return\n  fi\n")
-		b.WriteString("  case \"$prev\" in\n    --format) [ \"$cmd\" = export ] && COMPREPLY=($(compgen -W \"json csv llm html md\" -- \"$cur\")); return;;\n    --color) COMPREPLY=($(compgen -W \"auto always never\" -- \"$cur\")); return;;\n    --from) [ \"$cmd\" = import ] && { COMPREPLY=($(compgen -W \"packetbuddy vnstat\" -- \"$cur\")); return; };;\n    --data-dir) COMPREPLY=($(compgen -d -- \"$cur\")); return;;\n    --config|--output|-o) COMPREPLY=($(compgen -f -- \"$cur\")); return;;\n  esac\n")
-		b.WriteString("  case \"$cmd\" in\n")
-		for _, n := range names {
-			fmt.Fprintf(&b, "    %s) COMPREPLY=($(compgen -W \"%s\" -- \"$cur\"));;\n", n, dash(flags[n]))
-		}
-		b.WriteString("  esac\n}\ncomplete -o default -F _pb pb\n")
+		script = bashCompletion(completionSpecs())
 	case "zsh":
-		b.WriteString("#compdef pb\n# zsh completion for pb\n_pb() {\n  local -a cmds\n  cmds=(\n")
-		for _, c := range commands() {
-			fmt.Fprintf(&b, "    '%s:%s'\n", c.name, strings.ReplaceAll(c.summary, "'", "'\\''"))
-		}
-		b.WriteString("  )\n  if (( CURRENT == 2 )); then\n    _describe 'command' cmds\n    return\n  fi\n  case ${words[2]} in\n")
-		for _, n := range names {
-			fmt.Fprintf(&b, "    %s) compadd -- %s;;\n", n, dash(flags[n]))
-		}
-		b.WriteString("  esac\n}\ncompdef _pb pb\n")
+		script = zshCompletion(completionSpecs())
 	case "fish":
-		b.WriteString("# fish completion for pb\ncomplete -c pb -f\n")
-		for _, c := range commands() {
-			fmt.Fprintf(&b, "complete -c pb -n '__fish_use_subcommand' -a %s -d '%s'\n", c.name, strings.ReplaceAll(c.summary, "'", "\\'"))
-		}
-		for _, n := range names {
-			for _, f := range flags[n] {
-				fmt.Fprintf(&b, "complete -c pb -n '__fish_seen_subcommand_from %s' -l %s\n", n, f)
-			}
-		}
-		b.WriteString("complete -c pb -n '__fish_seen_subcommand_from export' -l format -xa 'json csv llm html md'\n")
-		b.WriteString("complete -c pb -n '__fish_seen_subcommand_from import' -l from -xa 'packetbuddy vnstat'\n")
+		script = fishCompletion(completionSpecs())
 	case "powershell":
-		b.WriteString("# PowerShell completion for pb\n$pbFlags = @{\n")
-		for _, n := range names {
-			fmt.Fprintf(&b, "  '%s' = @(%s)\n", n, quoteList(flags[n]))
-		}
-		b.WriteString("}\nRegister-ArgumentCompleter -Native -CommandName pb -ScriptBlock {\n  param($wordToComplete, $commandAst, $cursorPosition)\n  $words = $commandAst.CommandElements | ForEach-Object { $_.ToString() }\n")
-		fmt.Fprintf(&b, "  if ($words.Count -le 2 -and -not $wordToComplete.StartsWith('-')) { $cands = @(%s) }\n", quoteList(names))
-		b.WriteString("  else { $cands = $pbFlags[$words[1]] | ForEach-Object { '--' + $_ } }\n  $cands | Where-Object { $_ -like \"$wordToComplete*\" } | ForEach-Object { [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_) }\n}\n")
+		script = powershellCompletion(completionSpecs())
 	default:
-		return usagef("completion", "unknown shell %q: use bash, zsh, fish or powershell", pos[0])
+		return usagef("completion", "unknown shell %q: use bash, zsh, fish or powershell%s", pos[0], didYouMean(pos[0], shells))
 	}
-	_, err = fmt.Fprint(env.Stdout, b.String())
+	_, err = fmt.Fprint(env.Stdout, script)
 	return err
 }
 
-func quoteList(l []string) string {
+// complFlag is one flag as completion needs it.
+type complFlag struct {
+	name   string // as typed: -i, --interface
+	usage  string
+	arg    bool     // takes a value
+	values []string // the fixed set of values, if any
+	file   bool     // the value is a file
+	dir    bool     // the value is a directory
+}
+
+// complSpec is one command as completion needs it.
+type complSpec struct {
+	name, summary string
+	actions       []action
+	flags         []complFlag
+}
+
+// completionSpecs walks the command table and each command's FlagSet. The
+// help command's "actions" are the command names.
+func completionSpecs() []complSpec {
+	var specs []complSpec
+	var helpActions []action
+	for _, c := range commands() {
+		s := complSpec{name: c.name, summary: c.summary, actions: c.actions}
+		c.describeFlags().VisitAll(func(f *flag.Flag) {
+			arg, usage := flag.UnquoteUsage(f)
+			cf := complFlag{name: dashed(f.Name), usage: usage, values: c.flagValues(f.Name)}
+			if bf, ok := f.Value.(interface{ IsBoolFlag() bool }); !ok || !bf.IsBoolFlag() {
+				cf.arg = true
+				cf.file = strings.EqualFold(arg, "file")
+				cf.dir = arg == "directory"
+			}
+			s.flags = append(s.flags, cf)
+		})
+		specs = append(specs, s)
+		helpActions = append(helpActions, action{c.name, c.summary})
+	}
+	return append(specs, complSpec{name: "help", summary: "a command's help", actions: helpActions})
+}
+
+func (s complSpec) flagNames() []string {
+	var n []string
+	for _, f := range s.flags {
+		n = append(n, f.name)
+	}
+	return n
+}
+
+func actionNames(as []action) []string {
+	var n []string
+	for _, a := range as {
+		n = append(n, a.name)
+	}
+	return n
+}
+
+// valueCases groups the flags that take a value, over all commands, into
+// the case arms of a shell script: each arm is a list of "cmd flag"
+// patterns and what completes their value.
+type valueCase struct {
+	patterns []string // "export --format"
+	values   []string // a fixed set, or
+	file     bool     // files, or
+	dir      bool     // directories; none of these: a free value
+}
+
+func valueCases(specs []complSpec) []valueCase {
+	var out []valueCase
+	index := map[string]int{}
+	for _, s := range specs {
+		for _, f := range s.flags {
+			if !f.arg {
+				continue
+			}
+			key := "free"
+			switch {
+			case f.values != nil:
+				key = "values " + strings.Join(f.values, " ")
+			case f.file:
+				key = "file"
+			case f.dir:
+				key = "dir"
+			}
+			i, ok := index[key]
+			if !ok {
+				i = len(out)
+				index[key] = i
+				out = append(out, valueCase{values: f.values, file: f.file, dir: f.dir})
+			}
+			out[i].patterns = append(out[i].patterns, s.name+" "+f.name)
+		}
+	}
+	return out
+}
+
+func bashCompletion(specs []complSpec) string {
+	var b strings.Builder
+	b.WriteString(`# bash completion for pb, generated by "pb completion bash".
+_pb() {
+  local cur prev cmd actions flags i w
+  cur=${COMP_WORDS[COMP_CWORD]}
+  prev=${COMP_WORDS[COMP_CWORD-1]}
+  COMPREPLY=()
+  # --flag=value arrives as three words: --flag, "=" and value.
+  if [[ $cur == = ]]; then
+    cur=
+  elif [[ $prev == = && $COMP_CWORD -ge 3 ]]; then
+    prev=${COMP_WORDS[COMP_CWORD-2]}
+  fi
+  if [[ $COMP_CWORD -eq 1 ]]; then
+`)
+	var names []string
+	for _, s := range specs {
+		names = append(names, s.name)
+	}
+	fmt.Fprintf(&b, "    COMPREPLY=($(compgen -W %q -- \"$cur\"))\n    return\n  fi\n", strings.Join(names, " "))
+	b.WriteString("  cmd=${COMP_WORDS[1]}\n  case $cmd in\n")
+	for _, s := range specs {
+		var parts []string
+		if len(s.actions) > 0 {
+			parts = append(parts, fmt.Sprintf("actions=%q", strings.Join(actionNames(s.actions), " ")))
+		}
+		if len(s.flags) > 0 {
+			parts = append(parts, fmt.Sprintf("flags=%q", strings.Join(s.flagNames(), " ")))
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(&b, "    %s) %s ;;\n", s.name, strings.Join(parts, "; "))
+		}
+	}
+	b.WriteString("  esac\n  case \"$cmd $prev\" in\n")
+	for _, vc := range valueCases(specs) {
+		quoted := make([]string, len(vc.patterns))
+		for i, p := range vc.patterns {
+			quoted[i] = fmt.Sprintf("%q", p)
+		}
+		arm := strings.Join(quoted, "|")
+		switch {
+		case vc.values != nil:
+			fmt.Fprintf(&b, "    %s)\n      COMPREPLY=($(compgen -W %q -- \"$cur\"))\n      return ;;\n", arm, strings.Join(vc.values, " "))
+		case vc.file:
+			fmt.Fprintf(&b, "    %s)\n      COMPREPLY=($(compgen -f -- \"$cur\"))\n      return ;;\n", arm)
+		case vc.dir:
+			fmt.Fprintf(&b, "    %s)\n      COMPREPLY=($(compgen -d -- \"$cur\"))\n      return ;;\n", arm)
+		default:
+			fmt.Fprintf(&b, "    %s)\n      return ;;\n", arm)
+		}
+	}
+	b.WriteString(`  esac
+  if [[ $cur == -* ]]; then
+    COMPREPLY=($(compgen -W "$flags" -- "$cur"))
+    return
+  fi
+  if [[ -n $actions ]]; then
+    for ((i = 2; i < COMP_CWORD; i++)); do
+      w=${COMP_WORDS[i]}
+      [[ " $actions " == *" $w "* ]] && return
+    done
+    COMPREPLY=($(compgen -W "$actions" -- "$cur"))
+  fi
+}
+complete -o default -F _pb pb
+`)
+	return b.String()
+}
+
+// zshQuote quotes s for zsh in single quotes.
+func zshQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
+
+// zshDescribed is "name:summary" for _describe, colons in name escaped.
+func zshDescribed(name, summary string) string {
+	return zshQuote(strings.ReplaceAll(name, ":", `\:`) + ":" + summary)
+}
+
+func zshCompletion(specs []complSpec) string {
+	var b strings.Builder
+	b.WriteString(`#compdef pb
+# zsh completion for pb, generated by "pb completion zsh".
+compdef _pb pb
+
+_pb() {
+  local cmd=${words[2]} cur=${words[CURRENT]} prev=${words[CURRENT-1]} w
+  local -a commands actions anames flags
+  commands=(
+`)
+	for _, s := range specs {
+		fmt.Fprintf(&b, "    %s\n", zshDescribed(s.name, s.summary))
+	}
+	b.WriteString(`  )
+  if (( CURRENT == 2 )); then
+    _describe -t commands 'pb command' commands
+    return
+  fi
+  case $cmd in
+`)
+	for _, s := range specs {
+		var parts []string
+		if len(s.actions) > 0 {
+			var as []string
+			for _, a := range s.actions {
+				as = append(as, zshDescribed(a.name, a.summary))
+			}
+			parts = append(parts, "actions=("+strings.Join(as, " ")+")", "anames=("+strings.Join(actionNames(s.actions), " ")+")")
+		}
+		if len(s.flags) > 0 {
+			parts = append(parts, "flags=("+strings.Join(s.flagNames(), " ")+")")
+		}
+		if len(parts) > 0 {
+			fmt.Fprintf(&b, "    %s)\n      %s ;;\n", s.name, strings.Join(parts, "\n      "))
+		}
+	}
+	b.WriteString("  esac\n  case \"$cmd $prev\" in\n")
+	for _, vc := range valueCases(specs) {
+		quoted := make([]string, len(vc.patterns))
+		for i, p := range vc.patterns {
+			quoted[i] = zshQuote(p)
+		}
+		arm := strings.Join(quoted, "|")
+		switch {
+		case vc.values != nil:
+			fmt.Fprintf(&b, "    %s)\n      compadd -- %s\n      return ;;\n", arm, strings.Join(vc.values, " "))
+		case vc.file:
+			fmt.Fprintf(&b, "    %s)\n      _files\n      return ;;\n", arm)
+		case vc.dir:
+			fmt.Fprintf(&b, "    %s)\n      _files -/\n      return ;;\n", arm)
+		default:
+			fmt.Fprintf(&b, "    %s)\n      return ;;\n", arm)
+		}
+	}
+	b.WriteString(`  esac
+  if [[ $cur == -* ]]; then
+    compadd -- $flags
+    return
+  fi
+  if (( ${#anames} )); then
+    for w in ${words[3,CURRENT-1]}; do
+      if (( ${anames[(Ie)$w]} )); then
+        _files
+        return
+      fi
+    done
+    _describe -t actions 'action' actions
+    return
+  fi
+  _files
+}
+
+if [ "$funcstack[1]" = "_pb" ]; then
+  _pb "$@"
+fi
+`)
+	return b.String()
+}
+
+// fishQuote quotes s for fish in single quotes.
+func fishQuote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, "'", `\'`).Replace(s) + "'"
+}
+
+func fishCompletion(specs []complSpec) string {
+	var b strings.Builder
+	b.WriteString(`# fish completion for pb, generated by "pb completion fish".
+# __fish_pb_using CMD: the command being completed is pb CMD.
+function __fish_pb_using
+    set -l words (commandline -opc)
+    test (count $words) -ge 2; and test "$words[2]" = "$argv[1]"
+end
+
+complete -c pb -f
+`)
+	for _, s := range specs {
+		fmt.Fprintf(&b, "complete -c pb -n __fish_use_subcommand -a %s -d %s\n", s.name, fishQuote(s.summary))
+	}
+	for _, s := range specs {
+		b.WriteString("\n")
+		if len(s.actions) > 0 {
+			cond := fishQuote(fmt.Sprintf("__fish_pb_using %s; and not __fish_seen_subcommand_from %s", s.name, strings.Join(actionNames(s.actions), " ")))
+			for _, a := range s.actions {
+				fmt.Fprintf(&b, "complete -c pb -n %s -a %s -d %s\n", cond, a.name, fishQuote(a.summary))
+			}
+		}
+		cond := fishQuote("__fish_pb_using " + s.name)
+		for _, f := range s.flags {
+			opt := "-l " + strings.TrimLeft(f.name, "-")
+			if len(f.name) == 2 {
+				opt = "-s " + f.name[1:]
+			}
+			val := ""
+			switch {
+			case f.values != nil:
+				val = " -x -a " + fishQuote(strings.Join(f.values, " "))
+			case f.file:
+				val = " -r -F"
+			case f.dir:
+				val = " -x -a '(__fish_complete_directories)'"
+			case f.arg:
+				val = " -x"
+			}
+			fmt.Fprintf(&b, "complete -c pb -n %s %s%s -d %s\n", cond, opt, val, fishQuote(f.usage))
+		}
+	}
+	return b.String()
+}
+
+// psQuote quotes s for PowerShell in single quotes.
+func psQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func psList(l []string) string {
 	q := make([]string, len(l))
 	for i, s := range l {
-		q[i] = "'" + s + "'"
+		q[i] = psQuote(s)
 	}
-	return strings.Join(q, ", ")
+	return "@(" + strings.Join(q, ", ") + ")"
+}
+
+func powershellCompletion(specs []complSpec) string {
+	var b strings.Builder
+	b.WriteString(`# PowerShell completion for pb, generated by "pb completion powershell".
+$pbCommands = [ordered]@{
+`)
+	for _, s := range specs {
+		fmt.Fprintf(&b, "  %s = %s\n", psQuote(s.name), psQuote(s.summary))
+	}
+	b.WriteString("}\n$pbActions = @{\n")
+	for _, s := range specs {
+		if len(s.actions) > 0 {
+			fmt.Fprintf(&b, "  %s = %s\n", psQuote(s.name), psList(actionNames(s.actions)))
+		}
+	}
+	b.WriteString("}\n$pbFlags = @{\n")
+	for _, s := range specs {
+		if len(s.flags) > 0 {
+			fmt.Fprintf(&b, "  %s = %s\n", psQuote(s.name), psList(s.flagNames()))
+		}
+	}
+	b.WriteString("}\n# Flags that take a value: their fixed set, or @() for a path or free text.\n$pbValues = @{\n")
+	for _, vc := range valueCases(specs) {
+		for _, p := range vc.patterns {
+			fmt.Fprintf(&b, "  %s = %s\n", psQuote(p), psList(vc.values))
+		}
+	}
+	b.WriteString(`}
+Register-ArgumentCompleter -Native -CommandName pb, pb.exe -ScriptBlock {
+  param($wordToComplete, $commandAst, $cursorPosition)
+  $prior = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -le $cursorPosition } | ForEach-Object { $_.ToString() })
+  if ($wordToComplete -ne '' -and $prior.Count -gt 0) { $prior = @($prior | Select-Object -SkipLast 1) }
+  if ($prior.Count -le 1) {
+    $cands = $pbCommands.Keys
+  } else {
+    $cmd = $prior[1]
+    $prev = $prior[-1]
+    if ($pbValues.ContainsKey("$cmd $prev")) {
+      $cands = $pbValues["$cmd $prev"]
+      if ($cands.Count -eq 0) { return }  # a path or free text: PowerShell completes paths
+    } elseif ($wordToComplete.StartsWith('-')) {
+      $cands = $pbFlags[$cmd]
+    } elseif ($pbActions.ContainsKey($cmd) -and -not ($prior | Select-Object -Skip 2 | Where-Object { $pbActions[$cmd] -contains $_ })) {
+      $cands = $pbActions[$cmd]
+    } else {
+      return
+    }
+  }
+  $cands | Where-Object { $_ -like "$wordToComplete*" } | ForEach-Object {
+    [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
+  }
+}
+`)
+	return b.String()
 }

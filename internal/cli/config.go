@@ -3,25 +3,34 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 
 	"github.com/packetbuddy/pb/internal/config"
 )
 
 const configHelp = `
-Manage the configuration file (TOML; by default <data-dir>/config.toml).
+Manage the configuration file (TOML; by default <data-dir>/config.toml, or
+--config FILE / PB_CONFIG). Every setting can also be set by a PB_*
+environment variable, which wins over the file; "pb config init" writes
+each setting with its comment and variable.`
 
-  pb config init [--force]   write a commented config file with every default
-  pb config show             print the effective configuration (file, then
-                             PB_* environment overrides), secrets masked
-  pb config path             print where the config file is (or would be)
-  pb config migrate          rewrite a PacketBuddy 1.x config file in pb's
-                             format; the old file is kept as config.toml.1x`
+// configOpts are pb config's flags.
+type configOpts struct {
+	common commonFlags
+	force  bool
+}
+
+// configFlags defines pb config's flags.
+func configFlags(env Env) (*flag.FlagSet, *configOpts) {
+	o := new(configOpts)
+	fs := newFlagSet("config", env, &o.common)
+	fs.BoolVar(&o.force, "force", false, "with init: overwrite an existing config file")
+	return fs, o
+}
 
 func runConfig(_ context.Context, args []string, env Env) error {
-	var common commonFlags
-	fs := newFlagSet("config", "init|show|path [flags]", configHelp, env, &common)
-	force := fs.Bool("force", false, "with init: overwrite an existing config file")
+	fs, o := configFlags(env)
 	if err := parse(fs, args, "config"); err != nil {
 		return err
 	}
@@ -36,7 +45,7 @@ func runConfig(_ context.Context, args []string, env Env) error {
 	if fs.NArg() > 0 {
 		return usagef("config", "unexpected argument %q", fs.Arg(0))
 	}
-	paths, err := common.options(env).Paths()
+	paths, err := o.common.options(env).Paths()
 	if err != nil {
 		return err
 	}
@@ -46,13 +55,13 @@ func runConfig(_ context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stdout, path)
 		return nil
 	case "init":
-		if err := config.WriteTemplate(path, *force); err != nil {
+		if err := config.WriteTemplate(path, o.force); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "wrote %s\n", path)
 		return nil
 	case "show":
-		cfg, err := common.load(env)
+		cfg, err := o.common.load(env)
 		if err != nil {
 			return err
 		}
@@ -88,5 +97,5 @@ func runConfig(_ context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "wrote %s in pb's format; the 1.x file is kept as %s\n", path, path+config.Suffix1x)
 		return nil
 	}
-	return usagef("config", "unknown subcommand %q: use init, show, path or migrate", sub)
+	return usagef("config", "unknown subcommand %q: use init, show, path or migrate%s", sub, actionHint("config", sub))
 }

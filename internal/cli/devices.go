@@ -3,10 +3,12 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"text/tabwriter"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/config"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
 	"github.com/packetbuddy/pb/internal/units"
 )
@@ -17,17 +19,37 @@ today and this month (in that device's own time zone) and in total, over its
 counted interfaces, and the sums for all devices. Needs [sync] database_url
 (or PB_DATABASE_URL).`
 
+// devicesOpts are pb devices' flags.
+type devicesOpts struct {
+	common commonFlags
+	asJSON bool
+	units  string
+}
+
+// devicesFlags defines pb devices' flags.
+func devicesFlags(env Env) (*flag.FlagSet, *devicesOpts) {
+	o := new(devicesOpts)
+	fs := newFlagSet("devices", env, &o.common)
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
+	fs.StringVar(&o.units, "units", "", unitsUsage)
+	return fs, o
+}
+
 func runDevices(ctx context.Context, args []string, env Env) error {
-	var common commonFlags
-	fs := newFlagSet("devices", "[flags]", devicesHelp, env, &common)
-	asJSON := fs.Bool("json", false, "print JSON")
+	fs, o := devicesFlags(env)
 	if err := parse(fs, args, "devices"); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("devices", "unexpected argument %q", fs.Arg(0))
 	}
-	cfg, err := common.load(env)
+	if _, err := withUnits(config.Config{}, o.units); err != nil {
+		return err
+	}
+	cfg, err := o.common.load(env)
+	if err == nil {
+		cfg, err = withUnits(cfg, o.units)
+	}
 	if err != nil {
 		return err
 	}
@@ -42,17 +64,18 @@ func runDevices(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if o.asJSON {
 		return writeJSON(env.Stdout, fu)
 	}
+	by := func(n uint64) string { return units.FormatBytesBase(n, cfg.Display.UnitBase()) }
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "HOST\tOS\tZONE\tLAST SEEN\tTODAY\tMONTH\tTOTAL\t")
 	for _, d := range fu.Devices {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", d.Hostname, d.OSType, d.TimeZone, ago(env.now(), d.LastSeen),
-			units.FormatBytes(d.Today.Total()), units.FormatBytes(d.Month.Total()), units.FormatBytes(d.Lifetime.Total()))
+			by(d.Today.Total()), by(d.Month.Total()), by(d.Lifetime.Total()))
 	}
 	fmt.Fprintf(tw, "all %d devices\t\t\t\t%s\t%s\t%s\t\n", len(fu.Devices),
-		units.FormatBytes(fu.Today.Total()), units.FormatBytes(fu.Month.Total()), units.FormatBytes(fu.Lifetime.Total()))
+		by(fu.Today.Total()), by(fu.Month.Total()), by(fu.Lifetime.Total()))
 	return tw.Flush()
 }
 

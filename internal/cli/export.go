@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,46 +27,58 @@ Export the history, or the days from --from to --to, as:
 The output goes to stdout, or to --output FILE (written atomically, mode
 0600). The files are the same as the API's downloads.`
 
+// exportOpts are pb export's flags.
+type exportOpts struct {
+	dateRangeOpts
+	format, output string
+}
+
+// exportFlags defines pb export's flags.
+func exportFlags(env Env) (*flag.FlagSet, *exportOpts) {
+	o := new(exportOpts)
+	fs := newFigureFlagSet("export", env, &o.queryFlags)
+	fs.StringVar(&o.format, "format", "json", "`format`: json, csv, llm, html or md")
+	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD (default: the first tracked day)")
+	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default: today)")
+	fs.StringVar(&o.output, "output", "-", "write to `FILE` (- is stdout)")
+	fs.StringVar(&o.output, "o", "-", "same as --output")
+	return fs, o
+}
+
 func runExport(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("export", "--format json|csv|llm|html|md [--from DATE] [--to DATE] [--output FILE|-]", exportHelp, env, &qf)
-	formatArg := fs.String("format", "json", "`format`: json, csv, llm, html or md")
-	fromArg := fs.String("from", "", "first `date`, YYYY-MM-DD (default: the first tracked day)")
-	toArg := fs.String("to", "", "last `date`, YYYY-MM-DD (default: today)")
-	output := fs.String("output", "-", "write to `FILE` (- is stdout)")
-	fs.StringVar(output, "o", "-", "same as --output")
+	fs, o := exportFlags(env)
 	_, err := parseArgs(fs, args, "export", 0)
 	if err != nil {
 		return err
 	}
-	format, ok := map[string]string{"json": "json", "csv": "csv", "llm": report.FormatTOON, "toon": report.FormatTOON, "html": report.FormatHTML, "md": report.FormatMarkdown, "markdown": report.FormatMarkdown}[*formatArg]
+	format, ok := map[string]string{"json": "json", "csv": "csv", "llm": report.FormatTOON, "toon": report.FormatTOON, "html": report.FormatHTML, "md": report.FormatMarkdown, "markdown": report.FormatMarkdown}[o.format]
 	if !ok {
-		return usagef("export", "--format %q: use json, csv, llm, html or md", *formatArg)
+		return usagef("export", "--format %q: use json, csv, llm, html or md", o.format)
 	}
 	today := usage.DateOf(env.now())
 	var from, to *usage.Date
-	if *fromArg != "" || *toArg != "" {
-		if *fromArg != "" && *toArg != "" {
-			if _, _, err := dateRangeArgs("export", *fromArg, *toArg, today, today, today); err != nil {
+	if o.from != "" || o.to != "" {
+		if o.from != "" && o.to != "" {
+			if _, _, err := dateRangeArgs("export", o.from, o.to, today, today, today); err != nil {
 				return err
 			}
 		}
-		if *fromArg != "" {
-			f, err := parseDateArg("export", "--from", *fromArg, today)
+		if o.from != "" {
+			f, err := parseDateArg("export", "--from", o.from, today)
 			if err != nil {
 				return err
 			}
 			from = &f
 		}
-		if *toArg != "" {
-			t, err := parseDateArg("export", "--to", *toArg, today)
+		if o.to != "" {
+			t, err := parseDateArg("export", "--to", o.to, today)
 			if err != nil {
 				return err
 			}
 			to = &t
 		}
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, &o.queryFlags, env)
 	if err != nil {
 		return err
 	}
@@ -76,14 +89,14 @@ func runExport(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if *output == "-" {
+	if o.output == "-" {
 		_, err = env.Stdout.Write(b)
 		return err
 	}
-	if err := writeFileAtomic(*output, b); err != nil {
+	if err := writeFileAtomic(o.output, b); err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stderr, "wrote %s (%d bytes)\n", *output, len(b))
+	fmt.Fprintf(env.Stderr, "wrote %s (%d bytes)\n", o.output, len(b))
 	return nil
 }
 

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strconv"
 
@@ -9,7 +10,7 @@ import (
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
-func (q *session) bytes(n uint64) string { return units.FormatBytes(n) }
+func (q *session) bytes(n uint64) string { return units.FormatBytesBase(n, q.base()) }
 
 const hoursHelp = `
 Show one local day (default today; DATE is YYYY-MM-DD, "today" or
@@ -17,14 +18,19 @@ Show one local day (default today; DATE is YYYY-MM-DD, "today" or
 has 23 or 25 hours; the repeated hour shows its UTC offset. --json prints
 what GET /api/hours answers.`
 
+// hoursFlags defines pb hours's flags.
+func hoursFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newFigureFlagSet("hours", env, qf), qf
+}
+
 func runHours(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("hours", "[DATE] [flags]", hoursHelp, env, &qf)
+	fs, qf := hoursFlags(env)
 	pos, err := parseArgs(fs, args, "hours", 1)
 	if err != nil {
 		return err
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, qf, env)
 	if err != nil {
 		return err
 	}
@@ -73,9 +79,14 @@ const topHelp = `
 Show the N busiest days ever (default 10), busiest first. --json prints
 what GET /api/top answers.`
 
+// topFlags defines pb top's flags.
+func topFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newFigureFlagSet("top", env, qf), qf
+}
+
 func runTop(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("top", "[N] [flags]", topHelp, env, &qf)
+	fs, qf := topFlags(env)
 	pos, err := parseArgs(fs, args, "top", 1)
 	if err != nil {
 		return err
@@ -86,7 +97,7 @@ func runTop(ctx context.Context, args []string, env Env) error {
 			return usagef("top", "N %q is not a number from 1 to 366", pos[0])
 		}
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, qf, env)
 	if err != nil {
 		return err
 	}
@@ -99,7 +110,7 @@ func runTop(ctx context.Context, args []string, env Env) error {
 		return q.emit(q.enc.Top(n, days))
 	}
 	c := useColor(qf.color, env)
-	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Top %d days (%s)", n, q.loc)))
+	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Top %s (%s)", plural(n, "day", "days"), q.loc)))
 	if len(days) == 0 {
 		fmt.Fprintln(env.Stdout, "Nothing recorded yet.")
 		return nil

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io/fs"
 	"net"
@@ -51,27 +52,40 @@ import's). The old file is only read.
 Stop the daemon first (pb service stop, or Ctrl-C on pb serve): the import
 writes the database, and the daemon must be its only writer while it runs.`
 
+// importOpts are pb import's flags.
+type importOpts struct {
+	common         commonFlags
+	src, device    string
+	keepID, dryRun bool
+}
+
+// importFlags defines pb import's flags.
+func importFlags(env Env) (*flag.FlagSet, *importOpts) {
+	o := new(importOpts)
+	fs := newFlagSet("import", env, &o.common)
+	fs.StringVar(&o.src, "from", "", "`source`: packetbuddy (the Python version's packetbuddy.db) or vnstat")
+	fs.BoolVar(&o.keepID, "keep-device-id", false, "packetbuddy: keep the old installation's device id")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "only read the source and tell what would be imported")
+	fs.StringVar(&o.device, "device", "", "packetbuddy: import only the device with this `ID` (default: every device)")
+	return fs, o
+}
+
 func runImport(ctx context.Context, args []string, env Env) error {
-	var common commonFlags
-	fs := newFlagSet("import", "--from packetbuddy|vnstat [PATH] [flags]", importHelp, env, &common)
-	src := fs.String("from", "", "`source`: packetbuddy (the Python version's packetbuddy.db) or vnstat")
-	keepID := fs.Bool("keep-device-id", false, "packetbuddy: keep the old installation's device id")
-	dryRun := fs.Bool("dry-run", false, "only read the source and tell what would be imported")
-	device := fs.String("device", "", "packetbuddy: import only the device with this `ID` (default: every device)")
+	fs, o := importFlags(env)
 	pos, err := parseArgs(fs, args, "import", 1)
 	if err != nil {
 		return err
 	}
-	if *src != importer.PacketBuddy && *src != importer.VnStat {
-		return usagef("import", "--from %q: use packetbuddy or vnstat", *src)
+	if o.src != importer.PacketBuddy && o.src != importer.VnStat {
+		return usagef("import", "--from %q: use packetbuddy or vnstat", o.src)
 	}
-	if *device != "" && *src != importer.PacketBuddy {
+	if o.device != "" && o.src != importer.PacketBuddy {
 		return usagef("import", "--device only applies to --from packetbuddy (vnStat has no devices)")
 	}
-	if *keepID && *src != importer.PacketBuddy {
+	if o.keepID && o.src != importer.PacketBuddy {
 		return usagef("import", "--keep-device-id only applies to --from packetbuddy (vnStat has no device id)")
 	}
-	cfg, err := common.load(env)
+	cfg, err := o.common.load(env)
 	if err != nil {
 		return err
 	}
@@ -82,42 +96,42 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	path := ""
 	if len(pos) == 1 {
 		path = pos[0]
-	} else if *src == importer.PacketBuddy {
+	} else if o.src == importer.PacketBuddy {
 		path = filepath.Join(cfg.DataDir, "packetbuddy.db")
 	} else {
 		path = "/var/lib/vnstat/vnstat.db"
 	}
-	if !*dryRun {
+	if !o.dryRun {
 		if addr, running := daemonRunning(cfg); running {
 			return fmt.Errorf("the PacketBuddy daemon is running (it answers at %s): stop it first (pb service stop, or Ctrl-C on pb serve), then run pb import again", addr)
 		}
 	}
 	// Read and check everything before the database is touched, so a bad
 	// file writes nothing.
-	h, err := importer.Read(ctx, *src, path, loc)
+	h, err := importer.Read(ctx, o.src, path, loc)
 	if err != nil {
 		return err
 	}
 	dbPath := filepath.Join(cfg.DataDir, dbFile)
-	if *src == importer.PacketBuddy {
+	if o.src == importer.PacketBuddy {
 		hi, err := importHints(ctx, dbPath)
 		if err != nil {
 			return err
 		}
 		h.Claim(hi)
 	}
-	if *device != "" {
-		if err := h.Select(*device); err != nil {
+	if o.device != "" {
+		if err := h.Select(o.device); err != nil {
 			return err
 		}
 	}
-	if err := writePreview(env, h, loc, *device != ""); err != nil {
+	if err := writePreview(env, h, loc, o.device != ""); err != nil {
 		return err
 	}
 	all := h.Summary(loc)
-	if *dryRun {
-		fmt.Fprintf(env.Stdout, "%s holds %s over %d days (%s to %s) on %s; nothing was written (--dry-run)\n",
-			path, units.FormatBytes(all.Totals.Total()), all.Days, all.First, all.Last, strings.Join(h.Ifaces, ", "))
+	if o.dryRun {
+		fmt.Fprintf(env.Stdout, "%s holds %s over %s (%s to %s) on %s; nothing was written (--dry-run)\n",
+			path, units.FormatBytes(all.Totals.Total()), plural(all.Days, "day", "days"), all.First, all.Last, strings.Join(h.Ifaces, ", "))
 		return nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -136,7 +150,7 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if *keepID && h.DeviceID != "" {
+	if o.keepID && h.DeviceID != "" {
 		if err := st.SetDeviceID(ctx, h.DeviceID); err != nil {
 			return err
 		}
@@ -145,22 +159,22 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	if res.Taken.Totals.Total() == 0 {
 		fmt.Fprintf(w, "nothing new to import from %s", path)
 	} else {
-		fmt.Fprintf(w, "imported %s over %d days (%s to %s) from %s into %s",
-			units.FormatBytes(res.Taken.Totals.Total()), res.Taken.Days, res.Taken.First, res.Taken.Last, path, strings.Join(res.Ifaces, ", "))
+		fmt.Fprintf(w, "imported %s over %s (%s to %s) from %s into %s",
+			units.FormatBytes(res.Taken.Totals.Total()), plural(res.Taken.Days, "day", "days"), res.Taken.First, res.Taken.Last, path, strings.Join(res.Ifaces, ", "))
 	}
 	if res.Taken.Periods > 0 {
-		fmt.Fprintf(w, ", of which %s as %d month or year totals (in no day)", units.FormatBytes(res.Taken.PeriodTotal.Total()), res.Taken.Periods)
+		fmt.Fprintf(w, ", of which %s as %s (in no day)", units.FormatBytes(res.Taken.PeriodTotal.Total()), plural(res.Taken.Periods, "month or year total", "month or year totals"))
 	}
 	if res.Skipped.Totals.Total() > 0 {
-		fmt.Fprintf(w, "; skipped %s over %d days already in the database", units.FormatBytes(res.Skipped.Totals.Total()), res.Skipped.Days)
+		fmt.Fprintf(w, "; skipped %s over %s already in the database", units.FormatBytes(res.Skipped.Totals.Total()), plural(res.Skipped.Days, "day", "days"))
 	}
 	fmt.Fprintln(w)
 	if res.Peaks > 0 {
 		fmt.Fprintf(w, "recorded %d peak speeds\n", res.Peaks)
 	}
-	if *keepID && h.DeviceID != "" {
+	if o.keepID && h.DeviceID != "" {
 		fmt.Fprintf(w, "kept the device id %s\n", h.DeviceID)
-	} else if *keepID {
+	} else if o.keepID {
 		fmt.Fprintln(w, "kept no device id: no imported device is this machine's (no device_id file beside the database, earlier import or host name names one of them); pb keeps its own")
 	}
 	return nil

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,14 +16,19 @@ List every interface ever seen: its kind, whether it counts in the total,
 and its traffic today, this month and in its lifetime. -i keeps only the
 named ones. --json prints what GET /api/interfaces answers.`
 
+// interfacesFlags defines pb interfaces's flags.
+func interfacesFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newFigureFlagSet("interfaces", env, qf), qf
+}
+
 func runInterfaces(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("interfaces", "[flags]", interfacesHelp, env, &qf)
+	fs, qf := interfacesFlags(env)
 	_, err := parseArgs(fs, args, "interfaces", 0)
 	if err != nil {
 		return err
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, qf, env)
 	if err != nil {
 		return err
 	}
@@ -60,37 +66,49 @@ wraps, restarts, reboots, gaps and new interfaces. By default the last 7
 days; --from/--to choose others. --json prints what GET /api/events
 answers.`
 
+// eventsOpts are pb events' flags.
+type eventsOpts struct {
+	dateRangeOpts
+	limit int
+}
+
+// eventsFlags defines pb events' flags.
+func eventsFlags(env Env) (*flag.FlagSet, *eventsOpts) {
+	o := new(eventsOpts)
+	fs := newQueryFlagSet("events", env, &o.queryFlags)
+	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD (default 6 days ago)")
+	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default today)")
+	fs.IntVar(&o.limit, "limit", 100, "at most `N` events")
+	return fs, o
+}
+
 func runEvents(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("events", "[flags]", eventsHelp, env, &qf)
-	from := fs.String("from", "", "first `date`, YYYY-MM-DD (default 6 days ago)")
-	to := fs.String("to", "", "last `date`, YYYY-MM-DD (default today)")
-	limit := fs.Int("limit", 100, "at most `N` events")
+	fs, o := eventsFlags(env)
 	_, err := parseArgs(fs, args, "events", 0)
 	if err != nil {
 		return err
 	}
-	if *limit < 1 || *limit > 1000 {
-		return usagef("events", "--limit %d: use 1 to 1000", *limit)
+	if o.limit < 1 || o.limit > 1000 {
+		return usagef("events", "--limit %d: use 1 to 1000", o.limit)
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, &o.queryFlags, env)
 	if err != nil {
 		return err
 	}
 	defer q.Close()
 	today := usage.DateOf(q.now)
-	f, t, err := dateRangeArgs("events", *from, *to, today.AddDays(-6), today, today)
+	f, t, err := dateRangeArgs("events", o.from, o.to, today.AddDays(-6), today, today)
 	if err != nil {
 		return err
 	}
-	evs, err := q.eng.Events(ctx, f, t, *limit)
+	evs, err := q.eng.Events(ctx, f, t, o.limit)
 	if err != nil {
 		return err
 	}
-	if qf.json {
+	if o.json {
 		return q.emit(q.enc.Events(f, t, evs))
 	}
-	c := useColor(qf.color, env)
+	c := useColor(o.color, env)
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, fmt.Sprintf("Events %s to %s (%s)", f, t, q.loc)))
 	if len(evs) == 0 {
 		fmt.Fprintln(env.Stdout, "No events.")

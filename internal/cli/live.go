@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -46,23 +47,35 @@ type liveEvent struct {
 // sparkWidth is how many updates a sparkline shows.
 const sparkWidth = 30
 
+// liveOpts are pb live's flags.
+type liveOpts struct {
+	queryFlags
+	count int
+}
+
+// liveFlags defines pb live's flags.
+func liveFlags(env Env) (*flag.FlagSet, *liveOpts) {
+	o := new(liveOpts)
+	fs := newFigureFlagSet("live", env, &o.queryFlags)
+	fs.IntVar(&o.count, "count", 0, "stop after `N` updates (0: until q or Ctrl-C)")
+	return fs, o
+}
+
 func runLive(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("live", "[flags]", liveHelp, env, &qf)
-	count := fs.Int("count", 0, "stop after `N` updates (0: until q or Ctrl-C)")
+	fs, o := liveFlags(env)
 	_, err := parseArgs(fs, args, "live", 0)
 	if err != nil {
 		return err
 	}
-	if *count < 0 {
-		return usagef("live", "--count %d is negative", *count)
+	if o.count < 0 {
+		return usagef("live", "--count %d is negative", o.count)
 	}
-	switch qf.color {
+	switch o.color {
 	case "auto", "always", "never":
 	default:
-		return usagef("live", "--color %q: use auto, always or never", qf.color)
+		return usagef("live", "--color %q: use auto, always or never", o.color)
 	}
-	cfg, err := qf.common.load(env)
+	cfg, err := o.load(env)
 	if err != nil {
 		return err
 	}
@@ -86,7 +99,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 		return apiError(resp)
 	}
 
-	tty := isTerminal(env.Stdout) && !qf.json
+	tty := isTerminal(env.Stdout) && !o.json
 	out := env.Stdout
 	if tty {
 		if in, ok := env.Stdin.(*os.File); ok && term.IsTerminal(int(in.Fd())) {
@@ -110,7 +123,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 		fmt.Fprint(out, "\x1b[?25l\x1b[H\x1b[2J") // hide the cursor, clear
 		defer fmt.Fprint(out, "\x1b[?25h\r\n")
 	}
-	view := &liveView{color: useColor(qf.color, env), filter: qf.ifaces, hist: map[string][]uint64{}}
+	view := &liveView{color: useColor(o.color, env), base: cfg.Display.UnitBase(), filter: o.ifaces, hist: map[string][]uint64{}}
 	go func() { <-ctx.Done(); resp.Body.Close() }()
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
@@ -135,7 +148,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 		}
 		view.add(ev)
 		switch {
-		case qf.json:
+		case o.json:
 			fmt.Fprintln(out, data)
 		case tty:
 			w, h := 80, 24
@@ -148,7 +161,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 		default:
 			fmt.Fprintln(out, view.line(ev))
 		}
-		if n++; *count > 0 && n >= *count {
+		if n++; o.count > 0 && n >= o.count {
 			return nil
 		}
 	}
@@ -163,6 +176,7 @@ func runLive(ctx context.Context, args []string, env Env) error {
 
 type liveView struct {
 	color  bool
+	base   units.Base
 	filter []string
 	hist   map[string][]uint64
 	last   liveEvent
@@ -201,9 +215,9 @@ func (v *liveView) frame(width, height int) string {
 		if !it.Counted {
 			style = ansiDim
 		}
-		t.addStyled(style, it.Name, it.Kind, units.FormatSpeed(it.RxPerSec), units.FormatSpeed(it.TxPerSec), spark(v.hist[it.Name]))
+		t.addStyled(style, it.Name, it.Kind, units.FormatSpeedBase(it.RxPerSec, v.base), units.FormatSpeedBase(it.TxPerSec, v.base), spark(v.hist[it.Name]))
 	}
-	t.footer = []string{"Total", "counted", ev.HumanReadable.Received, ev.HumanReadable.Sent, spark(v.hist["\x00total"])}
+	t.footer = []string{"Total", "counted", units.FormatSpeedBase(ev.BytesReceived, v.base), units.FormatSpeedBase(ev.BytesSent, v.base), spark(v.hist["\x00total"])}
 	var b strings.Builder
 	ts := ev.Timestamp
 	if len(ts) >= 19 {
@@ -211,7 +225,7 @@ func (v *liveView) frame(width, height int) string {
 	}
 	b.WriteString(paint(v.color, ansiBold, "PacketBuddy live") + "  " + ts + "  (q to quit)\n\n")
 	_ = t.write(&b, v.color)
-	fmt.Fprintf(&b, "\nPeak today %s\n", units.FormatSpeed(ev.PeakToday))
+	fmt.Fprintf(&b, "\nPeak today %s\n", units.FormatSpeedBase(ev.PeakToday, v.base))
 	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
 	if len(lines) > height-1 && height > 1 {
 		lines = lines[:height-1]
@@ -234,9 +248,9 @@ func (v *liveView) line(ev liveEvent) string {
 		if len(v.filter) > 0 && !slices.Contains(v.filter, it.Name) {
 			continue
 		}
-		parts = append(parts, fmt.Sprintf("%s ↓%s ↑%s", it.Name, units.FormatSpeed(it.RxPerSec), units.FormatSpeed(it.TxPerSec)))
+		parts = append(parts, fmt.Sprintf("%s ↓%s ↑%s", it.Name, units.FormatSpeedBase(it.RxPerSec, v.base), units.FormatSpeedBase(it.TxPerSec, v.base)))
 	}
-	return fmt.Sprintf("%s total ↓%s ↑%s  %s", ev.Timestamp, ev.HumanReadable.Received, ev.HumanReadable.Sent, strings.Join(parts, "  "))
+	return fmt.Sprintf("%s total ↓%s ↑%s  %s", ev.Timestamp, units.FormatSpeedBase(ev.BytesReceived, v.base), units.FormatSpeedBase(ev.BytesSent, v.base), strings.Join(parts, "  "))
 }
 
 // spark draws values as a sparkline of eight levels, scaled to the largest.

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strconv"
 	"time"
@@ -18,9 +19,14 @@ const monthHelp = `
 Show a calendar month day by day (default: the current local month, up to
 today). MONTH is YYYY-MM. --json prints what GET /api/month answers.`
 
+// monthFlags defines pb month's flags.
+func monthFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newFigureFlagSet("month", env, qf), qf
+}
+
 func runMonth(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("month", "[YYYY-MM] [flags]", monthHelp, env, &qf)
+	fs, qf := monthFlags(env)
 	pos, err := parseArgs(fs, args, "month", 1)
 	if err != nil {
 		return err
@@ -34,7 +40,7 @@ func runMonth(ctx context.Context, args []string, env Env) error {
 		}
 		first = usage.Date{Year: t.Year(), Month: t.Month(), Day: 1}
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, qf, env)
 	if err != nil {
 		return err
 	}
@@ -57,24 +63,36 @@ const rangeHelp = `
 Show the days from --from to --to inclusive (YYYY-MM-DD, "today" or
 "yesterday"), day by day. --json prints what GET /api/range answers.`
 
+// dateRangeOpts are the query flags with --from and --to.
+type dateRangeOpts struct {
+	queryFlags
+	from, to string
+}
+
+// rangeFlags defines pb range's flags.
+func rangeFlags(env Env) (*flag.FlagSet, *dateRangeOpts) {
+	o := new(dateRangeOpts)
+	fs := newFigureFlagSet("range", env, &o.queryFlags)
+	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD (required)")
+	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default today)")
+	return fs, o
+}
+
 func runRange(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("range", "--from DATE --to DATE [flags]", rangeHelp, env, &qf)
-	from := fs.String("from", "", "first `date`, YYYY-MM-DD (required)")
-	to := fs.String("to", "", "last `date`, YYYY-MM-DD (default today)")
+	fs, o := rangeFlags(env)
 	_, err := parseArgs(fs, args, "range", 0)
 	if err != nil {
 		return err
 	}
-	if *from == "" {
+	if o.from == "" {
 		return usagef("range", "--from is required: give the first day as YYYY-MM-DD")
 	}
 	today := usage.DateOf(env.now())
-	f, t, err := dateRangeArgs("range", *from, *to, today, today, today)
+	f, t, err := dateRangeArgs("range", o.from, o.to, today, today, today)
 	if err != nil {
 		return err
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, &o.queryFlags, env)
 	if err != nil {
 		return err
 	}
@@ -86,11 +104,17 @@ const daysHelp = `
 Show the last N days (default 30) up to today, day by day, or the days
 from --from to --to. --json prints what GET /api/days answers.`
 
+// daysFlags defines pb days' flags.
+func daysFlags(env Env) (*flag.FlagSet, *dateRangeOpts) {
+	o := new(dateRangeOpts)
+	fs := newFigureFlagSet("days", env, &o.queryFlags)
+	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD")
+	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default today)")
+	return fs, o
+}
+
 func runDays(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("days", "[N] [flags]", daysHelp, env, &qf)
-	from := fs.String("from", "", "first `date`, YYYY-MM-DD")
-	to := fs.String("to", "", "last `date`, YYYY-MM-DD (default today)")
+	fs, o := daysFlags(env)
 	pos, err := parseArgs(fs, args, "days", 1)
 	if err != nil {
 		return err
@@ -100,21 +124,21 @@ func runDays(ctx context.Context, args []string, env Env) error {
 		if n, err = strconv.Atoi(pos[0]); err != nil || n < 1 || n > 3660 {
 			return usagef("days", "N %q is not a number of days from 1 to 3660", pos[0])
 		}
-		if *from != "" {
+		if o.from != "" {
 			return usagef("days", "give either N or --from, not both")
 		}
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, &o.queryFlags, env)
 	if err != nil {
 		return err
 	}
 	defer q.Close()
 	today := usage.DateOf(q.now)
-	f, t, err := dateRangeArgs("days", *from, *to, today.AddDays(-(n - 1)), today, today)
+	f, t, err := dateRangeArgs("days", o.from, o.to, today.AddDays(-(n - 1)), today, today)
 	if err != nil {
 		return err
 	}
-	if *from == "" && *to != "" {
+	if o.from == "" && o.to != "" {
 		f = t.AddDays(-(n - 1))
 	}
 	return q.days(ctx, f, t)
@@ -161,7 +185,7 @@ func (q *session) period(title string, p query.Period) error {
 		return err
 	}
 	if p.Peak > 0 {
-		fmt.Fprintf(q.env.Stdout, "\nPeak speed %s\n", units.FormatSpeed(p.Peak))
+		fmt.Fprintf(q.env.Stdout, "\nPeak speed %s\n", units.FormatSpeedBase(p.Peak, q.base()))
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"strconv"
@@ -140,13 +141,17 @@ func configName(q *session) string {
 	return "the config file (pb config path)"
 }
 
+func planFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newFigureFlagSet("plan", env, qf), qf
+}
+
 func runPlan(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("plan", "[flags]", planHelp, env, &qf)
+	fs, qf := planFlags(env)
 	if _, err := parseArgs(fs, args, "plan", 0); err != nil {
 		return err
 	}
-	q, plans, b, err := loadPlans(ctx, &qf, env, "plan")
+	q, plans, b, err := loadPlans(ctx, qf, env, "plan")
 	if err != nil {
 		return err
 	}
@@ -162,7 +167,7 @@ func runPlan(ctx context.Context, args []string, env Env) error {
 		if i > 0 {
 			fmt.Fprintln(env.Stdout)
 		}
-		if err := writePlan(env.Stdout, c, p); err != nil {
+		if err := writePlan(env.Stdout, c, p, q.base()); err != nil {
 			return err
 		}
 	}
@@ -170,7 +175,8 @@ func runPlan(ctx context.Context, args []string, env Env) error {
 }
 
 // writePlan prints one plan: a heading, a bar, then aligned lines.
-func writePlan(w io.Writer, c bool, p planView) error {
+func writePlan(w io.Writer, c bool, p planView, base units.Base) error {
+	fmtBytes := func(n uint64) string { return units.FormatBytesBase(n, base) }
 	head := p.Name + "  (" + cycleText(p) + ")"
 	fmt.Fprintln(w, paint(c, ansiBold, head))
 	if !p.Active {
@@ -188,19 +194,19 @@ func writePlan(w io.Writer, c bool, p planView) error {
 		b := bar(min(p.Used, p.Spec.Cap), p.Spec.Cap, 30)
 		b += strings.Repeat("·", 30-len([]rune(b)))
 		fmt.Fprintf(w, "%s %s\n", paint(c, style, b), fmt.Sprintf("%.1f%%", p.Percent))
-		left := units.FormatBytes(p.Remaining) + ", about " + units.FormatBytes(p.DailyBudget) + " a day"
+		left := fmtBytes(p.Remaining) + ", about " + fmtBytes(p.DailyBudget) + " a day"
 		if p.Used >= p.Spec.Cap {
-			left = "none: " + units.FormatBytes(p.Used-p.Spec.Cap) + " over the cap"
+			left = "none: " + fmtBytes(p.Used-p.Spec.Cap) + " over the cap"
 		}
 		pairs = append(pairs,
-			[2]string{"Used", units.FormatBytes(p.Used) + " of " + units.FormatBytes(p.Spec.Cap)},
+			[2]string{"Used", fmtBytes(p.Used) + " of " + fmtBytes(p.Spec.Cap)},
 			[2]string{"Remaining", left})
 	} else {
-		pairs = append(pairs, [2]string{"Used", units.FormatBytes(p.Used) + " (no cap)"})
+		pairs = append(pairs, [2]string{"Used", fmtBytes(p.Used) + " (no cap)"})
 	}
 	lastDay := usage.DateOf(p.CycleEnd.In(p.CycleStart.Location())).AddDays(-1)
 	pairs = append(pairs, [2]string{"Cycle", fmt.Sprintf("%s to %s, %s left", usage.DateOf(p.CycleStart), lastDay, days(p.WholeDaysLeft))})
-	pairs = append(pairs, [2]string{"Forecast", forecastText(p)})
+	pairs = append(pairs, [2]string{"Forecast", forecastText(p, base)})
 	if p.Status.Currency != "" {
 		pairs = append(pairs, [2]string{"Cost", units.FormatMoney(p.Cost, p.Status.Currency) + " so far, " + units.FormatMoney(p.ForecastCost, p.Status.Currency) + " forecast"})
 	}
@@ -210,7 +216,7 @@ func writePlan(w io.Writer, c bool, p planView) error {
 func cycleText(p planView) string {
 	switch p.Cycle.Kind {
 	case plan.EveryDays:
-		return fmt.Sprintf("every %d days from %s", p.Cycle.Every, p.Cycle.Start)
+		return fmt.Sprintf("every %s from %s", plural(p.Cycle.Every, "day", "days"), p.Cycle.Start)
 	case plan.OneTime:
 		return fmt.Sprintf("one-time, %s to %s", p.Cycle.Start, p.Cycle.Expires)
 	}
@@ -224,8 +230,8 @@ func inactiveText(p planView) string {
 	return "no cycle contains today"
 }
 
-func forecastText(p planView) string {
-	s := units.FormatBytes(p.Forecast) + " at the end of the cycle"
+func forecastText(p planView, base units.Base) string {
+	s := units.FormatBytesBase(p.Forecast, base) + " at the end of the cycle"
 	if p.Spec.Cap == 0 {
 		return s
 	}
@@ -248,20 +254,34 @@ func days(n int) string {
 	return strconv.Itoa(n) + " days"
 }
 
+// checkOpts are pb check's flags.
+type checkOpts struct {
+	queryFlags
+	over            float64
+	forecast, quiet bool
+	only            string
+}
+
+// checkFlags defines pb check's flags.
+func checkFlags(env Env) (*flag.FlagSet, *checkOpts) {
+	o := new(checkOpts)
+	fs := newFigureFlagSet("check", env, &o.queryFlags)
+	fs.Float64Var(&o.over, "over", 0, "exit 3 when a plan reaches `N` percent of its cap (instead of the plan's alert thresholds)")
+	fs.BoolVar(&o.forecast, "forecast", false, "also exit 3 when a plan's forecast passes its cap")
+	fs.BoolVar(&o.quiet, "quiet", false, "print only the plans that need attention")
+	fs.StringVar(&o.only, "plan", "", "check only the plan called `NAME`")
+	return fs, o
+}
+
 func runCheck(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("check", "[flags]", checkHelp, env, &qf)
-	over := fs.Float64("over", 0, "exit 3 when a plan reaches `N` percent of its cap (instead of the plan's alert thresholds)")
-	forecast := fs.Bool("forecast", false, "also exit 3 when a plan's forecast passes its cap")
-	quiet := fs.Bool("quiet", false, "print only the plans that need attention")
-	only := fs.String("plan", "", "check only the plan called `NAME`")
+	fs, o := checkFlags(env)
 	if _, err := parseArgs(fs, args, "check", 0); err != nil {
 		return err
 	}
-	if *over != 0 && (*over < 1 || *over > 1000) {
-		return usagef("check", "--over %g: use a percentage between 1 and 1000, e.g. --over 90", *over)
+	if o.over != 0 && (o.over < 1 || o.over > 1000) {
+		return usagef("check", "--over %g: use a percentage between 1 and 1000, e.g. --over 90", o.over)
 	}
-	q, plans, b, err := loadPlans(ctx, &qf, env, "check")
+	q, plans, b, err := loadPlans(ctx, &o.queryFlags, env, "check")
 	if err != nil {
 		return err
 	}
@@ -269,23 +289,23 @@ func runCheck(ctx context.Context, args []string, env Env) error {
 	if len(plans) == 0 {
 		return noPlans(q)
 	}
-	if *only != "" {
-		if plans, err = pickPlan(plans, *only); err != nil {
+	if o.only != "" {
+		if plans, err = pickPlan(plans, o.only); err != nil {
 			return err
 		}
 	}
 	code := exitOK
 	for _, p := range plans {
-		status, c := checkPlan(p, *over, *forecast)
+		status, c := checkPlan(p, o.over, o.forecast)
 		code = max(code, c)
-		if *quiet && c == exitOK {
+		if o.quiet && c == exitOK {
 			continue
 		}
-		if !qf.json {
-			fmt.Fprintf(env.Stdout, "%-4s %s: %s\n", status, p.Name, checkText(p))
+		if !o.json {
+			fmt.Fprintf(env.Stdout, "%-4s %s: %s\n", status, p.Name, checkText(p, q.base()))
 		}
 	}
-	if qf.json {
+	if o.json {
 		if err := q.emit(b, nil); err != nil {
 			return err
 		}
@@ -324,14 +344,14 @@ func checkPlan(p planView, over float64, forecast bool) (string, int) {
 	return "OK", exitOK
 }
 
-func checkText(p planView) string {
+func checkText(p planView, base units.Base) string {
 	switch {
 	case !p.Active:
 		return "not active today"
 	case p.Spec.Cap == 0:
-		return units.FormatBytes(p.Used) + " used (no cap)"
+		return units.FormatBytesBase(p.Used, base) + " used (no cap)"
 	}
-	s := fmt.Sprintf("%.0f%% of %s used (%s), %s left", p.Percent, units.FormatBytes(p.Spec.Cap), units.FormatBytes(p.Used), days(p.WholeDaysLeft))
+	s := fmt.Sprintf("%.0f%% of %s used (%s), %s left", p.Percent, units.FormatBytesBase(p.Spec.Cap, base), units.FormatBytesBase(p.Used, base), days(p.WholeDaysLeft))
 	if p.CapDate != nil && p.Used < p.Spec.Cap {
 		s += ", cap reached around " + p.capDate()
 	}

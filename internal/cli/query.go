@@ -15,7 +15,6 @@ import (
 	"github.com/packetbuddy/pb/internal/config"
 	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/store"
-	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -48,10 +47,11 @@ type queryFlags struct {
 	json   bool
 	ifaces ifaceList
 	color  string
+	units  string // --units, where the command takes it
 }
 
-func newQueryFlagSet(name, synopsis, help string, env Env, q *queryFlags) *flag.FlagSet {
-	fs := newFlagSet(name, synopsis, help, env, &q.common)
+func newQueryFlagSet(name string, env Env, q *queryFlags) *flag.FlagSet {
+	fs := newFlagSet(name, env, &q.common)
 	fs.BoolVar(&q.json, "json", false, "print the API's JSON instead of a table")
 	fs.Var(&q.ifaces, "i", "only `interface` NAME (repeatable or a comma list; default: the interfaces counted in the total)")
 	fs.Var(&q.ifaces, "interface", "same as -i")
@@ -107,7 +107,7 @@ func openQuery(ctx context.Context, q *queryFlags, env Env) (*session, error) {
 	default:
 		return nil, usagef("", "--color %q: use auto, always or never", q.color)
 	}
-	cfg, err := q.common.load(env)
+	cfg, err := q.load(env)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +115,7 @@ func openQuery(ctx context.Context, q *queryFlags, env Env) (*session, error) {
 	if err != nil {
 		return nil, err
 	}
-	price, err := query.NewPrice(cfg.Cost.RatePerGB, cfg.Cost.Currency, units.SI)
+	price, err := query.NewPrice(cfg.Cost.RatePerGB, cfg.Cost.Currency, cfg.Display.UnitBase())
 	if err != nil {
 		return nil, err
 	}

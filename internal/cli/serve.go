@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -47,11 +48,24 @@ synced as usual, and its own dashboard stays one link away.`
 // packetbuddy.db may sit beside it; pb import reads that one.)
 const dbFile = "pb.db"
 
+// serveOpts are pb serve's flags.
+type serveOpts struct {
+	common   commonFlags
+	logLevel string
+	fleet    bool
+}
+
+// serveFlags defines pb serve's flags.
+func serveFlags(env Env) (*flag.FlagSet, *serveOpts) {
+	o := new(serveOpts)
+	fs := newFlagSet("serve", env, &o.common)
+	fs.StringVar(&o.logLevel, "log-level", "info", "log `level`: debug, info, warn, error")
+	fs.BoolVar(&o.fleet, "fleet", false, "open the fleet dashboard (every synced device) at /; needs [sync] database_url")
+	return fs, o
+}
+
 func runServe(ctx context.Context, args []string, env Env) error {
-	var common commonFlags
-	fs := newFlagSet("serve", "[flags]", serveHelp, env, &common)
-	logLevel := fs.String("log-level", "info", "log `level`: debug, info, warn, error")
-	fleet := fs.Bool("fleet", false, "open the fleet dashboard (every synced device) at /; needs [sync] database_url")
+	fs, o := serveFlags(env)
 	if err := parse(fs, args, "serve"); err != nil {
 		return err
 	}
@@ -59,17 +73,17 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return usagef("serve", "unexpected argument %q", fs.Arg(0))
 	}
 	var level slog.Level
-	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
-		return usagef("serve", "--log-level %q: use debug, info, warn or error", *logLevel)
+	if err := level.UnmarshalText([]byte(o.logLevel)); err != nil {
+		return usagef("serve", "--log-level %q: use debug, info, warn or error", o.logLevel)
 	}
-	cfg, err := common.load(env)
+	cfg, err := o.common.load(env)
 	if err != nil {
 		return err
 	}
-	if *fleet && !cfg.Sync.On {
+	if o.fleet && !cfg.Sync.On {
 		return usagef("serve", "--fleet needs fleet sync: %s", cfg.Sync.OffBecause())
 	}
-	if *fleet && !cfg.Sync.Enabled() {
+	if o.fleet && !cfg.Sync.Enabled() {
 		where := cfg.Path
 		if where == "" {
 			where = "the config file (pb config path)"
@@ -107,7 +121,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		if err != nil {
 			return err
 		}
-		d.fleetHome = *fleet
+		d.fleetHome = o.fleet
 		return d.run(ctx, env)
 	}
 	if service.IsWindowsService() {
@@ -368,6 +382,7 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 			FineRetentionDays: d.cfg.Storage.FineRetentionDays,
 			MaxStorageMB:      d.cfg.Storage.MaxStorageMB,
 			SyncInterval:      d.cfg.Sync.Interval,
+			UnitBase:          d.cfg.Display.UnitBase(),
 		},
 		Location:    d.loc,
 		DeviceID:    deviceID,
@@ -453,10 +468,38 @@ func (d *daemon) prune(ctx context.Context, done chan<- struct{}) {
 	}
 }
 
+const versionHelp = `
+Print the version of this pb binary and its release date. --json prints
+{version, release_date, go, os, arch}; version and release_date are the
+same as GET /api/health's.`
+
+// versionOpts are pb version's flags.
+type versionOpts struct{ asJSON bool }
+
+// versionFlags defines pb version's flags.
+func versionFlags(env Env) (*flag.FlagSet, *versionOpts) {
+	o := new(versionOpts)
+	fs := newFlagSet("version", env, nil)
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
+	return fs, o
+}
+
 func runVersion(_ context.Context, args []string, env Env) error {
-	fs := newFlagSet("version", "", "Print the version of this pb binary.", env, nil)
+	fs, o := versionFlags(env)
 	if err := parse(fs, args, "version"); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("version", "unexpected argument %q", fs.Arg(0))
+	}
+	if o.asJSON {
+		return writeJSON(env.Stdout, struct {
+			Version     string `json:"version"`
+			ReleaseDate string `json:"release_date"`
+			Go          string `json:"go"`
+			OS          string `json:"os"`
+			Arch        string `json:"arch"`
+		}{version.String(), version.Date, runtime.Version(), runtime.GOOS, runtime.GOARCH})
 	}
 	v := version.String()
 	if version.Date != "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"os"
 	"os/user"
@@ -25,12 +26,6 @@ and restarted if it crashes:
   Windows  a Task Scheduler task run at your logon, no administrator needed
            (--system: a Windows service, from an elevated shell)
 
-Actions:
-  install    write the definition, enable it and start pb (again)
-  uninstall  stop pb and remove the definition; your data stays unless --purge
-  start, stop, restart
-  status     installed? running? since when? where are the logs?
-
 The service runs this pb binary with this data directory (and --config when
 you gave one). No secret goes into the definition: the sync database URL
 stays in the 0600 config file. --dry-run prints exactly the files and
@@ -43,13 +38,25 @@ var (
 	serviceRunner     = func() service.Runner { return service.ExecRunner{} }
 )
 
+// serviceOpts are pb service's flags.
+type serviceOpts struct {
+	common                         commonFlags
+	dryRun, system, purge, jsonOut bool
+}
+
+// serviceFlags defines pb service's flags.
+func serviceFlags(env Env) (*flag.FlagSet, *serviceOpts) {
+	o := new(serviceOpts)
+	fs := newFlagSet("service", env, &o.common)
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print the files and commands instead of changing anything")
+	fs.BoolVar(&o.system, "system", false, "machine-wide service run by its own account (needs root / an elevated shell)")
+	fs.BoolVar(&o.purge, "purge", false, "with uninstall: also delete the data directory (database, config, logs)")
+	fs.BoolVar(&o.jsonOut, "json", false, "with status: print JSON")
+	return fs, o
+}
+
 func runService(ctx context.Context, args []string, env Env) error {
-	var common commonFlags
-	fs := newFlagSet("service", "install|uninstall|start|stop|restart|status [flags]", serviceHelp, env, &common)
-	dryRun := fs.Bool("dry-run", false, "print the files and commands instead of changing anything")
-	system := fs.Bool("system", false, "machine-wide service run by its own account (needs root / an elevated shell)")
-	purge := fs.Bool("purge", false, "with uninstall: also delete the data directory (database, config, logs)")
-	jsonOut := fs.Bool("json", false, "with status: print JSON")
+	fs, o := serviceFlags(env)
 	// Flags may come before or after the action.
 	if err := parse(fs, args, "service"); err != nil {
 		return err
@@ -69,24 +76,24 @@ func runService(ctx context.Context, args []string, env Env) error {
 		known = known || string(a) == action
 	}
 	if !known {
-		return usagef("service", "unknown action %q: use install, uninstall, start, stop, restart or status", action)
+		return usagef("service", "unknown action %q: use install, uninstall, start, stop, restart or status%s", action, actionHint("service", action))
 	}
-	if *purge && action != "uninstall" {
+	if o.purge && action != "uninstall" {
 		return usagef("service", "--purge goes with uninstall")
 	}
-	if *jsonOut && action != "status" {
+	if o.jsonOut && action != "status" {
 		return usagef("service", "--json goes with status")
 	}
 
-	m, err := newServiceManager(common, env, *system, *purge, *dryRun)
+	m, err := newServiceManager(o.common, env, o.system, o.purge, o.dryRun)
 	if err != nil {
 		return err
 	}
 	if action == "status" {
-		return printServiceStatus(ctx, m, env, *jsonOut)
+		return printServiceStatus(ctx, m, env, o.jsonOut)
 	}
-	err = m.Do(ctx, service.Action(action), *dryRun, env.Stdout)
-	if errors.Is(err, service.ErrNotInstalled) && !*system && runtime.GOOS != "darwin" {
+	err = m.Do(ctx, service.Action(action), o.dryRun, env.Stdout)
+	if errors.Is(err, service.ErrNotInstalled) && !o.system && runtime.GOOS != "darwin" {
 		err = fmt.Errorf("%w (or add --system if it was installed machine-wide)", err)
 	}
 	return err

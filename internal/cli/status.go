@@ -3,12 +3,16 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/config"
 	"github.com/packetbuddy/pb/internal/store"
+	pbsync "github.com/packetbuddy/pb/internal/sync"
 	"github.com/packetbuddy/pb/internal/units"
 )
 
@@ -19,14 +23,19 @@ The daemon's part comes from its /api/health; the rest from the database
 file, so it works with the daemon stopped. --json prints both:
 {"daemon": <GET /api/health or null>, "database": {...}}.`
 
+// statusFlags defines pb status's flags.
+func statusFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newFigureFlagSet("status", env, qf), qf
+}
+
 func runStatus(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("status", "[flags]", statusHelp, env, &qf)
+	fs, qf := statusFlags(env)
 	_, err := parseArgs(fs, args, "status", 0)
 	if err != nil {
 		return err
 	}
-	cfg, err := qf.common.load(env)
+	cfg, err := qf.load(env)
 	if err != nil {
 		return err
 	}
@@ -97,16 +106,7 @@ func runStatus(ctx context.Context, args []string, env Env) error {
 				pairs = append(pairs, [2]string{"Last flush", flush})
 			}
 		}
-		sync := "off"
-		if on, _ := health["sync_enabled"].(bool); on {
-			sync = "on"
-			if s, ok := health["sync"].(map[string]any); ok {
-				if b, err := json.Marshal(s); err == nil {
-					sync += " " + string(b)
-				}
-			}
-		}
-		pairs = append(pairs, [2]string{"Sync", sync})
+		pairs = append(pairs, syncLines(health, env)...)
 		if id, ok := health["device_id"].(string); ok {
 			pairs = append(pairs, [2]string{"Device", id})
 		}
@@ -118,10 +118,46 @@ func runStatus(ctx context.Context, args []string, env Env) error {
 	case db.Error != "":
 		pairs = append(pairs, [2]string{"Database", db.Error})
 	default:
-		pairs = append(pairs, [2]string{"Database", fmt.Sprintf("%s, %s, %d interfaces", dbPath, units.FormatBytes(uint64(db.SizeBytes)), db.Interfaces)})
+		pairs = append(pairs, [2]string{"Database", fmt.Sprintf("%s, %s, %s", dbPath, units.FormatBytesBase(uint64(db.SizeBytes), cfg.Display.UnitBase()), plural(db.Interfaces, "interface", "interfaces"))})
 		if db.FirstBucket != "" {
 			pairs = append(pairs, [2]string{"History", db.FirstBucket[:10] + " to " + db.LastBucket[:10]})
 		}
 	}
 	return kv(env.Stdout, col, pairs...)
+}
+
+// syncLines describes the daemon's sync state (its /api/health "sync"
+// object) in words: on or off, the last success, what waits, the last
+// error in one line.
+func syncLines(health map[string]any, env Env) [][2]string {
+	if on, _ := health["sync_enabled"].(bool); !on {
+		return [][2]string{{"Sync", "off"}}
+	}
+	var st pbsync.Status
+	if raw, ok := health["sync"]; ok {
+		if b, err := json.Marshal(raw); err == nil {
+			_ = json.Unmarshal(b, &st) // a field of another shape stays zero
+		}
+	}
+	line := "on, last success " + when(st.LastSuccess, env)
+	if st.Pending > 0 {
+		line += fmt.Sprintf(", %s waiting", plural(int(st.Pending), "bucket", "buckets"))
+	}
+	out := [][2]string{{"Sync", line}}
+	if st.LastError != "" {
+		e := strings.Join(strings.Fields(config.RedactURL(st.LastError)), " ")
+		if st.Failures > 0 {
+			e += fmt.Sprintf(" (%s in a row, last %s)", plural(st.Failures, "failure", "failures"), when(st.LastErrorAt, env))
+		}
+		out = append(out, [2]string{"Sync error", e})
+	}
+	return out
+}
+
+// plural is "1 day" or "2 days".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

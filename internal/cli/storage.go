@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -33,44 +34,56 @@ monthly aggregates the month and year totals known only as a whole
 removed. With the daemon running, cleanup asks it (it is the database's
 only writer).`
 
+// storageOpts are pb storage's flags.
+type storageOpts struct {
+	queryFlags
+	dryRun bool
+}
+
+// storageFlags defines pb storage's flags.
+func storageFlags(env Env) (*flag.FlagSet, *storageOpts) {
+	o := new(storageOpts)
+	fs := newQueryFlagSet("storage", env, &o.queryFlags)
+	fs.BoolVar(&o.dryRun, "dry-run", false, "with cleanup: count what would be removed, remove nothing")
+	return fs, o
+}
+
 func runStorage(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("storage", "[cleanup [--dry-run]] [flags]", storageHelp, env, &qf)
-	dryRun := fs.Bool("dry-run", false, "with cleanup: count what would be removed, remove nothing")
+	fs, o := storageFlags(env)
 	pos, err := parseArgs(fs, args, "storage", 1)
 	if err != nil {
 		return err
 	}
 	if len(pos) == 1 && pos[0] != "cleanup" {
-		return usagef("storage", "unknown subcommand %q: use cleanup, or nothing for the numbers", pos[0])
+		return usagef("storage", "unknown subcommand %q: use cleanup, or nothing for the numbers%s", pos[0], actionHint("storage", pos[0]))
 	}
 	if len(pos) == 0 {
-		if *dryRun {
+		if o.dryRun {
 			return usagef("storage", "--dry-run goes with cleanup: pb storage cleanup --dry-run")
 		}
-		return storageStats(ctx, &qf, env)
+		return storageStats(ctx, &o.queryFlags, env)
 	}
-	cfg, err := qf.common.load(env)
+	cfg, err := o.common.load(env)
 	if err != nil {
 		return err
 	}
-	res, err := cleanupViaDaemon(ctx, cfg, *dryRun)
+	res, err := cleanupViaDaemon(ctx, cfg, o.dryRun)
 	if errors.Is(err, errNoDaemon) {
-		res, err = cleanupDirect(ctx, cfg, env, *dryRun)
+		res, err = cleanupDirect(ctx, cfg, env, o.dryRun)
 	}
 	if err != nil {
 		return err
 	}
-	if qf.json {
+	if o.json {
 		return writeJSON(env.Stdout, res)
 	}
-	if *dryRun {
-		fmt.Fprintf(env.Stdout, "would remove %d rows of 1-minute detail older than %d days and %d old events; nothing was removed (--dry-run)\n",
-			res.Local.LogsDeleted, cfg.Storage.FineRetentionDays, res.Local.EventsDeleted)
+	if o.dryRun {
+		fmt.Fprintf(env.Stdout, "would remove %s of 1-minute detail older than %s and %s; nothing was removed (--dry-run)\n",
+			plural(int(res.Local.LogsDeleted), "row", "rows"), plural(cfg.Storage.FineRetentionDays, "day", "days"), plural(int(res.Local.EventsDeleted), "old event", "old events"))
 		return nil
 	}
-	fmt.Fprintf(env.Stdout, "removed %d rows of 1-minute detail older than %d days and %d old events; the 15-minute history and lifetime totals are kept\n",
-		res.Local.LogsDeleted, cfg.Storage.FineRetentionDays, res.Local.EventsDeleted)
+	fmt.Fprintf(env.Stdout, "removed %s of 1-minute detail older than %s and %s; the 15-minute history and lifetime totals are kept\n",
+		plural(int(res.Local.LogsDeleted), "row", "rows"), plural(cfg.Storage.FineRetentionDays, "day", "days"), plural(int(res.Local.EventsDeleted), "old event", "old events"))
 	return nil
 }
 
@@ -122,7 +135,7 @@ func storageStats(ctx context.Context, qf *queryFlags, env Env) error {
 	}
 	pairs := [][2]string{
 		{"Database", fmt.Sprintf("%s: %.2f MB of %d MB (%.2f %%)", q.st.Path(), l.DBSizeMB, l.MaxStorageMB, l.UsagePercent)},
-		{"1-minute detail (1.x usage logs)", fmt.Sprintf("%d rows, kept %d days: %s", l.UsageLogsCount, v.Retention.FineDays, span)},
+		{"1-minute detail (1.x usage logs)", fmt.Sprintf("%s, kept %s: %s", plural(int(l.UsageLogsCount), "row", "rows"), plural(v.Retention.FineDays, "day", "days"), span)},
 		{"15-minute history", fmt.Sprintf("%d rows, kept for ever", l.CoarseRows)},
 		{"Daily rollups (1.x daily aggregates)", strconv.FormatInt(l.DailyAggregatesCount, 10)},
 		{"Month/year totals (1.x monthly aggregates)", strconv.FormatInt(l.MonthlyAggregatesCount, 10)},

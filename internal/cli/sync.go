@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -46,11 +47,23 @@ Examples:
   pb sync now --all
   pb sync verify`
 
+// syncOpts are pb sync's flags.
+type syncOpts struct {
+	common      commonFlags
+	asJSON, all bool
+}
+
+// syncFlags defines pb sync's flags.
+func syncFlags(env Env) (*flag.FlagSet, *syncOpts) {
+	o := new(syncOpts)
+	fs := newFlagSet("sync", env, &o.common)
+	fs.BoolVar(&o.asJSON, "json", false, "print JSON")
+	fs.BoolVar(&o.all, "all", false, "with now: send every bucket again, not only the changed ones")
+	return fs, o
+}
+
 func runSync(ctx context.Context, args []string, env Env) error {
-	var common commonFlags
-	fs := newFlagSet("sync", "status | now [--all] | verify [flags]", syncHelp, env, &common)
-	asJSON := fs.Bool("json", false, "print JSON")
-	all := fs.Bool("all", false, "with now: send every bucket again, not only the changed ones")
+	fs, o := syncFlags(env)
 	// Allow flags after the subcommand too.
 	sub := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -62,22 +75,22 @@ func runSync(ctx context.Context, args []string, env Env) error {
 	if sub == "" && fs.NArg() > 0 {
 		sub = fs.Arg(0)
 	}
-	if *all && sub != "now" {
+	if o.all && sub != "now" {
 		return usagef("sync", "--all goes with pb sync now")
 	}
-	cfg, err := common.load(env)
+	cfg, err := o.common.load(env)
 	if err != nil {
 		return err
 	}
 	switch sub {
 	case "status", "":
-		return syncStatus(ctx, cfg, env, *asJSON)
+		return syncStatus(ctx, cfg, env, o.asJSON)
 	case "now":
-		return syncNow(ctx, cfg, env, *asJSON, *all)
+		return syncNow(ctx, cfg, env, o.asJSON, o.all)
 	case "verify":
-		return syncVerify(ctx, cfg, env, *asJSON)
+		return syncVerify(ctx, cfg, env, o.asJSON)
 	}
-	return usagef("sync", "unknown subcommand %q: use status, now or verify", sub)
+	return usagef("sync", "unknown subcommand %q: use status, now or verify%s", sub, actionHint("sync", sub))
 }
 
 // syncStatusView is pb sync status --json.
@@ -121,7 +134,7 @@ func syncStatus(ctx context.Context, cfg config.Config, env Env, asJSON bool) er
 	}
 	fmt.Fprintf(w, "last success:   %s\n", when(v.Saved.LastSuccess, env))
 	if v.Saved.LastError != "" {
-		fmt.Fprintf(w, "last error:     %s (%s)\n", config.RedactURL(v.Saved.LastError), when(v.Saved.LastErrorAt, env))
+		fmt.Fprintf(w, "last error:     %s (%s)\n", strings.Join(strings.Fields(config.RedactURL(v.Saved.LastError)), " "), when(v.Saved.LastErrorAt, env))
 	} else {
 		fmt.Fprintln(w, "last error:     none")
 	}

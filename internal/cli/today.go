@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"time"
 
@@ -15,14 +16,19 @@ upload, total, the peak speed and the cost. Reads the database directly, so
 it works while the daemon is stopped (the last unflushed seconds are then
 missing). --json prints what GET /api/today answers.`
 
+// todayFlags defines pb today's flags.
+func todayFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newFigureFlagSet("today", env, qf), qf
+}
+
 func runToday(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("today", "[flags]", todayHelp, env, &qf)
+	fs, qf := todayFlags(env)
 	_, err := parseArgs(fs, args, "today", 0)
 	if err != nil {
 		return err
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, qf, env)
 	if err != nil {
 		return err
 	}
@@ -42,15 +48,15 @@ func runToday(ctx context.Context, args []string, env Env) error {
 // usageLines prints traffic, its peak speed and its cost as aligned lines.
 func usageLines(q *session, c bool, t usage.Totals, peak uint64, extra ...[2]string) error {
 	pairs := [][2]string{
-		{"Download", units.FormatBytes(t.Rx)},
-		{"Upload", units.FormatBytes(t.Tx)},
-		{"Total", units.FormatBytes(t.Total())},
+		{"Download", q.bytes(t.Rx)},
+		{"Upload", q.bytes(t.Tx)},
+		{"Total", q.bytes(t.Total())},
 	}
 	if peak > 0 {
-		pairs = append(pairs, [2]string{"Peak speed", units.FormatSpeed(peak)})
+		pairs = append(pairs, [2]string{"Peak speed", units.FormatSpeedBase(peak, q.base())})
 	}
 	p := q.eng.Price()
-	pairs = append(pairs, [2]string{"Cost", fmt.Sprintf("%s (%s per GB)", p.Format(p.Cost(t.Total())), p.Format(p.Rate))})
+	pairs = append(pairs, [2]string{"Cost", fmt.Sprintf("%s (%s per %s)", p.Format(p.Cost(t.Total())), p.Format(p.Rate), gbName(q.base()))})
 	return kv(q.env.Stdout, c, append(pairs, extra...)...)
 }
 
@@ -59,14 +65,19 @@ Show lifetime totals: everything recorded since the first day, with the
 peak speed and the cost. Retention never reduces them. --json prints what
 GET /api/summary answers.`
 
+// summaryFlags defines pb summary's flags.
+func summaryFlags(env Env) (*flag.FlagSet, *queryFlags) {
+	qf := new(queryFlags)
+	return newFigureFlagSet("summary", env, qf), qf
+}
+
 func runSummary(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("summary", "[flags]", summaryHelp, env, &qf)
+	fs, qf := summaryFlags(env)
 	_, err := parseArgs(fs, args, "summary", 0)
 	if err != nil {
 		return err
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, qf, env)
 	if err != nil {
 		return err
 	}
@@ -82,12 +93,12 @@ func runSummary(ctx context.Context, args []string, env Env) error {
 	days := l.DaysTracked()
 	title := "Lifetime: nothing recorded yet"
 	if days > 0 {
-		title = fmt.Sprintf("Lifetime, %s to %s (%d days)", l.First, l.Last, days)
+		title = fmt.Sprintf("Lifetime, %s to %s (%s)", l.First, l.Last, plural(days, "day", "days"))
 	}
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, title))
 	var extra [][2]string
 	if days > 0 {
-		extra = append(extra, [2]string{"Daily average", units.FormatBytes(l.Totals.Total() / uint64(days))})
+		extra = append(extra, [2]string{"Daily average", q.bytes(l.Totals.Total() / uint64(days))})
 	}
 	if !l.PeakAt.IsZero() {
 		extra = append(extra, [2]string{"Peak at", l.PeakAt.In(q.loc).Format(time.RFC3339)})

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -45,21 +46,38 @@ var (
 	}
 )
 
+// updateOpts are pb update's flags.
+type updateOpts struct {
+	common                             commonFlags
+	check, rollback, noRestart, asJSON bool
+	url                                string
+}
+
+// updateFlags defines pb update's flags.
+func updateFlags(env Env) (*flag.FlagSet, *updateOpts) {
+	o := new(updateOpts)
+	fs := newFlagSet("update", env, &o.common)
+	fs.BoolVar(&o.check, "check", false, "only tell whether a newer release exists")
+	fs.BoolVar(&o.rollback, "rollback", false, "put back the previous binary (pb.old)")
+	fs.StringVar(&o.url, "url", "", "latest-release JSON `URL` (default PB_UPDATE_URL, then "+update.DefaultURL+")")
+	fs.BoolVar(&o.noRestart, "no-restart", false, "do not restart a running pb service")
+	fs.BoolVar(&o.asJSON, "json", false, "with --check: print JSON")
+	return fs, o
+}
+
 func runUpdate(ctx context.Context, args []string, env Env) error {
-	var common commonFlags
-	fs := newFlagSet("update", "[--check | --rollback] [--url URL]", updateHelp, env, &common)
-	check := fs.Bool("check", false, "only tell whether a newer release exists")
-	rollback := fs.Bool("rollback", false, "put back the previous binary (pb.old)")
-	url := fs.String("url", "", "latest-release JSON `URL` (default PB_UPDATE_URL, then "+update.DefaultURL+")")
-	noRestart := fs.Bool("no-restart", false, "do not restart a running pb service")
+	fs, o := updateFlags(env)
 	if err := parse(fs, args, "update"); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("update", "unexpected argument %q", fs.Arg(0))
 	}
-	if *check && *rollback {
+	if o.check && o.rollback {
 		return usagef("update", "--check and --rollback do not go together")
+	}
+	if o.asJSON && !o.check {
+		return usagef("update", "--json goes with --check")
 	}
 	exe, err := updateExecutable()
 	if err != nil {
@@ -68,8 +86,8 @@ func runUpdate(ctx context.Context, args []string, env Env) error {
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Minute)
 	defer cancel()
 
-	if *rollback {
-		running := runningServices(ctx, common, env, *noRestart)
+	if o.rollback {
+		running := runningServices(ctx, o.common, env, o.noRestart)
 		if err := update.Rollback(exe); err != nil {
 			return err
 		}
@@ -84,7 +102,7 @@ func runUpdate(ctx context.Context, args []string, env Env) error {
 
 	u := &update.Updater{
 		Client:     updateClient(),
-		URL:        *url,
+		URL:        o.url,
 		Current:    version.String(),
 		Executable: exe,
 		UserAgent:  "pb/" + version.String() + " (" + runtime.GOOS + "/" + runtime.GOARCH + ")",
@@ -97,6 +115,15 @@ func runUpdate(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	if o.check && o.asJSON {
+		return writeJSON(env.Stdout, struct {
+			Current         string `json:"current"`
+			Latest          string `json:"latest"`
+			UpdateAvailable bool   `json:"update_available"`
+			Archive         string `json:"archive,omitempty"`
+			ArchiveSize     int64  `json:"archive_size,omitempty"`
+		}{u.Current, rel.Version, rel.Cmp > 0, rel.Archive.Name, rel.Archive.Size})
+	}
 	switch {
 	case rel.Cmp == 0:
 		fmt.Fprintf(env.Stdout, "pb %s is up to date.\n", u.Current)
@@ -104,11 +131,11 @@ func runUpdate(ctx context.Context, args []string, env Env) error {
 	case rel.Cmp < 0:
 		fmt.Fprintf(env.Stdout, "pb %s is newer than the latest release (%s); nothing to do.\n", u.Current, rel.Version)
 		return nil
-	case *check:
+	case o.check:
 		fmt.Fprintf(env.Stdout, "pb %s is available (this is %s). Run \"pb update\" to install it.\n", rel.Version, u.Current)
 		return nil
 	}
-	running := runningServices(ctx, common, env, *noRestart)
+	running := runningServices(ctx, o.common, env, o.noRestart)
 	fmt.Fprintf(env.Stdout, "downloading %s (%d bytes)...\n", rel.Archive.Name, rel.Archive.Size)
 	if err := u.Apply(ctx, rel); err != nil {
 		if errors.Is(err, update.ErrNoKey) || errors.Is(err, update.ErrBadSignature) || errors.Is(err, update.ErrChecksum) {

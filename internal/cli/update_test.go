@@ -163,6 +163,17 @@ func TestUpdateCommand(t *testing.T) {
 	if err != nil || !strings.Contains(stdout, "pb 1.1.0 is available (this is 1.0.0)") {
 		t.Fatalf("--check: %q %v", stdout, err)
 	}
+	stdout, _, err = runDirect(t, runUpdate, env, "--check", "--json")
+	var check struct {
+		Current, Latest string
+		Available       bool   `json:"update_available"`
+		Archive         string `json:"archive"`
+		Size            int64  `json:"archive_size"`
+	}
+	if err != nil || json.Unmarshal([]byte(stdout), &check) != nil || check.Current != "1.0.0" || check.Latest != "1.1.0" ||
+		!check.Available || !strings.Contains(check.Archive, runtime.GOOS) || check.Size <= 0 {
+		t.Fatalf("--check --json: %q %v -> %+v", stdout, err, check)
+	}
 	if pbVersionOf(t, exe) != "pb 1.0.0" {
 		t.Fatal("--check changed the binary")
 	}
@@ -216,7 +227,7 @@ func TestUpdateRefusesUntrusted(t *testing.T) {
 }
 
 func TestUpdateUsage(t *testing.T) {
-	for _, args := range [][]string{{"--check", "--rollback"}, {"now"}} {
+	for _, args := range [][]string{{"--check", "--rollback"}, {"now"}, {"--json"}} {
 		if _, _, err := runDirect(t, runUpdate, nil, args...); !isUsage(err) {
 			t.Errorf("pb update %v: %v", args, err)
 		}

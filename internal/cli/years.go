@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"strconv"
 
@@ -14,15 +15,27 @@ API has no years endpoint; --json prints {timezone, years: [{year,
 bytes_sent, bytes_received, total_bytes, months: [{month, ...}]}], summary}
 with the API's field names.`
 
+// yearsOpts are pb years' flags.
+type yearsOpts struct {
+	queryFlags
+	months bool
+}
+
+// yearsFlags defines pb years' flags.
+func yearsFlags(env Env) (*flag.FlagSet, *yearsOpts) {
+	o := new(yearsOpts)
+	fs := newFigureFlagSet("years", env, &o.queryFlags)
+	fs.BoolVar(&o.months, "months", false, "list each year's months too")
+	return fs, o
+}
+
 func runYears(ctx context.Context, args []string, env Env) error {
-	var qf queryFlags
-	fs := newQueryFlagSet("years", "[flags]", yearsHelp, env, &qf)
-	months := fs.Bool("months", false, "list each year's months too")
+	fs, o := yearsFlags(env)
 	_, err := parseArgs(fs, args, "years", 0)
 	if err != nil {
 		return err
 	}
-	q, err := openQuery(ctx, &qf, env)
+	q, err := openQuery(ctx, &o.queryFlags, env)
 	if err != nil {
 		return err
 	}
@@ -31,10 +44,10 @@ func runYears(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if qf.json {
+	if o.json {
 		return q.emit(q.enc.Years(years, sum))
 	}
-	c := useColor(qf.color, env)
+	c := useColor(o.color, env)
 	fmt.Fprintf(env.Stdout, "%s\n\n", paint(c, ansiBold, "Years ("+q.loc.String()+")"))
 	var top uint64
 	for _, y := range years {
@@ -44,7 +57,7 @@ func runYears(ctx context.Context, args []string, env Env) error {
 	t.barCol = 4
 	for _, y := range years {
 		t.add(strconv.Itoa(y.Year), q.bytes(y.Totals.Rx), q.bytes(y.Totals.Tx), q.bytes(y.Totals.Total()), bar(y.Totals.Total(), top, 30))
-		if *months {
+		if o.months {
 			for _, m := range y.Months {
 				name := query.MonthString(m.Year, m.Month)
 				if m.Total() == 0 {

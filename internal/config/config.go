@@ -26,6 +26,7 @@ import (
 	_ "time/tzdata" // IANA zones on Windows and minimal containers, which have no zoneinfo files
 
 	"github.com/packetbuddy/pb/internal/plan"
+	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/zone"
 )
 
@@ -44,6 +45,7 @@ type Config struct {
 	Sync       Sync       `toml:"sync"`
 	Cost       Cost       `toml:"cost"`
 	Alerts     Alerts     `toml:"alerts"`
+	Display    Display    `toml:"display"`
 
 	// Plans are the data plans of the file's [[plan]] tables, validated, in
 	// file order. Plans are read from the file only: no environment
@@ -131,6 +133,20 @@ type Cost struct {
 	Currency string `toml:"currency"`
 }
 
+// Display configures how figures are shown to people.
+type Display struct {
+	// Units is the byte-unit family of the CLI, the dashboard, the API's
+	// human_readable strings and the reports: "si" (1 KB = 1000 B, the
+	// default, as PacketBuddy 1.x) or "iec" (1 KiB = 1024 B).
+	Units string `toml:"units"`
+}
+
+// UnitBase is the parsed Display.Units; SI for anything Validate refuses.
+func (d Display) UnitBase() units.Base {
+	b, _ := units.ParseBase(d.Units)
+	return b
+}
+
 // Alerts configures where data-plan alerts are delivered. They always go to
 // the log and the alert history.
 type Alerts struct {
@@ -178,6 +194,7 @@ func Default() Config {
 		Sync:    Sync{Interval: 60 * time.Second, On: true},
 		Cost:    Cost{RatePerGB: 7.50, Currency: "INR"},
 		Alerts:  Alerts{WebhookFormat: "json"},
+		Display: Display{Units: "si"},
 	}
 }
 

@@ -189,6 +189,8 @@ webhook_url = "https://hooks.example/T0/B0/xyz"
 webhook_format = " Slack "
 webhook_token = "tk_123"
 desktop = true
+[display]
+units = " IEC "
 `
 	cfg, errText := loadDoc(t, doc, nil)
 	if errText != "" {
@@ -205,6 +207,7 @@ desktop = true
 		Sync:    Sync{DatabaseURL: "postgres://pb:pw@db.example/pb?sslmode=require", Interval: 5 * time.Minute, On: true},
 		Cost:    Cost{RatePerGB: 10, Currency: "USD"},
 		Alerts:  Alerts{WebhookURL: "https://hooks.example/T0/B0/xyz", WebhookFormat: "slack", WebhookToken: "tk_123", Desktop: true},
+		Display: Display{Units: "iec"},
 		DataDir: cfg.DataDir,
 		Path:    cfg.Path,
 	}
@@ -413,6 +416,14 @@ func TestBadValues(t *testing.T) {
 			`config {path}: line 2: monitoring.include: pattern "eth[" is not a valid glob (unclosed "[" or a trailing "\"); use * ? and [a-z], e.g. "wlan*"`},
 		{"empty glob", "[monitoring]\nexclude = [\"docker*\", \" \"]\n",
 			`config {path}: line 2: monitoring.exclude: has an empty pattern; remove it`},
+		{"units typo", "[display]\nunits = \"SIi\"\n",
+			`config {path}: line 2: display.units = "SIi": must be "si" (1 KB = 1000 B) or "iec" (1 KiB = 1024 B); did you mean "si"?`},
+		{"units empty", "[display]\nunits = \"\"\n",
+			`config {path}: line 2: display.units = "": must be "si" (1 KB = 1000 B) or "iec" (1 KiB = 1024 B)`},
+		{"units number", "[display]\nunits = 1024\n",
+			`config {path}: line 2: display.units = 1024: is a whole number, expected a string in double quotes; e.g. units = "iec"`},
+		{"units key typo", "[display]\nunit = \"iec\"\n",
+			`config {path}: line 2: unknown key "display.unit"; did you mean "display.units"?`},
 		{"retention 0", "[storage]\nfine_retention_days = 0\n",
 			`config {path}: line 2: storage.fine_retention_days = 0: must be between 1 and 3650 days`},
 		{"retention huge", "[storage]\nfine_retention_days = 3651\n",
@@ -525,6 +536,7 @@ func TestEnvOverrides(t *testing.T) {
 		"PB_ALERTS_WEBHOOK_URL":    "https://ntfy.sh/pb-test",
 		"PB_ALERTS_WEBHOOK_FORMAT": "ntfy",
 		"PB_ALERTS_DESKTOP":        "true",
+		"PB_DISPLAY_UNITS":         "iec",
 	}
 	// The file says otherwise; the environment wins.
 	cfg, errText := loadDoc(t, "[api]\nport = 1234\n[cost]\ncurrency = \"GBP\"\n", vars)
@@ -541,6 +553,7 @@ func TestEnvOverrides(t *testing.T) {
 		Sync:    Sync{DatabaseURL: "postgres://u:p@h/db", Interval: 30 * time.Second, On: true},
 		Cost:    Cost{RatePerGB: 0.5, Currency: "EUR"},
 		Alerts:  Alerts{WebhookURL: "https://ntfy.sh/pb-test", WebhookFormat: "ntfy", Desktop: true},
+		Display: Display{Units: "iec"},
 		DataDir: cfg.DataDir, Path: cfg.Path,
 	}
 	if diff := cmp.Diff(want, cfg); diff != "" {
@@ -561,6 +574,8 @@ func TestBadEnvValues(t *testing.T) {
 		{"PB_API_PORT", "abc", `config: PB_API_PORT="abc" (api.port): not a whole number; e.g. PB_API_PORT=7373`},
 		{"PB_ALERTS_DESKTOP", "yes please", `config: PB_ALERTS_DESKTOP="yes please" (alerts.desktop): not true or false; e.g. PB_ALERTS_DESKTOP=true`},
 		{"PB_ALERTS_WEBHOOK_FORMAT", "xml", `config: PB_ALERTS_WEBHOOK_FORMAT="xml" (alerts.webhook_format): must be "json", "ntfy" or "slack"`},
+		{"PB_DISPLAY_UNITS", "binary", `config: PB_DISPLAY_UNITS="binary" (display.units): must be "si" (1 KB = 1000 B) or "iec" (1 KiB = 1024 B)`},
+		{"PB_DISPLAY_UNITS", "iex", `config: PB_DISPLAY_UNITS="iex" (display.units): must be "si" (1 KB = 1000 B) or "iec" (1 KiB = 1024 B); did you mean "iec"?`},
 		{"PB_ALERTS_WEBHOOK_URL", "ftp://x/y", `config: PB_ALERTS_WEBHOOK_URL (alerts.webhook_url): must be an http:// or https:// URL, e.g. "https://ntfy.sh/my-topic"`},
 		{"PB_API_PORT", "99999", `config: PB_API_PORT="99999" (api.port): must be between 1 and 65535; the default is 7373`},
 		{"PB_FINE_RETENTION_DAYS", "7d", `config: PB_FINE_RETENTION_DAYS="7d" (storage.fine_retention_days): not a whole number; e.g. PB_FINE_RETENTION_DAYS=7`},

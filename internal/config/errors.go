@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -205,4 +206,19 @@ func suggest(unknown string) string {
 	}
 	try("plan", levenshtein(u, "plan")) // [[plan]] tables are not in tables: they repeat
 	return best
+}
+
+// suggestValue is `; did you mean "x"?` for a value close to one of the
+// allowed ones, or "".
+func suggestValue(v string, allowed ...string) string {
+	best, bestDist := "", math.MaxInt
+	for _, a := range allowed {
+		if d := levenshtein(strings.ToLower(v), a); d < bestDist {
+			best, bestDist = a, d
+		}
+	}
+	if v == "" || bestDist > 1+utf8.RuneCountInString(best)/3 {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
 }

@@ -270,6 +270,7 @@ func (c *Config) normalize() {
 	c.Cost.Currency = strings.TrimSpace(c.Cost.Currency)
 	c.Alerts.WebhookURL = strings.TrimSpace(c.Alerts.WebhookURL)
 	c.Alerts.WebhookFormat = strings.ToLower(strings.TrimSpace(c.Alerts.WebhookFormat))
+	c.Display.Units = strings.ToLower(strings.TrimSpace(c.Display.Units))
 	if cur, ok := lookupCurrency(c.Cost.Currency); ok {
 		c.Cost.Currency = cur
 	}

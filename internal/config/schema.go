@@ -63,6 +63,7 @@ var tables = []table{
 	{"sync", []string{"Optional fleet sync: many devices into one PostgreSQL database (Neon free tier or any)."}},
 	{"cost", []string{"The cost estimate shown next to usage."}},
 	{"alerts", []string{"Where data-plan alerts go besides the log and the alert history (pb plan, /api/plans)."}},
+	{"display", []string{"How figures are shown: the CLI, the dashboard, the API's human_readable strings, reports."}},
 }
 
 var fields = []field{
@@ -233,6 +234,31 @@ var fields = []field{
 		},
 		ptr: func(c *Config) any { return &c.Alerts.Desktop },
 	},
+	{
+		key: "display.units", env: "PB_DISPLAY_UNITS", kind: kString, example: `"iec"`,
+		doc: []string{
+			`Byte units: "si" (1 KB = 1000 bytes, as PacketBuddy 1.x and network`,
+			`operators count) or "iec" (1 KiB = 1024 bytes, as most file managers).`,
+			`Also the GB that cost.rate_per_gb and gb_used are counted in. The CLI's`,
+			`--units flag overrides it for one command.`,
+		},
+		ptr: func(c *Config) any { return &c.Display.Units },
+	},
+}
+
+// EnvSetting is a setting with its environment variable, for documentation.
+type EnvSetting struct{ Key, Env string }
+
+// EnvSettings lists every setting that an environment variable overrides,
+// in the order of the settings table.
+func EnvSettings() []EnvSetting {
+	var out []EnvSetting
+	for _, f := range fields {
+		if f.env != "" {
+			out = append(out, EnvSetting{Key: f.key, Env: f.env})
+		}
+	}
+	return out
 }
 
 // legacyEnv are older names still read when the new variable is unset; v1

@@ -134,6 +134,11 @@ func (c Config) problems() []*FieldError {
 	default:
 		add("alerts.webhook_format", `must be "json", "ntfy" or "slack"`)
 	}
+	switch c.Display.Units {
+	case "si", "iec":
+	default:
+		add("display.units", `must be "si" (1 KB = 1000 B) or "iec" (1 KiB = 1024 B)`+suggestValue(c.Display.Units, "si", "iec"))
+	}
 	return out
 }
 

@@ -50,7 +50,7 @@ func describe(err error, raw string) error {
 		}
 		return err
 	}
-	text := redactErr(err, raw)
+	text := oneLine(redactErr(err, raw))
 	var pe *pgconn.PgError
 	if errors.As(err, &pe) {
 		switch {
@@ -76,7 +76,7 @@ func describe(err error, raw string) error {
 		case pe.Code == "3D000":
 			return &describedError{ErrAuth, fmt.Sprintf("the sync database does not exist: %s", pe.Message), err}
 		}
-		return &describedError{msg: "sync database error: " + redactErr(pe, raw), err: err}
+		return &describedError{msg: "sync database error: " + pgSentence(pe, raw), err: err}
 	}
 	var ne net.Error
 	var ce *pgconn.ConnectError
@@ -84,4 +84,24 @@ func describe(err error, raw string) error {
 		return &describedError{ErrUnreachable, fmt.Sprintf("%s (will retry): %s", ErrUnreachable, text), err}
 	}
 	return &describedError{msg: "sync: " + text, err: err}
+}
+
+// oneLine folds a multi-line driver message (pgx joins the failures of
+// each host with newlines) into one line.
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// pgSentence is a server error in one line: its message, detail and hint,
+// and the SQLSTATE, without the URL's password.
+func pgSentence(pe *pgconn.PgError, raw string) string {
+	s := pe.Message
+	if pe.Severity != "" {
+		s = pe.Severity + ": " + s
+	}
+	if pe.Detail != "" {
+		s += "; " + pe.Detail
+	}
+	if pe.Hint != "" {
+		s += "; hint: " + pe.Hint
+	}
+	return oneLine(redactErr(fmt.Errorf("%s (SQLSTATE %s)", s, pe.Code), raw))
 }

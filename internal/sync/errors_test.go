@@ -234,3 +234,24 @@ func TestProtocolErrorsFromPoolers(t *testing.T) {
 		})
 	}
 }
+
+// A server error with detail and hint, and a connection error over several
+// hosts (pgx joins them with newlines), are each one line.
+func TestErrorsAreOneLine(t *testing.T) {
+	raw := "postgres://pb:s3cretpw@db.example.com/pb"
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{&pgconn.PgError{Severity: "ERROR", Code: "23505", Message: "duplicate key value violates unique constraint \"pb_usage_pkey\"",
+			Detail: "Key (device, iface, ts)=(a, eth0, 2026-01-01)\nalready exists.", Hint: "check the\nkey"},
+			`sync database error: ERROR: duplicate key value violates unique constraint "pb_usage_pkey"; Key (device, iface, ts)=(a, eth0, 2026-01-01) already exists.; hint: check the key (SQLSTATE 23505)`},
+		{errors.New("failed to connect to `user=pb database=pb`:\n\t10.0.0.1:5432 (db.example.com): server error\n\t10.0.0.2:5432 (db.example.com): server error"),
+			"sync: failed to connect to `user=pb database=pb`: 10.0.0.1:5432 (db.example.com): server error 10.0.0.2:5432 (db.example.com): server error"},
+	}
+	for _, tc := range tests {
+		if got := describe(tc.err, raw).Error(); got != tc.want {
+			t.Errorf("got  %q\nwant %q", got, tc.want)
+		}
+	}
+}

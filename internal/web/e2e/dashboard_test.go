@@ -25,6 +25,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -253,6 +254,12 @@ type env struct {
 // newEnv opens the dashboard on the known data, with these data plans.
 func newEnv(t *testing.T, plans ...plan.Spec) *env {
 	t.Helper()
+	return newEnvWith(t, nil, plans...)
+}
+
+// newEnvWith is newEnv with the API's Deps changed by tweak (if not nil).
+func newEnvWith(t *testing.T, tweak func(*api.Deps), plans ...plan.Spec) *env {
+	t.Helper()
 	chromium.Find(t) // skip (or, under CI, fail) before building anything
 	loc, err := time.LoadLocation(zone)
 	if err != nil {
@@ -282,6 +289,9 @@ func newEnv(t *testing.T, plans ...plan.Spec) *env {
 			// A plan's budget and forecast move with every second of the
 			// day: one clock, so the page and the test read the same numbers.
 			d.Now = func() time.Time { return e.now }
+		}
+		if tweak != nil {
+			tweak(d)
 		}
 	})
 
@@ -626,7 +636,7 @@ func TestDashboard(t *testing.T) {
 	}
 	// The same with the daemon set to binary units.
 	var binary []string
-	p.mustEval(ctx, fmt.Sprintf(`import('./js/format.js').then((m) => { m.useBinaryUnits(true); const out = %s.map((n) => m.formatBytes(n)); m.useBinaryUnits(false); return out; })`, jsNumbers(samples)), &binary)
+	p.mustEval(ctx, fmt.Sprintf(`import('./js/format.js').then((m) => { m.useUnits('iec'); const out = %s.map((n) => m.formatBytes(n)); m.useUnits('si'); return out; })`, jsNumbers(samples)), &binary)
 	for i, n := range samples {
 		if want := units.FormatBytesBase(n, units.IEC); i >= len(binary) || binary[i] != want {
 			t.Errorf("formatBytes(%d) in binary units = %q in the page, %q in the API", n, at(binary, i), want)
@@ -1058,5 +1068,59 @@ func TestDashboardSync(t *testing.T) {
 	p.waitTrue(ctx, "the link to the fleet page", `!document.getElementById('fleet-link').hidden`)
 	settle(ctx, p)
 	p.screenshot(ctx, filepath.Join(e.artifacts, "dashboard-sync-1280-light.png"))
+	e.checkClean(t)
+}
+
+// With [display] units = "iec" every byte figure on the dashboard is in
+// binary units: the ones the API formats and the ones the page computes
+// (averages, tables, chart labels) alike.
+func TestDashboardIECUnits(t *testing.T) {
+	e := newEnvWith(t, func(d *api.Deps) { d.Settings.UnitBase = units.IEC })
+	ctx, p, base := e.ctx, e.p, e.srv.base
+	var health struct {
+		Units string `json:"units"`
+	}
+	getJSON(t, base+"/api/health", &health)
+	if health.Units != "iec" {
+		t.Fatalf("/api/health units = %q, want iec", health.Units)
+	}
+	p.navigate(ctx, base+"/dashboard/")
+	p.waitTrue(ctx, "the first data", `document.body.dataset.ready === 'true'`)
+
+	var today, sum usageJSON
+	getJSON(t, base+"/api/today", &today)
+	getJSON(t, base+"/api/summary", &sum)
+	var got struct{ Today, Life, Avg, AvgValue string }
+	p.mustEval(ctx, `({
+		Today: document.querySelector('[data-field="today-total"]').textContent.trim(),
+		Life: document.querySelector('[data-field="life-total"]').textContent.trim(),
+		Avg: document.querySelector('[data-field="life-avg"]').textContent.trim(),
+		AvgValue: document.querySelector('[data-field="life-avg"]').dataset.value,
+	})`, &got)
+	if !strings.HasSuffix(today.HumanReadable.Total, "iB") || got.Today != today.HumanReadable.Total {
+		t.Errorf("today total on the page %q, in the API %q; want the same, in binary units", got.Today, today.HumanReadable.Total)
+	}
+	if !strings.HasSuffix(sum.HumanReadable.Total, "iB") || got.Life != sum.HumanReadable.Total {
+		t.Errorf("lifetime total on the page %q, in the API %q; want the same, in binary units", got.Life, sum.HumanReadable.Total)
+	}
+	// The daily average is computed by the page, not the API.
+	avg, err := strconv.ParseUint(got.AvgValue, 10, 64)
+	if err != nil || got.Avg != units.FormatBytesBase(avg, units.IEC) {
+		t.Errorf("daily average on the page %q (value %q), want %q", got.Avg, got.AvgValue, units.FormatBytesBase(avg, units.IEC))
+	}
+	// No figure anywhere on the page is in decimal units.
+	var figures []string
+	p.mustEval(ctx, `[...document.querySelectorAll('main *')]
+		.filter((el) => el.children.length === 0)
+		.map((el) => el.textContent.trim())
+		.filter((s) => /\d [KMGTPE]i?B(\/s)?$/.test(s))`, &figures)
+	if len(figures) < 10 {
+		t.Fatalf("only %d byte figures found on the page: %q", len(figures), figures)
+	}
+	for _, f := range figures {
+		if !strings.Contains(f, "iB") {
+			t.Errorf("figure %q is in decimal units with units = iec", f)
+		}
+	}
 	e.checkClean(t)
 }

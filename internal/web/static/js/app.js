@@ -91,6 +91,7 @@ async function run(...loaders) {
 async function loadHealth() {
   const hl = await api.health();
   state.health = hl;
+  fmt.useUnits(hl.units);
   markUp();
   const parts = [hl.hostname, hl.os_type].filter(Boolean);
   $('device').textContent = parts.join(' · ') || ' ';
@@ -116,7 +117,6 @@ function showUsage(prefix, block, cost) {
 async function loadToday() {
   const t = await api.today();
   state.today = t;
-  fmt.followUnits(t);
   showUsage('today', t, t.cost);
   setField('today-peak', t.peak_speed ? fmt.formatSpeed(t.peak_speed) : '—', t.peak_speed || 0);
   $('today-date').textContent = t.date ? fmt.dayLabel(t.date, { weekday: 'long', day: 'numeric', month: 'long' }) : '';
@@ -311,7 +311,6 @@ async function loadHeat() {
 async function loadSummary() {
   const [s, topDays] = await Promise.all([api.summary(), api.top(5)]);
   state.summary = s;
-  fmt.followUnits(s);
   showUsage('life', s, s.cost);
   // With sync on, the lifetime of every device too.
   $('life-global').hidden = !s.global;
@@ -482,15 +481,16 @@ function onLiveState(s) {
 
 function refreshAll() {
   $('error').hidden = true; // shown again below if something still fails
-  return run(
-    [loadHealth, 'the daemon status'],
+  // The daemon's status first: it names the byte units every figure is
+  // shown in (one local round trip of about a millisecond).
+  return run([loadHealth, 'the daemon status']).then(() => run(
     [loadToday, 'today'],
     [() => loadPlans(true), 'the data plans'],
     [() => loadSummary().then(() => Promise.all([loadMonth(), loadYear()])), 'the history'],
     [loadHeat, 'the hourly map'],
     [loadInterfaces, 'the interfaces'],
     [loadEvents, 'the events'],
-  );
+  ));
 }
 
 function startTimers() {

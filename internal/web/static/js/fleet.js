@@ -37,7 +37,6 @@ function silence(seconds) {
 async function loadFleet() {
   const f = await api.fleet();
   state.fleet = f;
-  fmt.followUnits(f.lifetime);
   setField('fleet-today', bytes(f.today), f.today.total_bytes);
   setField('fleet-month', bytes(f.month), f.month.total_bytes);
   setField('fleet-life', bytes(f.lifetime), f.lifetime.total_bytes);
@@ -141,7 +140,9 @@ function moveMonth(n) {
 
 function refresh() {
   $('error').hidden = true;
-  return Promise.all([loadFleet().catch((err) => failed(err, 'the fleet')), loadMonth().catch((err) => failed(err, 'the month'))]);
+  // /api/health names the byte units (the daemon's [display] units).
+  const units = api.health().then((hl) => fmt.useUnits(hl.units), () => {});
+  return units.then(() => Promise.all([loadFleet().catch((err) => failed(err, 'the fleet')), loadMonth().catch((err) => failed(err, 'the month'))]));
 }
 
 function start() {

@@ -5,8 +5,9 @@
 // under one unit step, two decimals above, and a value that rounds to
 // 1000.00 of a unit is promoted to the next unit ("1.00 MB", never
 // "1000.00 KB"). The arithmetic is done in BigInt so that 999,995 B rounds
-// the same way Go does; floats would get half-way cases wrong. A daemon set
-// to binary units (unit = "iec") is followed with useBinaryUnits().
+// the same way Go does; floats would get half-way cases wrong. The unit
+// family is the daemon's [display] units setting, which /api/health names
+// ("si" or "iec"); the pages call useUnits with it before they show a byte.
 //
 // Dates are plain calendar days "YYYY-MM-DD" in the viewer's local calendar.
 // Never write new Date("YYYY-MM-DD"): JavaScript reads that as UTC midnight,
@@ -18,21 +19,16 @@ const IEC = { radix: 1024n, units: ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB
 let base = SI;
 
 /**
- * Format like the daemon: binary units (KiB, MiB…) when on is true, decimal
- * otherwise. app.js calls it with what the API's human_readable strings use.
+ * Format like the daemon: binary units (KiB, MiB…) for "iec", decimal for
+ * "si" or anything else (an older daemon that does not say).
  */
-export function useBinaryUnits(on) {
-  base = on ? IEC : SI;
+export function useUnits(units) {
+  base = units === 'iec' ? IEC : SI;
 }
 
-/**
- * Follow the daemon's unit setting (decimal by default, binary with
- * unit = "iec") as a usage block's human_readable strings show it. "532 B"
- * tells nothing, so only a string with a larger unit decides.
- */
-export function followUnits(block) {
-  const m = /[KMGTPE](i?)B$/.exec((block && block.human_readable && block.human_readable.total) || '');
-  if (m) useBinaryUnits(m[1] === 'i');
+/** The unit family in use: "si" or "iec". */
+export function currentUnits() {
+  return base === IEC ? 'iec' : 'si';
 }
 
 /** formatBytes(2621440) === "2.62 MB" */
