@@ -57,12 +57,10 @@ type Store interface {
 	Prune(ctx context.Context) (int64, error)
 	// PruneWith is Prune reporting per kind; with dryRun it only counts.
 	PruneWith(ctx context.Context, dryRun bool) (store.Pruned, error)
-	// MaintainedCounts are the row counts kept by triggers (cheap);
-	// FineRows counts the retention-bounded 1-minute tier.
+	// MaintainedCounts are the row counts kept by triggers (cheap).
 	MaintainedCounts(ctx context.Context) (store.Counts, error)
-	FineRows(ctx context.Context) (int64, error)
 	// Path is the database file; its size is read with os.Stat for
-	// /api/health, because Stats counts rows and is too slow for a probe.
+	// /api/health, which needs no more than that.
 	Path() string
 }
 
@@ -187,7 +185,6 @@ type Server struct {
 
 	cache caches
 	peak  peakState
-	fine  fineCount
 
 	streamsMu sync.Mutex
 	streams   int
