@@ -195,6 +195,7 @@ type Server struct {
 
 	srv          *http.Server
 	ln           net.Listener
+	conns        *limitListener // ln, nil before Open
 	served       chan error
 	shutdownOnce sync.Once
 	closeErr     error
@@ -279,14 +280,20 @@ func New(d Deps) (*Server, error) {
 // to mount elsewhere.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Timeouts of the HTTP server (variables so tests can shorten them). The
-// SSE route lifts the write and read deadlines per connection with
-// http.ResponseController.
+// Timeouts and the connection limit of the HTTP server (variables so tests
+// can shorten them). The SSE route lifts the write and read deadlines per
+// connection with http.ResponseController. A keep-alive connection left
+// idle is closed after idleTimeout: the dashboard asks every few seconds,
+// and a new loopback connection costs far less than holding thousands.
+// maxConns bounds the connections held at once (see limitListener): 32 SSE
+// streams, the dashboard's and the CLI's requests and a scraper fit many
+// times; 256 idle connections hold about 6 MB.
 var (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
 	writeTimeout      = 60 * time.Second // a 10-year export is well under this
-	idleTimeout       = 120 * time.Second
+	idleTimeout       = 30 * time.Second
+	maxConns          = 256
 )
 
 // Size limits: no endpoint takes more than a tiny body, and no honest
@@ -314,7 +321,8 @@ func (s *Server) Open(addr string) error {
 	if err != nil {
 		return fmt.Errorf("api: listen on %s: %w", addr, err)
 	}
-	s.ln = ln
+	lim := newLimitListener(ln, maxConns)
+	s.ln, s.conns = lim, lim
 	s.hostMu.Lock()
 	s.port = ln.Addr().(*net.TCPAddr).Port
 	s.set.Host = host
@@ -326,10 +334,11 @@ func (s *Server) Open(addr string) error {
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         lim.connState,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	s.served = make(chan error, 1)
-	go func() { s.served <- s.srv.Serve(ln) }()
+	go func() { s.served <- s.srv.Serve(lim) }()
 	s.log.Info("serving", "addr", "http://"+ln.Addr().String(), "token", s.d.Token != "")
 	return nil
 }
