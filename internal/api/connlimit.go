@@ -25,6 +25,15 @@ type limitListener struct {
 
 	evicted atomic.Uint64 // idle connections closed to make room
 	refused atomic.Uint64 // new connections closed at once
+
+	// drained, if set, is called (in its own goroutine) when a burst of at
+	// least drainAt connections is down to an eighth of that (the
+	// dashboard's stream may stay open): after a burst, the memory
+	// its goroutines and buffers used can go back to the OS at once
+	// instead of at the runtime's pace (minutes).
+	drained  func()
+	drainAt  int
+	burstTop int // most connections held since the last drain
 }
 
 func newLimitListener(l net.Listener, max int) *limitListener {
@@ -69,6 +78,7 @@ func (l *limitListener) admit(c net.Conn) (victim net.Conn, ok bool) {
 		delete(l.held, victim)
 	}
 	l.held[c] = http.StateNew
+	l.burstTop = max(l.burstTop, len(l.held))
 	return victim, true
 }
 
@@ -80,6 +90,10 @@ func (l *limitListener) connState(c net.Conn, st http.ConnState) {
 	switch st {
 	case http.StateClosed, http.StateHijacked:
 		delete(l.held, c)
+		if len(l.held) <= l.drainAt/8 && l.drained != nil && l.burstTop >= l.drainAt {
+			l.burstTop = 0
+			go l.drained()
+		}
 	default:
 		if _, ok := l.held[c]; ok { // not an evicted one on its way out
 			l.held[c] = st

@@ -158,3 +158,43 @@ func TestConnTimeouts(t *testing.T) {
 	}
 	waitFor(t, "the limiter to forget them", func() bool { return lim.open() == 0 })
 }
+
+// After a burst of at least drainAt connections, drained runs once when
+// they have closed; ordinary use below drainAt never triggers it.
+func TestConnLimitDrained(t *testing.T) {
+	l := newLimitListener(nil, 8)
+	calls := make(chan struct{}, 4)
+	l.drained, l.drainAt = func() { calls <- struct{}{} }, 2
+	conns := func(n int) []net.Conn {
+		var cs []net.Conn
+		for range n {
+			a, b := net.Pipe()
+			t.Cleanup(func() { a.Close(); b.Close() })
+			if _, ok := l.admit(a); !ok {
+				t.Fatal("refused under the limit")
+			}
+			cs = append(cs, a)
+		}
+		return cs
+	}
+	burst := conns(2)
+	l.connState(burst[0], http.StateClosed)
+	select {
+	case <-calls:
+		t.Fatal("drained with a connection of the burst still open")
+	case <-time.After(50 * time.Millisecond):
+	}
+	l.connState(burst[1], http.StateClosed)
+	select {
+	case <-calls:
+	case <-time.After(5 * time.Second):
+		t.Fatal("drained not called after the burst closed")
+	}
+	one := conns(1)
+	l.connState(one[0], http.StateClosed)
+	select {
+	case <-calls:
+		t.Fatal("drained after a single connection")
+	case <-time.After(50 * time.Millisecond):
+	}
+}
