@@ -70,7 +70,7 @@ if [ "$first" != "$last" ]; then
 		-v k0="${ifs[$first]}" -v k1="${ifs[$last]}" 'BEGIN {
 		d = k1 - k0
 		printf "per extra interface (%d to %d interfaces): %+.1f kB RssAnon; CPU %+.1f %% from the first step to the last\n",
-			k0, k1, (a1 - a0) / d, c0 > 0 ? (c1 - c0) * 100 / c0 : 0
+			k0, k1, (a1 - a0) / d, (c0 > 0 ? (c1 - c0) * 100 / c0 : 0)
 	}'
 fi
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg)"
