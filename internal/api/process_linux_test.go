@@ -1,6 +1,38 @@
 package api
 
-import "testing"
+import (
+	"syscall"
+	"testing"
+	"time"
+)
+
+// cpuSeconds is this process' user and system time from getrusage, a
+// source independent of /proc/self/stat.
+func cpuSeconds(t *testing.T) float64 {
+	t.Helper()
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return float64(ru.Utime.Nano()+ru.Stime.Nano()) / 1e9
+}
+
+// TestMetricsProcessCPU: process_cpu_seconds_total follows the process'
+// CPU time: burn 200 ms of it (by getrusage, whatever the machine's load)
+// and the counter grows by as much, within /proc's 10 ms ticks.
+func TestMetricsProcessCPU(t *testing.T) {
+	f := newFixture(t, false)
+	scrape := func() float64 {
+		return parseMetrics(t, f)["process_cpu_seconds_total"].GetMetric()[0].GetCounter().GetValue()
+	}
+	m0, r0 := scrape(), cpuSeconds(t)
+	for deadline := time.Now().Add(20 * time.Second); cpuSeconds(t)-r0 < 0.2 && time.Now().Before(deadline); {
+	}
+	m1, r1 := scrape(), cpuSeconds(t)
+	if m0 <= 0 || m1-m0 < (r1-r0)-0.05 || m1-m0 > (r1-r0)+0.05 || r1-r0 < 0.2 {
+		t.Errorf("process_cpu_seconds_total went %v → %v (+%.3f); getrusage says +%.3f", m0, m1, m1-m0, r1-r0)
+	}
+}
 
 func TestParseProcStat(t *testing.T) {
 	tests := []struct {

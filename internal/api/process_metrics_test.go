@@ -87,14 +87,6 @@ func TestMetricsProcess(t *testing.T) {
 	if v := value("process_open_fds"); v < 3 || v > float64(len(fds)+8) {
 		t.Errorf("process_open_fds %v, /proc/self/fd has %d", v, len(fds))
 	}
-	// CPU time only grows: burn some and scrape again.
-	before := value("process_cpu_seconds_total")
-	for end := time.Now().Add(100 * time.Millisecond); time.Now().Before(end); {
-	}
-	after := parseMetrics(t, f)["process_cpu_seconds_total"].GetMetric()[0].GetCounter().GetValue()
-	if before <= 0 || after < before+0.05 {
-		t.Errorf("process_cpu_seconds_total %v, then %v after 100 ms of spinning", before, after)
-	}
 }
 
 func statusKB(t *testing.T, key string) int64 {
