@@ -25,6 +25,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,12 +61,10 @@ type Store interface {
 	Prune(ctx context.Context) (int64, error)
 	// PruneWith is Prune reporting per kind; with dryRun it only counts.
 	PruneWith(ctx context.Context, dryRun bool) (store.Pruned, error)
-	// MaintainedCounts are the row counts kept by triggers (cheap);
-	// FineRows counts the retention-bounded 1-minute tier.
+	// MaintainedCounts are the row counts kept by triggers (cheap).
 	MaintainedCounts(ctx context.Context) (store.Counts, error)
-	FineRows(ctx context.Context) (int64, error)
 	// Path is the database file; its size is read with os.Stat for
-	// /api/health, because Stats counts rows and is too slow for a probe.
+	// /api/health, which needs no more than that.
 	Path() string
 }
 
@@ -189,7 +188,6 @@ type Server struct {
 	hostMu sync.RWMutex
 
 	cache caches
-	fine  fineCount
 
 	streamsMu sync.Mutex
 	streams   int
@@ -198,6 +196,7 @@ type Server struct {
 
 	srv          *http.Server
 	ln           net.Listener
+	conns        *limitListener // ln, nil before Open
 	served       chan error
 	shutdownOnce sync.Once
 	closeErr     error
@@ -292,15 +291,43 @@ func New(d Deps) (*Server, error) {
 // to mount elsewhere.
 func (s *Server) Handler() http.Handler { return s.handler }
 
-// Timeouts of the HTTP server (variables so tests can shorten them). The
-// SSE route lifts the write and read deadlines per connection with
-// http.ResponseController.
+// Timeouts and the connection limit of the HTTP server (variables so tests
+// can shorten them). The SSE route lifts the write and read deadlines per
+// connection with http.ResponseController. A keep-alive connection left
+// idle is closed after idleTimeout: the dashboard asks every few seconds,
+// and a new loopback connection costs far less than holding thousands.
+// maxConns bounds the connections held at once (see limitListener): 32 SSE
+// streams, the dashboard's and the CLI's requests and a scraper fit many
+// times; a flood of 10,000 keep-alive connections through 256 places
+// raised RssAnon by about 10 MB (scripts/measure-flood.sh).
 var (
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 15 * time.Second
 	writeTimeout      = 60 * time.Second // a 10-year export is well under this
-	idleTimeout       = 120 * time.Second
+	idleTimeout       = 30 * time.Second
+	maxConns          = 256
 )
+
+// burstConns is how many connections held at once make a burst whose
+// memory is handed back to the OS when the last of them closes (see
+// limitListener.drained); the dashboard and the CLI use a handful.
+const burstConns = 64
+
+// freeOSMemory returns freed memory to the OS, at most once per 10 s: it
+// runs a full GC (a few milliseconds on the daemon's small heap).
+var freeOSMemory = func() func() {
+	var mu sync.Mutex
+	var last time.Time
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(last) < 10*time.Second {
+			return
+		}
+		last = time.Now()
+		debug.FreeOSMemory()
+	}
+}()
 
 // Size limits: no endpoint takes more than a tiny body, and no honest
 // request has 64 KiB of headers.
@@ -327,7 +354,9 @@ func (s *Server) Open(addr string) error {
 	if err != nil {
 		return fmt.Errorf("api: listen on %s: %w", addr, err)
 	}
-	s.ln = ln
+	lim := newLimitListener(ln, maxConns)
+	lim.drained, lim.drainAt = freeOSMemory, burstConns
+	s.ln, s.conns = lim, lim
 	s.hostMu.Lock()
 	s.port = ln.Addr().(*net.TCPAddr).Port
 	s.set.Host = host
@@ -339,10 +368,11 @@ func (s *Server) Open(addr string) error {
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         lim.connState,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	s.served = make(chan error, 1)
-	go func() { s.served <- s.srv.Serve(ln) }()
+	go func() { s.served <- s.srv.Serve(lim) }()
 	s.log.Info("serving", "addr", "http://"+ln.Addr().String(), "token", s.d.Token != "")
 	return nil
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"runtime"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/monitor"
 	"github.com/packetbuddy/pb/internal/plan"
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -50,29 +52,85 @@ type ifaceMetric struct {
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	now := s.now()
-	life, err := s.store.InterfaceLifetimes(ctx)
-	if err != nil {
-		return err
-	}
 	today, err := s.today(ctx, now)
 	if err != nil {
 		return err
 	}
-	monthFirst := usage.Date{Year: today.date.Year, Month: today.date.Month, Day: 1}
-	days, err := s.days(ctx, now, monthFirst, today.date)
+	month, err := s.monthTotals(ctx, now, today.date)
 	if err != nil {
 		return err
+	}
+	live := s.mon.Live()
+	names, byName, err := s.interfaceMetrics(ctx, live)
+	if err != nil {
+		return err
+	}
+	m := &metricsWriter{}
+	m.b.Grow(4096)
+	writeInterfaceMetrics(m, names, byName)
+	writeUsageMetrics(m, live, today, month)
+	if len(s.d.Plans) > 0 {
+		// The plans are extra: if they cannot be read, the rest still is.
+		if err := s.planMetrics(r, now, m.family, m.sample); err != nil {
+			s.log.Warn("plan gauges left out of /metrics", "err", err)
+		}
+	}
+	s.writeDaemonMetrics(m, s.mon.Status())
+	writeProcessMetrics(m)
+	writeBody(w, "text/plain; version=0.0.4; charset=utf-8", m.b.Bytes())
+	return nil
+}
+
+// metricsWriter writes families and samples of the text format.
+type metricsWriter struct{ b bytes.Buffer }
+
+func (m *metricsWriter) family(name, typ, help string) {
+	m.b.WriteString("# HELP " + name + " " + help + "\n# TYPE " + name + " " + typ + "\n")
+}
+
+func (m *metricsWriter) sample(name, labels string, v uint64) {
+	m.b.WriteString(name)
+	if labels != "" {
+		m.b.WriteString("{" + labels + "}")
+	}
+	m.b.WriteByte(' ')
+	m.b.WriteString(strconv.FormatUint(v, 10))
+	m.b.WriteByte('\n')
+}
+
+// sampleFloat writes a sample without labels whose value is not a whole
+// number (seconds).
+func (m *metricsWriter) sampleFloat(name string, v float64) {
+	m.b.WriteString(name + " " + strconv.FormatFloat(v, 'g', -1, 64) + "\n")
+}
+
+// gauge is a family of one unlabelled sample.
+func (m *metricsWriter) gauge(name, typ, help string, v uint64) {
+	m.family(name, typ, help)
+	m.sample(name, "", v)
+}
+
+// monthTotals sums the counted interfaces over this local month's days.
+func (s *Server) monthTotals(ctx context.Context, now time.Time, today usage.Date) (usage.Totals, error) {
+	days, err := s.days(ctx, now, usage.Date{Year: today.Year, Month: today.Month, Day: 1}, today)
+	if err != nil {
+		return usage.Totals{}, err
 	}
 	var month usage.Totals
 	for _, d := range days {
 		month = month.Add(d.Totals)
 	}
-	live := s.mon.Live()
-	st := s.mon.Status()
+	return month, nil
+}
 
-	// One series per interface name: history is kept per (name, MAC), but a
-	// counter per name is what dashboards graph, and a sum of counters that
-	// never decrease never decreases either.
+// interfaceMetrics gathers one series per interface name, sorted: history
+// is kept per (name, MAC), but a counter per name is what dashboards
+// graph, and a sum of counters that never decrease never decreases either.
+func (s *Server) interfaceMetrics(ctx context.Context, live monitor.Live) ([]string, map[string]*ifaceMetric, error) {
+	life, err := s.store.InterfaceLifetimes(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	byName := map[string]*ifaceMetric{}
 	var names []string
 	get := func(name string) *ifaceMetric {
@@ -103,94 +161,72 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 		m := byName[n]
 		m.totals = s.counters.clamp(n, m.totals.Add(s.mon.Pending(epoch, farAway, usage.Filter{Ifaces: []string{n}})))
 	}
+	return names, byName, nil
+}
 
-	var b bytes.Buffer
-	b.Grow(4096)
-	family := func(name, typ, help string) {
-		b.WriteString("# HELP " + name + " " + help + "\n# TYPE " + name + " " + typ + "\n")
-	}
-	sample := func(name, labels string, v uint64) {
-		b.WriteString(name)
-		if labels != "" {
-			b.WriteString("{" + labels + "}")
-		}
-		b.WriteByte(' ')
-		b.WriteString(strconv.FormatUint(v, 10))
-		b.WriteByte('\n')
-	}
+func writeInterfaceMetrics(m *metricsWriter, names []string, byName map[string]*ifaceMetric) {
 	ifLabel := func(n string) string { return `interface="` + escapeLabel(n) + `"` }
-
-	family("pb_interface_receive_bytes_total", "counter", "Bytes received on the interface since PacketBuddy first saw it (stored plus not yet written).")
-	for _, n := range names {
-		sample("pb_interface_receive_bytes_total", ifLabel(n), byName[n].totals.Rx)
+	perIface := []struct {
+		name, typ, help string
+		labels          func(n string, im *ifaceMetric) string
+		value           func(im *ifaceMetric) uint64
+	}{
+		{"pb_interface_receive_bytes_total", "counter", "Bytes received on the interface since PacketBuddy first saw it (stored plus not yet written).",
+			nil, func(im *ifaceMetric) uint64 { return im.totals.Rx }},
+		{"pb_interface_transmit_bytes_total", "counter", "Bytes transmitted on the interface since PacketBuddy first saw it (stored plus not yet written).",
+			nil, func(im *ifaceMetric) uint64 { return im.totals.Tx }},
+		{"pb_interface_info", "gauge", "Interface description: kind and whether it counts in the totals (1 per interface).",
+			func(n string, im *ifaceMetric) string {
+				return ifLabel(n) + `,kind="` + escapeLabel(im.kind) + `",counted="` + strconv.FormatBool(im.counted) + `"`
+			}, func(*ifaceMetric) uint64 { return 1 }},
+		{"pb_interface_up", "gauge", "Whether the interface was present at the latest poll.",
+			nil, func(im *ifaceMetric) uint64 { return boolValue(im.active) }},
+		{"pb_interface_receive_bytes_per_second", "gauge", "Live receive speed of the interface at the latest poll.",
+			nil, func(im *ifaceMetric) uint64 { return im.rate.RxPerSec }},
+		{"pb_interface_transmit_bytes_per_second", "gauge", "Live transmit speed of the interface at the latest poll.",
+			nil, func(im *ifaceMetric) uint64 { return im.rate.TxPerSec }},
 	}
-	family("pb_interface_transmit_bytes_total", "counter", "Bytes transmitted on the interface since PacketBuddy first saw it (stored plus not yet written).")
-	for _, n := range names {
-		sample("pb_interface_transmit_bytes_total", ifLabel(n), byName[n].totals.Tx)
-	}
-	family("pb_interface_info", "gauge", "Interface description: kind and whether it counts in the totals (1 per interface).")
-	for _, n := range names {
-		m := byName[n]
-		sample("pb_interface_info", ifLabel(n)+`,kind="`+escapeLabel(m.kind)+`",counted="`+strconv.FormatBool(m.counted)+`"`, 1)
-	}
-	family("pb_interface_up", "gauge", "Whether the interface was present at the latest poll.")
-	for _, n := range names {
-		sample("pb_interface_up", ifLabel(n), boolValue(byName[n].active))
-	}
-	family("pb_interface_receive_bytes_per_second", "gauge", "Live receive speed of the interface at the latest poll.")
-	for _, n := range names {
-		sample("pb_interface_receive_bytes_per_second", ifLabel(n), byName[n].rate.RxPerSec)
-	}
-	family("pb_interface_transmit_bytes_per_second", "gauge", "Live transmit speed of the interface at the latest poll.")
-	for _, n := range names {
-		sample("pb_interface_transmit_bytes_per_second", ifLabel(n), byName[n].rate.TxPerSec)
-	}
-
-	family("pb_receive_bytes_per_second", "gauge", "Live receive speed of the counted interfaces.")
-	sample("pb_receive_bytes_per_second", "", live.Total.RxPerSec)
-	family("pb_transmit_bytes_per_second", "gauge", "Live transmit speed of the counted interfaces.")
-	sample("pb_transmit_bytes_per_second", "", live.Total.TxPerSec)
-	family("pb_today_receive_bytes", "gauge", "Bytes received today (local day) on the counted interfaces.")
-	sample("pb_today_receive_bytes", "", today.totals.Rx)
-	family("pb_today_transmit_bytes", "gauge", "Bytes transmitted today (local day) on the counted interfaces.")
-	sample("pb_today_transmit_bytes", "", today.totals.Tx)
-	family("pb_today_peak_bytes_per_second", "gauge", "Highest counted speed (receive plus transmit) today.")
-	sample("pb_today_peak_bytes_per_second", "", today.peak)
-	family("pb_month_receive_bytes", "gauge", "Bytes received this calendar month (local) on the counted interfaces.")
-	sample("pb_month_receive_bytes", "", month.Rx)
-	family("pb_month_transmit_bytes", "gauge", "Bytes transmitted this calendar month (local) on the counted interfaces.")
-	sample("pb_month_transmit_bytes", "", month.Tx)
-
-	if len(s.d.Plans) > 0 {
-		// The plans are extra: if they cannot be read, the rest still is.
-		if err := s.planMetrics(r, now, family, sample); err != nil {
-			s.log.Warn("plan gauges left out of /metrics", "err", err)
+	for _, f := range perIface {
+		m.family(f.name, f.typ, f.help)
+		for _, n := range names {
+			labels := ifLabel(n)
+			if f.labels != nil {
+				labels = f.labels(n, byName[n])
+			}
+			m.sample(f.name, labels, f.value(byName[n]))
 		}
 	}
+}
 
-	family("pb_monitor_polls_total", "counter", "Counter readings taken since the daemon started.")
-	sample("pb_monitor_polls_total", "", st.Polls)
-	family("pb_monitor_flush_errors_total", "counter", "Failed database writes since the daemon started (the data stays in memory and is retried).")
-	sample("pb_monitor_flush_errors_total", "", st.FlushErrors)
-	family("pb_monitor_discarded_samples_total", "counter", "Counter jumps discarded as impossibly fast since the daemon started.")
-	sample("pb_monitor_discarded_samples_total", "", st.Discarded)
-	family("pb_monitor_pending_buckets", "gauge", "Time buckets counted but not yet written to the database.")
-	sample("pb_monitor_pending_buckets", "", uint64(max(st.Pending, 0)))
-	family("pb_monitor_last_flush_success", "gauge", "1 if the latest database write succeeded (or none failed yet), 0 if it failed.")
-	sample("pb_monitor_last_flush_success", "", boolValue(st.LastFlushError == ""))
-	family("pb_monitor_last_flush_timestamp_seconds", "gauge", "Unix time of the latest successful database write (0: none yet).")
-	sample("pb_monitor_last_flush_timestamp_seconds", "", unixSeconds(st.LastFlush))
-	family("pb_monitor_last_poll_timestamp_seconds", "gauge", "Unix time of the latest counter reading (0: none yet).")
-	sample("pb_monitor_last_poll_timestamp_seconds", "", unixSeconds(st.LastPoll))
-	family("pb_start_time_seconds", "gauge", "Unix time the monitor started (0: not running).")
-	sample("pb_start_time_seconds", "", unixSeconds(st.Started))
-	family("pb_database_size_bytes", "gauge", "Size of the database file and its write-ahead log.")
-	sample("pb_database_size_bytes", "", uint64(max(s.dbSize(), 0)))
-	family("pb_build_info", "gauge", "Build information (always 1).")
-	sample("pb_build_info", `version="`+escapeLabel(s.d.Version)+`",release_date="`+escapeLabel(s.d.ReleaseDate)+`",goversion="`+escapeLabel(runtime.Version())+`"`, 1)
+func writeUsageMetrics(m *metricsWriter, live monitor.Live, today dayView, month usage.Totals) {
+	m.gauge("pb_receive_bytes_per_second", "gauge", "Live receive speed of the counted interfaces.", live.Total.RxPerSec)
+	m.gauge("pb_transmit_bytes_per_second", "gauge", "Live transmit speed of the counted interfaces.", live.Total.TxPerSec)
+	m.gauge("pb_today_receive_bytes", "gauge", "Bytes received today (local day) on the counted interfaces.", today.totals.Rx)
+	m.gauge("pb_today_transmit_bytes", "gauge", "Bytes transmitted today (local day) on the counted interfaces.", today.totals.Tx)
+	m.gauge("pb_today_peak_bytes_per_second", "gauge", "Highest counted speed (receive plus transmit) today.", today.peak)
+	m.gauge("pb_month_receive_bytes", "gauge", "Bytes received this calendar month (local) on the counted interfaces.", month.Rx)
+	m.gauge("pb_month_transmit_bytes", "gauge", "Bytes transmitted this calendar month (local) on the counted interfaces.", month.Tx)
+}
 
-	writeBody(w, "text/plain; version=0.0.4; charset=utf-8", b.Bytes())
-	return nil
+// writeDaemonMetrics writes the monitor's health, the database size, the
+// API's connections and the build.
+func (s *Server) writeDaemonMetrics(m *metricsWriter, st monitor.Status) {
+	m.gauge("pb_monitor_polls_total", "counter", "Counter readings taken since the daemon started.", st.Polls)
+	m.gauge("pb_monitor_flush_errors_total", "counter", "Failed database writes since the daemon started (the data stays in memory and is retried).", st.FlushErrors)
+	m.gauge("pb_monitor_discarded_samples_total", "counter", "Counter jumps discarded as impossibly fast since the daemon started.", st.Discarded)
+	m.gauge("pb_monitor_pending_buckets", "gauge", "Time buckets counted but not yet written to the database.", uint64(max(st.Pending, 0)))
+	m.gauge("pb_monitor_last_flush_success", "gauge", "1 if the latest database write succeeded (or none failed yet), 0 if it failed.", boolValue(st.LastFlushError == ""))
+	m.gauge("pb_monitor_last_flush_timestamp_seconds", "gauge", "Unix time of the latest successful database write (0: none yet).", unixSeconds(st.LastFlush))
+	m.gauge("pb_monitor_last_poll_timestamp_seconds", "gauge", "Unix time of the latest counter reading (0: none yet).", unixSeconds(st.LastPoll))
+	m.gauge("pb_start_time_seconds", "gauge", "Unix time the monitor started (0: not running).", unixSeconds(st.Started))
+	m.gauge("pb_database_size_bytes", "gauge", "Size of the database file and its write-ahead log.", uint64(max(s.dbSize(), 0)))
+	if s.conns != nil { // listening (not a handler mounted elsewhere)
+		m.gauge("pb_api_connections", "gauge", "Connections the API holds now.", uint64(s.conns.open()))
+		m.gauge("pb_api_connections_evicted_total", "counter", "Idle keep-alive connections closed to make room at the connection limit.", s.conns.evicted.Load())
+		m.gauge("pb_api_connections_refused_total", "counter", "Connections closed at once at the limit, none being idle.", s.conns.refused.Load())
+	}
+	m.family("pb_build_info", "gauge", "Build information (always 1).")
+	m.sample("pb_build_info", `version="`+escapeLabel(s.d.Version)+`",release_date="`+escapeLabel(s.d.ReleaseDate)+`",goversion="`+escapeLabel(runtime.Version())+`"`, 1)
 }
 
 // planMetrics writes the current-cycle gauges of the data plans, one series

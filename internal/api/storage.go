@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"sync"
-	"time"
 
 	pbsync "github.com/packetbuddy/pb/internal/sync"
 )
@@ -24,9 +22,7 @@ import (
 //   - storage_usage_percent and warning: the database file (with its WAL)
 //     against storage.max_storage_mb.
 //
-// All are cheap: the counts of the tables that grow for ever are kept by
-// triggers (one small read), the 1-minute tier is bounded by its retention
-// and its count is cached for fineCountTTL.
+// All are cheap: every count is kept by triggers (one small read).
 type storageFields struct {
 	MaxStorageMB           int     `json:"max_storage_mb"`
 	UsageLogsCount         int64   `json:"usage_logs_count"`
@@ -41,39 +37,6 @@ type storageFields struct {
 // defaultMaxStorageMB is 1.x's [storage] max_storage_mb default.
 const defaultMaxStorageMB = 400
 
-// fineCountTTL is how long the 1-minute tier's count is reused: it changes
-// by one row per minute and interface.
-const fineCountTTL = 5 * time.Minute
-
-// fineCount caches the 1-minute tier's row count.
-type fineCount struct {
-	mu sync.Mutex
-	n  int64
-	at time.Time // zero: not counted yet
-}
-
-func (s *Server) fineRows(ctx context.Context, now time.Time) (int64, error) {
-	c := &s.fine
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if !c.at.IsZero() && !now.Before(c.at) && now.Sub(c.at) < fineCountTTL {
-		return c.n, nil
-	}
-	n, err := s.store.FineRows(ctx)
-	if err != nil {
-		return 0, err
-	}
-	c.n, c.at = n, now
-	return n, nil
-}
-
-// forgetFineRows drops the cached count (after a cleanup).
-func (s *Server) forgetFineRows() {
-	s.fine.mu.Lock()
-	s.fine.at = time.Time{}
-	s.fine.mu.Unlock()
-}
-
 func (s *Server) maxStorageMB() int {
 	if s.set.MaxStorageMB > 0 {
 		return s.set.MaxStorageMB
@@ -83,19 +46,15 @@ func (s *Server) maxStorageMB() int {
 
 // storageFields computes the 1.x fields for a database of size bytes; sync
 // is the syncer's status, nil with sync off.
-func (s *Server) storageFields(ctx context.Context, now time.Time, size int64, sync *pbsync.Status) (storageFields, error) {
+func (s *Server) storageFields(ctx context.Context, size int64, sync *pbsync.Status) (storageFields, error) {
 	counts, err := s.store.MaintainedCounts(ctx)
-	if err != nil {
-		return storageFields{}, err
-	}
-	fine, err := s.fineRows(ctx, now)
 	if err != nil {
 		return storageFields{}, err
 	}
 	limit := s.maxStorageMB()
 	f := storageFields{
 		MaxStorageMB:           limit,
-		UsageLogsCount:         fine,
+		UsageLogsCount:         counts.Fine,
 		DailyAggregatesCount:   counts.Daily,
 		MonthlyAggregatesCount: counts.Periods,
 		StorageUsagePercent:    roundTo(float64(size)/float64(int64(limit)<<20)*100, 2),

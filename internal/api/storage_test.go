@@ -88,7 +88,7 @@ func TestHealthStorageGolden(t *testing.T) {
 // Over the limit: the percent passes 100 and the warning says what to do.
 func TestStorageWarning(t *testing.T) {
 	f := newFixture(t, false, func(d *Deps) { d.Settings.MaxStorageMB = 2 })
-	got, err := f.srv.storageFields(context.Background(), fixedNow, 5<<20+1<<19, nil)
+	got, err := f.srv.storageFields(context.Background(), 5<<20+1<<19, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestStorageWarning(t *testing.T) {
 	if got.Warning == nil || *got.Warning != want || got.StorageUsagePercent != 275 || got.MaxStorageMB != 2 {
 		t.Errorf("got %+v (warning %v)", got, got.Warning)
 	}
-	if at, err := f.srv.storageFields(context.Background(), fixedNow, 2<<20, nil); err != nil || at.Warning != nil || at.StorageUsagePercent != 100 {
+	if at, err := f.srv.storageFields(context.Background(), 2<<20, nil); err != nil || at.Warning != nil || at.StorageUsagePercent != 100 {
 		t.Errorf("at the limit: %+v %v", at, err)
 	}
 }

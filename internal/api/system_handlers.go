@@ -97,7 +97,7 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) error {
 			ss := s.d.Sync.Status(r.Context())
 			resp.SyncEnabled, resp.Sync = true, &ss
 		}
-		f, err := s.storageFields(r.Context(), now, size, resp.Sync)
+		f, err := s.storageFields(r.Context(), size, resp.Sync)
 		if err != nil {
 			return nil, err
 		}
@@ -214,11 +214,10 @@ func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request) error {
 		ss := s.d.Sync.Status(r.Context())
 		sync = &ss
 	}
-	f, err := s.storageFields(r.Context(), s.now(), st.SizeBytes, sync)
+	f, err := s.storageFields(r.Context(), st.SizeBytes, sync)
 	if err != nil {
 		return err
 	}
-	f.UsageLogsCount = st.FineRows // counted just now by Stats
 	resp.Local.storageFields, resp.Local.UsagePercent = f, f.StorageUsagePercent
 	if !st.OldestFine.IsZero() {
 		o, n := ts(st.OldestFine), ts(st.NewestFine)
@@ -282,7 +281,6 @@ func (s *Server) handleCleanup(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.cache.reset()
 	s.resetPeak()
-	s.forgetFineRows()
 	resp.Message = "Removed 1-minute detail older than the retention; 15-minute history and lifetime totals are kept."
 	return writeJSON(w, resp)
 }

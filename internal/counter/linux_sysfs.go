@@ -217,8 +217,14 @@ func validLinuxName(name string) bool {
 
 // readSmall returns a small sysfs file's contents, or "" if it cannot be
 // read.
+// It reads into a buffer on the stack (readFileInto: plain system calls on
+// Linux): os.ReadFile allocates a *File, a stat result and a 4.5 KB buffer
+// per file, since sysfs reports every attribute as 4096 bytes; with many
+// interfaces those reads, spread over each minute's details refresh, were
+// most of what a poll allocated.
 func readSmall(path string) string {
-	b, err := os.ReadFile(path)
+	var arr [512]byte // the attributes read here are far shorter
+	b, err := readFileInto(path, arr[:0])
 	if err != nil {
 		return ""
 	}

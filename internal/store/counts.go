@@ -6,42 +6,27 @@ import (
 	"fmt"
 )
 
-// Counts are the rows of the tables behind the 1.x storage fields of
-// /api/health and pb storage.
+// Counts are the rows of the tables behind /api/storage, pb status and
+// the 1.x storage fields of /api/health.
 type Counts struct {
-	Fine    int64 // 1-minute buckets (1.x: usage_logs)
-	Coarse  int64 // 15-minute buckets
-	Daily   int64 // daily rollup rows, one per interface and UTC day (1.x: daily_aggregates)
-	Periods int64 // month and year totals known only as a whole (1.x: monthly_aggregates)
+	Fine       int64 // 1-minute buckets (1.x: usage_logs)
+	Coarse     int64 // 15-minute buckets
+	Daily      int64 // daily rollup rows, one per interface and UTC day (1.x: daily_aggregates)
+	Periods    int64 // month and year totals known only as a whole (1.x: monthly_aggregates)
+	Peaks      int64 // 15-minute peak speeds
+	Events     int64 // event log entries
+	Interfaces int64 // interfaces, counted or not
 }
 
-// MaintainedCounts returns the counts that triggers keep (see migration
-// 0005): coarse, daily and periods; one read of one small page, whatever
-// the size of the history. Fine is left 0: see FineRows.
+// MaintainedCounts returns the row counts that triggers keep (migrations
+// 0005 and 0007): one read of one small page, whatever the size of the
+// history.
 func (s *Store) MaintainedCounts(ctx context.Context) (Counts, error) {
 	var c Counts
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT tbl, n FROM row_counts`)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var tbl string
-			var n int64
-			if err := rows.Scan(&tbl, &n); err != nil {
-				return err
-			}
-			switch tbl {
-			case "coarse":
-				c.Coarse = n
-			case "daily":
-				c.Daily = n
-			case "periods":
-				c.Periods = n
-			}
-		}
-		return rows.Err()
+		var err error
+		c, err = maintainedCounts(ctx, tx)
+		return err
 	})
 	if err != nil {
 		return Counts{}, fmt.Errorf("store: row counts: %w", err)
@@ -49,15 +34,37 @@ func (s *Store) MaintainedCounts(ctx context.Context) (Counts, error) {
 	return c, nil
 }
 
-// FineRows counts the 1-minute tier. It reads the whole tier, which its
-// retention bounds (7 days of 3 interfaces: ~30,000 rows, about a
-// millisecond); callers on a hot path cache it.
-func (s *Store) FineRows(ctx context.Context) (int64, error) {
-	var n int64
-	if err := s.r.QueryRowContext(ctx, `SELECT count(*) FROM fine`).Scan(&n); err != nil {
-		return 0, fmt.Errorf("store: count fine rows: %w", err)
+func maintainedCounts(ctx context.Context, tx *sql.Tx) (Counts, error) {
+	var c Counts
+	rows, err := tx.QueryContext(ctx, `SELECT tbl, n FROM row_counts`)
+	if err != nil {
+		return Counts{}, err
 	}
-	return n, nil
+	defer rows.Close()
+	for rows.Next() {
+		var tbl string
+		var n int64
+		if err := rows.Scan(&tbl, &n); err != nil {
+			return Counts{}, err
+		}
+		switch tbl {
+		case "fine":
+			c.Fine = n
+		case "coarse":
+			c.Coarse = n
+		case "daily":
+			c.Daily = n
+		case "periods":
+			c.Periods = n
+		case "peaks":
+			c.Peaks = n
+		case "events":
+			c.Events = n
+		case "interfaces":
+			c.Interfaces = n
+		}
+	}
+	return c, rows.Err()
 }
 
 // Pruned is what Prune deleted, or with a dry run would delete.

@@ -19,14 +19,16 @@ func countAll(t *testing.T, path string) store.Counts {
 	defer db.Close()
 	var c store.Counts
 	if err := db.QueryRow(`SELECT (SELECT count(*) FROM fine), (SELECT count(*) FROM coarse), (SELECT count(*) FROM daily),
-		(SELECT count(*) FROM periods)`).Scan(&c.Fine, &c.Coarse, &c.Daily, &c.Periods); err != nil {
+		(SELECT count(*) FROM periods), (SELECT count(*) FROM peaks), (SELECT count(*) FROM events),
+		(SELECT count(*) FROM interfaces)`).Scan(&c.Fine, &c.Coarse, &c.Daily, &c.Periods, &c.Peaks, &c.Events, &c.Interfaces); err != nil {
 		t.Fatal(err)
 	}
 	return c
 }
 
-// The maintained counts equal the tables' after flushes of new and existing
-// buckets, imports, period totals and a prune; a dry-run prune counts
+// The maintained counts (and Stats, which reads them) equal the tables'
+// after flushes of new and existing buckets and peaks, imports, period
+// totals and a prune; a dry-run prune counts
 // exactly what the prune then deletes, and deletes nothing.
 func TestCountsAndDryRunPrune(t *testing.T) {
 	start := utc(2024, 3, 1, 0, 0)
@@ -38,12 +40,17 @@ func TestCountsAndDryRunPrune(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got.Fine, err = s.FineRows(ctx)
+		want := countAll(t, path)
+		if got != want {
+			t.Errorf("%s: counts %+v, want %+v", when, got, want)
+		}
+		st, err := s.Stats(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := countAll(t, path); got != want {
-			t.Errorf("%s: counts %+v, want %+v", when, got, want)
+		if st.FineRows != want.Fine || st.CoarseRows != want.Coarse || st.PeakRows != want.Peaks ||
+			st.EventRows != want.Events || int64(st.Interfaces) != want.Interfaces {
+			t.Errorf("%s: stats %+v, want %+v", when, st, want)
 		}
 	}
 	check("empty")
@@ -59,6 +66,9 @@ func TestCountsAndDryRunPrune(t *testing.T) {
 					usage.Delta{Iface: "wlan0", Bucket: at.Add(time.Duration(m) * time.Minute), Totals: tot(5, 5)})
 			}
 			b.Events = []usage.Event{{Time: at, Kind: usage.EventSpike, Iface: "eth0", Message: "test"}}
+			for q := 0; q < 24*4; q += 5 { // the second flush updates the same peaks
+				b.Peaks = append(b.Peaks, usage.Peak{Bucket: at.Add(time.Duration(q) * 15 * time.Minute), BytesPerSec: uint64(100 + q)})
+			}
 			c.Set(at.Add(24 * time.Hour))
 			mustFlush(t, s, b)
 		}

@@ -567,8 +567,9 @@ func (s *Store) series(ctx context.Context, from, to time.Time, step time.Durati
 	return out, nil
 }
 
-// Stats returns the size and contents of the database. It counts rows, so
-// it reads every page of the tiers: for status pages, not for hot paths.
+// Stats returns the size and contents of the database. It reads the
+// trigger-kept row counts and each tier's first and last key, so its cost
+// does not grow with the history.
 func (s *Store) Stats(ctx context.Context) (Stats, error) {
 	st := Stats{Path: s.path}
 	for _, p := range []string{s.path, s.path + "-wal"} {
@@ -577,12 +578,14 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		}
 	}
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT (SELECT user_version FROM pragma_user_version),
-			(SELECT count(*) FROM interfaces), (SELECT count(*) FROM fine), (SELECT count(*) FROM coarse),
-			(SELECT count(*) FROM peaks), (SELECT count(*) FROM events)`).Scan(
-			&st.SchemaVersion, &st.Interfaces, &st.FineRows, &st.CoarseRows, &st.PeakRows, &st.EventRows); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT user_version FROM pragma_user_version`).Scan(&st.SchemaVersion); err != nil {
 			return err
 		}
+		c, err := maintainedCounts(ctx, tx)
+		if err != nil {
+			return err
+		}
+		st.Interfaces, st.FineRows, st.CoarseRows, st.PeakRows, st.EventRows = int(c.Interfaces), c.Fine, c.Coarse, c.Peaks, c.Events
 		for _, t := range []struct {
 			table    string
 			old, new *time.Time
