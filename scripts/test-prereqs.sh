@@ -11,6 +11,8 @@ command -v ip >/dev/null 2>&1 || need+=(iproute2)
 command -v zip >/dev/null 2>&1 || need+=(zip) # release archives (CI builds one)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
 command -v rpm >/dev/null 2>&1 || need+=(rpm) # verify-release lists the rpm with rpm -qpl
+command -v podman >/dev/null 2>&1 || need+=(podman) # the container image test (deploy/)
+command -v runc >/dev/null 2>&1 || [ -x /usr/sbin/runc ] || need+=(runc)
 command -v vnstat >/dev/null 2>&1 || need+=(vnstat) # the vnStat import test builds a real vnStat database
 command -v pgbouncer >/dev/null 2>&1 || [ -x /usr/sbin/pgbouncer ] || need+=(pgbouncer)
 if [ ${#need[@]} -gt 0 ]; then
