@@ -20,7 +20,7 @@ PB_PGBOUNCER_PORT ?= 6436
 PB_TEST_POOLER_URL ?= postgres://postgres@127.0.0.1:$(PB_PGBOUNCER_PORT)/test?sslmode=disable
 export PB_PGBOUNCER_PORT
 
-.PHONY: run test vet fmt-check lint bench build cross release verify-release clean
+.PHONY: run test vet fmt-check lint bench build cross release verify-release image clean
 
 run:
 	$(GO) run ./cmd/pb serve
@@ -69,3 +69,11 @@ verify-release:
 
 clean:
 	rm -rf bin dist
+
+# The container image from a pb built here (Containerfile.prebuilt, the same
+# final stage as Containerfile's Go build): make image [IMAGE=name]
+IMAGE ?= localhost/packetbuddy/pb:$(VERSION)
+image:
+	CGO_ENABLED=0 GOOS=linux $(GO) build -trimpath -ldflags "$(LDFLAGS)" -o dist/image-bin/pb ./cmd/pb
+	sh scripts/image-rootfs.sh dist/image dist/image-bin/pb
+	podman build -f Containerfile.prebuilt -t $(IMAGE) dist/image

@@ -5,9 +5,14 @@
 #
 # For linux, darwin and windows x amd64 and arm64: a static (CGO_ENABLED=0),
 # -trimpath pb stamped with the version, the date and the release public key,
-# packed as pb_<version>_<os>_<arch>.tar.gz (.zip for windows). Then
-# SHA256SUMS over the archives, signed with ed25519 into SHA256SUMS.sig, and
-# the public key as pb-release.pub (base64) and pb-release.pem (for openssl).
+# packed as pb_<version>_<os>_<arch>.tar.gz (.zip for windows) with LICENSE,
+# THIRD_PARTY_NOTICES, README.md, docs/install.md and the man page pb.1.
+# For linux amd64 and arm64 also a deb and an rpm (nfpm, packaging/nfpm.yaml:
+# /usr/bin/pb, the systemd unit, the man page, the licences), as
+# pb_<version>_linux_<arch>.deb/.rpm; and the Homebrew formula (pb.rb) and
+# Scoop manifest (pb.json) with the archives' checksums. Then SHA256SUMS over
+# all of those, signed with ed25519 into SHA256SUMS.sig, and the public key
+# as pb-release.pub (base64) and pb-release.pem (for openssl).
 #
 # Environment:
 #   PB_SIGNING_KEY        private key file (from "pbsign keygen"). Unset: a
@@ -20,6 +25,8 @@
 #                         so the same commit and date give the same archives.
 #   DIST                  output folder (default dist)
 #   JOBS                  parallel builds (default: number of CPUs)
+#   NFPM_VERSION          nfpm release that builds the packages (default
+#                         v2.48.0), built from the Go module proxy
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +48,12 @@ GO=${GO:-go}
 JOBS=${JOBS:-$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2)}
 EPOCH=${SOURCE_DATE_EPOCH:-$(date -u +%s)}
 DATE=$(date -u -d "@$EPOCH" +%Y-%m-%d 2>/dev/null || date -u -r "$EPOCH" +%Y-%m-%d)
+NFPM_VERSION=${NFPM_VERSION:-v2.48.0}
 command -v zip >/dev/null || die "zip is needed for the windows archives"
+# The man page comes from the repository (pb man writes it); a release
+# without one is refused rather than shipped short.
+[ -s docs/pb.1 ] || die "docs/pb.1 (the man page) is missing"
+for f in LICENSE THIRD_PARTY_NOTICES; do [ -s "$f" ] || die "$f is missing"; done
 
 start=$(date +%s)
 echo "release $VERSION ($DATE) with $($GO version)"
@@ -73,14 +85,14 @@ pub=$("$work/pbsign" pubkey -key "$key")
 
 mkdir -p "$DIST"
 DIST=$(cd "$DIST" && pwd)
-rm -f "$DIST"/pb_*.tar.gz "$DIST"/pb_*.zip "$DIST"/SHA256SUMS "$DIST"/SHA256SUMS.sig \
+rm -f "$DIST"/pb_*.tar.gz "$DIST"/pb_*.zip "$DIST"/pb_*.deb "$DIST"/pb_*.rpm "$DIST"/pb.rb "$DIST"/pb.json "$DIST"/SHA256SUMS "$DIST"/SHA256SUMS.sig \
 	"$DIST"/pb-release.pub "$DIST"/pb-release.pem "$DIST"/UNSIGNED-FOR-DISTRIBUTION
 
 LDFLAGS="-s -w -X $PKG/internal/version.Version=$VERSION -X $PKG/internal/version.Date=$DATE -X $PKG/internal/update.PublicKey=$pub"
 
 # Everything an archive carries besides pb.
 extras=()
-for f in LICENSE README.md docs/install.md; do [ -f "$f" ] && extras+=("$f"); done
+for f in LICENSE THIRD_PARTY_NOTICES README.md docs/install.md docs/pb.1; do [ -f "$f" ] && extras+=("$f"); done
 
 # build OS ARCH: one binary and its archive.
 build() {
@@ -119,14 +131,33 @@ for t in $TARGETS; do
 	[ -e "$work/ok-${t%/*}-${t#*/}" ] || die "the $t build failed"
 done
 
-(
-	cd "$DIST"
-	if command -v sha256sum >/dev/null; then
-		sha256sum pb_*.tar.gz pb_*.zip >SHA256SUMS
-	else
-		shasum -a 256 pb_*.tar.gz pb_*.zip >SHA256SUMS
-	fi
-)
+sha256() { if command -v sha256sum >/dev/null; then sha256sum "$@"; else shasum -a 256 "$@"; fi; }
+
+# deb and rpm for Linux, from the binaries just built. nfpm is a Go program,
+# built here from the module proxy at a pinned version (no cgo).
+GOOS= GOARCH= GOBIN="$work" $GO install "github.com/goreleaser/nfpm/v2/cmd/nfpm@$NFPM_VERSION"
+GOOS= GOARCH= $GO build -trimpath -o "$work/pbpkg" ./cmd/pbpkg
+"$work/pbpkg" unit -o "$work/packetbuddy.service"
+gzip -n -9 -c docs/pb.1 >"$work/pb.1.gz"
+nfpm_config=$(pwd)/packaging/nfpm.yaml
+for arch in amd64 arm64; do
+	stage="$work/stage-$arch"
+	mkdir -p "$stage"
+	cp "$work/pb_${VERSION}_linux_${arch}/pb" "$work/packetbuddy.service" "$work/pb.1.gz" \
+		LICENSE THIRD_PARTY_NOTICES README.md packaging/*.sh "$stage/"
+	for p in deb rpm; do
+		(cd "$stage" && PB_VERSION=$VERSION PB_ARCH=$arch SOURCE_DATE_EPOCH=$EPOCH \
+			"$work/nfpm" pkg -f "$nfpm_config" -p "$p" -t "$DIST/pb_${VERSION}_linux_${arch}.$p" >/dev/null) ||
+			die "the linux/$arch $p failed"
+		echo "  packaged pb_${VERSION}_linux_${arch}.$p"
+	done
+done
+
+# Homebrew and Scoop, with the archives' checksums filled in.
+(cd "$DIST" && sha256 pb_*.tar.gz pb_*.zip) >"$work/archives.sha256"
+"$work/pbpkg" manifests -version "$VERSION" -sums "$work/archives.sha256" -o "$DIST"
+
+(cd "$DIST" && sha256 pb_*.tar.gz pb_*.zip pb_*.deb pb_*.rpm pb.rb pb.json >SHA256SUMS)
 "$work/pbsign" sign -key "$key" "$DIST/SHA256SUMS"
 printf '%s\n' "$pub" >"$DIST/pb-release.pub"
 "$work/pbsign" pem -pub "$pub" >"$DIST/pb-release.pem"
@@ -141,4 +172,4 @@ if [ -n "$unsigned" ]; then
 	echo "release: UNSIGNED FOR DISTRIBUTION (throwaway key, see $DIST/UNSIGNED-FOR-DISTRIBUTION)" >&2
 fi
 echo "release $VERSION in $DIST/ in $(($(date +%s) - start)) s:"
-(cd "$DIST" && ls -l pb_* SHA256SUMS SHA256SUMS.sig pb-release.pub pb-release.pem)
+(cd "$DIST" && ls -l pb_* pb.rb pb.json SHA256SUMS SHA256SUMS.sig pb-release.pub pb-release.pem)

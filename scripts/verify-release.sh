@@ -3,14 +3,20 @@
 #
 #   scripts/verify-release.sh dist/ [VERSION]
 #
-#   1. every archive (linux, darwin, windows x amd64, arm64) is there;
-#   2. SHA256SUMS lists exactly those archives and "sha256sum -c" passes;
+#   1. every archive (linux, darwin, windows x amd64, arm64) is there, with
+#      LICENSE, THIRD_PARTY_NOTICES and the man page; the deb and rpm for
+#      linux amd64 and arm64, and the Homebrew and Scoop manifests;
+#   2. SHA256SUMS lists exactly those files and "sha256sum -c" passes; each
+#      manifest names every archive of its systems with the archive's sum;
 #   3. SHA256SUMS.sig verifies with pbsign, and with openssl when present
 #      (the recipe docs/install.md gives users);
 #   4. the binary for this machine runs and "pb version" prints VERSION;
 #      every other binary's Go build info (go version -m) says its OS,
 #      architecture, CGO_ENABLED=0 and -trimpath, and the binary carries the
-#      VERSION stamp and the release public key (set with -ldflags -X).
+#      VERSION stamp and the release public key (set with -ldflags -X);
+#   5. the deb holds the linux binary of its archive, byte for byte, the
+#      systemd unit, the man page and the licences (dpkg-deb); the rpm lists
+#      the same files (rpm -qpl, where rpm is installed).
 #
 # The public key is PB_RELEASE_PUBKEY (a .pub file or the base64 key), else
 # the folder's pb-release.pub. VERSION defaults to the one in the archive
@@ -50,19 +56,36 @@ for t in linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows
 	[ -s "$DIST/$a" ] || die "missing $a"
 	archives+=("$a")
 done
-ok "all ${#archives[@]} archives present"
+packages=()
+for arch in amd64 arm64; do
+	for p in deb rpm; do
+		f="pb_${VERSION}_linux_${arch}.$p"
+		[ -s "$DIST/$f" ] || die "missing $f"
+		packages+=("$f")
+	done
+done
+for f in pb.rb pb.json; do [ -s "$DIST/$f" ] || die "missing $f"; done
+ok "all ${#archives[@]} archives, ${#packages[@]} packages and the Homebrew and Scoop manifests present"
 
 # 2. Checksums: exactly the archives, all matching.
 [ -s "$DIST/SHA256SUMS" ] || die "missing SHA256SUMS"
 listed=$(awk '{sub(/^\*/, "", $2); print $2}' "$DIST/SHA256SUMS" | LC_ALL=C sort)
-expected=$(printf '%s\n' "${archives[@]}" | LC_ALL=C sort)
+expected=$(printf '%s\n' "${archives[@]}" "${packages[@]}" pb.rb pb.json | LC_ALL=C sort)
 [ "$listed" = "$expected" ] || die "SHA256SUMS lists $(echo $listed), want $(echo $expected)"
 if command -v sha256sum >/dev/null; then
 	(cd "$DIST" && sha256sum --quiet -c SHA256SUMS) || die "sha256sum -c SHA256SUMS"
 else
 	(cd "$DIST" && shasum -a 256 -c SHA256SUMS >/dev/null) || die "shasum -c SHA256SUMS"
 fi
-ok "SHA256SUMS matches every archive"
+ok "SHA256SUMS matches every file"
+for a in "${archives[@]}"; do
+	m=pb.rb
+	case $a in *windows*) m=pb.json ;; esac
+	sum=$(awk -v f="$a" '{n=$2; sub(/^\*/, "", n)} n == f {print $1}' "$DIST/SHA256SUMS")
+	grep -qF "/v$VERSION/$a" "$DIST/$m" || die "$m does not name $a"
+	grep -qF "$sum" "$DIST/$m" || die "$m lacks the sha256 of $a"
+done
+ok "pb.rb and pb.json carry every archive's URL and sha256"
 
 # 3. Signature.
 [ -s "$DIST/SHA256SUMS.sig" ] || die "missing SHA256SUMS.sig"
@@ -97,6 +120,7 @@ for a in "${archives[@]}"; do
 		tar -xzf "$DIST/$a" -C "$d"
 	fi
 	[ -f "$d/$bin" ] || die "$a has no $bin"
+	for f in LICENSE THIRD_PARTY_NOTICES pb.1; do [ -s "$d/$f" ] || die "$a has no $f"; done
 	info=$($GO version -m "$d/$bin") || die "$a: go version -m cannot read $bin"
 	for want in "GOOS=$os" "GOARCH=$arch" "CGO_ENABLED=0" "-trimpath=true" "path	github.com/packetbuddy/pb/cmd/pb"; do
 		grep -qF -- "$want" <<<"$info" || die "$a: the build info lacks $want"
@@ -111,6 +135,35 @@ for a in "${archives[@]}"; do
 		ok "$a: runs here, pb version: $out"
 	else
 		ok "$a: build info says $os/$arch, static, version $VERSION"
+	fi
+done
+
+# 5. Packages.
+want_files="/usr/bin/pb /usr/lib/systemd/system/packetbuddy.service /usr/share/man/man1/pb.1.gz /usr/share/doc/pb/THIRD_PARTY_NOTICES"
+for arch in amd64 arm64; do
+	deb="pb_${VERSION}_linux_${arch}.deb" rpm="pb_${VERSION}_linux_${arch}.rpm"
+	if command -v dpkg-deb >/dev/null; then
+		[ "$(dpkg-deb -f "$DIST/$deb" Architecture)" = "$arch" ] || die "$deb: Architecture is not $arch"
+		list=$(dpkg-deb -c "$DIST/$deb" | awk '{print $6}' | sed 's|^\./|/|')
+		for f in $want_files /usr/share/doc/pb/copyright; do
+			grep -qx -- "$f" <<<"$list" || die "$deb lacks $f"
+		done
+		mkdir -p "$work/deb-$arch"
+		dpkg-deb -x "$DIST/$deb" "$work/deb-$arch"
+		cmp -s "$work/deb-$arch/usr/bin/pb" "$work/linux-$arch/pb" || die "$deb: /usr/bin/pb is not the binary of pb_${VERSION}_linux_${arch}.tar.gz"
+		gzip -dc "$work/deb-$arch/usr/share/man/man1/pb.1.gz" | cmp -s - docs/pb.1 || die "$deb: the man page is not docs/pb.1"
+		ok "$deb: the archive's binary, the unit, the man page and the licences"
+	else
+		echo "  --  $deb not inspected: no dpkg-deb here"
+	fi
+	if command -v rpm >/dev/null; then
+		list=$(rpm -qpl "$DIST/$rpm" 2>/dev/null) || die "rpm -qpl $rpm failed"
+		for f in $want_files /usr/share/doc/pb/LICENSE; do
+			grep -qx -- "$f" <<<"$list" || die "$rpm lacks $f"
+		done
+		ok "$rpm: rpm -qpl lists the binary, the unit, the man page and the licences"
+	else
+		echo "  --  $rpm not inspected: no rpm here"
 	fi
 done
 

@@ -99,6 +99,7 @@ type Options struct {
 	lingerDir     string // /var/lib/systemd/linger
 	userUnitDir   string // ConfigHome/systemd/user
 	runtimeEnable bool   // systemctl enable/disable --runtime (tests on a real user manager)
+	packaged      bool   // the system unit a package installs (PackageUnit)
 	scm           scmAPI // the Windows service manager
 }
 

@@ -483,3 +483,32 @@ func TestParseSystemctlShow(t *testing.T) {
 		t.Errorf("got %+v", st)
 	}
 }
+
+// TestPackageUnitGolden checks the unit the deb and rpm install, and that
+// it is the --system unit for the same binary apart from its header.
+func TestPackageUnitGolden(t *testing.T) {
+	unit, err := PackageUnit("/usr/bin/pb")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "linux-package.service.golden", unit)
+
+	m := newTestManager(t, Options{GOOS: "linux", Binary: "/usr/bin/pb", DataDir: "/var/lib/packetbuddy", System: true})
+	_, installed, _, err := m.Definition()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := func(b []byte) string {
+		s := string(b)
+		return s[strings.Index(s, "# No secret"):]
+	}
+	if body(unit) != body(installed) {
+		t.Errorf("the packaged unit differs from \"pb service install --system\"'s beyond the header:\n%s\n---\n%s", unit, installed)
+	}
+	if !strings.HasPrefix(string(unit), "# PacketBuddy, installed by the pb package") || strings.Contains(string(unit), "pb service uninstall") {
+		t.Errorf("the packaged unit's header does not name the package:\n%s", unit)
+	}
+	if _, err := PackageUnit("pb"); err == nil {
+		t.Error("PackageUnit accepted a relative binary path")
+	}
+}

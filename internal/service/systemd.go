@@ -67,6 +67,29 @@ ProtectControlGroups=yes
 WantedBy=default.target
 `))
 
+// The first lines of the system unit say who owns the file.
+const (
+	systemInstallHeader = `# PacketBuddy, written by "pb service install --system". "pb service install
+# --system" rewrites this file and "pb service uninstall --system" removes it;
+# keep local changes in a drop-in: systemctl edit packetbuddy.service`
+	systemPackageHeader = `# PacketBuddy, installed by the pb package (deb or rpm), which replaces this
+# file on upgrade and removes it with the package; keep local changes in a
+# drop-in: systemctl edit packetbuddy.service`
+)
+
+// PackageUnit is the systemd system unit the deb and rpm packages install
+// as /usr/lib/systemd/system/packetbuddy.service: the unit
+// "pb service install --system" writes for binary, with the data in
+// /var/lib/packetbuddy, and a header that names the package as its owner.
+func PackageUnit(binary string) ([]byte, error) {
+	m, err := New(Options{GOOS: "linux", Binary: binary, DataDir: SystemDataDir("linux", nil), System: true, packaged: true})
+	if err != nil {
+		return nil, err
+	}
+	_, unit, _, err := m.Definition()
+	return unit, err
+}
+
 // systemUnitTemplate is the machine-wide unit (--system).
 //
 // It uses DynamicUser=: systemd allocates the "packetbuddy" user when the
@@ -75,9 +98,7 @@ WantedBy=default.target
 // (kept across restarts and re-chowned if the uid changes). The price is
 // that only root can read the data directly; the CLI reads it as root or
 // through the API.
-var systemUnitTemplate = template.Must(template.New("system").Parse(`# PacketBuddy, written by "pb service install --system". "pb service install
-# --system" rewrites this file and "pb service uninstall --system" removes it;
-# keep local changes in a drop-in: systemctl edit packetbuddy.service
+var systemUnitTemplate = template.Must(template.New("system").Parse(`{{.Header}}
 # No secret belongs here: the sync URL stays in the 0600 config file.
 [Unit]
 Description=PacketBuddy network usage monitor
@@ -188,11 +209,15 @@ func (s *systemd) definition() (string, []byte, string, error) {
 		return "", nil, "", fmt.Errorf("ReadWritePaths: %w", err)
 	}
 	tmpl := userUnitTemplate
+	header := systemInstallHeader
 	if s.o.System {
 		tmpl = systemUnitTemplate
+		if s.o.packaged {
+			header = systemPackageHeader
+		}
 	}
 	var b bytes.Buffer
-	if err := tmpl.Execute(&b, map[string]string{"Exec": strings.Join(words, " "), "DataDir": dataDir}); err != nil {
+	if err := tmpl.Execute(&b, map[string]string{"Exec": strings.Join(words, " "), "DataDir": dataDir, "Header": header}); err != nil {
 		return "", nil, "", fmt.Errorf("render unit: %w", err)
 	}
 	return s.unitPath(), b.Bytes(), "", nil
