@@ -4,39 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/packetbuddy/pb/internal/golden"
 )
-
-// -update rewrites the golden files. It is registered only if no other test
-// file of the package did, so "go test ./... -update" works everywhere.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite testdata/*.golden")
-	}
-}
-
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if f := flag.Lookup("update"); f != nil && f.Value.String() == "true" {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run go test -update to create it): %v", err)
-	}
-	if string(got) != string(want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it)\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
-	}
-}
 
 // releaseSums is a SHA256SUMS as release.sh writes it, each archive's sum
 // made from its name so every line differs.
@@ -59,12 +32,12 @@ func TestManifestsGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "pb.rb.golden", brew)
+	golden.Check(t, "pb.rb.golden", brew)
 	scoop, err := Scoop("1.4.2", sums)
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "pb.json.golden", scoop)
+	golden.Check(t, "pb.json.golden", scoop)
 
 	// Every archive's own sum sits next to its own URL.
 	for name, sum := range sums {

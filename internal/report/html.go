@@ -62,6 +62,10 @@ type view struct {
 
 func (v view) Bytes(n uint64) string { return units.FormatBytesBase(n, v.UnitBase) }
 func (v view) Speed(n uint64) string { return units.FormatSpeedBase(n, v.UnitBase) }
+
+// GB names the unit the price is per: GB, or GiB with iec units (the cost
+// counts gigabytes in the same base).
+func (v view) GB() string { return gbName(v.UnitBase) }
 func (v view) Month(m usage.MonthTotals) string {
 	return time.Date(m.Year, m.Month, 1, 0, 0, 0, 0, time.UTC).Format("January 2006")
 }
@@ -232,7 +236,7 @@ footer{margin:2.5rem 0 1rem;color:var(--muted);font-size:.8rem}
 <div class="card"><div class="k">Daily average</div><div class="v">{{.Bytes .DailyAverage.Total}}</div><div class="s">over the days tracked</div></div>
 <div class="card"><div class="k">Peak speed</div><div class="v">{{.Speed .PeakSpeed}}</div><div class="s">{{with .PeakAt}}{{.}}{{else}}&nbsp;{{end}}</div></div>
 <div class="card"><div class="k">Busiest day</div><div class="v">{{if .PeakDay.Total}}{{.Bytes .PeakDay.Total}}{{else}}–{{end}}</div><div class="s">{{if .PeakDay.Total}}{{.PeakDay.Date}}{{else}}&nbsp;{{end}}</div></div>
-<div class="card"><div class="k">Cost</div><div class="v">{{.Cost.TotalFormatted}}</div><div class="s">at {{.Cost.RateFormatted}} per GB</div></div>
+<div class="card"><div class="k">Cost</div><div class="v">{{.Cost.TotalFormatted}}</div><div class="s">at {{.Cost.RateFormatted}} per {{.GB}}</div></div>
 </div>
 </section>
 <section>

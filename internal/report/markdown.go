@@ -63,7 +63,7 @@ func renderMarkdown(w io.Writer, d *query.Report) error {
 	if d.PeakDay.Total() > 0 {
 		row("Busiest day", d.PeakDay.Date.String()+": "+by(d.PeakDay.Total()))
 	}
-	row("Cost at "+mdEscape(d.Cost.RateFormatted)+" per GB", mdEscape(d.Cost.TotalFormatted))
+	row("Cost at "+mdEscape(d.Cost.RateFormatted)+" per "+gbName(d.UnitBase), mdEscape(d.Cost.TotalFormatted))
 
 	b.WriteString("\n## Download, upload and personality\n\n| | | |\n|---|---:|---:|\n")
 	fmt.Fprintf(&b, "| Downloaded | %s | %s |\n", by(d.Totals.Rx), pct(d.Totals.Rx, d.Totals.Total()))

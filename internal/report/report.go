@@ -14,6 +14,7 @@ import (
 	"io"
 
 	"github.com/packetbuddy/pb/internal/query"
+	"github.com/packetbuddy/pb/internal/units"
 )
 
 // Report formats.
@@ -49,4 +50,12 @@ func personalityNote(p string) string {
 		return "You upload as much as you download, or more: servers, sync or heavy sharing."
 	}
 	return "Not enough traffic yet to tell."
+}
+
+// gbName is the unit a price is per: GB, or GiB with iec units.
+func gbName(b units.Base) string {
+	if b == units.IEC {
+		return "GiB"
+	}
+	return "GB"
 }

@@ -491,7 +491,7 @@ func TestPackageUnitGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "linux-package.service.golden", unit)
+	golden.Check(t, "linux-package.service.golden", unit)
 
 	m := newTestManager(t, Options{GOOS: "linux", Binary: "/usr/bin/pb", DataDir: "/var/lib/packetbuddy", System: true})
 	_, installed, _, err := m.Definition()
