@@ -100,6 +100,15 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if env.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
 	}
+	stopProfiles, err := startProfiles(env.Getenv)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := stopProfiles(); err != nil {
+			log.Warn("profile not written", "err", err)
+		}
+	}()
 	if hint := offerImport(cfg.DataDir); hint != "" {
 		fmt.Fprintln(env.Stderr, hint)
 	}

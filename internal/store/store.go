@@ -213,6 +213,11 @@ func dsn(path string, readOnly bool) string {
 			"_journal_mode=WAL",               // applied after the _pragma list, so page_size comes first
 			"_pragma=synchronous(NORMAL)",
 			"_pragma=journal_size_limit(4194304)",
+			// A checkpoint every 100 WAL pages (about 5 minutes at rest)
+			// keeps the -wal file near 100 KB instead of SQLite's default
+			// 1,000 pages (1 MB, an hour at rest), for 10 % more bytes
+			// written (319 against 290 B/s: BenchmarkFlushSteady).
+			"_pragma=wal_autocheckpoint(100)",
 			"_txlock=immediate",
 		)
 	}
