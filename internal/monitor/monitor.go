@@ -78,6 +78,10 @@ type Config struct {
 	MaxPending int
 	// Location decides "today" for the peak speed; default time.Local.
 	Location *time.Location
+	// AfterFlush, if set, is called by Run after each successful periodic
+	// flush, in the polling goroutine (pb serve returns freed memory to
+	// the OS there).
+	AfterFlush func()
 }
 
 func (c *Config) setDefaults() {
@@ -814,7 +818,11 @@ func (m *Monitor) Run(ctx context.Context) error {
 			}
 			if now := m.clock.Now(); now.Mono-lastFlush >= wait {
 				lastFlush = now.Mono
-				wait = failed.after(m.Flush(ctx), now, m.cfg.FlushInterval, m.log, m.Status)
+				err := m.Flush(ctx)
+				if err == nil && m.cfg.AfterFlush != nil {
+					m.cfg.AfterFlush()
+				}
+				wait = failed.after(err, now, m.cfg.FlushInterval, m.log, m.Status)
 			}
 		}
 	}
