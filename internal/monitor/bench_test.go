@@ -34,3 +34,62 @@ func BenchmarkPoll(b *testing.B) {
 		}
 	}
 }
+
+// steadyReader serves fixed interfaces whose counters grow by step at
+// every Read, without allocating (unlike fakeReader, which sorts names).
+type steadyReader struct {
+	cs   []counter.Counter
+	step uint64
+}
+
+func (r *steadyReader) Read(dst []counter.Counter) ([]counter.Counter, error) {
+	for i := range r.cs {
+		r.cs[i].RxBytes += r.step
+		r.cs[i].TxBytes += r.step / 2
+	}
+	return append(dst, r.cs...), nil
+}
+
+func (r *steadyReader) Info(name string) (counter.Info, error) {
+	return counter.Info{Name: name, Kind: counter.KindEthernet}, nil
+}
+
+// TestPollAllocatesNothing: a poll at rest, and one with traffic into a
+// bucket already pending, allocates nothing once the monitor is warm (the
+// once-a-minute details refresh aside), so the daemon makes no garbage
+// between flushes.
+func TestPollAllocatesNothing(t *testing.T) {
+	for _, step := range []uint64{0, 1500} {
+		r := &steadyReader{step: step, cs: []counter.Counter{
+			{Name: "eth0", Index: 2}, {Name: "wlan0", Index: 3}, {Name: "lo", Index: 1},
+		}}
+		start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
+		clock := &fakeClock{now: Instant{Wall: start, Mono: time.Hour, Boot: time.Hour}}
+		m := New(r, newFakeStore(), clock, Config{BootID: "b"}, nil)
+		if err := m.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		poll := func() {
+			clock.now.Wall = clock.now.Wall.Add(time.Second)
+			clock.now.Mono += time.Second
+			clock.now.Boot += time.Second
+			if err := m.Poll(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		poll() // the first poll creates the pending bucket and the live list
+		// 41 polls (one to warm up) stay inside the minute: no new bucket,
+		// no details refresh.
+		if n := testing.AllocsPerRun(40, poll); n != 0 {
+			t.Errorf("step %d: a poll allocates %.1f times, want 0", step, n)
+		}
+		if got := m.Live().Interfaces; len(got) != 3 || got[0].Name != "eth0" || got[1].Name != "lo" || got[2].Name != "wlan0" {
+			t.Errorf("step %d: live interfaces %+v, want eth0, lo, wlan0", step, got)
+		}
+		if step > 0 {
+			if got := m.Live().Total.RxPerSec; got != 3*step {
+				t.Errorf("live rx %d B/s, want %d", got, 3*step)
+			}
+		}
+	}
+}

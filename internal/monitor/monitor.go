@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -78,6 +79,10 @@ type Config struct {
 	MaxPending int
 	// Location decides "today" for the peak speed; default time.Local.
 	Location *time.Location
+	// AfterFlush, if set, is called by Run after each successful periodic
+	// flush, in the polling goroutine (pb serve returns freed memory to
+	// the OS there).
+	AfterFlush func()
 }
 
 func (c *Config) setDefaults() {
@@ -451,48 +456,11 @@ func (m *Monitor) Poll() error {
 	}
 	m.buf = cs
 	now := m.clock.Now()
-
-	m.mu.Lock()
-	if !m.started {
-		m.mu.Unlock()
-		return errors.New("monitor: Poll before Start")
+	p, err := m.beginPoll(now)
+	if err != nil {
+		return err
 	}
-	monoElapsed := now.Mono - m.last.Mono
-	wallElapsed := now.Wall.Sub(m.last.Wall)
-	checkElapsed := span(m.last, now)
-	if gap := max(10*m.cfg.PollInterval, time.Minute); wallElapsed > gap || monoElapsed > gap {
-		m.event(now.Wall, usage.EventGap, "", usage.Totals{}, fmt.Sprintf("no reading for %s (suspend or a paused process); traffic in between counted at wake-up", roundDur(max(wallElapsed, monoElapsed))))
-	}
-	refreshInfo := now.Mono-m.lastInfo >= m.cfg.InfoRefresh
-	if refreshInfo {
-		m.lastInfo = now.Mono
-	}
-	m.mu.Unlock()
-
-	// Pick the interfaces to describe under the lock, then describe them
-	// outside it (that reads the OS). An interface back after an absence, or
-	// with another index, may be another adapter under the same name:
-	// describe it again, so that its traffic is filed under its own MAC at
-	// once and not only at the next refresh. Without indexes, counters that
-	// went down may be a re-creation too: describe it as well.
-	var describe []string
-	m.mu.Lock()
-	for _, c := range cs {
-		st, known := m.ifaces[c.Name]
-		if !known || refreshInfo || st.lastSeen.Before(m.last.Wall) || st.reborn(c.Index) || (c.Index == 0 && st.wentDown(c)) {
-			describe = append(describe, c.Name)
-		}
-	}
-	m.mu.Unlock()
-	var fresh map[string]counter.Info
-	for _, name := range describe {
-		if fresh == nil {
-			fresh = map[string]counter.Info{}
-		}
-		if info, err := m.r.Info(name); err == nil {
-			fresh[name] = info
-		}
-	}
+	fresh := m.describe(cs, p.refreshInfo)
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -501,78 +469,10 @@ func (m *Monitor) Poll() error {
 	}
 	var total Rate
 	var totalBytes uint64
-	rateOK := monoElapsed >= m.cfg.PollInterval/4 && monoElapsed > 0
 	for _, c := range cs {
-		if c.Index == 0 && !m.noIndex {
-			m.noIndex = true
-			m.log.Warn("counters come without interface indexes (Linux without netlink: /proc/net/dev); an interface deleted and created again between two polls is told only by its counters going down or, at the next details refresh, by another MAC")
-		}
-		st, known := m.ifaces[c.Name]
-		info, haveInfo := fresh[c.Name]
-		reborn := known && st.reborn(c.Index)
-		sameIndex := known && c.Index != 0 && c.Index == st.index
-		var carry *ifaceState
-		if reborn || (known && !sameIndex && haveInfo && st.info.MAC != "" && info.MAC != "" && st.info.MAC != info.MAC) {
-			// Same name, another interface: a new incarnation whose
-			// counters started from zero when it appeared. (On Linux the
-			// same index means the same device, with a MAC set by hand: its
-			// counters go on. macOS and Windows reuse the index of a removed
-			// interface, so there a re-created adapter with the old index
-			// and another MAC is taken for the same device: its counters are
-			// followed on, as a reset if they went down, and only its MAC
-			// changes.)
-			if !reborn && c.Index == 0 && !st.lastSeen.Before(m.last.Wall) && !st.wentDown(c) {
-				// No index, seen at the last poll, counters not down: the
-				// change happened at some poll since the last description,
-				// and what those polls counted (a reset included) belongs to
-				// the new adapter already. Go on from the last reading, so
-				// nothing is counted twice.
-				carry = st
-			}
-			known = false
-			reborn = true
-		}
-		var absent time.Duration
-		if known && st.lastSeen.Before(m.last.Wall) {
-			absent = now.Wall.Sub(st.lastSeen) // back after an absence
-			if st.lastBoot > 0 && now.Boot >= st.lastBoot {
-				absent = now.Boot - st.lastBoot
-			}
-		}
-		if !known {
-			st = &ifaceState{}
-			if haveInfo {
-				st.info = info
-			} else {
-				st.info = counter.Info{Name: c.Name, Kind: counter.KindOther}
-				if k, ok := counter.ClassifyName(c.Name); ok {
-					st.info.Kind = k
-				}
-			}
-			st.counted = m.cfg.Policy.Counted(c.Name, string(st.info.Kind))
-			if carry != nil {
-				st.rx, st.tx = carry.rx, carry.tx
-			}
-			m.ifaces[c.Name] = st
-			if carry != nil {
-				m.event(now.Wall, usage.EventReset, c.Name, usage.Totals{}, "another adapter under this name (its MAC changed); its traffic is filed under its own MAC from now on")
-			} else if reborn {
-				m.event(now.Wall, usage.EventReset, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "interface re-created; its counters since then are counted")
-			} else {
-				m.event(now.Wall, usage.EventAppear, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "new interface; its counters since it appeared are counted")
-			}
-		} else if haveInfo {
-			st.info = info
-			st.counted = m.cfg.Policy.Counted(c.Name, string(info.Kind))
-		}
-		t := m.account(st, st.rx, st.tx, c, max(checkElapsed, absent), now)
-		st.rx, st.tx = c.RxBytes, c.TxBytes
-		st.index = c.Index
-		st.seen = true
-		st.lastSeen = now.Wall
-		st.lastBoot = now.Boot
-		if rateOK {
-			st.rate = Rate{RxPerSec: perSec(t.Rx, monoElapsed), TxPerSec: perSec(t.Tx, monoElapsed)}
+		st, t := m.follow(c, fresh, p.checkElapsed, now)
+		if p.rateOK {
+			st.rate = Rate{RxPerSec: perSec(t.Rx, p.monoElapsed), TxPerSec: perSec(t.Tx, p.monoElapsed)}
 		} else {
 			st.rate = Rate{}
 		}
@@ -582,7 +482,171 @@ func (m *Monitor) Poll() error {
 			totalBytes += t.Total()
 		}
 	}
-	// Forget interfaces that vanished long ago.
+	m.forgetVanished(now)
+	if p.rateOK {
+		m.notePeak(perSec(totalBytes, p.monoElapsed), now)
+	}
+	m.last = now
+	m.status.LastPoll = now.Wall
+	m.status.Polls++
+	m.live.Time = now.Wall
+	m.live.Total = total
+	m.live.Interfaces = m.ifaceRates(m.live.Interfaces[:0])
+	m.publish()
+	return nil
+}
+
+// pollTimes is what a poll knows about the time since the previous one.
+type pollTimes struct {
+	monoElapsed  time.Duration // for rates
+	checkElapsed time.Duration // for the speed check (see span)
+	rateOK       bool          // long enough for a meaningful rate
+	refreshInfo  bool          // time to re-read every interface's details
+}
+
+// beginPoll works out the times of the poll at now, notes a gap (a suspend
+// or a paused process) as an event and decides whether interface details
+// are due for a refresh.
+func (m *Monitor) beginPoll(now Instant) (pollTimes, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.started {
+		return pollTimes{}, errors.New("monitor: Poll before Start")
+	}
+	p := pollTimes{monoElapsed: now.Mono - m.last.Mono, checkElapsed: span(m.last, now)}
+	wallElapsed := now.Wall.Sub(m.last.Wall)
+	if gap := max(10*m.cfg.PollInterval, time.Minute); wallElapsed > gap || p.monoElapsed > gap {
+		m.event(now.Wall, usage.EventGap, "", usage.Totals{}, fmt.Sprintf("no reading for %s (suspend or a paused process); traffic in between counted at wake-up", roundDur(max(wallElapsed, p.monoElapsed))))
+	}
+	p.rateOK = p.monoElapsed >= m.cfg.PollInterval/4 && p.monoElapsed > 0
+	p.refreshInfo = now.Mono-m.lastInfo >= m.cfg.InfoRefresh
+	if p.refreshInfo {
+		m.lastInfo = now.Mono
+	}
+	return p, nil
+}
+
+// describe reads the details of the interfaces in cs that need them: all
+// of them when refresh is set, else the new ones and those that may be
+// another adapter under the same name (back after an absence, another
+// index; without indexes, counters that went down), so that their traffic
+// is filed under their own MAC at once and not only at the next refresh.
+// It picks them under the lock and reads the OS outside it; nil when there
+// was nothing to describe.
+func (m *Monitor) describe(cs []counter.Counter, refresh bool) map[string]counter.Info {
+	var names []string
+	m.mu.Lock()
+	for _, c := range cs {
+		st, known := m.ifaces[c.Name]
+		if !known || refresh || st.lastSeen.Before(m.last.Wall) || st.reborn(c.Index) || (c.Index == 0 && st.wentDown(c)) {
+			names = append(names, c.Name)
+		}
+	}
+	m.mu.Unlock()
+	var fresh map[string]counter.Info
+	for _, name := range names {
+		if fresh == nil {
+			fresh = map[string]counter.Info{}
+		}
+		if info, err := m.r.Info(name); err == nil {
+			fresh[name] = info
+		}
+	}
+	return fresh
+}
+
+// follow accounts for one interface's reading c (m.mu held): it finds the
+// state of the device c belongs to (see identify), counts its traffic since
+// the last reading, bounded by what the link carries in that time (or since
+// it was last seen, when it is back after an absence), and makes c the last
+// reading.
+func (m *Monitor) follow(c counter.Counter, fresh map[string]counter.Info, checkElapsed time.Duration, now Instant) (*ifaceState, usage.Totals) {
+	if c.Index == 0 && !m.noIndex {
+		m.noIndex = true
+		m.log.Warn("counters come without interface indexes (Linux without netlink: /proc/net/dev); an interface deleted and created again between two polls is told only by its counters going down or, at the next details refresh, by another MAC")
+	}
+	st, back := m.identify(c, fresh, now)
+	var absent time.Duration
+	if back {
+		absent = now.Wall.Sub(st.lastSeen) // back after an absence
+		if st.lastBoot > 0 && now.Boot >= st.lastBoot {
+			absent = now.Boot - st.lastBoot
+		}
+	}
+	t := m.account(st, st.rx, st.tx, c, max(checkElapsed, absent), now)
+	st.rx, st.tx = c.RxBytes, c.TxBytes
+	st.index = c.Index
+	st.seen = true
+	st.lastSeen = now.Wall
+	st.lastBoot = now.Boot
+	return st, t
+}
+
+// identify returns the state to account c against (m.mu held): the known
+// one (with fresh details, if read), or a new one when the name is new or
+// belongs to another device now, with the event that says so. back reports
+// a known device seen again after an absence.
+func (m *Monitor) identify(c counter.Counter, fresh map[string]counter.Info, now Instant) (st *ifaceState, back bool) {
+	st, known := m.ifaces[c.Name]
+	info, haveInfo := fresh[c.Name]
+	reborn := known && st.reborn(c.Index)
+	sameIndex := known && c.Index != 0 && c.Index == st.index
+	var carry *ifaceState
+	if reborn || (known && !sameIndex && haveInfo && st.info.MAC != "" && info.MAC != "" && st.info.MAC != info.MAC) {
+		// Same name, another interface: a new incarnation whose
+		// counters started from zero when it appeared. (On Linux the
+		// same index means the same device, with a MAC set by hand: its
+		// counters go on. macOS and Windows reuse the index of a removed
+		// interface, so there a re-created adapter with the old index
+		// and another MAC is taken for the same device: its counters are
+		// followed on, as a reset if they went down, and only its MAC
+		// changes.)
+		if !reborn && c.Index == 0 && !st.lastSeen.Before(m.last.Wall) && !st.wentDown(c) {
+			// No index, seen at the last poll, counters not down: the
+			// change happened at some poll since the last description,
+			// and what those polls counted (a reset included) belongs to
+			// the new adapter already. Go on from the last reading, so
+			// nothing is counted twice.
+			carry = st
+		}
+		known = false
+		reborn = true
+	}
+	if known {
+		if haveInfo {
+			st.info = info
+			st.counted = m.cfg.Policy.Counted(c.Name, string(info.Kind))
+		}
+		return st, st.lastSeen.Before(m.last.Wall)
+	}
+	st = &ifaceState{}
+	if haveInfo {
+		st.info = info
+	} else {
+		st.info = counter.Info{Name: c.Name, Kind: counter.KindOther}
+		if k, ok := counter.ClassifyName(c.Name); ok {
+			st.info.Kind = k
+		}
+	}
+	st.counted = m.cfg.Policy.Counted(c.Name, string(st.info.Kind))
+	if carry != nil {
+		st.rx, st.tx = carry.rx, carry.tx
+	}
+	m.ifaces[c.Name] = st
+	switch {
+	case carry != nil:
+		m.event(now.Wall, usage.EventReset, c.Name, usage.Totals{}, "another adapter under this name (its MAC changed); its traffic is filed under its own MAC from now on")
+	case reborn:
+		m.event(now.Wall, usage.EventReset, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "interface re-created; its counters since then are counted")
+	default:
+		m.event(now.Wall, usage.EventAppear, c.Name, usage.Totals{Rx: c.RxBytes, Tx: c.TxBytes}, "new interface; its counters since it appeared are counted")
+	}
+	return st, false
+}
+
+// forgetVanished zeroes the rates of interfaces missing from the latest
+// reading and forgets those gone longer than vanishedTTL (m.mu held).
+func (m *Monitor) forgetVanished(now Instant) {
 	for name, st := range m.ifaces {
 		if !st.seen {
 			st.rate = Rate{}
@@ -591,29 +655,23 @@ func (m *Monitor) Poll() error {
 			}
 		}
 	}
-	if rateOK {
-		bps := perSec(totalBytes, monoElapsed)
-		cb := now.Wall.UTC().Truncate(usage.CoarseBucket).Unix()
-		if bps > m.peaks[cb] {
-			m.peaks[cb] = bps
-		}
-		day := usage.DateOf(now.Wall.In(m.cfg.Location))
-		if day != m.peakDay {
-			m.peakDay = day
-			m.live.PeakToday = 0
-		}
-		if bps > m.live.PeakToday {
-			m.live.PeakToday = bps
-		}
+}
+
+// notePeak records a total speed of bps at now in its coarse bucket and in
+// today's peak (m.mu held).
+func (m *Monitor) notePeak(bps uint64, now Instant) {
+	cb := now.Wall.UTC().Truncate(usage.CoarseBucket).Unix()
+	if bps > m.peaks[cb] {
+		m.peaks[cb] = bps
 	}
-	m.last = now
-	m.status.LastPoll = now.Wall
-	m.status.Polls++
-	m.live.Time = now.Wall
-	m.live.Total = total
-	m.live.Interfaces = m.ifaceRates()
-	m.publish()
-	return nil
+	day := usage.DateOf(now.Wall.In(m.cfg.Location))
+	if day != m.peakDay {
+		m.peakDay = day
+		m.live.PeakToday = 0
+	}
+	if bps > m.live.PeakToday {
+		m.live.PeakToday = bps
+	}
 }
 
 func perSec(b uint64, d time.Duration) uint64 {
@@ -623,16 +681,18 @@ func perSec(b uint64, d time.Duration) uint64 {
 	return uint64(float64(b) / d.Seconds())
 }
 
-func (m *Monitor) ifaceRates() []IfaceRate {
-	out := make([]IfaceRate, 0, len(m.ifaces))
+// ifaceRates appends the rates of the interfaces in the latest reading to
+// dst, by name. The poll passes the previous list's array: Live and publish
+// hand out copies, so it is never shared, and a poll allocates nothing here.
+func (m *Monitor) ifaceRates(dst []IfaceRate) []IfaceRate {
 	for name, st := range m.ifaces {
 		if !st.seen {
 			continue
 		}
-		out = append(out, IfaceRate{Name: name, Kind: string(st.info.Kind), Counted: st.counted, Rate: st.rate})
+		dst = append(dst, IfaceRate{Name: name, Kind: string(st.info.Kind), Counted: st.counted, Rate: st.rate})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out
+	slices.SortFunc(dst, func(a, b IfaceRate) int { return strings.Compare(a.Name, b.Name) })
+	return dst
 }
 
 // batch builds what a flush writes, without clearing anything.
@@ -759,7 +819,11 @@ func (m *Monitor) Run(ctx context.Context) error {
 			}
 			if now := m.clock.Now(); now.Mono-lastFlush >= wait {
 				lastFlush = now.Mono
-				wait = failed.after(m.Flush(ctx), now, m.cfg.FlushInterval, m.log, m.Status)
+				err := m.Flush(ctx)
+				if err == nil && m.cfg.AfterFlush != nil {
+					m.cfg.AfterFlush()
+				}
+				wait = failed.after(err, now, m.cfg.FlushInterval, m.log, m.Status)
 			}
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -831,6 +832,33 @@ func TestRunRetriesFirstFlush(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), `level=INFO msg="writes recovered" failed_attempts=1`) {
 		t.Errorf("no \"writes recovered\" line:\n%s", logs.String())
+	}
+}
+
+// TestRunAfterFlush: AfterFlush runs after every successful periodic write
+// and after no failed one (nor the last write at stop).
+func TestRunAfterFlush(t *testing.T) {
+	r := &fakeReader{counters: map[string]counter.Counter{"eth0": {Name: "eth0", Index: 2, RxBytes: 10, TxBytes: 20}},
+		infos: map[string]counter.Info{"eth0": {Name: "eth0", Kind: counter.KindEthernet, MAC: "02:00:00:00:00:01", Bits: 64}}}
+	store := newFakeStore()
+	store.failN = 2 // the write at start and the first retry
+	clock := &steppingClock{now: Instant{Wall: t0, Mono: time.Hour, Boot: time.Hour}, step: 100 * time.Millisecond}
+	var after atomic.Int64
+	m := New(r, store, clock, Config{PollInterval: 5 * time.Millisecond, FlushInterval: 2 * time.Second, BootID: "b", Location: time.UTC,
+		AfterFlush: func() { after.Add(1) }}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- m.Run(ctx) }()
+	time.Sleep(300 * time.Millisecond)
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if store.flushes < 3 {
+		t.Fatalf("%d successful writes, want several periodic ones and the last", store.flushes)
+	}
+	if got, want := after.Load(), int64(store.flushes-1); got != want {
+		t.Errorf("AfterFlush ran %d times, want %d (the %d successful writes but the last)", got, want, store.flushes)
 	}
 }
 

@@ -213,6 +213,12 @@ func dsn(path string, readOnly bool) string {
 			"_journal_mode=WAL",               // applied after the _pragma list, so page_size comes first
 			"_pragma=synchronous(NORMAL)",
 			"_pragma=journal_size_limit(4194304)",
+			// SQLite's default checkpoint (every 1,000 WAL pages: the -wal
+			// file stays under ~1 MB, checkpointed about hourly at rest) is
+			// kept on purpose: a checkpoint every 100 pages kept it near
+			// 100 KB but raised the daemon's write_bytes from 666 to 887 B/s
+			// (scripts/measure-idle.sh 240), as each checkpoint dirties
+			// whole 4 KiB file pages for 1 KiB database pages.
 			"_txlock=immediate",
 		)
 	}

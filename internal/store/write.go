@@ -591,7 +591,9 @@ func insertRows(ctx context.Context, tx *sql.Tx, head, tail string, width int, v
 			stmt.Close()
 		}
 	}()
-	args := make([]any, 0, insertRowsChunk*width)
+	// Sized for what there is: a steady flush has a few rows, and a full
+	// chunk's worth (250 rows) was most of what a flush allocated.
+	args := make([]any, 0, min(len(vals)/width, insertRowsChunk)*width)
 	for len(vals) > 0 {
 		n := min(len(vals)/width, insertRowsChunk)
 		args = args[:0]
