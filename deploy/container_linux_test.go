@@ -96,10 +96,17 @@ func settled(t *testing.T, base, iface string) (uint64, uint64) {
 }
 
 // TestContainerCountsHostVeth builds the image from a pb built here
-// (Containerfile.prebuilt), runs it with host networking as its
-// unprivileged user, moves a known number of bytes over a veth pair in the
-// host namespace and checks that pb in the container counted exactly the
-// kernel's bytes, through its API.
+// (Containerfile.prebuilt), runs it as its unprivileged user in the two
+// documented ways of counting the host, moves a known number of bytes over
+// a veth pair in the host namespace and checks that pb in the container
+// counted exactly the kernel's bytes, through its API:
+//
+//   - "network host": host networking, the normal reader (netlink);
+//   - "host proc": the host's /proc mounted at /host/proc and
+//     PB_PROC_PATH=/host/proc/1, which reads /host/proc/1/net/dev only.
+//     It runs with host networking too, so that the test can reach the API
+//     on loopback without port publishing; the log line checked below is
+//     what shows the proc_path reader, not netlink, did the counting.
 func TestContainerCountsHostVeth(t *testing.T) {
 	requirePodman(t)
 	lab := netlab.New(t) // fails under CI=true without root and ip
@@ -113,7 +120,7 @@ func TestContainerCountsHostVeth(t *testing.T) {
 	var rb [4]byte
 	rand.Read(rb[:])
 	id := hex.EncodeToString(rb[:])
-	image, name := "localhost/pbtest-image-"+id, "pbtest-"+id
+	image := "localhost/pbtest-image-" + id
 
 	run(t, []string{"CGO_ENABLED=0", "GOOS=linux"}, "go", "build", "-trimpath", "-ldflags", "-s -w", "-o", filepath.Join(work, "pb"), "./cmd/pb")
 	run(t, nil, "sh", "scripts/image-rootfs.sh", filepath.Join(work, "ctx"), filepath.Join(work, "pb"))
@@ -124,9 +131,27 @@ func TestContainerCountsHostVeth(t *testing.T) {
 	size := strings.TrimSpace(run(t, env, "podman", "image", "inspect", "--format", "{{.Size}}", image))
 	t.Logf("image size %s bytes", size)
 
+	for _, mode := range []struct {
+		name    string
+		args    []string // podman run options besides --network host
+		wantLog string   // a line the container's log must contain
+	}{
+		{name: "network host"},
+		{name: "host proc", args: []string{"-v", "/proc:/host/proc:ro", "-e", "PB_PROC_PATH=/host/proc/1"},
+			wantLog: `msg="reading counters from proc_path" net_dev=/host/proc/1/net/dev`},
+	} {
+		t.Run(mode.name, func(t *testing.T) {
+			countInContainer(t, lab, env, image, "pbtest-"+id+"-"+strings.ReplaceAll(mode.name, " ", "-"), mode.args, mode.wantLog)
+		})
+	}
+}
+
+// countInContainer runs image as name with host networking and args, and
+// checks that it counts a transfer over lab's veth exactly.
+func countInContainer(t *testing.T, lab *netlab.Lab, env []string, image, name string, args []string, wantLog string) {
 	// The data directory: a host folder owned by the image's user, with a
 	// config that polls and writes every second.
-	data := filepath.Join(work, "data")
+	data := filepath.Join(t.TempDir(), "data")
 	os.Mkdir(data, 0o700)
 	os.WriteFile(filepath.Join(data, "config.toml"), []byte("[monitoring]\npoll_interval = \"1s\"\nbatch_write_interval = \"1s\"\n"), 0o600)
 	for _, p := range []string{data, filepath.Join(data, "config.toml")} {
@@ -140,8 +165,9 @@ func TestContainerCountsHostVeth(t *testing.T) {
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	ln.Close()
-	run(t, env, "podman", "--runtime", "runc", "run", "-d", "--name", name, "--network", "host",
-		"-v", data+":/data", "-e", "PB_API_PORT="+port, image)
+	runArgs := append([]string{"--runtime", "runc", "run", "-d", "--name", name, "--network", "host",
+		"-v", data + ":/data", "-e", "PB_API_PORT=" + port}, args...)
+	run(t, env, "podman", append(runArgs, image)...)
 	t.Cleanup(func() {
 		if t.Failed() {
 			out, _ := exec.Command("podman", "logs", name).CombinedOutput()
@@ -162,6 +188,11 @@ func TestContainerCountsHostVeth(t *testing.T) {
 	}
 	if user := strings.TrimSpace(run(t, env, "podman", "inspect", "--format", "{{.Config.User}}", name)); user != "65532:65532" {
 		t.Errorf("the container runs as %q, want 65532:65532", user)
+	}
+	if wantLog != "" {
+		if log := run(t, env, "podman", "logs", name); !strings.Contains(log, wantLog) {
+			t.Errorf("the container log lacks %q:\n%s", wantLog, log)
+		}
 	}
 
 	lab.WaitQuiet(t)

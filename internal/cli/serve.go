@@ -202,7 +202,7 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 		st.Close()
 		return nil, err
 	}
-	reader, err := counter.NewReader()
+	reader, err := newReader(cfg.Monitoring.ProcPath, log)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -526,4 +526,19 @@ func runVersion(_ context.Context, args []string, env Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "pb %s\n", v)
 	return nil
+}
+
+// newReader returns the counter reader: the normal one, or with proc_path
+// set, a reader of <proc_path>/net/dev only (another namespace's
+// interfaces, e.g. the host's from a container).
+func newReader(procPath string, log *slog.Logger) (counter.Reader, error) {
+	if procPath == "" {
+		return counter.NewReader()
+	}
+	r, err := counter.NewProcReader(procPath)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("reading counters from proc_path", "net_dev", filepath.Join(procPath, "net", "dev"))
+	return r, nil
 }

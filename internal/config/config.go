@@ -99,6 +99,10 @@ type Monitoring struct {
 	// Exclude are interface-name globs never counted in the total; Exclude
 	// wins over Include. Excluded interfaces are still recorded.
 	Exclude []string `toml:"exclude"`
+	// ProcPath, when set, is the directory whose net/dev lists the
+	// interfaces to count (e.g. /host/proc/1 for a host /proc mounted in a
+	// container). Empty means the normal reader. Linux only.
+	ProcPath string `toml:"proc_path"`
 }
 
 // Storage configures retention.
@@ -284,6 +288,7 @@ func (c Config) LogValue() slog.Value {
 		slog.String("api", c.Addr()),
 		slog.Duration("poll_interval", c.Monitoring.PollInterval),
 		slog.Duration("batch_write_interval", c.Monitoring.BatchWriteInterval),
+		slog.String("proc_path", c.Monitoring.ProcPath),
 		slog.Int("fine_retention_days", c.Storage.FineRetentionDays),
 		slog.Any("sync", c.Sync),
 		slog.Float64("rate_per_gb", c.Cost.RatePerGB),

@@ -974,3 +974,53 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestProcPath(t *testing.T) {
+	t.Parallel()
+	good := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(good, "net"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(good, "net", "dev"), []byte("Inter-|\n face |\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir() // a directory without net/dev
+	const relMsg = `must be an absolute path to a directory containing net/dev, e.g. "/host/proc/1"; leave it empty to read this system's interfaces`
+	const missingMsg = `no net/dev file there; mount the host's /proc (e.g. -v /proc:/host/proc:ro) and point this at its process 1: "/host/proc/1"`
+	tests := []struct {
+		name, doc string
+		env       map[string]string
+		want      string // the value read, or the error
+		wantErr   bool
+	}{
+		{name: "unset", doc: "", want: ""},
+		{name: "valid", doc: "[monitoring]\nproc_path = \"" + good + "\"\n", want: good},
+		{name: "valid env", env: map[string]string{"PB_PROC_PATH": good}, want: good},
+		{name: "relative", doc: "[monitoring]\nproc_path = \"host/proc/1\"\n", wantErr: true,
+			want: `config {path}: line 2: monitoring.proc_path = "host/proc/1": ` + relMsg},
+		{name: "missing net/dev", doc: "[monitoring]\nproc_path = \"" + empty + "\"\n", wantErr: true,
+			want: `config {path}: line 2: monitoring.proc_path = "` + empty + `": ` + missingMsg},
+		{name: "missing net/dev env", env: map[string]string{"PB_PROC_PATH": empty}, wantErr: true,
+			want: `config: PB_PROC_PATH="` + empty + `" (monitoring.proc_path): ` + missingMsg},
+		{name: "net/dev is a directory", doc: "[monitoring]\nproc_path = \"" + filepath.Dir(good) + "\"\n", wantErr: true,
+			want: `config {path}: line 2: monitoring.proc_path = "` + filepath.Dir(good) + `": ` + missingMsg},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			cfg, errText := loadDoc(t, tc.doc, tc.env)
+			if tc.wantErr {
+				if errText != tc.want {
+					t.Errorf("\n got: %s\nwant: %s", errText, tc.want)
+				}
+				return
+			}
+			if errText != "" {
+				t.Fatal(errText)
+			}
+			if cfg.Monitoring.ProcPath != tc.want {
+				t.Errorf("ProcPath = %q, want %q", cfg.Monitoring.ProcPath, tc.want)
+			}
+		})
+	}
+}

@@ -142,6 +142,16 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Monitoring.Exclude },
 	},
 	{
+		key: "monitoring.proc_path", env: "PB_PROC_PATH", kind: kString, example: `"/host/proc/1"`,
+		doc: []string{
+			`Linux only. Read counters from <proc_path>/net/dev instead of the usual`,
+			`source, e.g. "/host/proc/1" when a container has the host's /proc mounted`,
+			`at /host/proc (not /host/proc/self: that is the container's own network).`,
+			`Empty (the default) reads this system's interfaces as usual.`,
+		},
+		ptr: func(c *Config) any { return &c.Monitoring.ProcPath },
+	},
+	{
 		key: "storage.fine_retention_days", env: "PB_FINE_RETENTION_DAYS", kind: kInt, example: `7`,
 		doc: []string{
 			`Days of 1-minute detail kept for the live charts (1-3650). The 15-minute`,

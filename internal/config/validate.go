@@ -6,7 +6,9 @@ import (
 	"math"
 	"net"
 	"net/url"
+	"os"
 	"path"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -100,6 +102,10 @@ func (c Config) problems() []*FieldError {
 				break
 			}
 		}
+	}
+
+	if msg := checkProcPath(m.ProcPath); msg != "" {
+		add("monitoring.proc_path", msg)
 	}
 
 	if d := c.Storage.FineRetentionDays; d < minRetention || d > maxRetention {
@@ -276,4 +282,21 @@ func checkDatabaseURL(s string) string {
 		return "" // libpq key=value form: "host=db user=pb password=... dbname=pb"
 	}
 	return "must be a PostgreSQL URL; " + example + hidden
+}
+
+// checkProcPath checks that p, when set, is an absolute directory holding a
+// net/dev file, so a wrong mount is reported at start rather than as a
+// failed read on every poll.
+func checkProcPath(p string) string {
+	if p == "" {
+		return ""
+	}
+	if !filepath.IsAbs(p) {
+		return `must be an absolute path to a directory containing net/dev, e.g. "/host/proc/1"; leave it empty to read this system's interfaces`
+	}
+	fi, err := os.Stat(filepath.Join(p, "net", "dev"))
+	if err != nil || !fi.Mode().IsRegular() {
+		return `no net/dev file there; mount the host's /proc (e.g. -v /proc:/host/proc:ro) and point this at its process 1: "/host/proc/1"`
+	}
+	return ""
 }

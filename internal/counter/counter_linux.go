@@ -5,6 +5,7 @@ package counter
 import (
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"sync"
 
@@ -19,6 +20,26 @@ import (
 // answered from /proc/net/dev.
 func NewReader() (Reader, error) {
 	return &netlinkReader{linuxReader: newLinuxReader("/proc", "/sys"), fd: -1, open: openNetlink}, nil
+}
+
+// NewProcReader returns a reader of <procPath>/net/dev only, for counting
+// another network namespace than this process's: in a container with the
+// host's /proc mounted at /host/proc, procPath "/host/proc/1" is the host's.
+// Netlink is never used: it would answer for this process's namespace.
+// Without ifindexes, an interface re-created between two polls is counted as
+// the /proc/net/dev fallback counts it. Info still comes from /sys/class/net,
+// which may not list the other namespace's interfaces; the caller then
+// describes them by name.
+func NewProcReader(procPath string) (Reader, error) {
+	return newProcReader(procPath, "/sys")
+}
+
+func newProcReader(procPath, sysRoot string) (*linuxReader, error) {
+	r := newLinuxReader(procPath, sysRoot)
+	if _, err := os.Stat(r.devPath); err != nil {
+		return nil, fmt.Errorf("monitoring.proc_path: %w", err)
+	}
+	return r, nil
 }
 
 // netlinkReader reads counters with one RTM_GETLINK dump per poll. The dump

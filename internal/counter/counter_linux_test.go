@@ -3,6 +3,7 @@
 package counter
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -170,5 +171,59 @@ func TestNetlinkFallback(t *testing.T) {
 		if r.fallback != s.fallback {
 			t.Fatalf("step %d: fallback %v, want %v", i, r.fallback, s.fallback)
 		}
+	}
+}
+
+// TestProcReaderFixture reads the fake /proc in testdata through the
+// proc_path constructor: the counters are the fixture's, not this
+// machine's, so netlink (this process's namespace) is not in the way.
+// Interfaces /sys does not describe are an ErrNoInterface from Info, which
+// the monitor answers by describing them by name.
+func TestProcReaderFixture(t *testing.T) {
+	r, err := NewProcReader("testdata/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := r.(*linuxReader); !ok {
+		t.Fatalf("NewProcReader = %T, want the /proc/net/dev reader", r)
+	}
+	got, err := r.Read(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Counter{
+		{Name: "lo", RxBytes: 46021, TxBytes: 46021},
+		{Name: "eth0", RxBytes: 153242067, TxBytes: 4345106},
+		{Name: "wlan0", RxBytes: 9876543210, TxBytes: 1234567890},
+		{Name: "docker0", RxBytes: 0, TxBytes: 2048},
+		{Name: "veth1a2b3c4", RxBytes: 20480, TxBytes: 40960},
+		{Name: "wg0", RxBytes: 524288, TxBytes: 262144},
+		{Name: "eth1", RxBytes: 4294967296, TxBytes: 17179869184},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Read = %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("Read[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+
+	// The same file with an empty /sys: counters unchanged, Info says
+	// the interface is not described.
+	bare, err := newProcReader("testdata/proc", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got2, err := bare.Read(nil)
+	if err != nil || len(got2) != len(want) || got2[1] != want[1] {
+		t.Errorf("Read without /sys = %+v, %v", got2, err)
+	}
+	if _, err := bare.Info("eth0"); !errors.Is(err, ErrNoInterface) {
+		t.Errorf("Info without /sys: %v, want ErrNoInterface", err)
+	}
+
+	if _, err := NewProcReader(t.TempDir()); err == nil || !strings.Contains(err.Error(), "monitoring.proc_path") {
+		t.Errorf("NewProcReader(dir without net/dev) error = %v", err)
 	}
 }
