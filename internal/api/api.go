@@ -39,25 +39,11 @@ import (
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
-// Store is what the API reads from the database; *store.Store satisfies it.
+// Store is what the API reads from the database: what the query layer
+// reads, and the storage figures and pruning; *store.Store satisfies it.
 type Store interface {
-	Totals(ctx context.Context, from, to time.Time, f usage.Filter) (usage.Totals, error)
-	Days(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
-	DayTotals(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
-	Months(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.MonthTotals, error)
-	Hours(ctx context.Context, day usage.Date, loc *time.Location, f usage.Filter) ([]usage.HourTotals, error)
-	TopDays(ctx context.Context, n int, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
-	Lifetime(ctx context.Context, f usage.Filter) (usage.Totals, error)
-	// Periods are the month and year totals known only as a whole
-	// (imported), lying entirely in [from, to).
-	Periods(ctx context.Context, from, to time.Time, f usage.Filter) ([]usage.Period, error)
-	Interfaces(ctx context.Context, from, to time.Time) ([]usage.InterfaceTotals, error)
-	InterfaceLifetimes(ctx context.Context) ([]usage.InterfaceTotals, error)
-	Peak(ctx context.Context, from, to time.Time) (bps uint64, at time.Time, err error)
-	Span(ctx context.Context, loc *time.Location) (first, last usage.Date, ok bool, err error)
-	Events(ctx context.Context, from, to time.Time, limit int) ([]usage.Event, error)
+	query.Store
 	Stats(ctx context.Context) (store.Stats, error)
-	PlanAlerts(ctx context.Context, limit int) ([]plan.AlertRecord, error)
 	Prune(ctx context.Context) (int64, error)
 	// PruneWith is Prune reporting per kind; with dryRun it only counts.
 	PruneWith(ctx context.Context, dryRun bool) (store.Pruned, error)
