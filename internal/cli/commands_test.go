@@ -1,13 +1,14 @@
 package cli
 
 import (
-	"github.com/packetbuddy/pb/internal/golden"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/packetbuddy/pb/internal/golden"
 )
 
 // needTool returns the path of a program the test runs: a skip locally when

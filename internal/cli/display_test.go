@@ -2,12 +2,12 @@ package cli
 
 import (
 	"encoding/json"
-	"github.com/packetbuddy/pb/internal/golden"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/version"
 )
 
@@ -53,14 +53,15 @@ func TestUnitsFlagGolden(t *testing.T) {
 	// Reports follow it too.
 	_, md, _ := runAt(t, nil, "export", "--format", "md", "--units", "iec", "--data-dir", dir)
 	_, mdSI, _ := runAt(t, nil, "export", "--format", "md", "--data-dir", dir)
-	// (The DVD and movie sizes stay the products' decimal GB.)
-	if !strings.Contains(md, "| Total | 7.18 GiB |") || !strings.Contains(md, "| 2026-03-03 | 4.66 GiB | 953.67 MiB | 5.59 GiB |") ||
-		!strings.Contains(mdSI, "| 2026-03-03 | 5.00 GB | 1.00 GB | 6.00 GB |") || strings.Contains(mdSI, "iB") {
-		t.Errorf("markdown report with --units iec:\n%s\nwithout:\n%s", md, mdSI)
+	// The whole report, with the price per GiB; the DVD and movie sizes
+	// stay the products' decimal GB.
+	golden.Check(t, "units/export_iec.md", []byte(md))
+	if strings.Contains(mdSI, "iB") {
+		t.Errorf("markdown report without --units has binary units:\n%s", mdSI)
 	}
-	if code, _, stderr := runAt(t, map[string]string{"PB_DISPLAY_UNITS": "binary"}, "today", "--data-dir", dir); code != 1 ||
-		!strings.Contains(stderr, `PB_DISPLAY_UNITS="binary" (display.units): must be "si" (1 KB = 1000 B) or "iec" (1 KiB = 1024 B)`) {
-		t.Errorf("bad PB_DISPLAY_UNITS: exit %d, %q", code, stderr)
+	code, stdout, stderr := runAt(t, map[string]string{"PB_DISPLAY_UNITS": "binary"}, "today", "--data-dir", dir)
+	if want := "pb today: config: PB_DISPLAY_UNITS=\"binary\" (display.units): must be \"si\" (1 KB = 1000 B) or \"iec\" (1 KiB = 1024 B)\n"; code != 1 || stdout != "" || stderr != want {
+		t.Errorf("bad PB_DISPLAY_UNITS: exit %d, stdout %q, stderr %q, want %q", code, stdout, stderr, want)
 	}
 }
 
