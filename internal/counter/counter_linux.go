@@ -8,18 +8,19 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
 
-// NewReader returns the Linux reader: counters, names and ifindexes from an
-// rtnetlink RTM_GETLINK dump, Info from /sys/class/net. Where netlink is
+// NewReader returns the Linux reader: counters, names and ifindexes from
+// rtnetlink dumps, Info from /sys/class/net. Where netlink is
 // not allowed (a seccomp sandbox: EPERM, EACCES, EAFNOSUPPORT), it reads
 // /proc/net/dev, without indexes, from then on. Any other failure is
 // retried on the next Read; until netlink has worked once, such a Read is
 // answered from /proc/net/dev.
 func NewReader() (Reader, error) {
-	return &netlinkReader{linuxReader: newLinuxReader("/proc", "/sys"), fd: -1, open: openNetlink}, nil
+	return &netlinkReader{linuxReader: newLinuxReader("/proc", "/sys"), fd: -1, events: -1, open: openNetlink, openEvents: openLinkEvents}, nil
 }
 
 // NewProcReader returns a reader of <procPath>/net/dev only, for counting
@@ -42,22 +43,33 @@ func newProcReader(procPath, sysRoot string) (*linuxReader, error) {
 	return r, nil
 }
 
-// netlinkReader reads counters with one RTM_GETLINK dump per poll. The dump
-// gives every interface's name, ifindex and 64-bit counters in one call:
-// the ifindex is what tells an interface re-created between two polls from
-// the old one (BenchmarkLinuxRead compares its cost with /proc/net/dev).
+// netlinkReader reads counters with one rtnetlink dump per poll. An
+// RTM_GETLINK dump gives every interface's name, ifindex and 64-bit
+// counters in one call: the ifindex is what tells an interface re-created
+// between two polls from the old one. Between changes of the links it
+// takes the lighter RTM_GETSTATS dump (ifindex and counters, no name) and
+// names the links from the last RTM_GETLINK dump: a socket subscribed to
+// the kernel's link notifications says when a link came, went or was
+// renamed, and an ifindex the last link dump did not have is a new link
+// too; either way that poll takes a link dump (BenchmarkNetlinkRead and
+// BenchmarkLinuxRead compare the costs).
 type netlinkReader struct {
 	*linuxReader // Info, and Read when netlink fails
 
-	mu       sync.Mutex
-	fd       int // the NETLINK_ROUTE socket, kept open; -1 before the first Read
-	open     func() (int, error)
-	seq      uint32
-	buf      []byte
-	fallback bool // netlink is not allowed here: /proc/net/dev for good
-	worked   bool // a dump succeeded once
+	mu         sync.Mutex
+	fd         int // the NETLINK_ROUTE socket, kept open; -1 before the first Read
+	events     int // subscribed to RTNLGRP_LINK; -1 when closed or refused
+	open       func() (int, error)
+	openEvents func() (int, error)
+	seq        uint32
+	buf        []byte
+	names      map[uint32]string // by ifindex, from the last link dump; nil: take one
+	noStats    bool              // the kernel refused RTM_GETSTATS: link dumps only
+	fallback   bool              // netlink is not allowed here: /proc/net/dev for good
+	worked     bool              // a dump succeeded once
 
 	interrupted int // dumps the kernel flagged as interrupted (read by tests)
+	linkDumps   int // RTM_GETLINK dumps taken (read by tests)
 }
 
 // Read dumps the links. An interrupted dump (an interface came or went in
@@ -104,11 +116,15 @@ func notAllowed(err error) bool {
 		errors.Is(err, unix.EAFNOSUPPORT) || errors.Is(err, unix.EPROTONOSUPPORT)
 }
 
+// closeSocket closes the dump socket (ending a dump in progress) and
+// forgets the names, so the next Read starts with a link dump. The
+// notification socket stays: what it queued still counts.
 func (r *netlinkReader) closeSocket() {
 	if r.fd >= 0 {
 		unix.Close(r.fd)
 		r.fd = -1
 	}
+	r.names = nil
 }
 
 func (r *netlinkReader) dump(dst []Counter) ([]Counter, error) {
@@ -119,22 +135,67 @@ func (r *netlinkReader) dump(dst []Counter) ([]Counter, error) {
 		}
 		r.fd = fd
 		r.buf = make([]byte, 64<<10) // the kernel fills up to 32 KiB per datagram
+		if r.events < 0 && r.openEvents != nil {
+			// Refused (too many open files, say): link dumps on every
+			// poll, as without RTM_GETSTATS, until a fresh socket.
+			r.events, _ = r.openEvents()
+		}
 	}
+	start := len(dst)
+	if r.names != nil && r.events >= 0 && !r.noStats {
+		req := statsDumpRequest(r.seq + 1)
+		out, err := r.take(dst, "stats", req[:], ParseStatsDump)
+		switch {
+		case err != nil && statsUnsupported(err):
+			r.noStats = true // before Linux 4.7
+		case err != nil:
+			return dst[:start], err
+		case !r.linksChanged() && r.name(out[start:]):
+			return out, nil
+		}
+	}
+	r.linksChanged() // drop what this dump will show anyway
+	req := linkDumpRequest(r.seq + 1)
+	out, err := r.take(dst[:start], "link", req[:], ParseLinkDump)
+	if err != nil {
+		return dst[:start], err
+	}
+	r.linkDumps++
+	if r.names == nil {
+		r.names = make(map[uint32]string, len(out)-start)
+	}
+	clear(r.names)
+	for _, c := range out[start:] {
+		r.names[c.Index] = c.Name
+	}
+	return out, nil
+}
+
+func statsUnsupported(err error) bool {
+	var ke *KernelError
+	return errors.As(err, &ke) && (ke.Errno == int32(unix.EOPNOTSUPP) || ke.Errno == int32(unix.EINVAL))
+}
+
+// take sends one dump request (the next sequence number) and parses its
+// answer with parse.
+func (r *netlinkReader) take(dst []Counter, what string, req []byte, parse func([]byte, uint32, []Counter) ([]Counter, bool, error)) ([]Counter, error) {
 	r.seq++
-	req := linkDumpRequest(r.seq)
-	if _, err := unix.Write(r.fd, req[:]); err != nil {
-		return dst, fmt.Errorf("send link dump request: %w", err)
+	if err := rawWrite(r.fd, req); err != nil {
+		return dst, fmt.Errorf("send %s dump request: %w", what, err)
 	}
 	start := len(dst)
 	for {
-		n, err := unix.Read(r.fd, r.buf)
+		n, err := rawRecv(r.fd, r.buf)
+		if err == unix.EAGAIN {
+			n, err = unix.Read(r.fd, r.buf) // not queued yet: wait for it
+		}
 		if err == unix.EINTR {
 			continue
 		}
 		if err != nil {
-			return dst[:start], fmt.Errorf("read link dump: %w", err)
+			return dst[:start], fmt.Errorf("read %s dump: %w", what, err)
 		}
-		out, done, err := ParseLinkDump(r.buf[:n], r.seq, dst)
+		out, done, err := parse(r.buf[:n], r.seq, dst)
 		if err != nil {
 			return dst[:start], err
 		}
@@ -143,6 +204,81 @@ func (r *netlinkReader) dump(dst []Counter) ([]Counter, error) {
 			return dst, nil
 		}
 	}
+}
+
+// name gives each counter of a stats dump its name from the last link
+// dump; false if one has an ifindex that dump did not have (a new link).
+func (r *netlinkReader) name(cs []Counter) bool {
+	for i := range cs {
+		name, ok := r.names[cs[i].Index]
+		if !ok {
+			return false
+		}
+		cs[i].Name = name
+	}
+	return true
+}
+
+// linksChanged drains the link notifications queued since the last call
+// and reports whether there were any. A lost notification (the queue
+// overflowed: ENOBUFS) counts as a change; a socket that fails otherwise is
+// closed, and link dumps are taken from then on.
+func (r *netlinkReader) linksChanged() bool {
+	if r.events < 0 {
+		return true
+	}
+	changed := false
+	for {
+		n, err := rawRecv(r.events, r.buf)
+		switch {
+		case err == nil && n > 0, err == unix.ENOBUFS:
+			changed = true
+		case err == unix.EINTR:
+		case err == unix.EAGAIN:
+			return changed
+		default:
+			unix.Close(r.events)
+			r.events = -1
+			return true
+		}
+	}
+}
+
+// rawWrite and rawRecv talk to the netlink socket without telling the Go
+// scheduler (RawSyscall). Neither can block: the kernel builds a dump's
+// datagrams inside these calls, and rawRecv does not wait (MSG_DONTWAIT).
+// A scheduler-visible syscall, once a second, woke the runtime's monitor
+// thread and at times made it hand the processor to another thread: two
+// to four extra context switches per poll, most of the daemon's CPU time
+// at rest (README, "The daemon at rest").
+func rawWrite(fd int, p []byte) error {
+	_, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
+	if e != 0 {
+		return e
+	}
+	return nil
+}
+
+func rawRecv(fd int, p []byte) (int, error) {
+	n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), unix.MSG_DONTWAIT, 0, 0)
+	if e != 0 {
+		return 0, e
+	}
+	return int(n), nil
+}
+
+// openLinkEvents opens a NETLINK_ROUTE socket subscribed to link
+// notifications (RTNLGRP_LINK), read without waiting.
+func openLinkEvents() (int, error) {
+	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_ROUTE)
+	if err != nil {
+		return -1, fmt.Errorf("open netlink socket for link notifications: %w", err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: rtmGrpLink}); err != nil {
+		unix.Close(fd)
+		return -1, fmt.Errorf("subscribe to link notifications: %w", err)
+	}
+	return fd, nil
 }
 
 // openNetlink opens and binds a NETLINK_ROUTE socket.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -124,5 +125,159 @@ func TestNetlinkReadWhileLinksChurn(t *testing.T) {
 	}
 	if res.links < 81 {
 		t.Fatalf("last read saw %d links, want at least 81 (lo and 80 veth ends)", res.links)
+	}
+}
+
+// TestNetlinkNamesFollowLinkChanges: between changes a poll takes the light
+// stats dump and names its links from the last link dump; a link added,
+// renamed, or deleted and created again under the same name is seen by the
+// next Read with its right name and ifindex, and the counters of both
+// dumps agree.
+func TestNetlinkNamesFollowLinkChanges(t *testing.T) {
+	netlab.Require(t)
+	ns := fmt.Sprintf("pbnames-%d-%d", os.Getpid(), time.Now().UnixNano()%1e6)
+	ip := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command("ip", append([]string{"-n", ns}, args...)...).CombinedOutput(); err != nil {
+			t.Fatalf("ip -n %s %s: %v: %s", ns, strings.Join(args, " "), err, out)
+		}
+	}
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		t.Fatalf("ip netns add: %v: %s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	ip("link", "add", "pba", "type", "veth", "peer", "name", "pbb")
+	ip("link", "set", "lo", "up")
+
+	// The sockets belong to the namespace of the thread that opens them
+	// (the first Read); later Reads may run anywhere.
+	r, err := NewReader()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nr := r.(*netlinkReader)
+	t.Cleanup(func() {
+		nr.closeSocket()
+		unix.Close(nr.events)
+	})
+	opened := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
+		fd, err := unix.Open("/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err == nil {
+			err = unix.Setns(fd, unix.CLONE_NEWNET)
+			unix.Close(fd)
+		}
+		if err == nil {
+			_, err = r.Read(nil)
+		}
+		opened <- err
+	}()
+	if err := <-opened; err != nil {
+		t.Fatal(err)
+	}
+	if nr.events < 0 {
+		t.Fatal("no link notification socket: every poll would take a link dump")
+	}
+	for errno, want := range map[int32]bool{int32(unix.EOPNOTSUPP): true, int32(unix.EINVAL): true, int32(unix.EBUSY): false} {
+		if got := statsUnsupported(fmt.Errorf("dump: %w", &KernelError{Dump: "stats", Errno: errno})); got != want {
+			t.Errorf("statsUnsupported(errno %d) = %v, want %v", errno, got, want)
+		}
+	}
+	read := func() map[string]Counter {
+		t.Helper()
+		cs, err := r.Read(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]Counter{}
+		for _, c := range cs {
+			m[c.Name] = c
+		}
+		return m
+	}
+	names := func(m map[string]Counter) string {
+		var s []string
+		for n := range m {
+			s = append(s, n)
+		}
+		slices.Sort(s)
+		return strings.Join(s, " ")
+	}
+
+	first := read()
+	dumps := nr.linkDumps
+	for range 5 {
+		if got := read(); names(got) != "lo pba pbb" {
+			t.Fatalf("links %q, want \"lo pba pbb\"", names(got))
+		}
+	}
+	if nr.linkDumps != dumps {
+		t.Fatalf("%d link dumps in 5 reads without a change; want stats dumps only", nr.linkDumps-dumps)
+	}
+
+	// Traffic on lo, then both dumps must give the same counters.
+	sendOnLoopback(t, ns, 5000)
+	byStats := read()
+	nr.names = nil // force a link dump
+	byLinks := read()
+	if byStats["lo"] != byLinks["lo"] || byStats["lo"].RxBytes < first["lo"].RxBytes+5000 {
+		t.Fatalf("lo by stats dump %+v, by link dump %+v, before %+v: want equal and 5000+ bytes more", byStats["lo"], byLinks["lo"], first["lo"])
+	}
+
+	ip("link", "set", "pba", "name", "pbc")
+	got := read()
+	if names(got) != "lo pbb pbc" || got["pbc"].Index != first["pba"].Index {
+		t.Fatalf("after a rename: %+v, want pbc with pba's ifindex %d", got, first["pba"].Index)
+	}
+	ip("link", "del", "pbc")
+	ip("link", "add", "pba", "type", "veth", "peer", "name", "pbb")
+	got = read()
+	if names(got) != "lo pba pbb" || got["pba"].Index == first["pba"].Index || got["pbb"].Index == first["pbb"].Index {
+		t.Fatalf("after delete and re-create: %+v, want pba and pbb with new ifindexes (were %d, %d)", got, first["pba"].Index, first["pbb"].Index)
+	}
+
+	// Without the notification socket every poll takes a link dump.
+	unix.Close(nr.events)
+	nr.events = -1
+	dumps = nr.linkDumps
+	read()
+	read()
+	if nr.linkDumps != dumps+2 {
+		t.Fatalf("%d link dumps in 2 reads without link notifications, want 2", nr.linkDumps-dumps)
+	}
+}
+
+// sendOnLoopback sends n bytes of UDP to the loopback of namespace ns.
+func sendOnLoopback(t *testing.T, ns string, n int) {
+	t.Helper()
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine
+		errc <- func() error {
+			fd, err := unix.Open("/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			defer unix.Close(fd)
+			if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+				return err
+			}
+			s, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+			if err != nil {
+				return err
+			}
+			defer unix.Close(s)
+			to := &unix.SockaddrInet4{Port: 9, Addr: [4]byte{127, 0, 0, 1}}
+			for sent := 0; sent < n; sent += 1000 {
+				if err := unix.Sendto(s, make([]byte, 1000), 0, to); err != nil {
+					return err
+				}
+			}
+			return nil
+		}()
+	}()
+	if err := <-errc; err != nil {
+		t.Fatalf("send on the namespace's loopback: %v", err)
 	}
 }

@@ -2,7 +2,9 @@ package counter
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -188,6 +190,123 @@ func FuzzParseLinkDump(f *testing.F) {
 			if c.Name == "" {
 				t.Fatalf("nameless counter from %x", data)
 			}
+		}
+	})
+}
+
+// statsMsg builds an RTM_NEWSTATS message the way the kernel lays it out.
+func statsMsg(seq, index uint32, flags uint16, attrs ...nlAttr) []byte {
+	b := linkMsg(seq, index, flags, attrs...)
+	ne := binary.NativeEndian
+	// An if_stats_msg header is 12 bytes where ifinfomsg has 16: drop 4
+	// bytes after the index (the ifinfomsg change field).
+	b = append(b[:nlmsgHdrLen+12], b[nlmsgHdrLen+ifinfomsgLen:]...)
+	ne.PutUint32(b, uint32(len(b)))
+	ne.PutUint16(b[4:], rtmNewStats)
+	ne.PutUint32(b[nlmsgHdrLen+8:], 1) // filter_mask: IFLA_STATS_LINK_64
+	return b
+}
+
+func link64(rx, tx uint64) nlAttr { return nlAttr{iflaStatsLink64, stats64(rx, tx).val} }
+
+func TestParseStatsDump(t *testing.T) {
+	other := nlAttr{2, make([]byte, 8)} // IFLA_STATS_LINK_XSTATS: an attribute the parser skips
+	tests := []struct {
+		name    string
+		data    []byte
+		want    []Counter
+		done    bool
+		wantErr string
+	}{
+		{
+			name: "two links then done",
+			data: concat(
+				statsMsg(7, 1, 0, link64(1<<40, 1<<41)),
+				statsMsg(7, 12, 0, other, link64(1<<64-1, 3)),
+				ctrlMsg(nlmsgDone, 7, make([]byte, 4)),
+			),
+			want: []Counter{{Index: 1, RxBytes: 1 << 40, TxBytes: 1 << 41}, {Index: 12, RxBytes: 1<<64 - 1, TxBytes: 3}},
+			done: true,
+		},
+		{
+			name: "a message of an older dump is skipped; no done yet",
+			data: concat(statsMsg(6, 9, 0, link64(1, 1)), statsMsg(7, 4, 0, link64(2, 2))),
+			want: []Counter{{Index: 4, RxBytes: 2, TxBytes: 2}},
+		},
+		{
+			name:    "interrupted dump",
+			data:    statsMsg(7, 4, nlmFDumpIntr, link64(2, 2)),
+			wantErr: errDumpInterrupted.Error(),
+		},
+		{
+			name:    "refused: a kernel before RTM_GETSTATS",
+			data:    ctrlMsg(nlmsgError, 7, []byte{0xa1, 0xff, 0xff, 0xff}),
+			wantErr: "stats dump: kernel answered error 95",
+		},
+		{
+			name:    "message too short for its header",
+			data:    ctrlMsg(rtmNewStats, 7, make([]byte, 8)),
+			wantErr: "parse stats dump at byte 0: RTM_NEWSTATS of 24 bytes, too short",
+		},
+		{
+			name:    "attribute longer than its message",
+			data:    func() []byte { b := statsMsg(7, 4, 0, link64(1, 1)); b[28] = 255; return b }(),
+			wantErr: "parse stats dump: interface 4: attribute length 255 does not fit 196 bytes",
+		},
+		{
+			name:    "no 64-bit counters",
+			data:    statsMsg(7, 5, 0, other),
+			wantErr: "parse stats dump: interface 5 has no 64-bit counters",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			prev := []Counter{{Name: "kept"}}
+			got, done, err := ParseStatsDump(tc.data, 7, prev)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				if len(got) != 1 || got[0].Name != "kept" {
+					t.Fatalf("on error got %+v, want dst unchanged", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if done != tc.done {
+				t.Errorf("done = %v, want %v", done, tc.done)
+			}
+			if want := append([]Counter{{Name: "kept"}}, tc.want...); !slices.Equal(got, want) {
+				t.Errorf("got %+v, want %+v", got, want)
+			}
+		})
+	}
+	var ke *KernelError
+	if _, _, err := ParseStatsDump(tests[3].data, 7, nil); !errors.As(err, &ke) || ke.Errno != 95 {
+		t.Errorf("refused dump: %#v, want a *KernelError with errno 95", err)
+	}
+}
+
+// TestParseStatsDumpAllocs: a steady-state poll allocates nothing.
+func TestParseStatsDumpAllocs(t *testing.T) {
+	data := concat(statsMsg(1, 1, 0, link64(1, 2)), statsMsg(1, 2, 0, link64(3, 4)), ctrlMsg(nlmsgDone, 1, make([]byte, 4)))
+	dst, _, err := ParseStatsDump(data, 1, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allocs := testing.AllocsPerRun(100, func() { dst, _, _ = ParseStatsDump(data, 1, dst[:0]) }); allocs != 0 || len(dst) != 2 {
+		t.Fatalf("%v allocations per parse (want 0); got %+v", allocs, dst)
+	}
+}
+
+func FuzzParseStatsDump(f *testing.F) {
+	f.Add(concat(statsMsg(1, 1, 0, link64(1, 2)), ctrlMsg(nlmsgDone, 1, make([]byte, 4))))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, _, err := ParseStatsDump(data, 1, nil)
+		if err != nil && len(got) != 0 {
+			t.Fatalf("error %v with %d counters", err, len(got))
 		}
 	})
 }

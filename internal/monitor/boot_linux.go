@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,10 +21,12 @@ func BootID() (string, error) {
 
 // sinceBoot reads CLOCK_BOOTTIME: time since boot that never jumps with the
 // wall clock and keeps running through suspend, the same in every process
-// of this boot. 0 if unreadable.
+// of this boot. 0 if unreadable. A raw system call: it cannot block, and
+// telling the scheduler about it (as unix.ClockGettime does) would wake the
+// runtime's monitor thread on every poll.
 func sinceBoot() time.Duration {
 	var ts unix.Timespec
-	if unix.ClockGettime(unix.CLOCK_BOOTTIME, &ts) != nil {
+	if _, _, e := unix.RawSyscall(unix.SYS_CLOCK_GETTIME, unix.CLOCK_BOOTTIME, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
 		return 0
 	}
 	return time.Duration(ts.Nano())
