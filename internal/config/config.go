@@ -190,7 +190,7 @@ func Default() Config {
 		},
 		Monitoring: Monitoring{
 			PollInterval:       time.Second,
-			BatchWriteInterval: 30 * time.Second,
+			BatchWriteInterval: time.Minute,
 			Include:            []string{},
 			Exclude:            []string{},
 		},

@@ -410,8 +410,6 @@ func TestBadValues(t *testing.T) {
 			`config {path}: line 3: monitoring.batch_write_interval = "5s": must be at least monitoring.poll_interval (10s) and at most 1h`},
 		{"batch above 1h", "[monitoring]\nbatch_write_interval = \"90m\"\n",
 			`config {path}: line 2: monitoring.batch_write_interval = "90m": must be at least monitoring.poll_interval (1s) and at most 1h`},
-		{"batch default below poll", "[monitoring]\npoll_interval = \"45s\"\n",
-			`config {path}: monitoring.batch_write_interval = "30s": must be at least monitoring.poll_interval (45s) and at most 1h`},
 		{"bad glob", "[monitoring]\ninclude = [\"eth[\"]\n",
 			`config {path}: line 2: monitoring.include: pattern "eth[" is not a valid glob (unclosed "[" or a trailing "\"); use * ? and [a-z], e.g. "wlan*"`},
 		{"empty glob", "[monitoring]\nexclude = [\"docker*\", \" \"]\n",

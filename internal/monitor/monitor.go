@@ -65,7 +65,7 @@ func SystemClock() Clock { return systemClock{start: time.Now()} }
 // Config tunes the monitor.
 type Config struct {
 	PollInterval  time.Duration // default 1s
-	FlushInterval time.Duration // default 30s
+	FlushInterval time.Duration // default 1m
 	Policy        usage.Policy  // which interfaces count in the total
 	BootID        string        // identity of the running boot (see BootID)
 	// SpeedCap overrides the speed cap (bytes/s) for every interface; 0 uses
@@ -90,7 +90,7 @@ func (c *Config) setDefaults() {
 		c.PollInterval = time.Second
 	}
 	if c.FlushInterval <= 0 {
-		c.FlushInterval = 30 * time.Second
+		c.FlushInterval = time.Minute
 	}
 	if c.InfoRefresh <= 0 {
 		c.InfoRefresh = time.Minute
