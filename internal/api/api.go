@@ -167,6 +167,7 @@ type Server struct {
 	enc      *Encoder
 	handler  http.Handler
 	routes   []route
+	static   *staticFiles // the dashboard's files; nil without Deps.Dashboard
 
 	// port is the port the server listens on, for the Host check; 0 until
 	// Open (any port is then accepted: the handler is mounted elsewhere).
@@ -264,6 +265,13 @@ func New(d Deps) (*Server, error) {
 			l := mon.Live()
 			return l.Time, l.PeakToday
 		}
+	}
+	if d.Dashboard != nil {
+		st, err := newStaticFiles(d.Dashboard)
+		if err != nil {
+			return nil, err
+		}
+		s.static = st
 	}
 	s.q = query.New(qd)
 	s.enc = NewEncoder(s.loc, price)
