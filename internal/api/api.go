@@ -344,9 +344,9 @@ func (s *Server) Open(addr string) error {
 	if err := checkBind(host, s.d.Token); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr, s.log)
 	if err != nil {
-		return fmt.Errorf("api: listen on %s: %w", addr, err)
+		return err
 	}
 	lim := newLimitListener(ln, maxConns)
 	lim.drained, lim.drainAt = freeOSMemory, burstConns

@@ -286,3 +286,63 @@ func TestServerTimeouts(t *testing.T) {
 		t.Fatalf("connection not closed by the server: %v", err)
 	}
 }
+
+// TestLocalhostBothLoopbacks: host = "localhost" answers on 127.0.0.1 and
+// on ::1 at one port, and the Host check still refuses other names.
+func TestLocalhostBothLoopbacks(t *testing.T) {
+	f := newFixture(t, false)
+	if err := f.srv.Open("localhost:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		f.srv.Close(ctx)
+	})
+	_, port, err := net.SplitHostPort(f.srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(ip, host string) int {
+		t.Helper()
+		req, err := http.NewRequest("GET", "http://"+net.JoinHostPort(ip, port)+"/api/today", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("GET on %s: %v", ip, err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		for _, tc := range []struct {
+			host string
+			code int
+		}{
+			{"localhost:" + port, 200},
+			{net.JoinHostPort(ip, port), 200},
+			{"evil.example:" + port, 403},
+			{"localhost:1", 403},
+		} {
+			if got := get(ip, tc.host); got != tc.code {
+				t.Errorf("on %s with Host %s: %d, want %d", ip, tc.host, got, tc.code)
+			}
+		}
+	}
+	// Closing closes both addresses.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.srv.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		if c, err := net.DialTimeout("tcp", net.JoinHostPort(ip, port), time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still accepts after Close", ip)
+		}
+	}
+}
