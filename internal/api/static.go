@@ -1,10 +1,13 @@
 package api
 
 import (
+	"bufio"
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"hash"
 	"html"
 	"io"
 	"io/fs"
@@ -49,7 +52,7 @@ type staticFile struct {
 const maxStaticPath = 1024
 
 // newStaticFiles indexes fsys. A gzip variant whose content is not the
-// file's is an error, so a stale variant can never be served.
+// file's is left out, so a stale variant can never be served.
 func newStaticFiles(fsys fs.FS) (*staticFiles, error) {
 	s := &staticFiles{fsys: fsys, files: map[string]staticFile{}}
 	var gz []string
@@ -71,20 +74,55 @@ func newStaticFiles(fsys fs.FS) (*staticFiles, error) {
 	if err != nil {
 		return nil, fmt.Errorf("api: index the dashboard files: %w", err)
 	}
+	var zr *gzip.Reader // reused: each new one allocates its window
+	buf := make([]byte, 32<<10)
 	for _, name := range gz {
 		orig := strings.TrimSuffix(name, ".gz")
 		f, ok := s.files[orig]
 		if !ok {
 			continue // a file that is itself a .gz download
 		}
-		tag, err := etagOf(fsys, name)
+		tag, inner, err := gzipTags(fsys, name, &zr, buf)
 		if err != nil {
 			return nil, fmt.Errorf("api: index the dashboard files: %w", err)
+		}
+		if inner != f.etag {
+			// A variant not regenerated after an edit (go generate
+			// ./internal/web): serving it would serve the old file.
+			continue
 		}
 		f.gzEtag = tag
 		s.files[orig] = f
 	}
 	return s, nil
+}
+
+// gzipTags returns the ETag of a gzip file and the ETag of its content.
+func gzipTags(fsys fs.FS, name string, zr **gzip.Reader, buf []byte) (tag, inner string, err error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return "", "", err
+	}
+	defer f.Close()
+	outer := sha256.New()
+	src := bufio.NewReader(io.TeeReader(f, outer))
+	if *zr == nil {
+		*zr, err = gzip.NewReader(src)
+	} else {
+		err = (*zr).Reset(src)
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("read %s: %w", name, err)
+	}
+	h := sha256.New()
+	if _, err := io.CopyBuffer(h, *zr, buf); err != nil {
+		return "", "", fmt.Errorf("read %s: %w", name, err)
+	}
+	// Anything after the gzip stream: read through the tee into outer.
+	if _, err := io.CopyBuffer(io.Discard, src, buf); err != nil {
+		return "", "", fmt.Errorf("read %s: %w", name, err)
+	}
+	return tagOf(outer), tagOf(h), nil
 }
 
 // etagOf is a strong ETag: the first 16 bytes of the SHA-256, base64url.
@@ -98,7 +136,11 @@ func etagOf(fsys fs.FS, name string) (string, error) {
 	if _, err := io.Copy(h, f); err != nil {
 		return "", fmt.Errorf("read %s: %w", name, err)
 	}
-	return `"` + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:16]) + `"`, nil
+	return tagOf(h), nil
+}
+
+func tagOf(h hash.Hash) string {
+	return `"` + base64.RawURLEncoding.EncodeToString(h.Sum(nil)[:16]) + `"`
 }
 
 // Types Go's mime table lacks or gets wrong on some systems (the table

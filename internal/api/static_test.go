@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/packetbuddy/pb/internal/web"
 )
@@ -85,6 +86,15 @@ func TestStaticRoundTrips(t *testing.T) {
 		}
 		if hasGz && plain.Header().Get("ETag") == zipped.Header().Get("ETag") {
 			t.Errorf("%s: the gzip variant has the plain file's ETag", name)
+		}
+		// Each ETag is the hash of exactly the bytes sent.
+		for file, got := range map[string]string{name: plain.Header().Get("ETag"), name + ".gz": zipped.Header().Get("ETag")} {
+			if file != name && !hasGz {
+				continue
+			}
+			if want, err := etagOf(web.FS(), file); err != nil || got != want {
+				t.Errorf("%s: ETag %s, want %s (%v)", file, got, want, err)
+			}
 		}
 		return nil
 	})
@@ -177,6 +187,32 @@ func TestStaticBadPaths(t *testing.T) {
 			case !browser && (!strings.HasPrefix(ct, "application/json") || !strings.HasPrefix(rec.Body.String(), `{"error":"`)):
 				t.Errorf("GET %.60s from a client: %q %.100s", tc.target, ct, rec.Body)
 			}
+		}
+	}
+}
+
+// TestStaticStaleGzip: a variant that no longer matches its file (edited
+// without go generate) is never served; the file is.
+func TestStaticStaleGzip(t *testing.T) {
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write([]byte("old"))
+	zw.Close()
+	f := newFixture(t, true, func(d *Deps) {
+		d.Dashboard = fstest.MapFS{"app.js": {Data: []byte("new")}, "app.js.gz": {Data: z.Bytes()}}
+	})
+	rec := do(t, f.srv.Handler(), "GET", "/dashboard/app.js", "Accept-Encoding", "gzip")
+	if rec.Code != 200 || rec.Body.String() != "new" || rec.Header().Get("Content-Encoding") != "" {
+		t.Errorf("%d %q encoding %q", rec.Code, rec.Body, rec.Header().Get("Content-Encoding"))
+	}
+}
+
+// BenchmarkStaticIndex measures what indexing the embedded dashboard costs
+// at start-up (hashing every file and checking every gzip variant).
+func BenchmarkStaticIndex(b *testing.B) {
+	for b.Loop() {
+		if _, err := newStaticFiles(web.FS()); err != nil {
+			b.Fatal(err)
 		}
 	}
 }
