@@ -44,6 +44,7 @@ func (s *Server) routeTable() []route {
 
 		// Extensions.
 		{method: "GET", path: "/api/interfaces", h: h(s.handleInterfaces)},
+		{method: "GET", path: "/api/dashboard", h: h(s.handleDashboard)},
 		{method: "GET", path: "/api/hours", h: h(s.handleHours)},
 		{method: "GET", path: "/api/days", h: h(s.handleDays)},
 		{method: "GET", path: "/api/top", h: h(s.handleTop)},
