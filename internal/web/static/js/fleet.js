@@ -180,7 +180,7 @@ function start() {
   $('month-prev').addEventListener('click', () => moveMonth(-1));
   $('month-next').addEventListener('click', () => moveMonth(1));
   $('month-now').addEventListener('click', () => moveMonth(0));
-  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', charts.retheme);
+  document.addEventListener('pb-theme', charts.retheme); // js/theme.js
   refresh().then(() => {
     document.body.dataset.ready = 'true'; // the browser test waits for this
   });
