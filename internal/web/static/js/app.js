@@ -94,10 +94,9 @@ async function run(...loaders) {
 
 // ---- header -------------------------------------------------------------
 
-/** The daemon answered: the page leaves its placeholders behind. */
+/** The daemon answered something: no "Connecting…" from now on. */
 function answered() {
   state.answered = true;
-  document.body.classList.remove('is-loading');
   if (!$('conn').classList.contains('is-live') && !state.down) setConn('', 'Connected');
 }
 
@@ -536,6 +535,9 @@ async function loadFirstScreen() {
     await loadMonth(); // the viewer's month differs from the daemon's (zones)
   }
   showInterfaces(d.interfaces);
+  // Every first-screen card has its numbers now: the placeholders go, in
+  // the same task, so no frame shows an empty card as if it were filled.
+  document.body.classList.remove('is-loading');
   if (d.live && d.live.timestamp && !$('conn').classList.contains('is-live')) {
     const rx = d.live.bytes_received;
     const tx = d.live.bytes_sent;
