@@ -18,7 +18,13 @@ import (
 // openServer listens on a free loopback port and closes at the end.
 func openServer(t *testing.T, f *fixture) string {
 	t.Helper()
-	if err := f.srv.Open("127.0.0.1:0"); err != nil {
+	return openServerAt(t, f, "127.0.0.1:0")
+}
+
+// openServerAt listens on addr and closes at the end.
+func openServerAt(t *testing.T, f *fixture, addr string) string {
+	t.Helper()
+	if err := f.srv.Open(addr); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -291,14 +297,7 @@ func TestServerTimeouts(t *testing.T) {
 // on ::1 at one port, and the Host check still refuses other names.
 func TestLocalhostBothLoopbacks(t *testing.T) {
 	f := newFixture(t, false)
-	if err := f.srv.Open("localhost:0"); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		f.srv.Close(ctx)
-	})
+	openServerAt(t, f, "localhost:0")
 	_, port, err := net.SplitHostPort(f.srv.Addr())
 	if err != nil {
 		t.Fatal(err)

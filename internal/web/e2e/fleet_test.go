@@ -55,6 +55,22 @@ func seedDevice(ctx context.Context, t *testing.T, url, host, os, tz string, now
 	return id, counted
 }
 
+// openFleetServer is pb serve --fleet on the sync database at url, with an
+// empty store of its own.
+func openFleetServer(ctx context.Context, t *testing.T, url string, loc *time.Location, tweak ...func(*api.Deps)) *server {
+	t.Helper()
+	fl, err := pbsync.NewFleet(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return openServer(t, st, nil, loc, "127.0.0.1:0", append([]func(*api.Deps){func(d *api.Deps) { d.Fleet, d.FleetHome = fl, true }}, tweak...)...)
+}
+
 type fleetJSON struct {
 	DeviceCount int       `json:"device_count"`
 	Today       usageJSON `json:"today"`
@@ -103,19 +119,7 @@ func TestFleetPage(t *testing.T) {
 	}
 	c.Close(ctx)
 
-	fl, err := pbsync.NewFleet(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv := openServer(t, st, nil, loc, "127.0.0.1:0", func(d *api.Deps) {
-		d.Fleet, d.FleetHome = fl, true
-		d.Settings.SyncInterval = time.Minute
-	})
+	srv := openFleetServer(ctx, t, url, loc, func(d *api.Deps) { d.Settings.SyncInterval = time.Minute })
 
 	p, nl := newTab(ctx, t)
 	p.navigate(ctx, srv.base+"/")
@@ -263,16 +267,7 @@ func TestFleetSameHostName(t *testing.T) {
 	id1, _ := seedDevice(ctx, t, url, "vm", "Linux", zone, now, map[int]uint64{30: 4_000_000})
 	id2, _ := seedDevice(ctx, t, url, "vm", "Linux", zone, now, map[int]uint64{30: 9_000_000})
 	_, _ = seedDevice(ctx, t, url, "desk", "Linux", zone, now, map[int]uint64{30: 1_000_000})
-	fl, err := pbsync.NewFleet(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv := openServer(t, st, nil, loc, "127.0.0.1:0", func(d *api.Deps) { d.Fleet, d.FleetHome = fl, true })
+	srv := openFleetServer(ctx, t, url, loc)
 
 	var devs struct {
 		Devices []struct {
