@@ -167,6 +167,7 @@ type Server struct {
 	enc      *Encoder
 	handler  http.Handler
 	routes   []route
+	static   *staticFiles // the dashboard's files; nil without Deps.Dashboard
 
 	// port is the port the server listens on, for the Host check; 0 until
 	// Open (any port is then accepted: the handler is mounted elsewhere).
@@ -265,6 +266,13 @@ func New(d Deps) (*Server, error) {
 			return l.Time, l.PeakToday
 		}
 	}
+	if d.Dashboard != nil {
+		st, err := newStaticFiles(d.Dashboard)
+		if err != nil {
+			return nil, err
+		}
+		s.static = st
+	}
 	s.q = query.New(qd)
 	s.enc = NewEncoder(s.loc, price)
 	s.counters.init()
@@ -336,9 +344,9 @@ func (s *Server) Open(addr string) error {
 	if err := checkBind(host, s.d.Token); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := listen(addr, s.log)
 	if err != nil {
-		return fmt.Errorf("api: listen on %s: %w", addr, err)
+		return err
 	}
 	lim := newLimitListener(ln, maxConns)
 	lim.drained, lim.drainAt = freeOSMemory, burstConns

@@ -58,7 +58,55 @@ func (s *Server) handleDevices(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, fu)
+	return writeJSON(w, DevicesOf(fu))
+}
+
+// DeviceTotals are bytes in /api/devices under the names every other
+// endpoint uses, plus rx and tx: deprecated aliases of bytes_received and
+// bytes_sent, kept for clients written against the first version.
+type DeviceTotals struct {
+	BytesReceived uint64 `json:"bytes_received"`
+	BytesSent     uint64 `json:"bytes_sent"`
+	TotalBytes    uint64 `json:"total_bytes"`
+	Rx            uint64 `json:"rx"`
+	Tx            uint64 `json:"tx"`
+}
+
+func deviceTotals(t usage.Totals) DeviceTotals {
+	return DeviceTotals{BytesReceived: t.Rx, BytesSent: t.Tx, TotalBytes: t.Total(), Rx: t.Rx, Tx: t.Tx}
+}
+
+// Device is one device of /api/devices.
+type Device struct {
+	DeviceID string       `json:"device_id"`
+	Hostname string       `json:"hostname"`
+	OSType   string       `json:"os_type"`
+	TimeZone string       `json:"time_zone"`
+	LastSeen time.Time    `json:"last_seen"`
+	Today    DeviceTotals `json:"today"`
+	Month    DeviceTotals `json:"month"`
+	Lifetime DeviceTotals `json:"lifetime"`
+}
+
+// Devices is /api/devices, and pb devices --json.
+type Devices struct {
+	At          time.Time    `json:"at"`
+	Devices     []Device     `json:"devices"`
+	Today       DeviceTotals `json:"today"`
+	Month       DeviceTotals `json:"month"`
+	Lifetime    DeviceTotals `json:"lifetime"`
+	RemoteBytes int64        `json:"remote_bytes"`
+}
+
+// DevicesOf renders the fleet as /api/devices.
+func DevicesOf(fu pbsync.FleetUsage) Devices {
+	out := Devices{At: fu.At, Devices: make([]Device, 0, len(fu.Devices)), Today: deviceTotals(fu.Today),
+		Month: deviceTotals(fu.Month), Lifetime: deviceTotals(fu.Lifetime), RemoteBytes: fu.RemoteBytes}
+	for _, d := range fu.Devices {
+		out.Devices = append(out.Devices, Device{DeviceID: d.DeviceID, Hostname: d.Hostname, OSType: d.OSType, TimeZone: d.TimeZone,
+			LastSeen: d.LastSeen, Today: deviceTotals(d.Today), Month: deviceTotals(d.Month), Lifetime: deviceTotals(d.Lifetime)})
+	}
+	return out
 }
 
 // fleetUsage reads the fleet for a fleet route: a 404 with sync off, a 503

@@ -59,6 +59,10 @@ func TestFleetRoutes(t *testing.T) {
 	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"hostname":"two"`) {
 		t.Errorf("devices = %d %s", rec.Code, rec.Body)
 	}
+	// The usual names, and rx/tx kept as aliases.
+	if want := `"today":{"bytes_received":1000,"bytes_sent":500,"total_bytes":1500,"rx":1000,"tx":500}`; !strings.Contains(rec.Body.String(), want) {
+		t.Errorf("devices today: want %s in %s", want, rec.Body)
+	}
 	for path, want := range map[string]uint64{"/api/today": 1500, "/api/summary": 13500} {
 		rec := do(t, h, "GET", path)
 		var v struct {

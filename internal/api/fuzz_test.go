@@ -8,10 +8,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/packetbuddy/pb/internal/web"
 )
 
-// FuzzQuery drives the whole handler with arbitrary paths, query strings
-// and methods: no input may cause a panic or a 5xx. Run it with
+// FuzzQuery drives the whole handler, the API and the dashboard's file
+// server, with arbitrary paths, query strings and methods, as an API client
+// or as a browser (Accept: text/html): no input may cause a panic or a 5xx,
+// and every error is JSON, or a page for a browser outside /api/. Run it with
 //
 //	go test ./internal/api -run '^$' -fuzz FuzzQuery -fuzztime 30s
 func FuzzQuery(f *testing.F) {
@@ -25,15 +29,20 @@ func FuzzQuery(f *testing.F) {
 		"/api/exports/generate?range_type=all", "/api/interfaces", "/api/summary", "/metrics", "/api/health",
 		"/api/storage", "/api/live", "/api/live/stream", "/dashboard/../api/today", "/api/%2e%2e/metrics",
 		"/api/month?month=%00", "/api/range?from_date=2026-03-01;to_date=2026-03-02", "//api//today",
+		"/dashboard/", "/dashboard/js/app.js", "/dashboard/%ff", "/dashboard/%c0%ae%c0%ae/etc/passwd",
+		"/dashboard/a%00b", "/dashboard/..%5c..%5cwin.ini", "/dashboard/" + strings.Repeat("%e2%82", 300),
+		"/dashboard/js/", "/dashboard/app.css.gz", "/docs", "/dashboard/docs.html", "/favicon.ico",
 	}
 	for i, s := range seeds {
 		f.Add(s, byte(i))
+		f.Add(s, byte(i)|0x80)
 	}
-	fx := newFixture(f, false)
+	fx := newFixture(f, false, func(d *Deps) { d.Dashboard = web.FS() })
 	h := fx.srv.Handler()
 	methods := []string{"GET", "HEAD", "POST", "OPTIONS", "PUT"}
 	f.Fuzz(func(t *testing.T, target string, m byte) {
-		method := methods[int(m)%len(methods)]
+		method := methods[int(m&0x7f)%len(methods)]
+		browser := m&0x80 != 0
 		if method == "POST" && strings.Contains(target, "cleanup") {
 			method = "GET" // pruning the fixture would change later runs
 		}
@@ -49,6 +58,10 @@ func FuzzQuery(f *testing.F) {
 		req.URL = u
 		req.RequestURI = target
 		req.Host = testHost
+		if browser {
+			req.Header.Set("Accept", "text/html,application/xhtml+xml,*/*;q=0.8")
+			req.Header.Set("Accept-Encoding", "gzip, deflate, br")
+		}
 		// The stream runs until the client leaves: give it a short life.
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
@@ -61,8 +74,10 @@ func FuzzQuery(f *testing.F) {
 		if rec.Code >= 500 {
 			t.Fatalf("%s %q: status %d: %s", method, target, rec.Code, rec.Body)
 		}
-		if rec.Code >= 400 && !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
-			t.Fatalf("%s %q: error %d is not JSON: %q", method, target, rec.Code, rec.Body)
+		ct := rec.Header().Get("Content-Type")
+		page := browser && !strings.HasPrefix(u.Path, "/api/") && u.Path != "/metrics"
+		if rec.Code >= 400 && !strings.HasPrefix(ct, "application/json") && !(page && strings.HasPrefix(ct, "text/html")) {
+			t.Fatalf("%s %q (browser %v): error %d is %q: %q", method, target, browser, rec.Code, ct, rec.Body)
 		}
 	})
 }

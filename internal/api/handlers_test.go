@@ -38,6 +38,7 @@ func TestEndpointsGolden(t *testing.T) {
 		{"hours_plain", "/api/hours?date=2026-03-01"},
 		{"top", "/api/top?limit=3"},
 		{"interfaces", "/api/interfaces"},
+		{"dashboard", "/api/dashboard"},
 		{"events", "/api/events"},
 		{"export_json", "/api/export"},
 		{"export_csv", "/api/export?format=csv"},

@@ -25,6 +25,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/{$}", h: http.HandlerFunc(s.redirectDashboard), public: true},
 		{method: "GET", path: "/dashboard/", h: s.dashboard(), public: true},
 		{method: "GET", path: "/api/openapi.json", h: h(s.handleOpenAPI), public: true},
+		{method: "GET", path: "/docs", h: http.RedirectHandler("/dashboard/docs.html", http.StatusFound), public: true},
 
 		// v1 contract (api-contract.md).
 		{method: "GET", path: "/api/health", h: h(s.handleHealth)},
@@ -43,6 +44,7 @@ func (s *Server) routeTable() []route {
 
 		// Extensions.
 		{method: "GET", path: "/api/interfaces", h: h(s.handleInterfaces)},
+		{method: "GET", path: "/api/dashboard", h: h(s.handleDashboard)},
 		{method: "GET", path: "/api/hours", h: h(s.handleHours)},
 		{method: "GET", path: "/api/days", h: h(s.handleDays)},
 		{method: "GET", path: "/api/top", h: h(s.handleTop)},
@@ -101,16 +103,16 @@ func methodNotAllowed(allow string) http.Handler {
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
-	msg := "Not found."
+	msg := "Not found; the dashboard is at /dashboard/ and the API reference at /docs."
 	if strings.HasPrefix(r.URL.Path, "/api/") {
 		msg = "Unknown API path; /api/openapi.json lists the endpoints."
 	}
-	writeJSONError(w, http.StatusNotFound, msg)
+	writeHTTPError(w, r, http.StatusNotFound, msg)
 }
 
 // isPublic reports whether a path needs no token. It is decided on the raw
 // path before routing; ServeMux redirects unclean paths (/dashboard/../api)
 // to their clean form, which is then checked again.
 func (s *Server) isPublic(path string) bool {
-	return path == "/" || path == "/api/openapi.json" || strings.HasPrefix(path, "/dashboard/") || path == "/dashboard"
+	return path == "/" || path == "/api/openapi.json" || path == "/docs" || strings.HasPrefix(path, "/dashboard/") || path == "/dashboard"
 }

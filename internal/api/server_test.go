@@ -18,7 +18,13 @@ import (
 // openServer listens on a free loopback port and closes at the end.
 func openServer(t *testing.T, f *fixture) string {
 	t.Helper()
-	if err := f.srv.Open("127.0.0.1:0"); err != nil {
+	return openServerAt(t, f, "127.0.0.1:0")
+}
+
+// openServerAt listens on addr and closes at the end.
+func openServerAt(t *testing.T, f *fixture, addr string) string {
+	t.Helper()
+	if err := f.srv.Open(addr); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -284,5 +290,58 @@ func TestServerTimeouts(t *testing.T) {
 	c.SetReadDeadline(time.Now().Add(3 * time.Second))
 	if _, err := io.ReadAll(c); err != nil {
 		t.Fatalf("connection not closed by the server: %v", err)
+	}
+}
+
+// TestLocalhostBothLoopbacks: host = "localhost" answers on 127.0.0.1 and
+// on ::1 at one port, and the Host check still refuses other names.
+func TestLocalhostBothLoopbacks(t *testing.T) {
+	f := newFixture(t, false)
+	openServerAt(t, f, "localhost:0")
+	_, port, err := net.SplitHostPort(f.srv.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(ip, host string) int {
+		t.Helper()
+		req, err := http.NewRequest("GET", "http://"+net.JoinHostPort(ip, port)+"/api/today", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Host = host
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("GET on %s: %v", ip, err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		for _, tc := range []struct {
+			host string
+			code int
+		}{
+			{"localhost:" + port, 200},
+			{net.JoinHostPort(ip, port), 200},
+			{"evil.example:" + port, 403},
+			{"localhost:1", 403},
+		} {
+			if got := get(ip, tc.host); got != tc.code {
+				t.Errorf("on %s with Host %s: %d, want %d", ip, tc.host, got, tc.code)
+			}
+		}
+	}
+	// Closing closes both addresses.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := f.srv.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, ip := range []string{"127.0.0.1", "::1"} {
+		if c, err := net.DialTimeout("tcp", net.JoinHostPort(ip, port), time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still accepts after Close", ip)
+		}
 	}
 }

@@ -4,10 +4,8 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
-	"io/fs"
 	"net/http"
 	"os"
-	"path"
 	"time"
 
 	pbsync "github.com/packetbuddy/pb/internal/sync"
@@ -326,23 +324,5 @@ func (s *Server) dashboard() http.Handler {
 			_, _ = w.Write([]byte(placeholderPage))
 		})
 	}
-	return http.StripPrefix("/dashboard", http.FileServerFS(noDirFS{s.d.Dashboard}))
-}
-
-// noDirFS hides directory listings: a directory without index.html is a
-// 404, not a file list.
-type noDirFS struct{ fs.FS }
-
-func (f noDirFS) Open(name string) (fs.File, error) {
-	file, err := f.FS.Open(name)
-	if err != nil {
-		return nil, err
-	}
-	if st, err := file.Stat(); err == nil && st.IsDir() {
-		if _, err := fs.Stat(f.FS, path.Join(name, "index.html")); err != nil {
-			file.Close()
-			return nil, fs.ErrNotExist
-		}
-	}
-	return file, nil
+	return s.static
 }

@@ -196,14 +196,16 @@ func (s *Server) period(days []usage.DayTotals) ([]dayRow, usageBlock) {
 }
 
 // Month is /api/month.
-func (e *Encoder) Month(m query.Month) ([]byte, error) {
+func (e *Encoder) Month(m query.Month) ([]byte, error) { return marshal(e.month(m)) }
+
+func (e *Encoder) month(m query.Month) periodResponse {
 	resp := periodResponse{Month: m.First.String()[:7], Timezone: e.loc.String()}
 	resp.Days, resp.Summary = e.period(m.Period)
 	if m.NotByDay != (usage.Totals{}) {
 		b := e.usageBlock(m.NotByDay, 0)
 		resp.NotByDay = &b
 	}
-	return marshal(resp)
+	return resp
 }
 
 // Period is /api/range and /api/days.
@@ -443,12 +445,7 @@ type interfaceInfo struct {
 }
 
 func (s *Server) handleInterfaces(w http.ResponseWriter, r *http.Request) error {
-	live := s.mon.Live()
-	rates := make([]query.LiveRate, 0, len(live.Interfaces))
-	for _, l := range live.Interfaces {
-		rates = append(rates, query.LiveRate{Name: l.Name, Kind: l.Kind, Counted: l.Counted, RxPerSec: l.RxPerSec, TxPerSec: l.TxPerSec})
-	}
-	ifs, err := s.q.Interfaces(r.Context(), s.now(), rates)
+	ifs, err := s.q.Interfaces(r.Context(), s.now(), liveRates(s.mon.Live()))
 	if err != nil {
 		return err
 	}
@@ -456,8 +453,19 @@ func (s *Server) handleInterfaces(w http.ResponseWriter, r *http.Request) error 
 	return writeBytes(w, b, err)
 }
 
+// liveRates are the interfaces' current rates for the query layer.
+func liveRates(live monitor.Live) []query.LiveRate {
+	rates := make([]query.LiveRate, 0, len(live.Interfaces))
+	for _, l := range live.Interfaces {
+		rates = append(rates, query.LiveRate{Name: l.Name, Kind: l.Kind, Counted: l.Counted, RxPerSec: l.RxPerSec, TxPerSec: l.TxPerSec})
+	}
+	return rates
+}
+
 // Interfaces is /api/interfaces.
-func (e *Encoder) Interfaces(ifs query.Interfaces) ([]byte, error) {
+func (e *Encoder) Interfaces(ifs query.Interfaces) ([]byte, error) { return marshal(e.interfaces(ifs)) }
+
+func (e *Encoder) interfaces(ifs query.Interfaces) interfacesResponse {
 	resp := interfacesResponse{Date: ifs.Date.String(), Month: ifs.Month.String()[:7], Timezone: e.loc.String(), Interfaces: make([]interfaceInfo, 0, len(ifs.List))}
 	for _, it := range ifs.List {
 		info := interfaceInfo{
@@ -471,7 +479,7 @@ func (e *Encoder) Interfaces(ifs query.Interfaces) ([]byte, error) {
 		}
 		resp.Interfaces = append(resp.Interfaces, info)
 	}
-	return marshal(resp)
+	return resp
 }
 
 // eventsResponse is /api/events: the event log (spikes discarded, resets,

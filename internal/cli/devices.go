@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/config"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
 	"github.com/packetbuddy/pb/internal/units"
@@ -65,7 +66,7 @@ func runDevices(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if o.asJSON {
-		return writeJSON(env.Stdout, fu)
+		return writeJSON(env.Stdout, api.DevicesOf(fu))
 	}
 	by := func(n uint64) string { return units.FormatBytesBase(n, cfg.Display.UnitBase()) }
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)

@@ -20,16 +20,19 @@
 //	js/export.js              the export dialog
 //	js/dom.js                 element helpers ($, h)
 //	sw.js, manifest.webmanifest, icons/   installable app, offline shell
+//	*.gz                      precompressed copies (go generate; served by internal/api)
 //	vendor/<name>-<version>/  third-party files with licences (see vendor/README)
 //
 // The browser tests are in e2e/.
 package web
 
 //go:generate go run genicons.go
+//go:generate go run gengz.go
 
 import (
 	"embed"
 	"io/fs"
+	"path"
 )
 
 //go:embed static
@@ -42,4 +45,15 @@ func FS() fs.FS {
 		panic(err) // "static" is embedded above; this cannot fail
 	}
 	return sub
+}
+
+// Compressible reports whether a file gets a precomputed gzip variant
+// (name.gz beside it, written by go generate): text formats big enough for
+// compression to pay for the Content-Encoding and Vary headers.
+func Compressible(name string, size int) bool {
+	switch path.Ext(name) {
+	case ".html", ".css", ".js", ".json", ".webmanifest", ".svg":
+		return size >= 512
+	}
+	return false
 }

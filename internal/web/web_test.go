@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"image/png"
+	"io"
 	"io/fs"
 	"path"
 	"regexp"
@@ -315,5 +316,59 @@ func TestManifest(t *testing.T) {
 		if got := fmt.Sprintf("%dx%d", cfg.Width, cfg.Height); got != ic.Sizes {
 			t.Errorf("icon %s is %s, the manifest says %s", ic.Src, got, ic.Sizes)
 		}
+	}
+}
+
+// TestGzipVariants: every compressible file has a name.gz beside it whose
+// content is the file's (run `go generate ./internal/web` after an edit),
+// and no variant is left without its file.
+func TestGzipVariants(t *testing.T) {
+	n := 0
+	err := fs.WalkDir(FS(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		if orig, ok := strings.CutSuffix(name, ".gz"); ok {
+			b, err := fs.ReadFile(FS(), orig)
+			if err != nil || !Compressible(orig, len(b)) {
+				t.Errorf("%s has no compressible source file (go generate ./internal/web removes it)", name)
+			}
+			return nil
+		}
+		b, err := fs.ReadFile(FS(), name)
+		if err != nil {
+			return err
+		}
+		gz, err := fs.ReadFile(FS(), name+".gz")
+		if !Compressible(name, len(b)) {
+			if err == nil {
+				t.Errorf("%s.gz exists but %s is not compressible", name, name)
+			}
+			return nil
+		}
+		if err != nil {
+			t.Errorf("%s has no gzip variant: run go generate ./internal/web", name)
+			return nil
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(gz))
+		if err != nil {
+			t.Errorf("%s.gz: %v", name, err)
+			return nil
+		}
+		got, err := io.ReadAll(zr)
+		if err != nil || !bytes.Equal(got, b) {
+			t.Errorf("%s.gz is stale (%v): run go generate ./internal/web", name, err)
+		}
+		if len(gz) >= len(b) {
+			t.Errorf("%s.gz (%d B) is not smaller than %s (%d B)", name, len(gz), name, len(b))
+		}
+		n++
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n < 10 {
+		t.Errorf("only %d gzip variants", n)
 	}
 }

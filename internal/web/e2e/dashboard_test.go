@@ -1019,14 +1019,20 @@ func TestDashboardSync(t *testing.T) {
 				t.Errorf("%s: %v", rp.Request.URL, err)
 				return
 			}
+			lifeGlobal := map[string]any{"bytes_sent": 1, "bytes_received": 999_999_999_999, "total_bytes": 1_000_000_000_000, "device_count": 3}
 			switch {
+			case strings.Contains(rp.Request.URL, "/api/dashboard"):
+				// The first screen: the same blocks in one answer.
+				doc["today"].(map[string]any)["global"] = global
+				doc["summary"].(map[string]any)["global"] = lifeGlobal
+				doc["device"].(map[string]any)["sync_enabled"] = true
 			case strings.Contains(rp.Request.URL, "/api/today"):
 				doc["global"] = global
 			case strings.Contains(rp.Request.URL, "/api/fleet"):
 				// This server has no fleet (404); a synced daemon answers 200.
 				doc = map[string]any{"device_count": 3, "devices": []any{}}
 			case strings.Contains(rp.Request.URL, "/api/summary"):
-				doc["global"] = map[string]any{"bytes_sent": 1, "bytes_received": 999_999_999_999, "total_bytes": 1_000_000_000_000, "device_count": 3}
+				doc["global"] = lifeGlobal
 			default:
 				doc["sync_enabled"], doc["device_count"] = true, 3
 			}
@@ -1037,6 +1043,7 @@ func TestDashboardSync(t *testing.T) {
 		}()
 	})
 	p.must(ctx, "Fetch.enable", map[string]any{"patterns": []map[string]string{
+		{"urlPattern": "*/api/dashboard", "requestStage": "Response"},
 		{"urlPattern": "*/api/today", "requestStage": "Response"},
 		{"urlPattern": "*/api/health", "requestStage": "Response"},
 		{"urlPattern": "*/api/summary", "requestStage": "Response"},

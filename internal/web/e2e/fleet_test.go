@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -54,6 +55,22 @@ func seedDevice(ctx context.Context, t *testing.T, url, host, os, tz string, now
 	return id, counted
 }
 
+// openFleetServer is pb serve --fleet on the sync database at url, with an
+// empty store of its own.
+func openFleetServer(ctx context.Context, t *testing.T, url string, loc *time.Location, tweak ...func(*api.Deps)) *server {
+	t.Helper()
+	fl, err := pbsync.NewFleet(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return openServer(t, st, nil, loc, "127.0.0.1:0", append([]func(*api.Deps){func(d *api.Deps) { d.Fleet, d.FleetHome = fl, true }}, tweak...)...)
+}
+
 type fleetJSON struct {
 	DeviceCount int       `json:"device_count"`
 	Today       usageJSON `json:"today"`
@@ -102,19 +119,7 @@ func TestFleetPage(t *testing.T) {
 	}
 	c.Close(ctx)
 
-	fl, err := pbsync.NewFleet(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	srv := openServer(t, st, nil, loc, "127.0.0.1:0", func(d *api.Deps) {
-		d.Fleet, d.FleetHome = fl, true
-		d.Settings.SyncInterval = time.Minute
-	})
+	srv := openFleetServer(ctx, t, url, loc, func(d *api.Deps) { d.Settings.SyncInterval = time.Minute })
 
 	p, nl := newTab(ctx, t)
 	p.navigate(ctx, srv.base+"/")
@@ -241,6 +246,79 @@ func TestFleetPage(t *testing.T) {
 	}
 	if len(console) > 0 {
 		t.Errorf("console errors:\n%s", strings.Join(console, "\n"))
+	}
+	checkHosts(t, requests, srv.Addr())
+}
+
+// TestFleetSameHostName: two devices both named "vm" (cloned VMs) are told
+// apart on the fleet page by a short device id, in the table and in the
+// chart's legend; /api/devices carries the usual byte names and the old
+// rx/tx aliases with the same numbers.
+func TestFleetSameHostName(t *testing.T) {
+	chromium.Find(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	url, _ := pgtest.Schema(t)
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Truncate(15 * time.Minute)
+	id1, _ := seedDevice(ctx, t, url, "vm", "Linux", zone, now, map[int]uint64{30: 4_000_000})
+	id2, _ := seedDevice(ctx, t, url, "vm", "Linux", zone, now, map[int]uint64{30: 9_000_000})
+	_, _ = seedDevice(ctx, t, url, "desk", "Linux", zone, now, map[int]uint64{30: 1_000_000})
+	srv := openFleetServer(ctx, t, url, loc)
+
+	var devs struct {
+		Devices []struct {
+			DeviceID string `json:"device_id"`
+			Today    struct {
+				BytesReceived uint64 `json:"bytes_received"`
+				BytesSent     uint64 `json:"bytes_sent"`
+				Rx, Tx        uint64
+			} `json:"today"`
+		} `json:"devices"`
+	}
+	getJSON(t, srv.base+"/api/devices", &devs)
+	if len(devs.Devices) != 3 {
+		t.Fatalf("/api/devices lists %d devices", len(devs.Devices))
+	}
+	for _, d := range devs.Devices {
+		if d.Today.BytesReceived == 0 || d.Today.BytesReceived != d.Today.Rx || d.Today.BytesSent != d.Today.Tx {
+			t.Errorf("/api/devices %s today: %+v", d.DeviceID, d.Today)
+		}
+	}
+
+	p, nl := newTab(ctx, t)
+	p.navigate(ctx, srv.base+"/")
+	p.waitTrue(ctx, "the fleet page's data", `document.body.dataset.ready === 'true'`)
+	var rows map[string]string
+	p.mustEval(ctx, `Object.fromEntries([...document.querySelectorAll('#device-rows tr')].map((tr) => [tr.dataset.device, tr.querySelector('th').textContent]))`, &rows)
+	want := map[string]string{id1: "vm · " + id1[:8], id2: "vm · " + id2[:8]}
+	for id, name := range want {
+		if rows[id] != name {
+			t.Errorf("device %s shown as %q, want %q", id, rows[id], name)
+		}
+	}
+	if len(rows) != 3 || rows[id1] == rows[id2] {
+		t.Errorf("rows %q", rows)
+	}
+	for id, name := range rows {
+		if id != id1 && id != id2 && name != "desk" {
+			t.Errorf("a unique host name is shown as %q, want it alone", name)
+		}
+	}
+	var labels []string
+	p.mustEval(ctx, `Chart.getChart(document.getElementById('fleet-chart')).data.datasets.map((s) => s.label).sort()`, &labels)
+	wantLabels := []string{"desk", "vm (" + id1[:8] + ")", "vm (" + id2[:8] + ")"}
+	slices.Sort(wantLabels)
+	if !slices.Equal(labels, wantLabels) {
+		t.Errorf("chart legend %q, want %q", labels, wantLabels)
+	}
+	p.viewportShot(ctx, filepath.Join(chromium.ArtifactDir(t), "fleet-same-host.png"))
+	requests, failures, console := nl.snapshot()
+	if len(failures) > 0 || len(console) > 0 {
+		t.Errorf("failures %q, console %q", failures, console)
 	}
 	checkHosts(t, requests, srv.Addr())
 }

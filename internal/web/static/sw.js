@@ -6,7 +6,7 @@
 // daemon is not answering. API calls are never cached: stale numbers that
 // look current are worse than none.
 
-const CACHE = 'pb-shell-v2';
+const CACHE = 'pb-shell-v3';
 const SHELL = [
   './',
   'app.css',
@@ -19,6 +19,9 @@ const SHELL = [
   'js/export.js',
   'js/format.js',
   'js/plans.js',
+  'js/theme.js',
+  'docs.html',
+  'js/docs.js',
   'vendor/chart.js-4.6.1/chart.umd.min.js',
   'manifest.webmanifest',
   'icons/icon.svg',

@@ -67,6 +67,8 @@ export async function getJSON(path, params = {}, { timeoutMs = 15000 } = {}) {
 // wants rather than URL strings.
 
 export const health = () => getJSON('health');
+/** The first screen in one answer: device, today, month, summary, interfaces, live. */
+export const dashboard = () => getJSON('dashboard');
 export const today = () => getJSON('today');
 export const summary = () => getJSON('summary');
 /** month: "YYYY-MM" */

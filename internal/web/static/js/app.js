@@ -1,6 +1,11 @@
 // PacketBuddy dashboard: wires the API (api.js) to the page (index.html)
 // and the charts (charts.js).
 //
+// The first frame is honest: until the first answer the cards show
+// placeholders (body.is-loading) and the charts no axes, and the first
+// numbers come from one request (/api/dashboard) rather than a queue of
+// them; "Connecting…" appears only when the daemon has not answered.
+//
 // How it stays current on a page people leave open for days:
 //   - live speeds arrive once a second over Server-Sent Events;
 //   - today's totals, the data plans and the interfaces are re-read every
@@ -21,6 +26,7 @@ import { loadPlans } from './plans.js';
 
 const state = {
   down: false, // daemon unreachable
+  answered: false, // the daemon has answered at least once
   health: null,
   summary: null,
   today: null,
@@ -88,8 +94,14 @@ async function run(...loaders) {
 
 // ---- header -------------------------------------------------------------
 
-async function loadHealth() {
-  const hl = await api.health();
+/** The daemon answered something: no "Connecting…" from now on. */
+function answered() {
+  state.answered = true;
+  if (!$('conn').classList.contains('is-live') && !state.down) setConn('', 'Connected');
+}
+
+/** The header, from /api/health or /api/dashboard's device part. */
+function showDevice(hl) {
   state.health = hl;
   fmt.useUnits(hl.units);
   markUp();
@@ -115,7 +127,10 @@ function showUsage(prefix, block, cost) {
 }
 
 async function loadToday() {
-  const t = await api.today();
+  showToday(await api.today());
+}
+
+function showToday(t) {
   state.today = t;
   showUsage('today', t, t.cost);
   setField('today-peak', t.peak_speed ? fmt.formatSpeed(t.peak_speed) : '—', t.peak_speed || 0);
@@ -159,9 +174,13 @@ function monthRows(view, data) {
 
 async function loadMonth() {
   const view = state.monthView;
-  const key = fmt.monthKey(view.year, view.month);
-  const data = await api.month(key);
+  const data = await api.month(fmt.monthKey(view.year, view.month));
   if (state.monthView !== view) return; // the user moved on while this loaded
+  showMonth(view, data);
+}
+
+function showMonth(view, data) {
+  const key = fmt.monthKey(view.year, view.month);
   state.monthData = data;
   const rows = monthRows(view, data);
   charts$.month.set(rows.map((r) => ({ label: String(Number(r.date.slice(8))), title: fmt.dayLabel(r.date), rx: r.rx, tx: r.tx })));
@@ -310,6 +329,12 @@ async function loadHeat() {
 
 async function loadSummary() {
   const [s, topDays] = await Promise.all([api.summary(), api.top(5)]);
+  showSummary(s);
+  showTopDays(topDays);
+}
+
+/** The lifetime card's totals (top days come separately). */
+function showSummary(s) {
   state.summary = s;
   showUsage('life', s, s.cost);
   // With sync on, the lifetime of every device too.
@@ -328,7 +353,14 @@ async function loadSummary() {
   $('lifetime-since').textContent = s.first_date
     ? `since ${fmt.dayLabel(s.first_date, { day: 'numeric', month: 'long', year: 'numeric' })}`
     : 'nothing counted yet';
+  if (state.splitScope === 'all') showSplit();
+}
 
+async function loadTopDays() {
+  showTopDays(await api.top(5));
+}
+
+function showTopDays(topDays) {
   const list = $('top-days');
   const rows = (topDays.days || []).filter((d) => d.total_bytes > 0);
   list.replaceChildren(
@@ -343,7 +375,6 @@ async function loadSummary() {
         )
       : [h('li', { className: 'empty' }, 'No traffic recorded yet.')]),
   );
-  if (state.splitScope === 'all') showSplit();
 }
 
 // ---- split --------------------------------------------------------------
@@ -379,7 +410,10 @@ function showSplit() {
 // ---- interfaces ---------------------------------------------------------
 
 async function loadInterfaces() {
-  const data = await api.interfaces();
+  showInterfaces(await api.interfaces());
+}
+
+function showInterfaces(data) {
   const list = (data.interfaces || [])
     .slice()
     .sort((a, b) => Number(b.counted) - Number(a.counted) || b.today.total_bytes - a.today.total_bytes || a.name.localeCompare(b.name));
@@ -448,6 +482,7 @@ async function loadEvents() {
 
 function onLive(live) {
   markUp();
+  if (!state.answered) answered();
   setConn('live', 'Live');
   const rx = live.total ? live.total.rx_per_sec : 0;
   const tx = live.total ? live.total.tx_per_sec : 0;
@@ -465,7 +500,9 @@ function onLive(live) {
 }
 
 function onLiveState(s) {
-  if (s === 'connecting' && !state.down) setConn('', 'Connecting…');
+  // 'connecting' says nothing about the daemon: the first request may well
+  // be answering. "Connecting…" is shown by start() only when nothing has
+  // answered for a while.
   if (s === 'down') {
     // A dropped stream alone may be a blip; the daemon is "unreachable" only
     // when it does not answer a plain request either.
@@ -479,16 +516,44 @@ function onLiveState(s) {
 
 // ---- refreshing ---------------------------------------------------------
 
+/**
+ * The first screen from one request: the header (with the byte units every
+ * figure is shown in), today, this month, lifetime, the interfaces and the
+ * current speed. On a busy machine each round trip costs, so the first
+ * numbers wait for one, not six.
+ */
+async function loadFirstScreen() {
+  const d = await api.dashboard();
+  showDevice(d.device);
+  answered();
+  showToday(d.today);
+  showSummary(d.summary);
+  const cur = currentMonth();
+  if (state.monthView.year === cur.year && state.monthView.month === cur.month && d.month.month === fmt.monthKey(cur.year, cur.month)) {
+    showMonth(state.monthView, d.month);
+  } else {
+    await loadMonth(); // the viewer's month differs from the daemon's (zones)
+  }
+  showInterfaces(d.interfaces);
+  // Every first-screen card has its numbers now: the placeholders go, in
+  // the same task, so no frame shows an empty card as if it were filled.
+  document.body.classList.remove('is-loading');
+  if (d.live && d.live.timestamp && !$('conn').classList.contains('is-live')) {
+    const rx = d.live.bytes_received;
+    const tx = d.live.bytes_sent;
+    setField('live-rx', fmt.formatSpeed(rx), rx);
+    setField('live-tx', fmt.formatSpeed(tx), tx);
+  }
+  performance.mark('pb-first-numbers');
+}
+
 function refreshAll() {
   $('error').hidden = true; // shown again below if something still fails
-  // The daemon's status first: it names the byte units every figure is
-  // shown in (one local round trip of about a millisecond).
-  return run([loadHealth, 'the daemon status']).then(() => run(
-    [loadToday, 'today'],
+  return run([loadFirstScreen, 'the dashboard']).then(() => run(
     [() => loadPlans(true), 'the data plans'],
-    [() => loadSummary().then(() => Promise.all([loadMonth(), loadYear()])), 'the history'],
+    [loadTopDays, 'the top days'],
+    [loadYear, 'the year'],
     [loadHeat, 'the hourly map'],
-    [loadInterfaces, 'the interfaces'],
     [loadEvents, 'the events'],
   ));
 }
@@ -546,9 +611,14 @@ function start() {
       showSplit();
     });
   }
-  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', charts.retheme);
+  document.addEventListener('pb-theme', charts.retheme); // js/theme.js
   setupExport();
 
+  // "Connecting…" only when the daemon has not answered anything for a
+  // while; a slow first answer on a busy machine is not a lost daemon.
+  setTimeout(() => {
+    if (!state.answered && !state.down) setConn('', 'Connecting…');
+  }, 8000);
   refreshAll().then(() => {
     // First data is on the page: the browser test waits for this, and
     // reports the mark as the time to a useful page.

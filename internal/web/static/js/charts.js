@@ -2,10 +2,15 @@
 // loaded by a classic <script> before the modules run).
 //
 // Colours come from the CSS custom properties in app.css, so the charts
-// follow the light/dark theme; retheme() re-reads them when the system
+// follow the light/dark theme; retheme() re-reads them when the theme
 // setting changes. Every colour option is a function of `theme` rather than
 // a fixed string: Chart.js caches resolved plain options between updates,
 // and a cached dark colour would survive the switch back to light.
+//
+// Until a chart has data its axes are hidden: an empty Chart.js scale runs
+// from 0 to 1, which would read "1 B" or, on the live chart's time axis,
+// "1796397627s" (the seconds since 1970) — numbers that look real and are
+// not. The card's placeholder (app.css) stands in until then.
 //
 // Every chart also has a text equivalent in the page (a table or a summary
 // line) for screen readers, so the canvases are aria-hidden decoration.
@@ -60,7 +65,7 @@ const c = {
   bad: () => theme.bad,
 };
 
-/** Re-read the theme colours and redraw every chart (prefers-color-scheme changed). */
+/** Re-read the theme colours and redraw every chart (the theme changed: js/theme.js). */
 export function retheme() {
   applyDefaults();
   for (const chart of charts) chart.update('none');
@@ -105,11 +110,19 @@ const titledOptions = (getChart, animation, tooltip = {}) => ({
   },
 });
 
+// Whole bytes only (precision 0: no "0.2 B" ticks rounded to "0 B", "1 B"
+// repeated), and an all-zero period still gets a readable 0–1 KB scale.
 const bytesAxis = () => ({
   beginAtZero: true,
-  ticks: { color: c.muted, callback: (v) => formatBytesShort(v), maxTicksLimit: 6 },
+  suggestedMax: 1000,
+  ticks: { color: c.muted, callback: (v) => formatBytesShort(v), maxTicksLimit: 6, precision: 0 },
   grid: { color: c.grid },
 });
+
+/** Show a chart's axes: it has data now. */
+function showAxes(chart) {
+  for (const scale of Object.values(chart.options.scales)) scale.display = true;
+}
 
 // ---- live speed ---------------------------------------------------------
 
@@ -159,6 +172,7 @@ export function liveChart(canvas, windowMs = 60000) {
       scales: {
         x: {
           type: 'linear',
+          display: false, // until the first sample
           ticks: {
             color: c.muted,
             stepSize: 15000,
@@ -170,7 +184,7 @@ export function liveChart(canvas, windowMs = 60000) {
           grid: { color: c.grid },
         },
         // suggestedMax: an idle link still gets a readable 0–1 KB/s scale
-        y: { ...bytesAxis(), suggestedMax: 1000, ticks: { color: c.muted, maxTicksLimit: 5, callback: (v) => `${formatBytesShort(v)}/s` } },
+        y: { ...bytesAxis(), display: false, ticks: { color: c.muted, maxTicksLimit: 5, precision: 0, callback: (v) => `${formatBytesShort(v)}/s` } },
       },
     },
   });
@@ -185,12 +199,14 @@ export function liveChart(canvas, windowMs = 60000) {
       while (down.data.length && down.data[0].x < from - 2000) down.data.shift();
       while (up.data.length && up.data[0].x < from - 2000) up.data.shift();
       latest = t;
+      showAxes(chart);
       chart.options.scales.x.min = from;
       chart.options.scales.x.max = t;
       chart.update('none');
     },
     clear() {
       for (const ds of chart.data.datasets) ds.data = [];
+      for (const scale of Object.values(chart.options.scales)) scale.display = false;
       chart.update('none');
     },
   };
@@ -207,8 +223,9 @@ function barOptions(getChart, legend) {
   return {
     ...o,
     scales: {
-      x: { stacked: true, ticks: { color: c.muted, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
-      y: { ...bytesAxis(), stacked: true },
+      // hidden until set() brings data
+      x: { display: false, stacked: true, ticks: { color: c.muted, autoSkip: true, maxRotation: 0 }, grid: { display: false } },
+      y: { ...bytesAxis(), display: false, stacked: true },
     },
   };
 }
@@ -240,6 +257,7 @@ export function stackedBars(canvas, { onClick } = {}) {
       chart.$pbTitles = rows.map((r) => r.title || r.label);
       chart.data.datasets[0].data = rows.map((r) => r.rx);
       chart.data.datasets[1].data = rows.map((r) => r.tx);
+      showAxes(chart);
       chart.update();
     },
   };
@@ -269,6 +287,7 @@ export function deviceBars(canvas) {
         borderRadius: 2,
         stack: 'devices',
       }));
+      showAxes(chart);
       chart.update();
     },
   };

@@ -26,6 +26,25 @@ function failed(err, what) {
 
 const bytes = (block) => fmt.formatBytes(block.total_bytes);
 
+/**
+ * What tells devices apart where a host name is shared (two VMs named
+ * "vm"): the first 8 characters of the device id; '' for a unique name.
+ */
+function deviceTags(devices) {
+  const count = new Map();
+  for (const d of devices) {
+    const k = (d.hostname || d.device_id).toLowerCase();
+    count.set(k, (count.get(k) || 0) + 1);
+  }
+  return new Map(devices.map((d) => [d.device_id, count.get((d.hostname || d.device_id).toLowerCase()) > 1 ? d.device_id.slice(0, 8) : '']));
+}
+
+/** A device's name for the chart legend: "vm (3f2a9c1e)" where needed. */
+function deviceLabel(d, tags) {
+  const tag = tags.get(d.device_id);
+  return (d.hostname || d.device_id) + (tag ? ` (${tag})` : '');
+}
+
 /** "not seen for 5 h" / "… 3 d" for a silence in seconds. */
 function silence(seconds) {
   const hours = Math.floor(seconds / 3600);
@@ -69,6 +88,7 @@ function showDevices() {
     if (th.dataset.sort === key) th.setAttribute('aria-sort', dir > 0 ? 'ascending' : 'descending');
     else th.removeAttribute('aria-sort');
   }
+  const tags = deviceTags(state.fleet.devices);
   const cell = (label, block) => h('td', { dataset: { label, value: String(block.total_bytes) } }, bytes(block));
   $('device-rows').replaceChildren(
     ...(list.length
@@ -76,7 +96,12 @@ function showDevices() {
           h(
             'tr',
             { className: d.stale ? 'stale' : '', dataset: { device: d.device_id } },
-            h('th', { scope: 'row' }, d.hostname || d.device_id),
+            h(
+              'th',
+              { scope: 'row' },
+              d.hostname || d.device_id,
+              tags.get(d.device_id) ? h('span', { className: 'dev-tag', title: `device id ${d.device_id}` }, ` · ${tags.get(d.device_id)}`) : null,
+            ),
             h('td', { className: 'text', dataset: { label: 'OS' } }, d.os_type || '—'),
             h('td', { className: 'text', dataset: { label: 'Time zone' } }, d.time_zone),
             h(
@@ -112,10 +137,11 @@ async function loadMonth() {
   const days = fmt.monthDays(view.year, view.month);
   const data = await api.fleetDays(days[0], days[days.length - 1]);
   if (state.view !== view) return; // the user moved on while this loaded
+  const tags = deviceTags(data.devices);
   chart.set(
     data.dates.map((d) => String(Number(d.slice(8)))),
     data.dates.map((d) => fmt.dayLabel(d)),
-    data.devices.map((d) => ({ label: d.hostname || d.device_id, values: d.days.map((x) => x.total_bytes) })),
+    data.devices.map((d) => ({ label: deviceLabel(d, tags), values: d.days.map((x) => x.total_bytes) })),
   );
   const cur = currentMonth();
   const isCurrent = view.year === cur.year && view.month === cur.month;
@@ -154,7 +180,7 @@ function start() {
   $('month-prev').addEventListener('click', () => moveMonth(-1));
   $('month-next').addEventListener('click', () => moveMonth(1));
   $('month-now').addEventListener('click', () => moveMonth(0));
-  window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', charts.retheme);
+  document.addEventListener('pb-theme', charts.retheme); // js/theme.js
   refresh().then(() => {
     document.body.dataset.ready = 'true'; // the browser test waits for this
   });
