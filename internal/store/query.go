@@ -15,12 +15,8 @@ import (
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
-// Point is one step of a Series: the traffic of the buckets that start in
-// [Start, Start+step).
-type Point struct {
-	Start time.Time
-	usage.Totals
-}
+// Point is one step of a Series (usage.Point).
+type Point = usage.Point
 
 // Stats describes the database file and its contents.
 type Stats struct {

@@ -423,6 +423,7 @@ const EVENT_NAMES = {
   first_run: 'First start',
   gap: 'Gap',
   appear: 'New interface',
+  unusual: 'Unusual usage',
 };
 
 async function loadEvents() {
