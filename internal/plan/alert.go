@@ -17,6 +17,9 @@ type AlertKind string
 const (
 	AlertThreshold AlertKind = "threshold" // usage reached a percentage of the cap
 	AlertForecast  AlertKind = "forecast"  // the forecast first crossed the cap
+	// AlertUnusual is not a plan's: an hour or a day far above its usual,
+	// delivered through the same channels ([alerts] unusual). Plan is "".
+	AlertUnusual AlertKind = "unusual"
 )
 
 // Alert is one notification to deliver.
