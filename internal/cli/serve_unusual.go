@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/packetbuddy/pb/internal/plan"
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/trend"
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
@@ -40,18 +41,11 @@ type unusualWatch struct {
 	log    *slog.Logger
 }
 
-// hourStart is the start of the local hour holding t (a real instant, so
-// the repeated hour of a DST change is told apart).
-func hourStart(t time.Time, loc *time.Location) time.Time {
-	lt := t.In(loc)
-	return t.Add(-time.Duration(lt.Minute())*time.Minute - time.Duration(lt.Second())*time.Second - time.Duration(lt.Nanosecond()))
-}
-
 // check judges the hours and days that ended since the last check and
 // returns the events it recorded. The first check ever only marks where
 // looking starts: history from before is not news.
 func (w *unusualWatch) check(ctx context.Context, now time.Time) ([]usage.Event, error) {
-	through := hourStart(now.Add(-unusualSettle), w.loc)
+	through := query.HourStart(now.Add(-unusualSettle), w.loc)
 	last, ok, err := w.store.UnusualChecked(ctx)
 	if err != nil {
 		return nil, err

@@ -9,6 +9,7 @@ import (
 
 	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/plan"
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/trend"
 	"github.com/packetbuddy/pb/internal/units"
 	"github.com/packetbuddy/pb/internal/usage"
@@ -100,7 +101,7 @@ func TestUnusualWatch(t *testing.T) {
 	}
 }
 
-// hourStart is the real start of the local hour, also in the repeated hour
+// HourStart is the real start of the local hour, also in the repeated hour
 // of a DST change and in a zone half an hour off UTC.
 func TestHourStart(t *testing.T) {
 	berlin, kolkata := golden.Location("Europe/Berlin"), golden.Location("Asia/Kolkata")
@@ -115,8 +116,8 @@ func TestHourStart(t *testing.T) {
 		{second, berlin, time.Date(2026, 10, 25, 1, 0, 0, 0, time.UTC)},
 		{time.Date(2026, 3, 1, 10, 20, 5, 7, time.UTC), kolkata, time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC)},
 	} {
-		if got := hourStart(tt.t, tt.loc); !got.Equal(tt.want) {
-			t.Errorf("hourStart(%v, %v) = %v, want %v", tt.t, tt.loc, got, tt.want)
+		if got := query.HourStart(tt.t, tt.loc); !got.Equal(tt.want) {
+			t.Errorf("HourStart(%v, %v) = %v, want %v", tt.t, tt.loc, got, tt.want)
 		}
 	}
 }

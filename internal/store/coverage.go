@@ -94,3 +94,14 @@ func lastBucketEnd(ctx context.Context, tx *sql.Tx, at int64) (int64, bool, erro
 	}
 	return 0, false, nil
 }
+
+// FineHorizon returns where the fine tier is complete from: before it rows
+// may have been pruned or never written (imported history); zero when it
+// never lost a row.
+func (s *Store) FineHorizon(ctx context.Context) (time.Time, error) {
+	h, err := fineHorizon(ctx, s.r)
+	if err != nil || h == 0 {
+		return time.Time{}, wrapErr("store: fine horizon", err)
+	}
+	return time.Unix(h, 0).UTC(), nil
+}
