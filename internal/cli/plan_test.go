@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -202,5 +203,39 @@ func TestCheckPlanForecast(t *testing.T) {
 		if _, code := checkPlan(p, 0, tc.flag); code != tc.want {
 			t.Errorf("%s: exit %d, want %d", tc.name, code, tc.want)
 		}
+	}
+}
+
+// pb trends -i NAME --json is GET /api/trends?interface=NAME, byte for byte
+// once indented alike.
+func TestTrendsInterfaceJSONMatchesAPI(t *testing.T) {
+	dir := newDataDir(t, false)
+	st, err := store.Open(context.Background(), filepath.Join(dir, dbFile), store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := api.New(api.Deps{Store: st, Location: nyc, Settings: api.Settings{RatePerGB: 0.10, Currency: "USD"},
+		DeviceID: "0b6c9a0e-1f0e-4d4e-9a39-3c1e2f0a7d11", Now: func() time.Time { return fixedNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runAt(t, nil, "trends", "-i", "eth0", "--json", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/api/trends?interface=eth0", nil)
+	req.Host = "127.0.0.1:7373"
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	var want bytes.Buffer
+	if err := json.Indent(&want, bytes.TrimSpace(rec.Body.Bytes()), "", "  "); err != nil || rec.Code != 200 {
+		t.Fatalf("api: %d %v", rec.Code, err)
+	}
+	if want.WriteByte('\n'); out != want.String() {
+		t.Errorf("pb trends -i eth0 --json differs from the API:\n%s\nwant\n%s", out, want.String())
+	}
+	if code, _, errs := runAt(t, nil, "trends", "-i", "wlan9", "--data-dir", dir); code != 2 || !strings.Contains(errs, "wlan9") {
+		t.Errorf("unknown interface: exit %d, %q", code, errs)
 	}
 }
