@@ -19,6 +19,8 @@ const SHELL = [
   'js/export.js',
   'js/format.js',
   'js/plans.js',
+  'js/trends.js',
+  'trends.css',
   'vendor/chart.js-4.6.1/chart.umd.min.js',
   'manifest.webmanifest',
   'icons/icon.svg',

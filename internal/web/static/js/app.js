@@ -18,6 +18,7 @@ import * as charts from './charts.js';
 import { setupExport } from './export.js';
 import { $, h, setField } from './dom.js';
 import { loadPlans } from './plans.js';
+import { loadTrends, setupMinuteZoom } from './trends.js';
 
 const state = {
   down: false, // daemon unreachable
@@ -297,7 +298,8 @@ async function loadHeat() {
           const text = future ? 'not yet' : v === null ? 'no such hour' : fmt.formatBytes(v);
           return h(
             'td',
-            { className: future ? 'none' : level(v), title: `${fmt.dayLabel(days[di])} ${hr}:00–${hr + 1}:00: ${text}` },
+            // data-day/data-hour: trends.js zooms into the hour's minutes
+            { className: future ? 'none' : level(v), title: `${fmt.dayLabel(days[di])} ${hr}:00–${hr + 1}:00: ${text}`, dataset: { day: days[di], hour: String(hr) } },
             h('span', {}, `${hr}:00 ${text}`),
           );
         }),
@@ -491,6 +493,7 @@ function refreshAll() {
     [loadHeat, 'the hourly map'],
     [loadInterfaces, 'the interfaces'],
     [loadEvents, 'the events'],
+    [loadTrends, 'the trends'],
   ));
 }
 
@@ -506,7 +509,7 @@ function startTimers() {
       [loadInterfaces, 'the interfaces'],
     ];
     if (slow) {
-      jobs.push([loadSummary, 'the totals'], [loadHeat, 'the hourly map'], [loadEvents, 'the events']);
+      jobs.push([loadSummary, 'the totals'], [loadHeat, 'the hourly map'], [loadEvents, 'the events'], [loadTrends, 'the trends']);
       const cur = currentMonth();
       if (state.monthView.year === cur.year && state.monthView.month === cur.month) jobs.push([loadMonth, 'the month']);
       if (state.yearView === cur.year) jobs.push([loadYear, 'the year']);
@@ -549,6 +552,7 @@ function start() {
   }
   window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', charts.retheme);
   setupExport();
+  setupMinuteZoom();
 
   refreshAll().then(() => {
     // First data is on the page: the browser test waits for this, and
