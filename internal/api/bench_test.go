@@ -317,3 +317,56 @@ func BenchmarkStorage(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkMinutesDay is the minute view of the last 24 hours (1,440
+// points of three interfaces from the fine tier) on the 10-year database,
+// the whole request: query, JSON and writing. "query" is the query layer
+// alone.
+func BenchmarkMinutesDay(b *testing.B) {
+	srv, _ := benchServer(b)
+	h := srv.Handler()
+	to := time.Now().Truncate(time.Minute)
+	from := to.Add(-24 * time.Hour)
+	b.Run("request", func(b *testing.B) {
+		target := "/api/minutes?from=" + from.UTC().Format(time.RFC3339) + "&to=" + to.UTC().Format(time.RFC3339)
+		req := httptest.NewRequest("GET", target, nil)
+		req.Host = testHost
+		w := &discardWriter{h: http.Header{}}
+		b.ReportAllocs()
+		for b.Loop() {
+			clear(w.h)
+			w.code = 0
+			h.ServeHTTP(w, req)
+			if w.code != http.StatusOK {
+				b.Fatalf("status %d", w.code)
+			}
+		}
+	})
+	b.Run("query", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			m, err := srv.q.Minutes(context.Background(), from, to, "")
+			if err != nil || len(m.Points) != 1440 || m.Totals.Total() == 0 {
+				b.Fatalf("%d points, %d bytes, %v", len(m.Points), m.Totals.Total(), err)
+			}
+		}
+	})
+}
+
+// BenchmarkTrends is /api/trends on the 10-year database.
+func BenchmarkTrends(b *testing.B) {
+	srv, _ := benchServer(b)
+	h := srv.Handler()
+	req := httptest.NewRequest("GET", "/api/trends", nil)
+	req.Host = testHost
+	w := &discardWriter{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		clear(w.h)
+		w.code = 0
+		h.ServeHTTP(w, req)
+		if w.code != http.StatusOK {
+			b.Fatalf("status %d", w.code)
+		}
+	}
+}

@@ -62,6 +62,17 @@ func TestBadParameters(t *testing.T) {
 		"/api/events?limit=5000",
 		"/api/events?from=bad",
 		"/api/events?from=2026-03-08&to=2026-03-01",
+		// /api/minutes
+		"/api/minutes?from=yesterday",
+		"/api/minutes?to=2026-03-08T25:00:00Z",
+		"/api/minutes?from=2026-03-08T10:00:00Z&to=2026-03-08T09:00:00Z",
+		"/api/minutes?from=2026-02-20&to=2026-03-08",
+		"/api/minutes?from=2026-02-30",
+		"/api/minutes?interface=wlan9",
+		"/api/minutes?interface=eth0&interface=wlan0",
+		// /api/trends
+		"/api/trends?interface=wlan9",
+		"/api/trends?interface=",
 		// /api/cost
 		"/api/cost?cost_per_gb=-1",
 		"/api/cost?cost_per_gb=abc",

@@ -38,18 +38,35 @@ type planJSON struct {
 	Forecast      uint64  `json:"forecast_bytes"`           // expected use at the cycle's end
 	ForecastPct   float64 `json:"forecast_percent"`         // of the cap
 	CapDate       *string `json:"cap_date"`                 // day the cap is (or will be) reached; null: not this cycle
-	OverThreshold int     `json:"over_threshold"`           // highest alert threshold reached, 0 for none
-	Thresholds    []int   `json:"thresholds"`               // configured alert thresholds, percent
-	OffsetBytes   int64   `json:"offset_bytes"`             // calibration added to the measured use
-	Currency      string  `json:"currency,omitempty"`       // "" without a price
-	Cost          float64 `json:"cost"`                     // of the use so far
-	ForecastCost  float64 `json:"forecast_cost"`            // of the forecast
-	CostFormatted string  `json:"cost_formatted,omitempty"` // "€30.00"
-	ForecastCostF string  `json:"forecast_cost_formatted,omitempty"`
+	// The forecast's likely range (80 %), wide while little time has been
+	// counted, and the cap dates of its edges (null: not this cycle).
+	ForecastLow     uint64  `json:"forecast_low_bytes"`
+	ForecastHigh    uint64  `json:"forecast_high_bytes"`
+	CapDateEarliest *string `json:"cap_date_earliest"`
+	CapDateLatest   *string `json:"cap_date_latest"`
+	// The counted time the forecast stands on: its first instant (RFC
+	// 3339; absent when unknown) and its length in days.
+	MonitoredSince string  `json:"monitored_since,omitempty"`
+	MonitoredDays  float64 `json:"monitored_days"`
+	OverThreshold  int     `json:"over_threshold"`           // highest alert threshold reached, 0 for none
+	Thresholds     []int   `json:"thresholds"`               // configured alert thresholds, percent
+	OffsetBytes    int64   `json:"offset_bytes"`             // calibration added to the measured use
+	Currency       string  `json:"currency,omitempty"`       // "" without a price
+	Cost           float64 `json:"cost"`                     // of the use so far
+	ForecastCost   float64 `json:"forecast_cost"`            // of the forecast
+	CostFormatted  string  `json:"cost_formatted,omitempty"` // "€30.00"
+	ForecastCostF  string  `json:"forecast_cost_formatted,omitempty"`
 
 	HumanReadable planHuman `json:"human_readable"`
-	Daily         []dayUse  `json:"daily"`      // counted bytes per day of the cycle so far
-	Projection    []dayUse  `json:"projection"` // forecast running total at each day's end, today to the last day
+	Daily         []dayUse  `json:"daily"`           // counted bytes per day of the cycle so far
+	Projection    []dayUse  `json:"projection"`      // forecast running total at each day's end, today to the last day
+	Band          []dayBand `json:"projection_band"` // the likely range around each projection day
+}
+
+type dayBand struct {
+	Date string `json:"date"`
+	Low  uint64 `json:"low_bytes"`
+	High uint64 `json:"high_bytes"`
 }
 
 type cycleJSON struct {
@@ -66,6 +83,9 @@ type planHuman struct {
 	Remaining   string `json:"remaining,omitempty"`
 	DailyBudget string `json:"daily_budget,omitempty"`
 	Forecast    string `json:"forecast"`
+	// ForecastLow and ForecastHigh are the band's edges.
+	ForecastLow  string `json:"forecast_low"`
+	ForecastHigh string `json:"forecast_high"`
 }
 
 type dayUse struct {
@@ -137,10 +157,11 @@ func (e *Encoder) planJSON(sp plan.Spec, st plan.Status) planJSON {
 		Name: sp.Name, Active: st.Active, Interfaces: append([]string{}, sp.Interfaces...), Counts: string(sp.Counts),
 		Cycle:    cycleOf(sp.Cycle),
 		CapBytes: sp.Cap, Thresholds: append([]int{}, sp.Thresholds...), OffsetBytes: sp.Offset,
-		Currency: sp.Price.Currency, Daily: []dayUse{}, Projection: []dayUse{},
+		Currency: sp.Price.Currency, Daily: []dayUse{}, Projection: []dayUse{}, Band: []dayBand{},
 	}
 	j.HumanReadable.Used = units.FormatBytesBase(0, b)
 	j.HumanReadable.Forecast = j.HumanReadable.Used
+	j.HumanReadable.ForecastLow, j.HumanReadable.ForecastHigh = j.HumanReadable.Used, j.HumanReadable.Used
 	if sp.Cap > 0 {
 		j.HumanReadable.Cap = units.FormatBytesBase(sp.Cap, b)
 	}
@@ -159,10 +180,12 @@ func (e *Encoder) planJSON(sp plan.Spec, st plan.Status) planJSON {
 		j.HumanReadable.Remaining = units.FormatBytesBase(st.Remaining, b)
 		j.HumanReadable.DailyBudget = units.FormatBytesBase(st.DailyBudget, b)
 	}
-	if st.CapDate != nil {
-		d := st.CapDate.String()
-		j.CapDate = &d
+	j.CapDate, j.CapDateEarliest, j.CapDateLatest = dateRef(st.CapDate), dateRef(st.CapDateEarliest), dateRef(st.CapDateLatest)
+	j.ForecastLow, j.ForecastHigh = st.ForecastLow, st.ForecastHigh
+	if !st.MonitoredSince.IsZero() {
+		j.MonitoredSince = st.MonitoredSince.In(e.loc).Format(time.RFC3339)
 	}
+	j.MonitoredDays = roundTo(st.MonitoredDays, 2)
 	if st.Currency != "" {
 		j.Cost, j.ForecastCost = roundTo(st.Cost, 2), roundTo(st.ForecastCost, 2)
 		j.CostFormatted = units.FormatMoney(st.Cost, st.Currency)
@@ -170,13 +193,27 @@ func (e *Encoder) planJSON(sp plan.Spec, st plan.Status) planJSON {
 	}
 	j.HumanReadable.Used = units.FormatBytesBase(st.Used, b)
 	j.HumanReadable.Forecast = units.FormatBytesBase(st.Forecast, b)
+	j.HumanReadable.ForecastLow = units.FormatBytesBase(st.ForecastLow, b)
+	j.HumanReadable.ForecastHigh = units.FormatBytesBase(st.ForecastHigh, b)
 	for _, d := range st.Daily {
 		j.Daily = append(j.Daily, dayUse{Date: d.Date.String(), Bytes: d.Bytes})
 	}
 	for _, d := range st.Projection {
 		j.Projection = append(j.Projection, dayUse{Date: d.Date.String(), Bytes: d.Bytes})
 	}
+	for _, d := range st.Band {
+		j.Band = append(j.Band, dayBand{Date: d.Date.String(), Low: d.Low, High: d.High})
+	}
 	return j
+}
+
+// dateRef is a day as a JSON string, null for none.
+func dateRef(d *usage.Date) *string {
+	if d == nil {
+		return nil
+	}
+	s := d.String()
+	return &s
 }
 
 func cycleOf(c plan.Cycle) cycleJSON {

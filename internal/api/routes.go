@@ -53,6 +53,8 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/live/stream", h: http.HandlerFunc(s.handleStream)},
 		{method: "GET", path: "/metrics", h: h(s.handleMetrics)},
 		{method: "GET", path: "/api/plans", h: h(s.handlePlans)},
+		{method: "GET", path: "/api/minutes", h: h(s.handleMinutes)},
+		{method: "GET", path: "/api/trends", h: h(s.handleTrends)},
 		{method: "GET", path: "/api/devices", h: h(s.handleDevices)},
 		{method: "GET", path: "/api/fleet", h: h(s.handleFleet)},
 		{method: "GET", path: "/api/fleet/days", h: h(s.handleFleetDays)},

@@ -67,6 +67,8 @@ func commands() []command {
 			help: yearsHelp, flags: flagsOf(yearsFlags), run: runYears},
 		{name: "top", synopsis: "[N] [flags]", summary: "the N busiest days (default 10)",
 			help: topHelp, flags: flagsOf(topFlags), run: runTop},
+		{name: "trends", synopsis: "[flags]", summary: "this month, week and year against the past; profiles; unusual use",
+			help: trendsHelp, flags: flagsOf(trendsFlags), run: runTrends},
 		{name: "plan", synopsis: "[flags]", summary: "data plans: used, remaining, forecast, cost",
 			help: planHelp, flags: flagsOf(planFlags), run: runPlan},
 		{name: "check", synopsis: "[flags]", summary: "exit non-zero when a data plan nears its cap (for cron)",

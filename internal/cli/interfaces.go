@@ -62,9 +62,9 @@ func runInterfaces(ctx context.Context, args []string, env Env) error {
 
 const eventsHelp = `
 Show the event log, newest first: discarded spikes, counter resets and
-wraps, restarts, reboots, gaps and new interfaces. By default the last 7
-days; --from/--to choose others. --json prints what GET /api/events
-answers.`
+wraps, restarts, reboots, gaps, new interfaces and unusual use. By default
+the last 7 days; --from/--to choose others. --json prints what GET
+/api/events answers.`
 
 // eventsOpts are pb events' flags.
 type eventsOpts struct {

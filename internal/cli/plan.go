@@ -41,9 +41,10 @@ code that says how the worst plan stands:
 
 --over N checks against N % of each cap instead of the plans' thresholds
 (exit 3 from N %, 4 at the cap); --forecast also exits 3 when a plan is on
-track to pass its cap this cycle. --quiet prints only problems. --json
-prints what GET /api/plans answers (every plan) instead of the lines; the
-exit code is the same.
+track to pass its cap this cycle (the low edge of the forecast's likely
+range passes it, as for the forecast alert). --quiet prints only problems.
+--json prints what GET /api/plans answers (every plan) instead of the
+lines; the exit code is the same.
 
 Example (crontab): 0 * * * * pb check --over 90 --quiet || notify-me`
 
@@ -207,6 +208,9 @@ func writePlan(w io.Writer, c bool, p planView, base units.Base) error {
 	lastDay := usage.DateOf(p.CycleEnd.In(p.CycleStart.Location())).AddDays(-1)
 	pairs = append(pairs, [2]string{"Cycle", fmt.Sprintf("%s to %s, %s left", usage.DateOf(p.CycleStart), lastDay, days(p.WholeDaysLeft))})
 	pairs = append(pairs, [2]string{"Forecast", forecastText(p, base)})
+	if l := likelyText(p, base); l != "" {
+		pairs = append(pairs, [2]string{"Likely", l})
+	}
 	if p.Status.Currency != "" {
 		pairs = append(pairs, [2]string{"Cost", units.FormatMoney(p.Cost, p.Status.Currency) + " so far, " + units.FormatMoney(p.ForecastCost, p.Status.Currency) + " forecast"})
 	}
@@ -243,6 +247,26 @@ func forecastText(p planView, base units.Base) string {
 		s += "; cap around " + p.capDate()
 	default:
 		s += "; stays under the cap"
+	}
+	return s
+}
+
+// likelyText is the forecast's band and the cap dates of its edges; ""
+// when there is no band (nothing left to forecast).
+func likelyText(p planView, base units.Base) string {
+	if p.ForecastLow == p.ForecastHigh {
+		return ""
+	}
+	s := "between " + units.FormatBytesBase(p.ForecastLow, base) + " and " + units.FormatBytesBase(p.ForecastHigh, base)
+	early, late := p.CapDateEarliest, p.CapDateLatest
+	switch {
+	case p.Spec.Cap == 0 || p.Used >= p.Spec.Cap || early == nil:
+	case late == nil:
+		s += ", cap from " + early.String() + " if at all"
+	case *early == *late:
+		s += ", cap on " + early.String()
+	default:
+		s += ", cap " + early.String() + " to " + late.String()
 	}
 	return s
 }
@@ -338,7 +362,7 @@ func checkPlan(p planView, over float64, forecast bool) (string, int) {
 		return "OVER", exitPlanOverCap
 	case over > 0 && p.Percent >= over, over == 0 && p.Threshold > 0:
 		return "WARN", exitPlanThreshold
-	case forecast && p.Forecast >= p.Spec.Cap:
+	case forecast && p.ForecastLow >= p.Spec.Cap: // as the daemon's forecast alert
 		return "WARN", exitPlanThreshold
 	}
 	return "OK", exitOK

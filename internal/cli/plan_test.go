@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/config"
 	"github.com/packetbuddy/pb/internal/golden"
+	"github.com/packetbuddy/pb/internal/plan"
 	"github.com/packetbuddy/pb/internal/store"
 )
 
@@ -118,22 +120,24 @@ func TestCheck(t *testing.T) {
 		out  []string // lines of stdout, in order
 	}{
 		{"all plans", nil, exitPlanOverCap, []string{
-			"WARN Home: 74% of 10.00 GB used (7.38 GB), 24 days left, cap reached around 2026-03-18",
+			"WARN Home: 74% of 10.00 GB used (7.38 GB), 24 days left, cap reached around 2026-03-26",
 			"OVER Wi-Fi: 123% of 5.00 GB used (6.13 GB), 24 days left",
 			"OK   Holiday pack: not active today",
 		}},
 		{"quiet", []string{"--quiet"}, exitPlanOverCap, []string{
-			"WARN Home: 74% of 10.00 GB used (7.38 GB), 24 days left, cap reached around 2026-03-18",
+			"WARN Home: 74% of 10.00 GB used (7.38 GB), 24 days left, cap reached around 2026-03-26",
 			"OVER Wi-Fi: 123% of 5.00 GB used (6.13 GB), 24 days left",
 		}},
 		{"one plan over a threshold", []string{"--plan", "home"}, exitPlanThreshold, []string{
-			"WARN Home: 74% of 10.00 GB used (7.38 GB), 24 days left, cap reached around 2026-03-18",
+			"WARN Home: 74% of 10.00 GB used (7.38 GB), 24 days left, cap reached around 2026-03-26",
 		}},
 		{"a higher bar", []string{"--plan", "Home", "--over", "90"}, exitOK, []string{
-			"OK   Home: 74% of 10.00 GB used (7.38 GB), 24 days left, cap reached around 2026-03-18",
+			"OK   Home: 74% of 10.00 GB used (7.38 GB), 24 days left, cap reached around 2026-03-26",
 		}},
-		{"a higher bar and the forecast", []string{"--plan", "Home", "--over", "90", "--forecast"}, exitPlanThreshold, []string{
-			"WARN Home: 74% of 10.00 GB used (7.38 GB), 24 days left, cap reached around 2026-03-18",
+		// A week of history leaves the forecast's band wide: its low edge
+		// is under the cap, so --forecast does not warn yet.
+		{"a higher bar and the forecast", []string{"--plan", "Home", "--over", "90", "--forecast"}, exitOK, []string{
+			"OK   Home: 74% of 10.00 GB used (7.38 GB), 24 days left, cap reached around 2026-03-26",
 		}},
 		{"the expired pack", []string{"--plan", "Holiday pack", "--quiet"}, exitOK, nil},
 	} {
@@ -177,5 +181,61 @@ func TestPlanBadInput(t *testing.T) {
 		if strings.Count(strings.TrimSpace(errs), "\n") > 1 {
 			t.Errorf("pb %v: more than a sentence and a hint: %q", tc.args, errs)
 		}
+	}
+}
+
+// pb check --forecast warns when the whole likely range passes the cap,
+// as the daemon's forecast alert does, not when only its middle does.
+func TestCheckPlanForecast(t *testing.T) {
+	sp := plan.Spec{Name: "p", Cap: 100e9}
+	for _, tc := range []struct {
+		name          string
+		low, forecast uint64
+		flag          bool
+		want          int
+	}{
+		{"under", 50e9, 90e9, true, exitOK},
+		{"middle over, low edge under", 60e9, 130e9, true, exitOK},
+		{"low edge at the cap", 100e9, 130e9, true, exitPlanThreshold},
+		{"low edge over without --forecast", 110e9, 130e9, false, exitOK},
+	} {
+		p := planView{Spec: sp, Status: plan.Status{Active: true, Used: 10e9, Forecast: tc.forecast, ForecastLow: tc.low, ForecastHigh: 2 * tc.forecast}}
+		if _, code := checkPlan(p, 0, tc.flag); code != tc.want {
+			t.Errorf("%s: exit %d, want %d", tc.name, code, tc.want)
+		}
+	}
+}
+
+// pb trends -i NAME --json is GET /api/trends?interface=NAME, byte for byte
+// once indented alike.
+func TestTrendsInterfaceJSONMatchesAPI(t *testing.T) {
+	dir := newDataDir(t, false)
+	st, err := store.Open(context.Background(), filepath.Join(dir, dbFile), store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	srv, err := api.New(api.Deps{Store: st, Location: nyc, Settings: api.Settings{RatePerGB: 0.10, Currency: "USD"},
+		DeviceID: "0b6c9a0e-1f0e-4d4e-9a39-3c1e2f0a7d11", Now: func() time.Time { return fixedNow }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runAt(t, nil, "trends", "-i", "eth0", "--json", "--data-dir", dir)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/api/trends?interface=eth0", nil)
+	req.Host = "127.0.0.1:7373"
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	var want bytes.Buffer
+	if err := json.Indent(&want, bytes.TrimSpace(rec.Body.Bytes()), "", "  "); err != nil || rec.Code != 200 {
+		t.Fatalf("api: %d %v", rec.Code, err)
+	}
+	if want.WriteByte('\n'); out != want.String() {
+		t.Errorf("pb trends -i eth0 --json differs from the API:\n%s\nwant\n%s", out, want.String())
+	}
+	if code, _, errs := runAt(t, nil, "trends", "-i", "wlan9", "--data-dir", dir); code != 2 || !strings.Contains(errs, "wlan9") {
+		t.Errorf("unknown interface: exit %d, %q", code, errs)
 	}
 }

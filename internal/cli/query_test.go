@@ -115,6 +115,7 @@ var queryCases = []struct {
 	{"top", []string{"top", "5"}, "/api/top?limit=5"},
 	{"interfaces", []string{"interfaces"}, "/api/interfaces"},
 	{"events", []string{"events"}, "/api/events"},
+	{"trends", []string{"trends"}, "/api/trends"},
 	{"years", []string{"years", "--months"}, ""},
 	{"today_wlan0", []string{"today", "-i", "wlan0"}, ""},
 	{"month_eth0_docker0", []string{"month", "--interface", "eth0,docker0"}, ""},

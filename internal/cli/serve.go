@@ -335,6 +335,11 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 			pa.run(ctx)
 		}
 	}()
+	unusualDone := make(chan struct{})
+	go func() {
+		defer close(unusualDone)
+		d.runUnusual(ctx)
+	}()
 	syncDone := make(chan struct{})
 	go func() { // its own goroutine: flushes never wait on the network
 		defer close(syncDone)
@@ -346,6 +351,7 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 	<-done
 	<-syncDone
 	<-planDone
+	<-unusualDone
 	if err != nil {
 		return fmt.Errorf("final write failed, the last %s of traffic may be lost: %w", d.cfg.Monitoring.BatchWriteInterval, err)
 	}

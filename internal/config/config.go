@@ -163,6 +163,8 @@ type Alerts struct {
 	WebhookToken string `toml:"webhook_token"`
 	// Desktop shows alerts as desktop notifications, best effort.
 	Desktop bool `toml:"desktop"`
+	// Unusual also delivers unusual-usage events as alerts.
+	Unusual bool `toml:"unusual"`
 }
 
 // Redacted masks the webhook's secrets: the token, and the URL's path and

@@ -245,6 +245,14 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Alerts.Desktop },
 	},
 	{
+		key: "alerts.unusual", env: "PB_ALERTS_UNUSUAL", kind: kBool, example: `true`,
+		doc: []string{
+			`Also alert (webhook, desktop) when an hour or a day is far above its`,
+			`usual for that weekday and hour; it is always in the event log.`,
+		},
+		ptr: func(c *Config) any { return &c.Alerts.Unusual },
+	},
+	{
 		key: "display.units", env: "PB_DISPLAY_UNITS", kind: kString, example: `"iec"`,
 		doc: []string{
 			`Byte units: "si" (1 KB = 1000 bytes, as PacketBuddy 1.x and network`,

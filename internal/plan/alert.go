@@ -17,6 +17,9 @@ type AlertKind string
 const (
 	AlertThreshold AlertKind = "threshold" // usage reached a percentage of the cap
 	AlertForecast  AlertKind = "forecast"  // the forecast first crossed the cap
+	// AlertUnusual is not a plan's: an hour or a day far above its usual,
+	// delivered through the same channels ([alerts] unusual). Plan is "".
+	AlertUnusual AlertKind = "unusual"
 )
 
 // Alert is one notification to deliver.
@@ -99,8 +102,8 @@ func (st *AlertState) Prune(specs []Spec) {
 
 // CheckAlerts returns the alerts status calls for and records them in st.
 // Each threshold fires at most once per cycle, and the forecast alert once
-// per cycle when the forecast first reaches the cap while usage is still
-// under it. A new cycleStart resets the plan's record. When usage jumps past
+// per cycle when the forecast's likely range (its low edge) first reaches
+// the cap while usage is still under it. A new cycleStart resets the plan's record. When usage jumps past
 // several thresholds at once (the first check after a long pause) only the
 // highest fires — the lower ones are recorded as fired — because three
 // notifications in the same second say nothing the last one does not.
@@ -137,14 +140,20 @@ func CheckAlerts(st *AlertState, s Spec, status Status, cycleStart time.Time) []
 		a.Title, a.Message = thresholdText(s, status, highest)
 		out = append(out, a)
 	}
-	if !pa.Forecast && status.Used < s.Cap && status.Forecast >= s.Cap {
+	// The whole likely range must pass the cap, not only its middle: on a
+	// first day a busy hour says little, and the band is wide then.
+	if !pa.Forecast && status.Used < s.Cap && status.ForecastLow >= s.Cap {
 		pa.Forecast = true
 		a := base
 		a.Kind = AlertForecast
 		a.Title = fmt.Sprintf("%s: on track to pass the cap", s.Name)
-		a.Message = fmt.Sprintf("%s of %s used; at this pace the cycle ends near %s", units.FormatBytes(status.Used), units.FormatBytes(s.Cap), units.FormatBytes(status.Forecast))
+		a.Message = fmt.Sprintf("%s of %s used; at this pace the cycle ends near %s (likely between %s and %s)", units.FormatBytes(status.Used), units.FormatBytes(s.Cap),
+			units.FormatBytes(status.Forecast), units.FormatBytes(status.ForecastLow), units.FormatBytes(status.ForecastHigh))
 		if status.CapDate != nil {
 			a.Message += fmt.Sprintf(", reaching the cap on %s", status.CapDate)
+			if e, l := status.CapDateEarliest, status.CapDateLatest; e != nil && l != nil && *e != *l {
+				a.Message += fmt.Sprintf(" (likely between %s and %s)", e, l)
+			}
 		}
 		a.Message += fmt.Sprintf(". Safe daily budget: %s.", units.FormatBytes(status.DailyBudget))
 		out = append(out, a)

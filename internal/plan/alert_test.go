@@ -92,30 +92,37 @@ func TestCheckAlertsForecast(t *testing.T) {
 	s := Spec{Name: "p", Cap: 100e9, Thresholds: []int{90}}
 	start := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
 	var st AlertState // zero value is usable
-	check := func(used, forecast uint64) []Alert {
+	// check evaluates a status whose likely range is low..forecast*2.
+	check := func(used, low, forecast uint64) []Alert {
 		status := statusAt(s, used, start)
-		status.Forecast = forecast
+		status.Forecast, status.ForecastLow, status.ForecastHigh = forecast, low, 2*forecast
 		return CheckAlerts(&st, s, status, start)
 	}
-	if a := check(10e9, 90e9); len(a) != 0 {
+	if a := check(10e9, 50e9, 90e9); len(a) != 0 {
 		t.Fatalf("forecast under the cap fired %+v", a)
 	}
-	a := check(20e9, 120e9)
+	if a := check(12e9, 60e9, 150e9); len(a) != 0 {
+		t.Fatalf("forecast over the cap but its low edge under fired %+v", a)
+	}
+	a := check(20e9, 100e9, 120e9)
 	if len(a) != 1 || a[0].Kind != AlertForecast || a[0].Forecast != 120e9 || a[0].Threshold != 0 {
 		t.Fatalf("forecast crossing: %+v", a)
 	}
-	if a := check(30e9, 130e9); len(a) != 0 {
+	if want := "20.00 GB of 100.00 GB used; at this pace the cycle ends near 120.00 GB (likely between 100.00 GB and 240.00 GB). Safe daily budget: 0 B."; a[0].Message != want {
+		t.Errorf("message %q, want %q", a[0].Message, want)
+	}
+	if a := check(30e9, 110e9, 130e9); len(a) != 0 {
 		t.Errorf("forecast alert repeated: %+v", a)
 	}
-	if a := check(40e9, 90e9); len(a) != 0 {
+	if a := check(40e9, 70e9, 90e9); len(a) != 0 {
 		t.Errorf("forecast back under: %+v", a)
 	}
-	if a := check(50e9, 140e9); len(a) != 0 {
+	if a := check(50e9, 120e9, 140e9); len(a) != 0 {
 		t.Errorf("forecast alert fired twice in one cycle: %+v", a)
 	}
 	next := start.AddDate(0, 1, 0)
 	status := statusAt(s, 1e9, next)
-	status.Forecast = 200e9
+	status.Forecast, status.ForecastLow = 200e9, 150e9
 	if a := CheckAlerts(&st, s, status, next); len(a) != 1 || a[0].Kind != AlertForecast {
 		t.Errorf("new cycle forecast: %+v", a)
 	}

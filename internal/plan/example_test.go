@@ -27,7 +27,7 @@ func Example() {
 		days = append(days, usage.DayTotals{Date: d, Totals: usage.Totals{Rx: 3e9, Tx: 1e9}})
 	}
 	days = append(days, usage.DayTotals{Date: usage.DateOf(now), Totals: usage.Totals{Rx: 1.5e9, Tx: 0.5e9}})
-	st := plan.Evaluate(specs[0], now, loc, days)
+	st := plan.Evaluate(specs[0], now, loc, days, usage.Coverage{})
 	fmt.Printf("cycle %s .. %s\n", usage.DateOf(st.CycleStart), usage.DateOf(st.CycleEnd))
 	fmt.Printf("used %s of %s, %.1f days left, budget %s/day\n",
 		units.FormatBytes(st.Used), units.FormatBytes(st.Cap), st.DaysLeft, units.FormatBytes(st.DailyBudget))

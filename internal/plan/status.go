@@ -52,12 +52,25 @@ type Status struct {
 	// 0 without a cap.
 	DailyBudget uint64
 
-	// Forecast is the expected Used at CycleEnd.
+	// Forecast is the expected Used at CycleEnd, from the rate of the
+	// counted time only (see usage.Coverage).
 	Forecast uint64
+	// ForecastLow and ForecastHigh bound the likely Used at CycleEnd (an
+	// 80 % band): wide while little time has been counted, narrowing as
+	// history grows. Equal to Forecast when nothing is left to forecast.
+	ForecastLow, ForecastHigh uint64
+	// MonitoredSince is the first counted instant the forecast knows of
+	// (zero: unknown, the history given counts); MonitoredDays is how much
+	// counted time, in days, its history holds.
+	MonitoredSince time.Time
+	MonitoredDays  float64
 	// CapDate is the local day the cap is reached: already (the day usage
 	// crossed it) or by the forecast. nil when the forecast stays under the
 	// cap this cycle or the plan has no cap.
 	CapDate *usage.Date
+	// CapDateEarliest and CapDateLatest bound CapDate by the band: the day
+	// the high and the low edge reach the cap (nil: not this cycle).
+	CapDateEarliest, CapDateLatest *usage.Date
 
 	Currency     string  // ISO 4217 code of the costs; "" when the plan has no price
 	Cost         float64 // price of Used so far
@@ -72,6 +85,8 @@ type Status struct {
 	// the end of each day from today to the cycle's last day: the forecast
 	// line of a chart.
 	Projection []DayUse
+	// Band is the likely range around each Projection day, same days.
+	Band []DayBand
 }
 
 // DayUse is a byte count of one local day.
@@ -101,15 +116,18 @@ func weekdayOf(d usage.Date) time.Weekday { return d.Start(time.UTC).Weekday() }
 // Evaluate computes the plan's status at now in zone loc. days are the
 // plan's traffic per local day (of the interfaces the plan meters): every
 // day of the current cycle so far, today's partial day included, and up to
-// HistoryDays before today for weekday patterns. A day missing from days
-// inside the span they cover is taken as a day without traffic.
+// HistoryDays before today for weekday patterns. cov is the time pb
+// counted; a day outside it is not a day without traffic, and the zero
+// Coverage takes the days given as counted (a missing day inside their
+// span is then a day without traffic).
 //
-// The forecast adds, for each remaining day, an expected amount that blends
-// the average of the same weekday over recent weeks with the cycle's own
-// daily average: weekly rhythms (weekend streaming, weekday office hours)
-// dominate once there are samples, while the cycle's average carries the
-// forecast when history is short. Today counts with its remaining fraction.
-func Evaluate(s Spec, now time.Time, loc *time.Location, days []usage.DayTotals) Status {
+// The forecast adds, for each remaining second of the cycle, the rate of
+// its weekday per counted second over recent weeks, shrunk towards the
+// overall rate while a weekday has few samples: weekly rhythms (weekend
+// streaming, weekday office hours) show once there are samples, and a user
+// who started today is forecast from today's rate. See forecast.go for
+// the band.
+func Evaluate(s Spec, now time.Time, loc *time.Location, days []usage.DayTotals, cov usage.Coverage) Status {
 	if loc == nil {
 		loc = time.UTC
 	}
@@ -166,38 +184,14 @@ func Evaluate(s Spec, now time.Time, loc *time.Location, days []usage.DayTotals)
 		st.DailyBudget = roundU(float64(st.Remaining) / max(st.DaysLeft, 1))
 	}
 
-	// The cycle's own daily average, over the time it has run.
-	elapsed := float64(startD.DaysUntil(today)) + 1 - fracLeft
-	var cycleAvg flow
-	if elapsed > 0 {
-		cycleAvg = cycle.scale(1 / elapsed)
-	}
-	// Weekday averages over whole days before today.
-	var wdSum [7]flow
-	var wdN [7]int
-	from := earliest
-	if lim := today.AddDays(-HistoryDays); from.Before(lim) {
-		from = lim
-	}
-	for d := from; d.Before(today); d = d.AddDays(1) {
-		wd := weekdayOf(d)
-		wdSum[wd] = wdSum[wd].add(byDay[d])
-		wdN[wd]++
-	}
-	// The cycle's average weighs as one more sample once the cycle is a
-	// week old, less before: a few hours of a new cycle say little.
-	cycleWeight := min(elapsed, 7) / 7
-	expected := func(d usage.Date) flow {
-		wd := weekdayOf(d)
-		n := float64(wdN[wd])
-		if n+cycleWeight == 0 {
-			return flow{}
-		}
-		return wdSum[wd].add(cycleAvg.scale(cycleWeight)).scale(1 / (n + cycleWeight))
-	}
+	m := newRateModel(byDay, cov, loc, now, today, earliest)
+	st.MonitoredSince, st.MonitoredDays = m.since, m.monitored/daySeconds
 
-	cum := cycle.add(expected(today).scale(fracLeft))
+	// Expected traffic from now to each day's end, and the band around it.
+	cum := cycle
+	var ahead float64 // expected rx+tx bytes from now on, for the band
 	capHit := func(f flow) bool { return st.Cap > 0 && s.measure(f) >= float64(st.Cap)-0.5 }
+	capHitB := func(b uint64) bool { return st.Cap > 0 && b >= st.Cap }
 	if st.Cap > 0 && st.Used >= st.Cap {
 		// Already over: report the day it happened.
 		var run flow
@@ -208,18 +202,38 @@ func Evaluate(s Spec, now time.Time, loc *time.Location, days []usage.DayTotals)
 				break
 			}
 		}
-	} else if capHit(cum) {
-		st.CapDate = &today
+		st.CapDateEarliest, st.CapDateLatest = st.CapDate, st.CapDate
 	}
-	st.Projection = append(st.Projection, DayUse{Date: today, Bytes: max(clampU(s.measure(cum)), st.Used)})
-	for d := today.AddDays(1); d.Before(endD); d = d.AddDays(1) {
-		cum = cum.add(expected(d))
-		st.Projection = append(st.Projection, DayUse{Date: d, Bytes: max(clampU(s.measure(cum)), st.Used)})
+	var horizon float64 // seconds from now to the end of the day being added
+	for d := today; d.Before(endD); d = d.AddDays(1) {
+		from := d.Start(loc)
+		if d == today {
+			from = now
+		}
+		sec := max(d.AddDays(1).Start(loc).Sub(from).Seconds(), 0)
+		exp := m.rate(weekdayOf(d)).scale(sec)
+		cum = cum.add(exp)
+		ahead += exp.rx + exp.tx
+		horizon += sec
+		mid := max(clampU(s.measure(cum)), st.Used)
+		lo, hi := m.band(st.Used, mid, ahead, horizon)
+		st.Projection = append(st.Projection, DayUse{Date: d, Bytes: mid})
+		st.Band = append(st.Band, DayBand{Date: d, Low: lo, High: hi})
 		if st.CapDate == nil && capHit(cum) {
 			st.CapDate = &d
 		}
+		if st.CapDateEarliest == nil && capHitB(hi) {
+			st.CapDateEarliest = &d
+		}
+		if st.CapDateLatest == nil && capHitB(lo) {
+			st.CapDateLatest = &d
+		}
 	}
 	st.Forecast = max(clampU(s.measure(cum)), st.Used)
+	st.ForecastLow, st.ForecastHigh = st.Forecast, st.Forecast
+	if n := len(st.Band); n > 0 {
+		st.ForecastLow, st.ForecastHigh = st.Band[n-1].Low, st.Band[n-1].High
+	}
 	st.Cost = s.Price.Cost(st.Used, s.Cap)
 	st.ForecastCost = s.Price.Cost(st.Forecast, s.Cap)
 	return st

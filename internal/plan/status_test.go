@@ -22,8 +22,10 @@ func series(from, to usage.Date, per func(usage.Date) uint64) []usage.DayTotals 
 
 func constant(n uint64) func(usage.Date) uint64 { return func(usage.Date) uint64 { return n } }
 
+// 10 GB per calendar day is a constant rate only where the days of March
+// are all 24 hours long: DST zones are in TestForecastInstalledMidCycle.
 func TestEvaluateConstantRate(t *testing.T) {
-	for _, zone := range []string{"UTC", "America/New_York", "Pacific/Kiritimati", "Etc/GMT+12"} {
+	for _, zone := range []string{"UTC", "Asia/Kolkata", "Pacific/Kiritimati", "Etc/GMT+12"} {
 		loc := golden.Location(zone)
 		// 10 GB every day; it is noon on March 5 and 5 GB went today so far.
 		days := series(date(2026, 1, 10), date(2026, 3, 4), constant(10e9))
@@ -44,7 +46,7 @@ func TestEvaluateConstantRate(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(zone+"/"+tt.name, func(t *testing.T) {
 				s := Spec{Name: "p", Cap: tt.cap, Cycle: Cycle{Kind: Monthly, ResetDay: 1}, Counts: CountRxTx}
-				st := Evaluate(s, now, loc, days)
+				st := Evaluate(s, now, loc, days, usage.Coverage{})
 				if !st.Active || st.Used != 45e9 || st.WholeDaysLeft != 27 || st.DaysLeft != 26.5 {
 					t.Fatalf("status %+v: want used 45e9, 27 whole days, 26.5 days left", st)
 				}
@@ -92,7 +94,7 @@ func TestEvaluateWeekdayPattern(t *testing.T) {
 		for _, d := range series(date(2026, 3, 1), date(2026, 3, 31), per) {
 			truth += float64(d.Total())
 		}
-		st := Evaluate(s, now, loc, days)
+		st := Evaluate(s, now, loc, days, usage.Coverage{})
 		flat := float64(st.Used) / float64(day-1) * 31
 		errPattern := math.Abs(float64(st.Forecast)-truth) / truth
 		errFlat := math.Abs(flat-truth) / truth
@@ -130,7 +132,7 @@ func TestEvaluateCountingOffsetCost(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := Spec{Name: "p", Cap: 10e9, Cycle: Cycle{Kind: Monthly, ResetDay: 1}, Counts: tt.counts, Offset: tt.offset, Price: tt.price}
-			st := Evaluate(s, now, loc, days)
+			st := Evaluate(s, now, loc, days, usage.Coverage{})
 			if st.Used != tt.used || st.Cost != tt.cost || st.Currency != tt.price.Currency {
 				t.Errorf("Used %d cost %v %s, want %d cost %v %s", st.Used, st.Cost, st.Currency, tt.used, tt.cost, tt.price.Currency)
 			}
@@ -158,16 +160,16 @@ func TestEvaluateCountingOffsetCost(t *testing.T) {
 
 func TestEvaluateInactivePackAndNoCap(t *testing.T) {
 	pack := Spec{Name: "trip", Cap: 5e9, Cycle: Cycle{Kind: OneTime, Start: date(2026, 3, 1), Expires: date(2026, 3, 14)}}
-	if st := Evaluate(pack, time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC), time.UTC, nil); st.Active || st.Plan != "trip" || st.Used != 0 {
+	if st := Evaluate(pack, time.Date(2026, 3, 20, 0, 0, 0, 0, time.UTC), time.UTC, nil, usage.Coverage{}); st.Active || st.Plan != "trip" || st.Used != 0 {
 		t.Errorf("expired pack: %+v", st)
 	}
 	st := Evaluate(pack, time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC), time.UTC,
-		[]usage.DayTotals{{Date: date(2026, 3, 14), Totals: usage.Totals{Rx: 1e9}}})
+		[]usage.DayTotals{{Date: date(2026, 3, 14), Totals: usage.Totals{Rx: 1e9}}}, usage.Coverage{})
 	if !st.Active || st.Used != 1e9 || st.DaysLeft != 0.5 || st.WholeDaysLeft != 1 || st.Percent != 20 || st.DailyBudget != 4e9 {
 		t.Errorf("last day of pack: %+v", st)
 	}
 	noCap := Spec{Name: "free", Cycle: Cycle{Kind: Monthly, ResetDay: 1}}
-	st = Evaluate(noCap, time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC), time.UTC, series(date(2026, 3, 1), date(2026, 3, 14), constant(1e9)))
+	st = Evaluate(noCap, time.Date(2026, 3, 14, 12, 0, 0, 0, time.UTC), time.UTC, series(date(2026, 3, 1), date(2026, 3, 14), constant(1e9)), usage.Coverage{})
 	if st.CapDate != nil || st.Remaining != 0 || st.DailyBudget != 0 || st.Percent != 0 || st.Used != 14e9 {
 		t.Errorf("no cap: %+v", st)
 	}

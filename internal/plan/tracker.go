@@ -13,10 +13,12 @@ import (
 )
 
 // DayReader is the part of the store plans read: the interfaces the device
-// has seen and daily totals over a filter (*store.Store).
+// has seen, daily totals over a filter, and the time traffic was counted
+// (*store.Store).
 type DayReader interface {
 	InterfaceLifetimes(ctx context.Context) ([]usage.InterfaceTotals, error)
 	DayTotals(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter) ([]usage.DayTotals, error)
+	Coverage(ctx context.Context, from, to time.Time) (usage.Coverage, error)
 }
 
 // settledAfter is how many days before today are still re-read on every
@@ -76,6 +78,17 @@ func (t *Tracker) Statuses(ctx context.Context, now time.Time) ([]Status, error)
 	if err != nil {
 		return nil, fmt.Errorf("plans: list interfaces: %w", err)
 	}
+	// One coverage for all plans, from the earliest day any of them reads.
+	earliest := today.AddDays(-HistoryDays)
+	for _, s := range t.Specs {
+		if start, _, ok := s.Cycle.Dates(today); ok && start.Before(earliest) {
+			earliest = start
+		}
+	}
+	cov, err := t.Days.Coverage(ctx, earliest.Start(loc), now)
+	if err != nil {
+		return nil, fmt.Errorf("plans: %w", err)
+	}
 	out := make([]Status, 0, len(t.Specs))
 	for _, s := range t.Specs {
 		from := today.AddDays(-HistoryDays)
@@ -86,7 +99,7 @@ func (t *Tracker) Statuses(ctx context.Context, now time.Time) ([]Status, error)
 		if err != nil {
 			return nil, fmt.Errorf("plan %q: %w", s.Name, err)
 		}
-		out = append(out, Evaluate(s, now, loc, days))
+		out = append(out, Evaluate(s, now, loc, days, cov))
 	}
 	return out, nil
 }

@@ -28,6 +28,15 @@ type Store interface {
 	Peak(ctx context.Context, from, to time.Time) (bps uint64, at time.Time, err error)
 	Span(ctx context.Context, loc *time.Location) (first, last usage.Date, ok bool, err error)
 	Events(ctx context.Context, from, to time.Time, limit int) ([]usage.Event, error)
+	// Series is the traffic in steps of step from from until to (see
+	// store.Store.Series): the fine tier for minute steps, the coarse tier
+	// for multiples of 15 minutes.
+	Series(ctx context.Context, from, to time.Time, step time.Duration, f usage.Filter) ([]usage.Point, error)
+	// FineHorizon is where the fine tier is complete from (zero: it
+	// never lost a row).
+	FineHorizon(ctx context.Context) (time.Time, error)
+	// Coverage is the time traffic was counted (forecasts divide by it).
+	Coverage(ctx context.Context, from, to time.Time) (usage.Coverage, error)
 	PlanAlerts(ctx context.Context, limit int) ([]plan.AlertRecord, error)
 }
 

@@ -15,12 +15,8 @@ import (
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
-// Point is one step of a Series: the traffic of the buckets that start in
-// [Start, Start+step).
-type Point struct {
-	Start time.Time
-	usage.Totals
-}
+// Point is one step of a Series (usage.Point).
+type Point = usage.Point
 
 // Stats describes the database file and its contents.
 type Stats struct {
@@ -542,21 +538,23 @@ func (s *Store) series(ctx context.Context, from, to time.Time, step time.Durati
 			}
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT (ts - ?) / ?, sum(rx), sum(tx) FROM `+table+`
-			WHERE ts >= ? AND ts < ? AND `+sel.cond()+` GROUP BY 1`,
-			f0, stepSec, f0, t0)
+		// Grouped by ts, the table's key order, SQLite needs no sort; the
+		// buckets go to their steps here.
+		rows, err := tx.QueryContext(ctx, `SELECT ts, sum(rx), sum(tx) FROM `+table+`
+			WHERE ts >= ? AND ts < ? AND `+sel.cond()+` GROUP BY ts`,
+			f0, t0)
 		if err != nil {
 			return err
 		}
 		defer rows.Close()
 		for rows.Next() {
-			var k int64
+			var ts int64
 			var t usage.Totals
-			if err := scanTotals(rows, &k, &t); err != nil {
+			if err := scanTotals(rows, &ts, &t); err != nil {
 				return err
 			}
-			if k >= 0 && k < int64(len(out)) {
-				out[k].Totals = t
+			if k := (ts - f0) / stepSec; k >= 0 && k < int64(len(out)) {
+				out[k].Totals = out[k].Totals.Add(t)
 			}
 		}
 		return rows.Err()

@@ -71,6 +71,7 @@ const (
 	EventFirstRun EventKind = "first_run" // no history: nothing back-filled
 	EventGap      EventKind = "gap"       // a long pause between polls (suspend, stopped process)
 	EventAppear   EventKind = "appear"    // a new interface was seen
+	EventUnusual  EventKind = "unusual"   // an hour or a day far above its own history
 )
 
 // Event is one entry of the event log. Rx/Tx are the bytes it concerns (counted
@@ -157,6 +158,13 @@ const (
 // has 23 or 25 of them; Start carries the zone offset, so the repeated hour is
 // distinguishable.
 type HourTotals struct {
+	Start time.Time
+	Totals
+}
+
+// Point is one step of a series: the traffic of the buckets that start in
+// [Start, Start+step).
+type Point struct {
 	Start time.Time
 	Totals
 }

@@ -1,6 +1,7 @@
 package usage
 
 import (
+	"reflect"
 	"testing"
 	"time"
 )
@@ -99,5 +100,37 @@ func TestUnwritten(t *testing.T) {
 	}
 	if p := u.PendingPeak(t0.Add(time.Minute), t0.Add(time.Hour)); p != 700 {
 		t.Errorf("PendingPeak after the first bucket = %d, want 700", p)
+	}
+}
+
+func TestCoverageSeconds(t *testing.T) {
+	at := func(h int) time.Time { return time.Date(2026, 3, 1, h, 0, 0, 0, time.UTC) }
+	cov := Coverage{Since: at(2), Gaps: []Span{{at(8), at(10)}, {at(5), at(6)}, {at(9), at(11)}, {at(12), at(12)}}}.Normalize()
+	if want := []Span{{at(5), at(6)}, {at(8), at(11)}}; !reflect.DeepEqual(cov.Gaps, want) {
+		t.Fatalf("Normalize: gaps %v, want %v", cov.Gaps, want)
+	}
+	tests := []struct {
+		from, to int
+		hours    float64
+	}{
+		{0, 24, 18}, // from 2, less 1 and 3 hours of gaps
+		{0, 2, 0},   // before the first counted instant
+		{9, 10, 0},  // inside a gap
+		{4, 9, 3},   // 4-5, 6-8
+		{10, 14, 3}, // 11-14
+		{12, 12, 0}, // empty
+		{14, 12, 0}, // reversed
+		{5, 6, 0},   // exactly a gap
+		{1, 3, 1},   // across Since
+		{20, 23, 3}, // no gap
+		{0, 11, 5},  // 2-5, 6-8
+	}
+	for _, tt := range tests {
+		if got := cov.Seconds(at(tt.from), at(tt.to)) / 3600; got != tt.hours {
+			t.Errorf("Seconds(%d:00, %d:00) = %v h, want %v h", tt.from, tt.to, got, tt.hours)
+		}
+	}
+	if got := (Coverage{}).Seconds(at(0), at(3)); got != 3*3600 {
+		t.Errorf("zero Coverage counts %v s of 3 h", got)
 	}
 }

@@ -33,6 +33,11 @@ type planStatus struct {
 	} `json:"human_readable"`
 	Daily      []planDay `json:"daily"`
 	Projection []planDay `json:"projection"`
+	Band       []struct {
+		Date string  `json:"date"`
+		Low  float64 `json:"low_bytes"`
+		High float64 `json:"high_bytes"`
+	} `json:"projection_band"`
 }
 
 // planChartJSON is a plan card's chart as Chart.js holds it: the day
@@ -216,6 +221,14 @@ func checkPlanChart(t *testing.T, name string, want planStatus, chart *planChart
 	}
 	if len(want.Projection) < 2 {
 		return // the cycle's last day: nothing after today
+	}
+	// The likely range: its two edges at the cycle's last day are the
+	// API's band (to within 0.1 %, as the forecast).
+	low, high := chart.Datasets["Likely low"], chart.Datasets["Likely high"]
+	if n := len(want.Band); n == 0 || len(low) != len(used) || len(high) != len(used) {
+		t.Errorf("%s: band of %d days, chart edges %d and %d points", name, n, len(low), len(high))
+	} else if b, j := want.Band[n-1], len(used)-1; low[j] == nil || high[j] == nil || math.Abs(*low[j]-b.Low) > b.Low/1000 || math.Abs(*high[j]-b.High) > b.High/1000 || *low[j] > *high[j] {
+		t.Errorf("%s: band on the last day %v..%v, want %v..%v", name, at64(low, j), at64(high, j), b.Low, b.High)
 	}
 	for i, d := range want.Projection[1:] {
 		j := last + 1 + i

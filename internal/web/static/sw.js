@@ -22,6 +22,8 @@ const SHELL = [
   'js/theme.js',
   'docs.html',
   'js/docs.js',
+  'js/trends.js',
+  'trends.css',
   'vendor/chart.js-4.6.1/chart.umd.min.js',
   'manifest.webmanifest',
   'icons/icon.svg',

@@ -23,6 +23,7 @@ import * as charts from './charts.js';
 import { setupExport } from './export.js';
 import { $, h, setField } from './dom.js';
 import { loadPlans } from './plans.js';
+import { loadTrends, setupMinuteZoom } from './trends.js';
 
 const state = {
   down: false, // daemon unreachable
@@ -316,7 +317,8 @@ async function loadHeat() {
           const text = future ? 'not yet' : v === null ? 'no such hour' : fmt.formatBytes(v);
           return h(
             'td',
-            { className: future ? 'none' : level(v), title: `${fmt.dayLabel(days[di])} ${hr}:00–${hr + 1}:00: ${text}` },
+            // data-day/data-hour: trends.js zooms into the hour's minutes
+            { className: future ? 'none' : level(v), title: `${fmt.dayLabel(days[di])} ${hr}:00–${hr + 1}:00: ${text}`, dataset: { day: days[di], hour: String(hr) } },
             h('span', {}, `${hr}:00 ${text}`),
           );
         }),
@@ -457,6 +459,7 @@ const EVENT_NAMES = {
   first_run: 'First start',
   gap: 'Gap',
   appear: 'New interface',
+  unusual: 'Unusual usage',
 };
 
 async function loadEvents() {
@@ -555,6 +558,7 @@ function refreshAll() {
     [loadYear, 'the year'],
     [loadHeat, 'the hourly map'],
     [loadEvents, 'the events'],
+    [loadTrends, 'the trends'],
   ));
 }
 
@@ -570,7 +574,7 @@ function startTimers() {
       [loadInterfaces, 'the interfaces'],
     ];
     if (slow) {
-      jobs.push([loadSummary, 'the totals'], [loadHeat, 'the hourly map'], [loadEvents, 'the events']);
+      jobs.push([loadSummary, 'the totals'], [loadHeat, 'the hourly map'], [loadEvents, 'the events'], [loadTrends, 'the trends']);
       const cur = currentMonth();
       if (state.monthView.year === cur.year && state.monthView.month === cur.month) jobs.push([loadMonth, 'the month']);
       if (state.yearView === cur.year) jobs.push([loadYear, 'the year']);
@@ -613,6 +617,7 @@ function start() {
   }
   document.addEventListener('pb-theme', charts.retheme); // js/theme.js
   setupExport();
+  setupMinuteZoom();
 
   // "Connecting…" only when the daemon has not answered anything for a
   // while; a slow first answer on a busy machine is not a lost daemon.

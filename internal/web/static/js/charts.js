@@ -327,7 +327,8 @@ export function splitChart(canvas) {
 
 /**
  * A data plan's cycle: the use so far as a running total per day (solid),
- * the forecast from today to the cycle's last day (dashed) and the cap
+ * the forecast from today to the cycle's last day (dashed) inside its
+ * likely range (a shaded band between low and high) and the cap
  * (a thin horizontal line; left out when the plan has none).
  * set({labels, titles, used, forecast, cap}): one entry per day of the
  * cycle in used and forecast, null where a line has no point.
@@ -342,6 +343,9 @@ export function planChart(canvas) {
         { ...line, label: 'Used', data: [], borderColor: c.down, backgroundColor: c.downFill, fill: 'origin' },
         { ...line, label: 'Forecast', data: [], borderColor: c.down, borderDash: [5, 4], fill: false },
         { ...line, label: 'Cap', data: [], borderColor: c.bad, borderWidth: 1, pointHoverRadius: 0, fill: false },
+        // the forecast's likely range: the area between its two edges
+        { ...line, label: 'Likely high', data: [], borderWidth: 0, pointHoverRadius: 0, backgroundColor: c.downFill, fill: '+1' },
+        { ...line, label: 'Likely low', data: [], borderWidth: 0, pointHoverRadius: 0, fill: false },
       ],
     },
     options: {
@@ -356,12 +360,14 @@ export function planChart(canvas) {
   chart.$pbTitles = [];
   return {
     chart,
-    set({ labels, titles, used, forecast, cap }) {
+    set({ labels, titles, used, forecast, cap, low = [], high = [] }) {
       chart.data.labels = labels;
       chart.$pbTitles = titles;
-      const [u, f, k] = chart.data.datasets;
+      const [u, f, k, hi, lo] = chart.data.datasets;
       u.data = used;
       f.data = forecast;
+      hi.data = high;
+      lo.data = low;
       k.data = cap ? labels.map(() => cap) : [];
       chart.update('none');
     },

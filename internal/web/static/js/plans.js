@@ -147,8 +147,11 @@ function forecastText(p) {
     const since = p.cap_date ? ` since ${shortDay(p.cap_date)}` : '';
     return `Over the cap${since} by ${fmt.formatBytes(p.used_bytes - p.cap_bytes)}; on track for ${total}.`;
   }
-  if (p.cap_date) return `On track for ${total} — cap reached around ${shortDay(p.cap_date)}.`;
-  return `On track for ${total} — stays under the cap.`;
+  const likely = p.forecast_low_bytes !== p.forecast_high_bytes && p.forecast_high_bytes
+    ? ` (likely between ${fmt.formatBytes(p.forecast_low_bytes)} and ${fmt.formatBytes(p.forecast_high_bytes)})`
+    : '';
+  if (p.cap_date) return `On track for ${total}${likely} — cap reached around ${shortDay(p.cap_date)}.`;
+  return `On track for ${total}${likely} — stays under the cap.`;
 }
 
 /**
@@ -207,11 +210,21 @@ export function planSeries(p) {
     const i = at.get(d.date);
     if (i !== undefined && i > last) forecast[i] = d.bytes;
   }
+  // The band widens from today's use to the likely range at the cycle's end.
+  const low = days.map(() => null);
+  const high = days.map(() => null);
+  if (last >= 0) low[last] = high[last] = used[last];
+  for (const d of p.projection_band || []) {
+    const i = at.get(d.date);
+    if (i !== undefined && i > last) [low[i], high[i]] = [d.low_bytes, d.high_bytes];
+  }
   return {
     labels: days.map((d) => String(Number(d.slice(8)))),
     titles: days.map((d) => fmt.dayLabel(d)),
     used,
     forecast,
+    low,
+    high,
     cap: p.cap_bytes,
   };
 }
