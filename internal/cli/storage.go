@@ -19,13 +19,10 @@ import (
 )
 
 const storageHelp = `
-The database's size and contents, with PacketBuddy 1.x's storage numbers
-(the same as /api/storage):
-
-  pb storage                     size against storage.max_storage_mb, rows
-  pb storage cleanup [--dry-run] remove 1-minute detail older than
-                                 storage.fine_retention_days and old events;
-                                 --dry-run only counts them
+The database's size against storage.max_storage_mb and its rows, with
+PacketBuddy 1.x's storage numbers (the same as /api/storage). cleanup
+removes 1-minute detail older than storage.fine_retention_days and old
+events; with --dry-run it only counts them.
 
 1.x's names, and what they count here: usage logs are the 1-minute detail;
 daily aggregates the daily rollup rows (one per interface and UTC day);
