@@ -132,7 +132,8 @@ func openQuery(ctx context.Context, q *queryFlags, env Env) (*session, error) {
 		return nil, err
 	}
 	s := &session{cfg: cfg, loc: loc, st: st, env: env, flags: q, now: env.now().In(loc), enc: api.NewEncoder(loc, price)}
-	d := query.Deps{Store: st, Location: loc, Scope: usage.Filter{Ifaces: q.ifaces}, Plans: cfg.Plans, Price: price}
+	d := query.Deps{Store: st, Location: loc, Scope: usage.Filter{Ifaces: q.ifaces}, Plans: cfg.Plans, Price: price,
+		Files: st, MaxStorageMB: cfg.Storage.MaxStorageMB, FineRetentionDays: cfg.Storage.FineRetentionDays}
 	if ps, ok := daemonPending(ctx, cfg, st, path); ok {
 		s.daemon = true
 		d.Pending = &ps.Unwritten
