@@ -443,12 +443,7 @@ type interfaceInfo struct {
 }
 
 func (s *Server) handleInterfaces(w http.ResponseWriter, r *http.Request) error {
-	live := s.mon.Live()
-	rates := make([]query.LiveRate, 0, len(live.Interfaces))
-	for _, l := range live.Interfaces {
-		rates = append(rates, query.LiveRate{Name: l.Name, Kind: l.Kind, Counted: l.Counted, RxPerSec: l.RxPerSec, TxPerSec: l.TxPerSec})
-	}
-	ifs, err := s.q.Interfaces(r.Context(), s.now(), rates)
+	ifs, err := s.q.Interfaces(r.Context(), s.now(), liveRates(s.mon.Live()))
 	if err != nil {
 		return err
 	}
