@@ -363,8 +363,9 @@ func uriQueryEscape(s string) string {
 // sqliteErr turns SQLite's "file is not a database" into ErrNotSQLite and
 // "database disk image is malformed" into ErrDamaged.
 func sqliteErr(err error) error {
-	// The driver returns a bare sqlite3.ErrorCode when SQLite gave no
-	// message, a *sqlite3.Error otherwise; errors.Is matches both.
+	// The driver returns a *sqlite3.Error from most calls but a bare
+	// sqlite3.ExtendedErrorCode from stepping through rows (quick_check's
+	// damage shows up there); errors.Is matches the primary code in both.
 	switch {
 	case errors.Is(err, sqlite3.NOTADB):
 		return fmt.Errorf("the file is %w (%v)", ErrNotSQLite, err)
