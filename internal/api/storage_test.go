@@ -32,7 +32,7 @@ func indentJSON(t *testing.T, b []byte) []byte {
 // slowCounts counts the fixture's tables directly.
 func slowCounts(t *testing.T, f *fixture) (fine, daily, periods, coarse int64) {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+f.store.Path()+"?mode=ro")
+	db, err := sql.Open("sqlite", "file:"+f.store.Path()+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}

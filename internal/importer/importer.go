@@ -64,7 +64,7 @@ import (
 	"strings"
 	"time"
 
-	_ "github.com/ncruces/go-sqlite3/driver" // the database/sql driver "sqlite3"
+	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
 
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -169,7 +169,7 @@ func Read(ctx context.Context, src, path string, loc *time.Location) (*History, 
 	if err := checkSQLiteHeader(path); err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_pragma=query_only(1)&_pragma=busy_timeout(5000)")
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=query_only(1)&_pragma=busy_timeout(5000)")
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}

@@ -11,7 +11,7 @@ import (
 // countAll counts the tables the slow way, to check the maintained counts.
 func countAll(t *testing.T, path string) usage.RowCounts {
 	t.Helper()
-	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro")
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func TestOpenRefuses(t *testing.T) {
 	// rawDB makes a SQLite file by hand.
 	rawDB := func(t *testing.T, path string, stmts ...string) {
 		t.Helper()
-		db, err := sql.Open("sqlite3", path)
+		db, err := sql.Open("sqlite", path)
 		if err != nil {
 			t.Fatal(err)
 		}

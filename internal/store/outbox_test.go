@@ -139,7 +139,7 @@ func TestMigrationRequeuesHistory(t *testing.T) {
 	s.Close()
 	// Back to schema 5 as the bug left it: a non-unique sequence index,
 	// one pending entry sharing its sequence with nothing acknowledged.
-	db, err := sql.Open("sqlite3", path)
+	db, err := sql.Open("sqlite", path)
 	if err != nil {
 		t.Fatal(err)
 	}

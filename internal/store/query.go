@@ -789,7 +789,7 @@ func (p *plan) put(tier int, key, lo, hi int64) {
 }
 
 // planChunk is the most ranges one statement carries: memory that SQLite
-// (in the driver's Wasm memory, which never gives back what it once held) needs for a
+// (through modernc's allocator, which keeps what it once held) needs for a
 // statement grows with its ranges, so ten years of days go in slices.
 const planChunk = 256
 

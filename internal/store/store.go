@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ncruces/go-sqlite3"
-	_ "github.com/ncruces/go-sqlite3/driver" // the database/sql driver "sqlite3"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // DefaultFineRetentionDays is how long the fine (1-minute) tier is kept when
@@ -143,10 +143,7 @@ func (s *Store) open(ctx context.Context, readOnly bool) error {
 		if err := narrowMode(s.path); err != nil { // ours (or new): only our user may read it
 			return err
 		}
-		if err := createShm(s.path); err != nil {
-			return err
-		}
-		s.w, err = sql.Open("sqlite3", dsn(s.path, false))
+		s.w, err = sql.Open("sqlite", dsn(s.path, false))
 		if err != nil {
 			return err
 		}
@@ -158,7 +155,7 @@ func (s *Store) open(ctx context.Context, readOnly bool) error {
 			return sqliteErr(err)
 		}
 	}
-	s.r, err = sql.Open("sqlite3", dsn(s.path, true))
+	s.r, err = sql.Open("sqlite", dsn(s.path, true))
 	if err != nil {
 		return err
 	}
@@ -198,11 +195,9 @@ func (s *Store) Close() error {
 // Path returns the absolute path of the database file.
 func (s *Store) Path() string { return s.path }
 
-// dsn is the SQLite URI for path, with the driver's _pragma and _txlock
-// parameters (pragmas run in the order given). Writers get WAL and the
-// durability settings; readers open with mode=ro so they can never change
-// the file (not even its journal mode), and query_only so the driver does not
-// switch it on and off around every read-only transaction.
+// dsn is the modernc.org/sqlite data source name for path. Writers get WAL
+// and the durability settings; readers open with mode=ro so they can never
+// change the file (not even its journal mode).
 func dsn(path string, readOnly bool) string {
 	u := fileURI(path)
 	q := []string{
@@ -211,11 +206,11 @@ func dsn(path string, readOnly bool) string {
 		"_pragma=foreign_keys(1)",
 	}
 	if readOnly {
-		q = append(q, "_pragma=query_only(1)", "mode=ro")
+		q = append(q, "mode=ro")
 	} else {
 		q = append(q,
-			"_pragma=page_size("+pageSize+")", // takes effect on a new file only, and only before journal_mode
-			"_pragma=journal_mode(WAL)",
+			"_pragma=page_size("+pageSize+")", // takes effect on a new file only
+			"_journal_mode=WAL",               // applied after the _pragma list, so page_size comes first
 			"_pragma=synchronous(NORMAL)",
 			"_pragma=journal_size_limit(4194304)",
 			// SQLite's default checkpoint (every 1,000 WAL pages: the -wal
@@ -225,7 +220,6 @@ func dsn(path string, readOnly bool) string {
 			// (scripts/measure-idle.sh 240), as each checkpoint dirties
 			// whole 4 KiB file pages for 1 KiB database pages.
 			"_txlock=immediate",
-			"modeof="+uriQueryEscape(path), // the -wal and a rollback journal get the database's mode
 		)
 	}
 	return u + "?" + strings.Join(q, "&")
@@ -256,25 +250,6 @@ func narrowMode(path string) error {
 		return err
 	}
 	return os.Chmod(path, 0o600)
-}
-
-// createShm creates the -shm file beside the database with mode 0600, or
-// narrows it to that, before SQLite opens it: the driver's file layer creates
-// it with 0666 less the umask, not with the database file's mode as SQLite's
-// own unix layer does (the -wal, which holds recent traffic, gets the
-// database's mode through the modeof URI parameter; the -shm has no such
-// parameter). SQLite removes the file when the daemon closes the database,
-// so this runs on every writable open.
-func createShm(path string) error {
-	p := path + "-shm"
-	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return narrowMode(p)
 }
 
 // checkHeader returns the file size and ErrNotSQLite when a non-empty file
@@ -324,7 +299,7 @@ func (i dbInfo) check() error {
 // connection that sets no pragma, so a foreign file is never modified.
 func probe(ctx context.Context, path string) (dbInfo, error) {
 	var info dbInfo
-	db, err := sql.Open("sqlite3", fileURI(path)+"?mode=ro&_pragma=busy_timeout(5000)")
+	db, err := sql.Open("sqlite", fileURI(path)+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		return info, err
 	}
@@ -345,32 +320,17 @@ func fileURI(path string) string {
 	return "file:" + (&url.URL{Path: p}).EscapedPath()
 }
 
-// uriQueryEscape escapes s for a SQLite URI query value: SQLite decodes %HH
-// only (not '+'), so everything but unreserved characters and '/' is %HH.
-func uriQueryEscape(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~/", c) >= 0 {
-			b.WriteByte(c)
-		} else {
-			fmt.Fprintf(&b, "%%%02X", c)
-		}
-	}
-	return b.String()
-}
-
 // sqliteErr turns SQLite's "file is not a database" into ErrNotSQLite and
 // "database disk image is malformed" into ErrDamaged.
 func sqliteErr(err error) error {
-	// The driver returns a *sqlite3.Error from most calls but a bare
-	// sqlite3.ExtendedErrorCode from stepping through rows (quick_check's
-	// damage shows up there); errors.Is matches the primary code in both.
-	switch {
-	case errors.Is(err, sqlite3.NOTADB):
-		return fmt.Errorf("the file is %w (%v)", ErrNotSQLite, err)
-	case errors.Is(err, sqlite3.CORRUPT):
-		return fmt.Errorf("%w (%v)", ErrDamaged, err)
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff {
+		case sqlite3.SQLITE_NOTADB:
+			return fmt.Errorf("the file is %w (%v)", ErrNotSQLite, err)
+		case sqlite3.SQLITE_CORRUPT:
+			return fmt.Errorf("%w (%v)", ErrDamaged, err)
+		}
 	}
 	return err
 }
@@ -383,7 +343,7 @@ func sqliteErr(err error) error {
 // ctx ends first the error wraps ctx's error: the file was not fully
 // checked.
 func Check(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite3", fileURI(path)+"?mode=ro&_pragma=busy_timeout(5000)")
+	db, err := sql.Open("sqlite", fileURI(path)+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		return fmt.Errorf("store: check %s: %w", path, err)
 	}

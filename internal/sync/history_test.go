@@ -51,7 +51,7 @@ func imported(t testing.TB, url, tz string) *device {
 	t.Helper()
 	dir := t.TempDir()
 	old := filepath.Join(dir, "packetbuddy.db")
-	db, err := sql.Open("sqlite3", old)
+	db, err := sql.Open("sqlite", old)
 	if err != nil {
 		t.Fatal(err)
 	}

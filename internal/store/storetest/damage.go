@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	_ "github.com/ncruces/go-sqlite3/driver" // the "sqlite3" driver, for Damage
+	_ "modernc.org/sqlite" // the "sqlite" driver, for Damage
 )
 
 // Damage overwrites the root page of table in the PacketBuddy database at
@@ -15,7 +15,7 @@ import (
 // knows SQLite's file format: a damaged file cannot be made through the
 // store's API.)
 func Damage(path, table string) (int64, error) {
-	db, err := sql.Open("sqlite3", "file:"+path)
+	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		return 0, err
 	}
