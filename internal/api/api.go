@@ -43,12 +43,12 @@ import (
 // reads, and the storage figures and pruning; *store.Store satisfies it.
 type Store interface {
 	query.Store
-	Stats(ctx context.Context) (store.Stats, error)
+	Stats(ctx context.Context) (usage.StoreStats, error)
 	Prune(ctx context.Context) (int64, error)
 	// PruneWith is Prune reporting per kind; with dryRun it only counts.
 	PruneWith(ctx context.Context, dryRun bool) (store.Pruned, error)
 	// MaintainedCounts are the row counts kept by triggers (cheap).
-	MaintainedCounts(ctx context.Context) (store.Counts, error)
+	MaintainedCounts(ctx context.Context) (usage.RowCounts, error)
 	// Path is the database file; its size is read with os.Stat for
 	// /api/health, which needs no more than that.
 	Path() string
@@ -251,7 +251,8 @@ func New(d Deps) (*Server, error) {
 		s.now = time.Now
 	}
 	price := query.Price{Rate: set.RatePerGB, Currency: cur, Base: set.UnitBase}
-	qd := query.Deps{Store: s.store, Location: s.loc, Plans: d.Plans, Price: price}
+	qd := query.Deps{Store: s.store, Location: s.loc, Plans: d.Plans, Price: price,
+		Files: s.store, MaxStorageMB: set.MaxStorageMB, FineRetentionDays: set.FineRetentionDays}
 	if s.mon == nil {
 		s.mon = noMonitor{}
 	} else {

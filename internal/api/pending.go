@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/monitor"
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -25,6 +27,17 @@ type pendingResponse struct {
 	PeakTime    string             `json:"peak_time,omitempty"` // the live reading peak_today belongs to
 	Deltas      []pendingDeltaJSON `json:"deltas"`
 	Peaks       []pendingPeakJSON  `json:"peaks"`
+	// Live is each interface the daemon sees now with its speed, for
+	// GET /api/interfaces' active and live fields.
+	Live []pendingLiveJSON `json:"live"`
+}
+
+type pendingLiveJSON struct {
+	Interface string `json:"interface"`
+	Kind      string `json:"kind"`
+	Counted   bool   `json:"counted"`
+	RxPerSec  uint64 `json:"rx_per_sec"`
+	TxPerSec  uint64 `json:"tx_per_sec"`
 }
 
 type pendingDeltaJSON struct {
@@ -71,6 +84,7 @@ func (s *Server) handlePending(w http.ResponseWriter, r *http.Request) error {
 	resp := pendingResponse{
 		DeviceID: s.d.DeviceID, Database: s.store.Path(), GeneratedAt: s.now().UTC().Format(time.RFC3339Nano),
 		PeakToday: live.PeakToday, Deltas: make([]pendingDeltaJSON, 0, len(u.Deltas)), Peaks: make([]pendingPeakJSON, 0, len(u.Peaks)),
+		Live: make([]pendingLiveJSON, 0, len(live.Interfaces)),
 	}
 	if !st.LastFlush.IsZero() {
 		resp.LastFlush = st.LastFlush.UTC().Format(time.RFC3339Nano)
@@ -87,6 +101,9 @@ func (s *Server) handlePending(w http.ResponseWriter, r *http.Request) error {
 	for _, k := range u.Peaks {
 		resp.Peaks = append(resp.Peaks, pendingPeakJSON{Bucket: k.Bucket.UTC().Format(time.RFC3339), BytesPerSecond: k.BytesPerSec})
 	}
+	for _, l := range liveRates(live) {
+		resp.Live = append(resp.Live, pendingLiveJSON{Interface: l.Name, Kind: l.Kind, Counted: l.Counted, RxPerSec: l.RxPerSec, TxPerSec: l.TxPerSec})
+	}
 	return writeJSON(w, resp)
 }
 
@@ -99,6 +116,9 @@ type PendingSet struct {
 	// PeakToday is the daemon's live peak of today, read at PeakTime.
 	PeakToday uint64
 	PeakTime  time.Time
+	// Live is each interface the daemon sees now, with its speed (empty
+	// from a daemon that predates it).
+	Live []query.LiveRate
 }
 
 // DecodePending reads a GET /api/pending body.
@@ -132,5 +152,18 @@ func DecodePending(r io.Reader) (PendingSet, error) {
 		}
 		ps.Unwritten.Peaks = append(ps.Unwritten.Peaks, usage.Peak{Bucket: b.UTC(), BytesPerSec: k.BytesPerSecond})
 	}
+	for _, l := range resp.Live {
+		ps.Live = append(ps.Live, query.LiveRate{Name: l.Interface, Kind: l.Kind, Counted: l.Counted, RxPerSec: l.RxPerSec, TxPerSec: l.TxPerSec})
+	}
 	return ps, nil
+}
+
+// liveRates are the interfaces of the monitor's latest poll with their
+// speeds, as the query layer takes them.
+func liveRates(live monitor.Live) []query.LiveRate {
+	rates := make([]query.LiveRate, 0, len(live.Interfaces))
+	for _, l := range live.Interfaces {
+		rates = append(rates, query.LiveRate{Name: l.Name, Kind: l.Kind, Counted: l.Counted, RxPerSec: l.RxPerSec, TxPerSec: l.TxPerSec})
+	}
+	return rates
 }

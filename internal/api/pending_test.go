@@ -8,6 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/packetbuddy/pb/internal/query"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -45,6 +46,15 @@ func TestPendingRoundTrip(t *testing.T) {
 	}
 	if got, want := ps.Unwritten.PendingPeak(from, to), f.mon.PendingPeak(from, to); got != want || got == 0 {
 		t.Errorf("PendingPeak = %d decoded, %d from the monitor", got, want)
+	}
+	// The interfaces the daemon sees, with their speeds.
+	wantLive := []query.LiveRate{
+		{Name: "docker0", Kind: "virtual", Counted: false, RxPerSec: 10, TxPerSec: 20},
+		{Name: "eth0", Kind: "ethernet", Counted: true, RxPerSec: 1_500_000, TxPerSec: 250_000},
+		{Name: "usb0", Kind: "cellular", Counted: true},
+	}
+	if d := cmp.Diff(wantLive, ps.Live); d != "" {
+		t.Errorf("decoded live rates differ (-want +decoded):\n%s", d)
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/packetbuddy/pb/internal/monitor"
-	"github.com/packetbuddy/pb/internal/store"
+	"github.com/packetbuddy/pb/internal/usage"
 )
 
 // openServer listens on a free loopback port and closes at the end.
@@ -79,7 +79,7 @@ type blockingStore struct {
 	release chan struct{}
 }
 
-func (b *blockingStore) Stats(ctx context.Context) (store.Stats, error) {
+func (b *blockingStore) Stats(ctx context.Context) (usage.StoreStats, error) {
 	close(b.entered)
 	<-b.release
 	return b.Store.Stats(ctx)

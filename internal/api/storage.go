@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/packetbuddy/pb/internal/query"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
+	"github.com/packetbuddy/pb/internal/usage"
 )
 
 // storageFields are PacketBuddy 1.x's storage fields, in /api/health's
@@ -34,16 +36,6 @@ type storageFields struct {
 	Warning                *string `json:"warning"` // null when under the limit, as 1.x
 }
 
-// defaultMaxStorageMB is 1.x's [storage] max_storage_mb default.
-const defaultMaxStorageMB = 400
-
-func (s *Server) maxStorageMB() int {
-	if s.set.MaxStorageMB > 0 {
-		return s.set.MaxStorageMB
-	}
-	return defaultMaxStorageMB
-}
-
 // storageFields computes the 1.x fields for a database of size bytes; sync
 // is the syncer's status, nil with sync off.
 func (s *Server) storageFields(ctx context.Context, size int64, sync *pbsync.Status) (storageFields, error) {
@@ -51,22 +43,27 @@ func (s *Server) storageFields(ctx context.Context, size int64, sync *pbsync.Sta
 	if err != nil {
 		return storageFields{}, err
 	}
-	limit := s.maxStorageMB()
+	return fieldsOf(counts, query.UseOf(size, s.set.MaxStorageMB), sync), nil
+}
+
+// fieldsOf are the 1.x fields of a database with counts rows, measured by
+// use.
+func fieldsOf(counts usage.RowCounts, use query.StorageUse, sync *pbsync.Status) storageFields {
 	f := storageFields{
-		MaxStorageMB:           limit,
+		MaxStorageMB:           use.LimitMB,
 		UsageLogsCount:         counts.Fine,
 		DailyAggregatesCount:   counts.Daily,
 		MonthlyAggregatesCount: counts.Periods,
-		StorageUsagePercent:    roundTo(float64(size)/float64(int64(limit)<<20)*100, 2),
+		StorageUsagePercent:    use.Percent,
 	}
 	if sync != nil {
 		f.UnsyncedCount = sync.Pending
 		f.SyncedCount = max(counts.Coarse-sync.Pending, 0)
 	}
-	if size > int64(limit)<<20 {
+	if use.Over() {
 		w := fmt.Sprintf("Database size (%.2f MB) exceeds the limit (%d MB); pb storage cleanup removes 1-minute detail past its retention, storage.max_storage_mb sets the limit",
-			roundTo(float64(size)/(1<<20), 2), limit)
+			roundTo(float64(use.SizeBytes)/(1<<20), 2), use.LimitMB)
 		f.Warning = &w
 	}
-	return f, nil
+	return f
 }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/query"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
 )
 
@@ -179,15 +180,40 @@ type storageRetention struct {
 }
 
 func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request) error {
-	st, err := s.store.Stats(r.Context())
+	v, err := s.q.Storage(r.Context())
 	if err != nil {
 		return err
 	}
+	var sync *pbsync.Status
+	if s.d.Sync != nil {
+		ss := s.d.Sync.Status(r.Context())
+		sync = &ss
+	}
+	resp := s.enc.storage(v, sync)
+	if s.d.Fleet != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), fleetTimeout)
+		fu, err := s.d.Fleet.Usage(ctx, s.now())
+		cancel()
+		if err == nil {
+			resp.Remote = &storageRemote{DBSizeMB: roundTo(float64(fu.RemoteBytes)/(1<<20), 2), DBSizeBytes: fu.RemoteBytes, Devices: len(fu.Devices)}
+			resp.Neon = &storageNeon{TotalMB: resp.Remote.DBSizeMB, DeviceCount: resp.Remote.Devices}
+		}
+	}
+	return writeJSON(w, resp)
+}
+
+// Storage is /api/storage of a reader with sync off (pb storage --json).
+func (e *Encoder) Storage(v query.Storage) ([]byte, error) { return marshal(e.storage(v, nil)) }
+
+// storage is /api/storage's body without the sync database's figures;
+// sync is the syncer's status, nil with sync off.
+func (e *Encoder) storage(v query.Storage, sync *pbsync.Status) storageResponse {
+	st := v.Stats
 	ts := func(t time.Time) string {
 		if t.IsZero() {
 			return ""
 		}
-		return t.In(s.loc).Format(time.RFC3339)
+		return t.In(e.loc).Format(time.RFC3339)
 	}
 	resp := storageResponse{
 		Local: storageLocal{
@@ -199,38 +225,21 @@ func (s *Server) handleStorage(w http.ResponseWriter, r *http.Request) error {
 			CreatedAt: ts(st.CreatedAt),
 		},
 		Retention: storageRetention{
-			FineDays:            s.set.FineRetentionDays,
+			FineDays:            v.FineRetentionDays,
 			FineBucketSeconds:   60,
 			CoarseBucketSeconds: 900,
 			Coarse:              "kept for ever",
 			Lifetime:            "never reduced by retention",
-			LocalLogDays:        s.set.FineRetentionDays,
+			LocalLogDays:        v.FineRetentionDays,
 		},
 	}
-	var sync *pbsync.Status
-	if s.d.Sync != nil {
-		ss := s.d.Sync.Status(r.Context())
-		sync = &ss
-	}
-	f, err := s.storageFields(r.Context(), st.SizeBytes, sync)
-	if err != nil {
-		return err
-	}
+	f := fieldsOf(v.Counts, v.Use, sync)
 	resp.Local.storageFields, resp.Local.UsagePercent = f, f.StorageUsagePercent
 	if !st.OldestFine.IsZero() {
 		o, n := ts(st.OldestFine), ts(st.NewestFine)
 		resp.Local.OldestLog, resp.Local.NewestLog = &o, &n
 	}
-	if s.d.Fleet != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), fleetTimeout)
-		fu, err := s.d.Fleet.Usage(ctx, s.now())
-		cancel()
-		if err == nil {
-			resp.Remote = &storageRemote{DBSizeMB: roundTo(float64(fu.RemoteBytes)/(1<<20), 2), DBSizeBytes: fu.RemoteBytes, Devices: len(fu.Devices)}
-			resp.Neon = &storageNeon{TotalMB: resp.Remote.DBSizeMB, DeviceCount: resp.Remote.Devices}
-		}
-	}
-	return writeJSON(w, resp)
+	return resp
 }
 
 // cleanupResponse is POST /api/storage/cleanup: pb's fields and 1.x's

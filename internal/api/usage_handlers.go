@@ -453,15 +453,6 @@ func (s *Server) handleInterfaces(w http.ResponseWriter, r *http.Request) error 
 	return writeBytes(w, b, err)
 }
 
-// liveRates are the interfaces' current rates for the query layer.
-func liveRates(live monitor.Live) []query.LiveRate {
-	rates := make([]query.LiveRate, 0, len(live.Interfaces))
-	for _, l := range live.Interfaces {
-		rates = append(rates, query.LiveRate{Name: l.Name, Kind: l.Kind, Counted: l.Counted, RxPerSec: l.RxPerSec, TxPerSec: l.TxPerSec})
-	}
-	return rates
-}
-
 // Interfaces is /api/interfaces.
 func (e *Encoder) Interfaces(ifs query.Interfaces) ([]byte, error) { return marshal(e.interfaces(ifs)) }
 

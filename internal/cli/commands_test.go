@@ -48,6 +48,24 @@ func TestCommandHelpGolden(t *testing.T) {
 					t.Errorf("line wider than 80 columns: %q", l)
 				}
 			}
+			// The Actions section lists each action; the prose must not
+			// list them again. (pb completion's prose lists the shells with
+			// how to load each script, which the section does not say.)
+			want := 1
+			if c.name == "completion" {
+				want = 2
+			}
+			for _, a := range c.actions {
+				n := 0
+				for _, l := range strings.Split(stdout, "\n") {
+					if strings.HasPrefix(l, "  "+a.name+"  ") {
+						n++
+					}
+				}
+				if n != want {
+					t.Errorf("action %s is listed %d times, want %d", a.name, n, want)
+				}
+			}
 		})
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/packetbuddy/pb/internal/api"
-	"github.com/packetbuddy/pb/internal/config"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
 	"github.com/packetbuddy/pb/internal/units"
 )
@@ -44,13 +43,7 @@ func runDevices(ctx context.Context, args []string, env Env) error {
 	if fs.NArg() > 0 {
 		return usagef("devices", "unexpected argument %q", fs.Arg(0))
 	}
-	if _, err := withUnits(config.Config{}, o.units); err != nil {
-		return err
-	}
-	cfg, err := o.common.load(env)
-	if err == nil {
-		cfg, err = withUnits(cfg, o.units)
-	}
+	cfg, err := loadWithUnits(&o.common, o.units, env)
 	if err != nil {
 		return err
 	}

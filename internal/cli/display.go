@@ -35,14 +35,21 @@ func withUnits(cfg config.Config, u string) (config.Config, error) {
 
 // load reads the configuration the common flags point at, with --units.
 func (q *queryFlags) load(env Env) (config.Config, error) {
-	if _, err := withUnits(config.Config{}, q.units); err != nil {
-		return config.Config{}, err // the command line first
+	return loadWithUnits(&q.common, q.units, env)
+}
+
+// loadWithUnits reads the configuration c points at, with the --units value
+// u over its [display] units. A bad u is reported before the file is read:
+// the command line first.
+func loadWithUnits(c *commonFlags, u string, env Env) (config.Config, error) {
+	if _, err := withUnits(config.Config{}, u); err != nil {
+		return config.Config{}, err
 	}
-	cfg, err := q.common.load(env)
+	cfg, err := c.load(env)
 	if err != nil {
 		return cfg, err
 	}
-	return withUnits(cfg, q.units)
+	return withUnits(cfg, u)
 }
 
 // base is the unit family the command prints in.

@@ -54,9 +54,9 @@ writes the database, and the daemon must be its only writer while it runs.`
 
 // importOpts are pb import's flags.
 type importOpts struct {
-	common         commonFlags
-	src, device    string
-	keepID, dryRun bool
+	common             commonFlags
+	src, device, units string
+	keepID, dryRun     bool
 }
 
 // importFlags defines pb import's flags.
@@ -67,6 +67,7 @@ func importFlags(env Env) (*flag.FlagSet, *importOpts) {
 	fs.BoolVar(&o.keepID, "keep-device-id", false, "packetbuddy: keep the old installation's device id")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "only read the source and tell what would be imported")
 	fs.StringVar(&o.device, "device", "", "packetbuddy: import only the device with this `ID` (default: every device)")
+	fs.StringVar(&o.units, "units", "", unitsUsage)
 	return fs, o
 }
 
@@ -85,10 +86,11 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	if o.keepID && o.src != importer.PacketBuddy {
 		return usagef("import", "--keep-device-id only applies to --from packetbuddy (vnStat has no device id)")
 	}
-	cfg, err := o.common.load(env)
+	cfg, err := loadWithUnits(&o.common, o.units, env)
 	if err != nil {
 		return err
 	}
+	by := func(n uint64) string { return units.FormatBytesBase(n, cfg.Display.UnitBase()) }
 	loc, err := cfg.Location()
 	if err != nil {
 		return err
@@ -125,13 +127,13 @@ func runImport(ctx context.Context, args []string, env Env) error {
 			return err
 		}
 	}
-	if err := writePreview(env, h, loc, o.device != ""); err != nil {
+	if err := writePreview(env, h, loc, o.device != "", by); err != nil {
 		return err
 	}
 	all := h.Summary(loc)
 	if o.dryRun {
 		fmt.Fprintf(env.Stdout, "%s holds %s over %s (%s to %s) on %s; nothing was written (--dry-run)\n",
-			path, units.FormatBytes(all.Totals.Total()), plural(all.Days, "day", "days"), all.First, all.Last, strings.Join(h.Ifaces, ", "))
+			path, by(all.Totals.Total()), plural(all.Days, "day", "days"), all.First, all.Last, strings.Join(h.Ifaces, ", "))
 		return nil
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
@@ -160,13 +162,13 @@ func runImport(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(w, "nothing new to import from %s", path)
 	} else {
 		fmt.Fprintf(w, "imported %s over %s (%s to %s) from %s into %s",
-			units.FormatBytes(res.Taken.Totals.Total()), plural(res.Taken.Days, "day", "days"), res.Taken.First, res.Taken.Last, path, strings.Join(res.Ifaces, ", "))
+			by(res.Taken.Totals.Total()), plural(res.Taken.Days, "day", "days"), res.Taken.First, res.Taken.Last, path, strings.Join(res.Ifaces, ", "))
 	}
 	if res.Taken.Periods > 0 {
-		fmt.Fprintf(w, ", of which %s as %s (in no day)", units.FormatBytes(res.Taken.PeriodTotal.Total()), plural(res.Taken.Periods, "month or year total", "month or year totals"))
+		fmt.Fprintf(w, ", of which %s as %s (in no day)", by(res.Taken.PeriodTotal.Total()), plural(res.Taken.Periods, "month or year total", "month or year totals"))
 	}
 	if res.Skipped.Totals.Total() > 0 {
-		fmt.Fprintf(w, "; skipped %s over %s already in the database", units.FormatBytes(res.Skipped.Totals.Total()), plural(res.Skipped.Days, "day", "days"))
+		fmt.Fprintf(w, "; skipped %s over %s already in the database", by(res.Skipped.Totals.Total()), plural(res.Skipped.Days, "day", "days"))
 	}
 	fmt.Fprintln(w)
 	if res.Peaks > 0 {
@@ -205,7 +207,7 @@ func importHints(ctx context.Context, dbPath string) (importer.Hints, error) {
 
 // writePreview prints what the source holds, a row per device (or
 // interface), before anything is written, and which devices are taken.
-func writePreview(env Env, h *importer.History, loc *time.Location, picked bool) error {
+func writePreview(env Env, h *importer.History, loc *time.Location, picked bool, by func(uint64) string) error {
 	sums := h.Summaries(loc)
 	t := newTable("Device", "Host", "OS", "Span", "Days", "Total", "Imported as").alignRight(4, 5)
 	for _, d := range sums {
@@ -220,7 +222,7 @@ func writePreview(env Env, h *importer.History, loc *time.Location, picked bool)
 		if d.Local && h.Source == importer.PacketBuddy {
 			id += " (this machine)"
 		}
-		t.add(orDash(id), orDash(host), orDash(os), span, strconv.Itoa(d.Days), units.FormatBytes(d.Totals.Total()), d.Iface)
+		t.add(orDash(id), orDash(host), orDash(os), span, strconv.Itoa(d.Days), by(d.Totals.Total()), d.Iface)
 	}
 	if err := t.write(env.Stdout, false); err != nil {
 		return err

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/store"
 )
 
@@ -327,5 +328,35 @@ func TestImportDryRun(t *testing.T) {
 	}
 	if code, _, errs := runAt(t, nil, "import", "--from", "vnstat", old, "--keep-device-id", "--data-dir", dir); code != 2 {
 		t.Fatalf("--keep-device-id with vnstat: exit %d %s", code, errs)
+	}
+}
+
+// --units iec (or [display] units) prints import's sizes in binary units:
+// the preview, the dry run's and the import's sentences are golden.
+func TestImportUnits(t *testing.T) {
+	old := oldPacketBuddy(t)
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+	}{
+		{"dry_run_iec", nil, []string{"--dry-run", "--units", "iec"}},
+		{"iec", map[string]string{"PB_DISPLAY_UNITS": "iec"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errs := runAt(t, tc.env, append([]string{"import", "--from", "packetbuddy", old, "--data-dir", dir}, tc.args...)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			if strings.Contains(out, " GB") || !strings.Contains(out, "GiB") {
+				t.Errorf("not in binary units:\n%s", out)
+			}
+			golden.Check(t, "import/"+tc.name+".txt", []byte(strings.NewReplacer(old, "OLD", dir, "DATA").Replace(out)))
+		})
+	}
+	code, out, errs := runAt(t, nil, "import", "--from", "packetbuddy", old, "--units", "iex", "--data-dir", dir)
+	if want := "pb import: --units \"iex\": use si or iec (did you mean iec?)\nsee 'pb import --help'\n"; code != 2 || out != "" || errs != want {
+		t.Errorf("bad --units: exit %d, stdout %q, stderr %q, want %q", code, out, errs, want)
 	}
 }

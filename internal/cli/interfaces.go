@@ -14,7 +14,8 @@ import (
 const interfacesHelp = `
 List every interface ever seen: its kind, whether it counts in the total,
 and its traffic today, this month and in its lifetime. -i keeps only the
-named ones. --json prints what GET /api/interfaces answers.`
+named ones. With the daemon running, the interfaces it sees now are active,
+with their speeds. --json prints what GET /api/interfaces answers.`
 
 // interfacesFlags defines pb interfaces's flags.
 func interfacesFlags(env Env) (*flag.FlagSet, *queryFlags) {
@@ -33,7 +34,7 @@ func runInterfaces(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer q.Close()
-	ifs, err := q.eng.Interfaces(ctx, q.now, nil)
+	ifs, err := q.eng.Interfaces(ctx, q.now, q.live)
 	if err != nil {
 		return err
 	}

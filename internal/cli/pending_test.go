@@ -82,7 +82,11 @@ func startHoldingDaemon(t *testing.T, dataDir string) (port string, srv *api.Ser
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	mon := &holdingMonitor{u: unwrittenFixture(), live: monitor.Live{Time: fixedNow, PeakToday: 20_000_000}}
+	mon := &holdingMonitor{u: unwrittenFixture(), live: monitor.Live{Time: fixedNow, PeakToday: 20_000_000, Interfaces: []monitor.IfaceRate{
+		{Name: "eth0", Kind: "ethernet", Counted: true, Rate: monitor.Rate{RxPerSec: 1_500_000, TxPerSec: 250_000}},
+		{Name: "wlan0", Kind: "wifi", Counted: true, Rate: monitor.Rate{RxPerSec: 2_000, TxPerSec: 300}},
+		{Name: "usb0", Kind: "cellular", Counted: true}, // seen, never written
+	}}}
 	srv, err = api.New(api.Deps{Store: st, Monitor: mon, Location: nyc, Settings: api.Settings{RatePerGB: 0.10, Currency: "USD"},
 		DeviceID: "0b6c9a0e-1f0e-4d4e-9a39-3c1e2f0a7d11", Hostname: "test-host", OSType: osType(), Now: func() time.Time { return fixedNow }})
 	if err != nil {
@@ -136,8 +140,8 @@ func TestJSONWithDaemonMatchesAPI(t *testing.T) {
 	port, srv := startHoldingDaemon(t, dir)
 	env := map[string]string{"PB_API_PORT": port}
 	for _, tc := range queryCases {
-		if tc.api == "" || tc.name == "interfaces" {
-			continue // interfaces also shows live speeds, which only the daemon has
+		if tc.api == "" {
+			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errs := runAt(t, env, append(append([]string{}, tc.args...), "--data-dir", dir, "--json")...)
@@ -170,6 +174,19 @@ func TestJSONWithDaemonMatchesAPI(t *testing.T) {
 	}
 	if with.PeakSpeed != 20_000_000 || without.PeakSpeed != 12_400_000 {
 		t.Errorf("peak with the daemon %d (want 20000000), without %d (want 12400000)", with.PeakSpeed, without.PeakSpeed)
+	}
+
+	// pb interfaces shows what the daemon sees now: active, with speeds,
+	// and an interface it has not written yet.
+	_, out, _ = runAt(t, env, "interfaces", "--data-dir", dir, "--json")
+	for _, want := range []string{`"name": "usb0",`, `"active": true,`, `"rx_per_sec": 1500000,`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("pb interfaces --json with the daemon lacks %s:\n%s", want, out)
+		}
+	}
+	_, out, _ = runAt(t, map[string]string{"PB_API_PORT": closedPort(t)}, "interfaces", "--data-dir", dir, "--json")
+	if strings.Contains(out, `"active": true,`) || strings.Contains(out, `"name": "usb0",`) {
+		t.Errorf("pb interfaces --json without a daemon shows live interfaces:\n%s", out)
 	}
 
 	// -i scopes the pending traffic too: docker0 alone gets its own.

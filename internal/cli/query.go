@@ -91,6 +91,9 @@ type session struct {
 	// daemon says whether the running daemon's unwritten traffic is
 	// included.
 	daemon bool
+	// live is what the daemon sees now, each interface with its speed
+	// (none without a daemon).
+	live []query.LiveRate
 }
 
 // hostname names this device in exports (a variable for tests).
@@ -132,9 +135,10 @@ func openQuery(ctx context.Context, q *queryFlags, env Env) (*session, error) {
 		return nil, err
 	}
 	s := &session{cfg: cfg, loc: loc, st: st, env: env, flags: q, now: env.now().In(loc), enc: api.NewEncoder(loc, price)}
-	d := query.Deps{Store: st, Location: loc, Scope: usage.Filter{Ifaces: q.ifaces}, Plans: cfg.Plans, Price: price}
+	d := query.Deps{Store: st, Location: loc, Scope: usage.Filter{Ifaces: q.ifaces}, Plans: cfg.Plans, Price: price,
+		Files: st, MaxStorageMB: cfg.Storage.MaxStorageMB, FineRetentionDays: cfg.Storage.FineRetentionDays}
 	if ps, ok := daemonPending(ctx, cfg, st, path); ok {
-		s.daemon = true
+		s.daemon, s.live = true, ps.Live
 		d.Pending = &ps.Unwritten
 		d.LivePeak = func() (time.Time, uint64) { return ps.PeakTime, ps.PeakToday }
 	}

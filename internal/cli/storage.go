@@ -13,19 +13,15 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/packetbuddy/pb/internal/api"
 	"github.com/packetbuddy/pb/internal/config"
 	"github.com/packetbuddy/pb/internal/store"
 )
 
 const storageHelp = `
-The database's size and contents, with PacketBuddy 1.x's storage numbers
-(the same as /api/storage):
-
-  pb storage                     size against storage.max_storage_mb, rows
-  pb storage cleanup [--dry-run] remove 1-minute detail older than
-                                 storage.fine_retention_days and old events;
-                                 --dry-run only counts them
+The database's size against storage.max_storage_mb and its rows, with
+PacketBuddy 1.x's storage numbers (the same as /api/storage). cleanup
+removes 1-minute detail older than storage.fine_retention_days and old
+events; with --dry-run it only counts them.
 
 1.x's names, and what they count here: usage logs are the 1-minute detail;
 daily aggregates the daily rollup rows (one per interface and UTC day);
@@ -43,7 +39,7 @@ type storageOpts struct {
 // storageFlags defines pb storage's flags.
 func storageFlags(env Env) (*flag.FlagSet, *storageOpts) {
 	o := new(storageOpts)
-	fs := newQueryFlagSet("storage", env, &o.queryFlags)
+	fs := newFigureFlagSet("storage", env, &o.queryFlags)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "with cleanup: count what would be removed, remove nothing")
 	return fs, o
 }
@@ -87,64 +83,36 @@ func runStorage(ctx context.Context, args []string, env Env) error {
 	return nil
 }
 
-// storageReport is the part of /api/storage that pb storage prints.
-type storageReport struct {
-	Local struct {
-		DBSizeMB               float64 `json:"db_size_mb"`
-		MaxStorageMB           int     `json:"max_storage_mb"`
-		UsagePercent           float64 `json:"storage_usage_percent"`
-		UsageLogsCount         int64   `json:"usage_logs_count"`
-		DailyAggregatesCount   int64   `json:"daily_aggregates_count"`
-		MonthlyAggregatesCount int64   `json:"monthly_aggregates_count"`
-		CoarseRows             int64   `json:"coarse_rows"`
-		OldestLog              *string `json:"oldest_log"`
-		NewestLog              *string `json:"newest_log"`
-		Warning                *string `json:"warning"`
-	} `json:"local"`
-	Retention struct {
-		FineDays int `json:"fine_days"`
-	} `json:"retention"`
-}
-
 func storageStats(ctx context.Context, qf *queryFlags, env Env) error {
 	q, err := openQuery(ctx, qf, env)
 	if err != nil {
 		return err
 	}
 	defer q.Close()
-	// The storage figures are the daemon's own /api/storage, computed here
-	// by the API over the read-only database.
-	srv, err := api.New(api.Deps{Store: q.st, Location: q.loc, Now: env.now, Settings: api.Settings{
-		FineRetentionDays: q.cfg.Storage.FineRetentionDays, MaxStorageMB: q.cfg.Storage.MaxStorageMB,
-	}})
+	v, err := q.eng.Storage(ctx)
 	if err != nil {
 		return err
 	}
-	b, err := srv.StorageJSON(ctx)
-	if err != nil || qf.json {
-		return q.emit(b, err)
+	if qf.json {
+		return q.emit(q.enc.Storage(v))
 	}
-	var v storageReport
-	if err := json.Unmarshal(b, &v); err != nil {
-		return fmt.Errorf("decode the storage report: %w", err)
-	}
-	l := v.Local
+	st, use := v.Stats, v.Use
 	span := "none"
-	if l.OldestLog != nil && l.NewestLog != nil {
-		span = *l.OldestLog + " to " + *l.NewestLog
+	if !st.OldestFine.IsZero() {
+		span = st.OldestFine.In(q.loc).Format(time.RFC3339) + " to " + st.NewestFine.In(q.loc).Format(time.RFC3339)
 	}
 	pairs := [][2]string{
-		{"Database", fmt.Sprintf("%s: %.2f MB of %d MB (%.2f %%)", q.st.Path(), l.DBSizeMB, l.MaxStorageMB, l.UsagePercent)},
-		{"1-minute detail (1.x usage logs)", fmt.Sprintf("%s, kept %s: %s", plural(int(l.UsageLogsCount), "row", "rows"), plural(v.Retention.FineDays, "day", "days"), span)},
-		{"15-minute history", fmt.Sprintf("%d rows, kept for ever", l.CoarseRows)},
-		{"Daily rollups (1.x daily aggregates)", strconv.FormatInt(l.DailyAggregatesCount, 10)},
-		{"Month/year totals (1.x monthly aggregates)", strconv.FormatInt(l.MonthlyAggregatesCount, 10)},
+		{"Database", fmt.Sprintf("%s: %s of %s (%.2f %%)", st.Path, q.bytes(uint64(use.SizeBytes)), q.bytes(uint64(use.LimitBytes())), use.Percent)},
+		{"1-minute detail (1.x usage logs)", fmt.Sprintf("%s, kept %s: %s", plural(int(v.Counts.Fine), "row", "rows"), plural(v.FineRetentionDays, "day", "days"), span)},
+		{"15-minute history", fmt.Sprintf("%d rows, kept for ever", st.CoarseRows)},
+		{"Daily rollups (1.x daily aggregates)", strconv.FormatInt(v.Counts.Daily, 10)},
+		{"Month/year totals (1.x monthly aggregates)", strconv.FormatInt(v.Counts.Periods, 10)},
 	}
 	if q.cfg.Sync.Enabled() {
 		pairs = append(pairs, [2]string{"Sync", "pb sync status shows what is waiting to be sent"})
 	}
-	if l.Warning != nil {
-		pairs = append(pairs, [2]string{"Warning", *l.Warning})
+	if use.Over() {
+		pairs = append(pairs, [2]string{"Warning", "over storage.max_storage_mb: pb storage cleanup removes 1-minute detail past its retention"})
 	}
 	return kv(env.Stdout, useColor(qf.color, env), pairs...)
 }

@@ -25,22 +25,16 @@ import (
 
 const syncHelp = `
 Fleet sync to PostgreSQL ([sync] database_url, PB_DATABASE_URL or NEON_DB_URL).
-
-  status   whether sync is on, the last success and the last error (the URL's
-           password is never shown), buckets waiting to be sent, and the remote
-           schema version, as saved by the daemon
-  now      sync at once: asks the running pb serve (POST /api/sync); when no
-           daemon answers, syncs directly from this process. With --all,
-           every bucket of this device's history is queued again first; the
-           remote rows take absolute values, so sending twice never counts
-           twice
-  verify   compare this device's history with the sync database, per
-           interface and month of the device's time zone: both the remote
-           buckets and the day totals the fleet reads must equal the local
-           sums. Exit status 0 when they agree; 1 with a table of the months
-           that differ (pb sync now --all sends everything again)
-
 The daemon syncs by itself every [sync] interval (default 60s).
+
+status shows what the daemon saved; the URL's password is never shown. now
+asks the running pb serve (POST /api/sync) and, when no daemon answers,
+syncs directly from this process; the remote rows take absolute values, so
+sending twice (--all) never counts twice. verify compares per interface and
+month of the device's time zone: both the remote buckets and the day totals
+the fleet reads must equal the local sums. Its exit status is 0 when they
+agree, 1 with a table of the months that differ (pb sync now --all sends
+everything again).
 
 Examples:
   pb sync status

@@ -73,6 +73,12 @@ type Deps struct {
 	Plans []plan.Spec
 	// Price prices reports; the zero Price means the defaults.
 	Price Price
+	// Files reads the database file's figures for Storage; nil: Storage
+	// fails.
+	Files StorageSource
+	// MaxStorageMB is the storage limit Storage measures against (0:
+	// DefaultMaxStorageMB); FineRetentionDays is reported with it.
+	MaxStorageMB, FineRetentionDays int
 }
 
 // Engine answers the questions. It is safe for concurrent use.
@@ -89,11 +95,16 @@ type Engine struct {
 	cache caches
 	peak  peakState
 	noGen bool
+	files StorageSource
+	// maxStorageMB and fineDays are Deps.MaxStorageMB and
+	// Deps.FineRetentionDays.
+	maxStorageMB, fineDays int
 }
 
 // New builds an engine.
 func New(d Deps) *Engine {
-	e := &Engine{st: d.Store, pend: d.Pending, gen: d.Generation, live: d.LivePeak, loc: d.Location, scope: d.Scope, price: d.Price, specs: d.Plans}
+	e := &Engine{st: d.Store, pend: d.Pending, gen: d.Generation, live: d.LivePeak, loc: d.Location, scope: d.Scope, price: d.Price, specs: d.Plans,
+		files: d.Files, maxStorageMB: d.MaxStorageMB, fineDays: d.FineRetentionDays}
 	if e.loc == nil {
 		e.loc = time.Local
 	}

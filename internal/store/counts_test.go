@@ -5,19 +5,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
 // countAll counts the tables the slow way, to check the maintained counts.
-func countAll(t *testing.T, path string) store.Counts {
+func countAll(t *testing.T, path string) usage.RowCounts {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	var c store.Counts
+	var c usage.RowCounts
 	if err := db.QueryRow(`SELECT (SELECT count(*) FROM fine), (SELECT count(*) FROM coarse), (SELECT count(*) FROM daily),
 		(SELECT count(*) FROM periods), (SELECT count(*) FROM peaks), (SELECT count(*) FROM events),
 		(SELECT count(*) FROM interfaces)`).Scan(&c.Fine, &c.Coarse, &c.Daily, &c.Periods, &c.Peaks, &c.Events, &c.Interfaces); err != nil {

@@ -18,26 +18,6 @@ import (
 // Point is one step of a Series (usage.Point).
 type Point = usage.Point
 
-// Stats describes the database file and its contents.
-type Stats struct {
-	Path          string    // absolute path of the database file
-	SizeBytes     int64     // database file + WAL file
-	SchemaVersion int       // PRAGMA user_version
-	Interfaces    int       // rows of the interfaces table, counted or not
-	FineRows      int64     // 1-minute buckets
-	CoarseRows    int64     // 15-minute buckets
-	PeakRows      int64     // 15-minute peaks
-	EventRows     int64     // event log entries
-	OldestFine    time.Time // first fine bucket; zero when the tier is empty
-	NewestFine    time.Time // last fine bucket
-	OldestCoarse  time.Time // first coarse bucket; zero when the tier is empty
-	NewestCoarse  time.Time // last coarse bucket
-	// FineHorizon is where the fine tier is complete from: before it, rows
-	// were pruned or imported coarse-only. Zero when it is complete.
-	FineHorizon time.Time
-	CreatedAt   time.Time // when the database was created
-}
-
 // maxPoints bounds Series and Days so a bad request cannot take the memory.
 const maxPoints = 200_000
 
@@ -47,7 +27,7 @@ const maxPoints = 200_000
 // Whole quarters of an hour come from the 15-minute tier. A partial quarter at
 // either end (from or to not on a 15-minute edge) comes from the 1-minute tier
 // where that tier is complete, so "today until now" is exact to the minute;
-// where the fine tier was pruned (see Stats.FineHorizon), the 15-minute
+// where the fine tier was pruned (see usage.StoreStats.FineHorizon), the 15-minute
 // bucket that starts inside [from, to) counts whole and the one that starts
 // before from does not count.
 func (s *Store) Totals(ctx context.Context, from, to time.Time, f usage.Filter) (usage.Totals, error) {
@@ -491,7 +471,7 @@ func (s *Store) Events(ctx context.Context, from, to time.Time, limit int) ([]us
 // may be cut short by to. A bucket goes to the point its start falls in.
 // A step that is a multiple of 15 minutes reads the coarse tier (all
 // history); any other multiple of a minute reads the fine tier, which only
-// holds recent days (see Stats.FineHorizon), so older points are zero. Align
+// holds recent days (see usage.StoreStats.FineHorizon), so older points are zero. Align
 // from to the step's tier (a minute or 15 minutes) for whole buckets.
 func (s *Store) Series(ctx context.Context, from, to time.Time, step time.Duration, f usage.Filter) ([]Point, error) {
 	out, err := s.series(ctx, from, to, step, f)
@@ -568,8 +548,8 @@ func (s *Store) series(ctx context.Context, from, to time.Time, step time.Durati
 // Stats returns the size and contents of the database. It reads the
 // trigger-kept row counts and each tier's first and last key, so its cost
 // does not grow with the history.
-func (s *Store) Stats(ctx context.Context) (Stats, error) {
-	st := Stats{Path: s.path}
+func (s *Store) Stats(ctx context.Context) (usage.StoreStats, error) {
+	st := usage.StoreStats{Path: s.path}
 	for _, p := range []string{s.path, s.path + "-wal"} {
 		if fi, err := os.Stat(p); err == nil {
 			st.SizeBytes += fi.Size()
@@ -613,7 +593,7 @@ func (s *Store) Stats(ctx context.Context) (Stats, error) {
 		return err
 	})
 	if err != nil {
-		return Stats{}, fmt.Errorf("store: stats: %w", err)
+		return usage.StoreStats{}, fmt.Errorf("store: stats: %w", err)
 	}
 	return st, nil
 }

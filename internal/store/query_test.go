@@ -193,7 +193,7 @@ func TestStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := store.Stats{
+	want := usage.StoreStats{
 		Path: path, SizeBytes: got.SizeBytes, SchemaVersion: 7, Interfaces: 1,
 		FineRows: 3, CoarseRows: 2, PeakRows: 1, EventRows: 1,
 		OldestFine: t0, NewestFine: t0.Add(21 * time.Minute),
