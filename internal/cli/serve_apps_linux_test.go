@@ -60,7 +60,10 @@ func TestServeRunsOnWhenPerAppRefused(t *testing.T) {
 func TestServeWithoutPerAppDoesNotTry(t *testing.T) {
 	orig := openAppSource
 	t.Cleanup(func() { openAppSource = orig })
-	openAppSource = func() (apps.Source, error) { t.Error("per-app counting opened though [apps] enabled is false"); return nil, apps.ErrUnsupported }
+	openAppSource = func() (apps.Source, error) {
+		t.Error("per-app counting opened though [apps] enabled is false")
+		return nil, apps.ErrUnsupported
+	}
 	base, logs, stop := startServeLogs(t, t.TempDir(), nil)
 	checkAPI(t, base)
 	stop()
