@@ -32,10 +32,9 @@ func TestFindCgroup2(t *testing.T) {
 }
 
 // fakeLoader succeeds at every step without touching the kernel, and
-// records what was attached and released.
+// records what was mounted and attached.
 type fakeLoader struct {
 	mounted, unmounted, attachedTo string
-	closed                         bool
 }
 
 func (f *fakeLoader) loader(t *testing.T) loader {
