@@ -38,6 +38,8 @@ func TestEndpointsGolden(t *testing.T) {
 		{"hours_plain", "/api/hours?date=2026-03-01"},
 		{"top", "/api/top?limit=3"},
 		{"interfaces", "/api/interfaces"},
+		{"apps_today", "/api/apps"},
+		{"apps_range", "/api/apps?from=2026-03-01&to=2026-03-08&interface=wlan0,eth0"},
 		{"events", "/api/events"},
 		{"export_json", "/api/export"},
 		{"export_csv", "/api/export?format=csv"},

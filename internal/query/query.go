@@ -29,6 +29,9 @@ type Store interface {
 	Span(ctx context.Context, loc *time.Location) (first, last usage.Date, ok bool, err error)
 	Events(ctx context.Context, from, to time.Time, limit int) ([]usage.Event, error)
 	PlanAlerts(ctx context.Context, limit int) ([]plan.AlertRecord, error)
+	// AppTotals is each application's traffic in [from, to) on the
+	// interfaces f selects, largest first (15-minute resolution).
+	AppTotals(ctx context.Context, from, to time.Time, f usage.Filter) ([]usage.AppTotals, error)
 }
 
 // Pending is traffic counted but not yet written: *monitor.Monitor in the

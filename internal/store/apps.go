@@ -52,17 +52,11 @@ func writeApps(ctx context.Context, tx *sql.Tx, res *resolver, deltas []usage.Ap
 
 const maxInt64 = 1<<63 - 1
 
-// AppTotal is one application's traffic in a range.
-type AppTotal struct {
-	App usage.App
-	usage.Totals
-}
-
 // AppTotals returns each application's traffic in [from, to) on the
 // interfaces f selects, largest first. Bounds are rounded down to the
 // 15-minute buckets apps are kept in. The unattributed rest is one of the
 // apps, so they add up to the interfaces' total over the same buckets.
-func (s *Store) AppTotals(ctx context.Context, from, to time.Time, f usage.Filter) ([]AppTotal, error) {
+func (s *Store) AppTotals(ctx context.Context, from, to time.Time, f usage.Filter) ([]usage.AppTotals, error) {
 	where, args := s.appIfaceFilter(f)
 	args = append([]any{from.UTC().Truncate(usage.CoarseBucket).Unix(), to.UTC().Truncate(usage.CoarseBucket).Unix()}, args...)
 	rows, err := s.r.QueryContext(ctx, `SELECT a.path, a.name, a.unit, a.package, sum(u.rx), sum(u.tx)
@@ -73,9 +67,9 @@ func (s *Store) AppTotals(ctx context.Context, from, to time.Time, f usage.Filte
 		return nil, fmt.Errorf("store: app totals: %w", err)
 	}
 	defer rows.Close()
-	var out []AppTotal
+	var out []usage.AppTotals
 	for rows.Next() {
-		var a AppTotal
+		var a usage.AppTotals
 		var rx, tx int64
 		if err := rows.Scan(&a.App.Path, &a.App.Name, &a.App.Unit, &a.App.Package, &rx, &tx); err != nil {
 			return nil, fmt.Errorf("store: app totals: %w", err)
@@ -86,7 +80,7 @@ func (s *Store) AppTotals(ctx context.Context, from, to time.Time, f usage.Filte
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: app totals: %w", err)
 	}
-	slices.SortFunc(out, func(a, b AppTotal) int {
+	slices.SortFunc(out, func(a, b usage.AppTotals) int {
 		return cmp.Or(cmp.Compare(b.Total(), a.Total()), strings.Compare(a.App.Name, b.App.Name), strings.Compare(a.App.Path, b.App.Path))
 	})
 	return out, nil

@@ -7,7 +7,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -44,7 +43,7 @@ func TestAppTotalsAddUpAndPrune(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []store.AppTotal{{fx, tot(700+24*9, 60+24)}, {usage.Unattributed, tot(200+24, 30)}, {sd, tot(100, 10)}}
+	want := []usage.AppTotals{{App: fx, Totals: tot(700+24*9, 60+24)}, {App: usage.Unattributed, Totals: tot(200+24, 30)}, {App: sd, Totals: tot(100, 10)}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("eth0 apps (-want +got):\n%s", diff)
 	}

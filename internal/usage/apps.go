@@ -26,3 +26,9 @@ type AppDelta struct {
 	Bucket time.Time
 	Totals
 }
+
+// AppTotals is one application's traffic in a range.
+type AppTotals struct {
+	App App
+	Totals
+}
