@@ -138,3 +138,28 @@ func TestEBPFCountsEachProgramOnTheWire(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkEBPFRead is the kernel half of a poll: reading every per-app
+// counter from the eBPF map (as root; its size is what this machine's
+// processes have created since the benchmark loaded the programs).
+//
+//	sudo go test ./internal/apps/ -run '^$' -bench EBPFRead -benchmem
+func BenchmarkEBPFRead(b *testing.B) {
+	netlab.Require(b)
+	src, err := Open()
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			b.Fatal(err)
+		}
+		b.Skip(err)
+	}
+	defer src.Close()
+	var buf []Sample
+	b.ReportAllocs()
+	for b.Loop() {
+		if buf, err = src.Read(buf[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(buf)), "entries")
+}
