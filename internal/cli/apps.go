@@ -17,14 +17,9 @@ interfaces' total. Per-app counting is Linux only and needs [apps]
 enabled = true in pb serve's configuration. --json prints what
 GET /api/apps answers.`
 
-type appsOpts struct {
-	queryFlags
-	from, to string
-}
-
 // appsFlags defines pb apps's flags.
-func appsFlags(env Env) (*flag.FlagSet, *appsOpts) {
-	o := new(appsOpts)
+func appsFlags(env Env) (*flag.FlagSet, *dateRangeOpts) {
+	o := new(dateRangeOpts)
 	fs := newFigureFlagSet("apps", env, &o.queryFlags)
 	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD")
 	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default today)")
