@@ -39,6 +39,8 @@ func TestEndpointsGolden(t *testing.T) {
 		{"top", "/api/top?limit=3"},
 		{"interfaces", "/api/interfaces"},
 		{"dashboard", "/api/dashboard"},
+		{"apps_today", "/api/apps"},
+		{"apps_range", "/api/apps?from=2026-03-01&to=2026-03-08&interface=wlan0,eth0"},
 		{"events", "/api/events"},
 		{"trends", "/api/trends"},
 		{"minutes_default", "/api/minutes"},

@@ -196,6 +196,16 @@ func fixtureBatch() usage.Batch {
 			d("eth0", at(2026, 3, 8, 3, 15), 40_000, 2_000),
 			d("docker0", at(2026, 3, 8, 9, 0), 9_999_999, 9_999_999),
 		},
+		// Today's eth0 traffic (43,000/3,000) and the wlan0 evening split
+		// per application; each interface's apps add up to its deltas.
+		Apps: []usage.AppDelta{
+			{App: usage.App{Path: "/usr/lib/firefox/firefox", Name: "firefox", Package: "flatpak:org.mozilla.firefox"}, Iface: "eth0", MAC: "aa:bb:cc:00:00:01", Bucket: at(2026, 3, 8, 3, 15), Totals: usage.Totals{Rx: 30_000, Tx: 2_500}},
+			{App: usage.App{Path: "/usr/bin/curl", Name: "curl"}, Iface: "eth0", MAC: "aa:bb:cc:00:00:01", Bucket: at(2026, 3, 8, 1, 30), Totals: usage.Totals{Rx: 3_000, Tx: 400}},
+			{App: usage.App{Path: "/usr/lib/systemd/systemd-resolved", Name: "systemd-resolve", Unit: "systemd-resolved.service"}, Iface: "eth0", MAC: "aa:bb:cc:00:00:01", Bucket: at(2026, 3, 8, 3, 15), Totals: usage.Totals{Rx: 7_000, Tx: 100}},
+			{App: usage.Unattributed, Iface: "eth0", MAC: "aa:bb:cc:00:00:01", Bucket: at(2026, 3, 8, 3, 15), Totals: usage.Totals{Rx: 3_000}},
+			{App: usage.App{Path: "/usr/lib/firefox/firefox", Name: "firefox", Package: "flatpak:org.mozilla.firefox"}, Iface: "wlan0", Bucket: at(2026, 3, 3, 23, 50), Totals: usage.Totals{Rx: 4_000_000_000, Tx: 900_000_000}},
+			{App: usage.Unattributed, Iface: "wlan0", Bucket: at(2026, 3, 3, 23, 50), Totals: usage.Totals{Rx: 1_000_000_000, Tx: 100_000_000}},
+		},
 		Peaks: []usage.Peak{
 			{Bucket: at(2026, 3, 8, 3, 15).UTC(), BytesPerSec: 12_400_000},
 			{Bucket: at(2026, 3, 3, 23, 45).UTC(), BytesPerSec: 50_000},

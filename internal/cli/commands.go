@@ -73,6 +73,8 @@ func commands() []command {
 			help: planHelp, flags: flagsOf(planFlags), run: runPlan},
 		{name: "check", synopsis: "[flags]", summary: "exit non-zero when a data plan nears its cap (for cron)",
 			help: checkHelp, flags: flagsOf(checkFlags), run: runCheck},
+		{name: "apps", synopsis: "[today|month] [flags]", summary: "traffic per application (Linux, [apps] enabled)",
+			help: appsHelp, flags: flagsOf(appsFlags), run: runApps},
 		{name: "interfaces", synopsis: "[flags]", summary: "every interface, counted or not, with its traffic",
 			help: interfacesHelp, flags: flagsOf(interfacesFlags), run: runInterfaces},
 		{name: "events", synopsis: "[flags]", summary: "the event log: spikes, resets, restarts, gaps",

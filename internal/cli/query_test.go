@@ -53,6 +53,14 @@ func fixtureBatch() usage.Batch {
 			d("wlan0", at(2026, 3, 8, 10, 5), 120_000_000, 8_000_000),
 			d("docker0", at(2026, 3, 8, 9, 0), 9_999_999, 9_999_999),
 		},
+		// Today's eth0 (43 MB down, 3 MB up) and wlan0 traffic per app.
+		Apps: []usage.AppDelta{
+			{App: usage.App{Path: "/usr/lib/firefox/firefox", Name: "firefox", Package: "flatpak:org.mozilla.firefox"}, Iface: "eth0", Bucket: at(2026, 3, 8, 3, 15), Totals: usage.Totals{Rx: 30_000_000, Tx: 2_500_000}},
+			{App: usage.App{Path: "/usr/bin/curl", Name: "curl"}, Iface: "eth0", Bucket: at(2026, 3, 8, 1, 30), Totals: usage.Totals{Rx: 3_000_000, Tx: 400_000}},
+			{App: usage.App{Path: "/usr/lib/systemd/systemd-resolved", Name: "systemd-resolve", Unit: "systemd-resolved.service"}, Iface: "eth0", Bucket: at(2026, 3, 8, 3, 15), Totals: usage.Totals{Rx: 7_000_000, Tx: 100_000}},
+			{App: usage.Unattributed, Iface: "eth0", Bucket: at(2026, 3, 8, 3, 15), Totals: usage.Totals{Rx: 3_000_000}},
+			{App: usage.App{Path: "/usr/lib/firefox/firefox", Name: "firefox", Package: "flatpak:org.mozilla.firefox"}, Iface: "wlan0", Bucket: at(2026, 3, 8, 10, 5), Totals: usage.Totals{Rx: 120_000_000, Tx: 8_000_000}},
+		},
 		Peaks: []usage.Peak{
 			{Bucket: at(2026, 3, 8, 3, 15).UTC(), BytesPerSec: 12_400_000},
 			{Bucket: at(2026, 3, 3, 23, 45).UTC(), BytesPerSec: 50_000},
@@ -114,6 +122,8 @@ var queryCases = []struct {
 	{"days", []string{"days", "10"}, "/api/days?from=2026-02-27&to=2026-03-08"},
 	{"top", []string{"top", "5"}, "/api/top?limit=5"},
 	{"interfaces", []string{"interfaces"}, "/api/interfaces"},
+	{"apps", []string{"apps"}, "/api/apps"},
+	{"apps_range_eth0", []string{"apps", "--from", "2026-03-01", "--to", "2026-03-08", "-i", "eth0"}, "/api/apps?from=2026-03-01&to=2026-03-08&interface=eth0"},
 	{"events", []string{"events"}, "/api/events"},
 	{"trends", []string{"trends"}, "/api/trends"},
 	{"years", []string{"years", "--months"}, ""},

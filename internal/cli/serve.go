@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/packetbuddy/pb/internal/api"
+	"github.com/packetbuddy/pb/internal/apps"
 	"github.com/packetbuddy/pb/internal/config"
 	"github.com/packetbuddy/pb/internal/counter"
 	"github.com/packetbuddy/pb/internal/lockfile"
@@ -160,6 +161,7 @@ type daemon struct {
 	log     *slog.Logger
 	store   *store.Store
 	monitor *monitor.Monitor
+	apps    *apps.Splitter // nil: per-app counting off
 	loc     *time.Location
 	dbPath  string
 	fresh   bool // the database did not exist before this start
@@ -211,6 +213,7 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 	if err != nil {
 		log.Warn("cannot tell this boot from the last one; counting as after a reboot", "err", err)
 	}
+	appSplit := openApps(cfg.Apps, log)
 	mon := monitor.New(reader, st, monitor.SystemClock(), monitor.Config{
 		PollInterval:  cfg.Monitoring.PollInterval,
 		FlushInterval: cfg.Monitoring.BatchWriteInterval,
@@ -219,9 +222,10 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 		Location:      loc,
 		InfoRefresh:   infoRefresh,
 		AfterFlush:    releaseMemory,
+		Apps:          appSplitter(appSplit),
 	}, log.With("component", "monitor"))
 	ok = true
-	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, loc: loc, dbPath: dbPath, fresh: fresh}, nil
+	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, loc: loc, dbPath: dbPath, fresh: fresh}, nil
 }
 
 // releaseMemory runs after each periodic write. At rest the daemon's live
@@ -288,6 +292,7 @@ func checkDatabase(ctx context.Context, path string, log *slog.Logger) error {
 func (d *daemon) run(ctx context.Context, env Env) error {
 	defer d.lock.Release()
 	defer d.store.Close()
+	defer d.closeApps()
 	id, err := d.store.DeviceID(ctx)
 	if err != nil {
 		return err
@@ -485,6 +490,7 @@ func (d *daemon) prune(ctx context.Context, done chan<- struct{}) {
 		} else if n > 0 {
 			d.log.Debug("pruned old 1-minute detail", "rows", n)
 		}
+		d.pruneApps(ctx)
 		select {
 		case <-ctx.Done():
 			return

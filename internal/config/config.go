@@ -42,6 +42,7 @@ type Config struct {
 	API        API        `toml:"api"`
 	Monitoring Monitoring `toml:"monitoring"`
 	Storage    Storage    `toml:"storage"`
+	Apps       Apps       `toml:"apps"`
 	Sync       Sync       `toml:"sync"`
 	Cost       Cost       `toml:"cost"`
 	Alerts     Alerts     `toml:"alerts"`
@@ -114,6 +115,16 @@ type Storage struct {
 	// db_size_mb count it) above which /api/health and pb storage warn.
 	// 1.x's setting of the same name.
 	MaxStorageMB int `toml:"max_storage_mb"`
+}
+
+// Apps configures per-application usage (Linux, eBPF).
+type Apps struct {
+	// Enabled switches per-app counting on: pb serve then loads eBPF
+	// programs (root or CAP_BPF + CAP_NET_ADMIN). Off by default.
+	Enabled bool `toml:"enabled"`
+	// RetentionDays is how many days of per-app traffic are kept; interface
+	// totals are not affected.
+	RetentionDays int `toml:"retention_days"`
 }
 
 // Sync configures the optional PostgreSQL fleet sync.
@@ -197,6 +208,7 @@ func Default() Config {
 			Exclude:            []string{},
 		},
 		Storage: Storage{FineRetentionDays: 7, MaxStorageMB: 400},
+		Apps:    Apps{RetentionDays: 90},
 		Sync:    Sync{Interval: 60 * time.Second, On: true},
 		Cost:    Cost{RatePerGB: 7.50, Currency: "INR"},
 		Alerts:  Alerts{WebhookFormat: "json"},
@@ -292,6 +304,7 @@ func (c Config) LogValue() slog.Value {
 		slog.Duration("batch_write_interval", c.Monitoring.BatchWriteInterval),
 		slog.String("proc_path", c.Monitoring.ProcPath),
 		slog.Int("fine_retention_days", c.Storage.FineRetentionDays),
+		slog.Bool("apps", c.Apps.Enabled),
 		slog.Any("sync", c.Sync),
 		slog.Float64("rate_per_gb", c.Cost.RatePerGB),
 		slog.String("currency", c.Cost.Currency),

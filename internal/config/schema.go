@@ -60,6 +60,7 @@ var tables = []table{
 	{"api", []string{"The local web API and dashboard."}},
 	{"monitoring", []string{"How interface counters are sampled and saved."}},
 	{"storage", []string{"How long detail is kept."}},
+	{"apps", []string{"Per-application usage (Linux, eBPF; off by default)."}},
 	{"sync", []string{"Optional fleet sync: many devices into one PostgreSQL database (Neon free tier or any)."}},
 	{"cost", []string{"The cost estimate shown next to usage."}},
 	{"alerts", []string{"Where data-plan alerts go besides the log and the alert history (pb plan, /api/plans)."}},
@@ -166,6 +167,23 @@ var fields = []field{
 			`(1-1000000). Nothing is deleted when it is reached.`,
 		},
 		ptr: func(c *Config) any { return &c.Storage.MaxStorageMB },
+	},
+	{
+		key: "apps.enabled", env: "PB_APPS_ENABLED", kind: kBool, example: `true`,
+		doc: []string{
+			`Linux only. true counts traffic per application (which program used`,
+			`how much) with eBPF; pb serve needs root or CAP_BPF and CAP_NET_ADMIN.`,
+			`Off by default; when the kernel refuses, pb says why once and runs on.`,
+		},
+		ptr: func(c *Config) any { return &c.Apps.Enabled },
+	},
+	{
+		key: "apps.retention_days", env: "PB_APPS_RETENTION_DAYS", kind: kInt, example: `90`,
+		doc: []string{
+			`Days of per-application traffic kept (1-3650); interface totals are`,
+			`kept for ever regardless.`,
+		},
+		ptr: func(c *Config) any { return &c.Apps.RetentionDays },
 	},
 	{
 		key: "sync.database_url", env: "PB_DATABASE_URL", kind: kString, secret: true,

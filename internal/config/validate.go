@@ -112,6 +112,10 @@ func (c Config) problems() []*FieldError {
 		add("storage.fine_retention_days", fmt.Sprintf("must be between %d and %d days", minRetention, maxRetention))
 	}
 
+	if d := c.Apps.RetentionDays; d < minRetention || d > maxRetention {
+		add("apps.retention_days", fmt.Sprintf("must be between %d and %d days", minRetention, maxRetention))
+	}
+
 	if m := c.Storage.MaxStorageMB; m < 1 || m > 1_000_000 {
 		add("storage.max_storage_mb", "must be between 1 and 1000000 (MB)")
 	}

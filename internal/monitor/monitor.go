@@ -83,6 +83,8 @@ type Config struct {
 	// flush, in the polling goroutine (pb serve returns freed memory to
 	// the OS there).
 	AfterFlush func()
+	// Apps splits each poll's traffic per application; nil: off.
+	Apps AppSplitter
 }
 
 func (c *Config) setDefaults() {
@@ -207,6 +209,7 @@ type Monitor struct {
 	buf       []counter.Counter
 	subs      map[chan Live]struct{}
 	coarsened bool
+	apps      appState
 }
 
 // New returns a monitor; nothing is read until Start.
@@ -304,6 +307,9 @@ func (m *Monitor) Start(ctx context.Context) error {
 		st.seen = true
 		m.ifaces[c.Name] = st
 	}
+	// The split's first reading is its baseline: the traffic caught up
+	// here is unattributed.
+	m.splitApps(now.Wall)
 	// Interfaces in the snapshot but gone now are remembered for a while.
 	if sameBoot {
 		for _, c := range snap.Counters {
@@ -422,6 +428,7 @@ func (m *Monitor) account(st *ifaceState, prevRx, prevTx uint64, c counter.Count
 	if t != (usage.Totals{}) {
 		m.addPending(st, now.Wall, t)
 	}
+	m.noteTraffic(st, c.Index, t)
 	return t
 }
 
@@ -482,6 +489,7 @@ func (m *Monitor) Poll() error {
 			totalBytes += t.Total()
 		}
 	}
+	m.splitApps(now.Wall)
 	m.forgetVanished(now)
 	if p.rateOK {
 		m.notePeak(perSec(totalBytes, p.monoElapsed), now)
@@ -726,6 +734,7 @@ func (m *Monitor) batch() usage.Batch {
 	}
 	sort.Slice(b.Peaks, func(i, j int) bool { return b.Peaks[i].Bucket.Before(b.Peaks[j].Bucket) })
 	b.Events = append(b.Events, m.events...)
+	b.Apps = m.appBatch()
 	return b
 }
 
@@ -764,6 +773,7 @@ func (m *Monitor) Flush(ctx context.Context) error {
 			m.pending[k] = left
 		}
 	}
+	m.appsWritten(b.Apps)
 	for _, p := range b.Peaks {
 		if m.peaks[p.Bucket.Unix()] <= p.BytesPerSec {
 			delete(m.peaks, p.Bucket.Unix())

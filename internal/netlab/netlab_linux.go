@@ -208,6 +208,42 @@ func (l *Lab) WaitQuiet(t testing.TB) {
 	t.Fatalf("veth %s kept moving for 5 s with no test traffic", l.HostIf)
 }
 
+// inNS runs fn on a thread inside the namespace. Sockets belong to the
+// namespace of the thread that creates them: the goroutine's thread enters
+// the namespace, runs fn, and goes back. It must go back: if the goroutine
+// ran on the main thread, the runtime keeps that thread, and /proc/net
+// (which follows the main thread) would show the namespace's interfaces
+// instead of ours. If returning fails, the thread stays locked and the
+// runtime discards it when the goroutine ends.
+func (l *Lab) inNS(fn func() error) error {
+	ch := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			ch <- fmt.Errorf("open own namespace: %w", err)
+			return
+		}
+		defer unix.Close(orig)
+		fd, err := unix.Open("/var/run/netns/"+l.NS, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			ch <- fmt.Errorf("open namespace: %w", err)
+			return
+		}
+		defer unix.Close(fd)
+		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			ch <- fmt.Errorf("enter namespace: %w", err)
+			return
+		}
+		err = fn()
+		if serr := unix.Setns(orig, unix.CLONE_NEWNET); serr == nil {
+			runtime.UnlockOSThread()
+		}
+		ch <- err
+	}()
+	return <-ch
+}
+
 // startSink starts a TCP server inside the namespace. A client sends an
 // 8-byte big-endian count n, then its payload, then closes its write side;
 // the server reads everything and answers with n bytes.
@@ -216,56 +252,59 @@ func (l *Lab) startSink(t testing.TB) {
 	if l.sink != nil {
 		return
 	}
-	type result struct {
-		ln  net.Listener
-		err error
+	var ln net.Listener
+	err := l.inNS(func() (err error) {
+		ln, err = net.Listen("tcp4", net.JoinHostPort(l.PeerIP, "0"))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("sink in %s: %v", l.NS, err)
 	}
-	ch := make(chan result, 1)
-	go func() {
-		// Sockets belong to the namespace of the thread that creates them:
-		// this goroutine's thread enters the namespace, listens, and goes
-		// back. It must go back: if the goroutine ran on the main thread,
-		// the runtime keeps that thread, and /proc/net (which follows the
-		// main thread) would show the namespace's interfaces instead of
-		// ours. If returning fails, the thread stays locked and the runtime
-		// discards it when the goroutine ends.
-		runtime.LockOSThread()
-		orig, err := unix.Open("/proc/thread-self/ns/net", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			ch <- result{err: fmt.Errorf("open own namespace: %w", err)}
-			return
-		}
-		defer unix.Close(orig)
-		fd, err := unix.Open("/var/run/netns/"+l.NS, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			ch <- result{err: fmt.Errorf("open namespace: %w", err)}
-			return
-		}
-		defer unix.Close(fd)
-		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			ch <- result{err: fmt.Errorf("enter namespace: %w", err)}
-			return
-		}
-		ln, err := net.Listen("tcp4", net.JoinHostPort(l.PeerIP, "0"))
-		if serr := unix.Setns(orig, unix.CLONE_NEWNET); serr == nil {
-			runtime.UnlockOSThread()
-		}
-		ch <- result{ln, err}
-	}()
-	r := <-ch
-	if r.err != nil {
-		t.Fatalf("sink in %s: %v", l.NS, r.err)
-	}
-	l.sink = r.ln
+	l.sink = ln
 	go func() {
 		for {
-			c, err := r.ln.Accept()
+			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
 			go serveSink(c)
 		}
 	}()
+}
+
+// SinkAddr starts the TCP sink (see Transfer) if needed and returns its
+// address, for programs the test runs that speak its protocol themselves.
+func (l *Lab) SinkAddr(t testing.TB) string {
+	t.Helper()
+	l.startSink(t)
+	return l.sink.Addr().String()
+}
+
+// UDPEcho starts a UDP server inside the namespace that sends every
+// datagram back to its sender, until the test ends, and returns its
+// address.
+func (l *Lab) UDPEcho(t testing.TB) string {
+	t.Helper()
+	var pc net.PacketConn
+	err := l.inNS(func() (err error) {
+		pc, err = net.ListenPacket("udp4", net.JoinHostPort(l.PeerIP, "0"))
+		return err
+	})
+	if err != nil {
+		t.Fatalf("UDP echo in %s: %v", l.NS, err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 64<<10)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			pc.WriteTo(buf[:n], from)
+		}
+	}()
+	return pc.LocalAddr().String()
 }
 
 func serveSink(c net.Conn) {

@@ -38,6 +38,9 @@ type Store interface {
 	// Coverage is the time traffic was counted (forecasts divide by it).
 	Coverage(ctx context.Context, from, to time.Time) (usage.Coverage, error)
 	PlanAlerts(ctx context.Context, limit int) ([]plan.AlertRecord, error)
+	// AppTotals is each application's traffic in [from, to) on the
+	// interfaces f selects, largest first (15-minute resolution).
+	AppTotals(ctx context.Context, from, to time.Time, f usage.Filter) ([]usage.AppTotals, error)
 }
 
 // Pending is traffic counted but not yet written: *monitor.Monitor in the

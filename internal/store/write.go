@@ -112,6 +112,9 @@ func (s *Store) flush(ctx context.Context, b usage.Batch) error {
 			return err
 		}
 	}
+	if err := writeApps(ctx, tx, res, b.Apps, now); err != nil {
+		return err
+	}
 	if err := res.flushSeen(ctx); err != nil {
 		return err
 	}

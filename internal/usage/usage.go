@@ -115,6 +115,9 @@ type Batch struct {
 	Peaks      []Peak
 	Events     []Event
 	Snapshot   Snapshot
+	// Apps splits Deltas among applications (empty when per-app counting
+	// is off); for each interface and bucket its apps add up to the delta.
+	Apps []AppDelta
 }
 
 // Filter selects interfaces for a query. The zero Filter selects the

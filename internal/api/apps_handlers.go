@@ -1,0 +1,79 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/packetbuddy/pb/internal/query"
+	"github.com/packetbuddy/pb/internal/usage"
+)
+
+// appsResponse is /api/apps: each application's traffic over local days,
+// largest first; "unattributed" is one of the apps, so they add up to the
+// interfaces' total.
+type appsResponse struct {
+	From       string   `json:"from"`
+	To         string   `json:"to"`
+	Timezone   string   `json:"timezone"`
+	Interfaces []string `json:"interfaces"` // empty: the counted ones
+	Apps       []appRow `json:"apps"`
+	Total      appBytes `json:"total"`
+}
+
+type appBytes struct {
+	BytesSent     uint64 `json:"bytes_sent"`
+	BytesReceived uint64 `json:"bytes_received"`
+	TotalBytes    uint64 `json:"total_bytes"`
+}
+
+type appRow struct {
+	usage.App
+	appBytes
+}
+
+func newAppBytes(t usage.Totals) appBytes {
+	return appBytes{BytesSent: t.Tx, BytesReceived: t.Rx, TotalBytes: t.Total()}
+}
+
+// handleApps serves from..to inclusive (default today) for the interfaces
+// named by interface (comma-separated; default the counted ones).
+func (s *Server) handleApps(w http.ResponseWriter, r *http.Request) error {
+	p, err := parseParams(r)
+	if err != nil {
+		return err
+	}
+	today := usage.DateOf(s.now().In(s.loc))
+	from, to, err := p.dateRange([]string{"from"}, []string{"to"}, today, today, false)
+	if err != nil {
+		return err
+	}
+	list, _, err := p.get("interface")
+	if err != nil {
+		return err
+	}
+	var f usage.Filter
+	for _, n := range strings.Split(list, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			f.Ifaces = append(f.Ifaces, n)
+		}
+	}
+	a, err := s.q.Apps(r.Context(), from, to, f)
+	if err != nil {
+		return err
+	}
+	b, err := s.enc.Apps(a, f.Ifaces)
+	return writeBytes(w, b, err)
+}
+
+// Apps is /api/apps; pb apps --json prints the same bytes.
+func (e *Encoder) Apps(a query.Apps, ifaces []string) ([]byte, error) {
+	resp := appsResponse{From: a.From.String(), To: a.To.String(), Timezone: e.loc.String(), Interfaces: ifaces,
+		Apps: make([]appRow, 0, len(a.Apps)), Total: newAppBytes(a.Total)}
+	if resp.Interfaces == nil {
+		resp.Interfaces = []string{}
+	}
+	for _, x := range a.Apps {
+		resp.Apps = append(resp.Apps, appRow{App: x.App, appBytes: newAppBytes(x.Totals)})
+	}
+	return marshal(resp)
+}

@@ -1,0 +1,9 @@
+//go:build !linux
+
+package apps
+
+// Open reports that per-app counting is not available: macOS and Windows
+// offer it only through interfaces pb cannot read exactly from pure Go yet
+// (see the README's per-app section), and pb shows no number rather than a
+// wrong one.
+func Open() (Source, error) { return nil, ErrUnsupported }
