@@ -134,34 +134,33 @@ func TestParseLinkDump(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			prev := []Counter{{Name: "kept"}}
-			got, done, err := ParseLinkDump(tc.data, 7, prev)
-			if tc.wantErr != "" {
-				if err == nil || err.Error() != tc.wantErr {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
-				if len(got) != 1 || got[0].Name != "kept" {
-					t.Fatalf("on error got %+v, want dst unchanged", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if done != tc.done {
-				t.Errorf("done = %v, want %v", done, tc.done)
-			}
-			want := append([]Counter{{Name: "kept"}}, tc.want...)
-			if len(got) != len(want) {
-				t.Fatalf("got %+v, want %+v", got, want)
-			}
-			for i := range want {
-				if got[i] != want[i] {
-					t.Errorf("counter %d = %+v, want %+v", i, got[i], want[i])
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkParse(t, ParseLinkDump, tc.data, tc.want, tc.done, tc.wantErr) })
+	}
+}
+
+// checkParse runs one dump parser on data after a counter already in dst:
+// on success the parsed counters follow it and done is as wanted; on an
+// error (exactly wantErr) dst comes back unchanged.
+func checkParse(t *testing.T, parse func([]byte, uint32, []Counter) ([]Counter, bool, error), data []byte, want []Counter, wantDone bool, wantErr string) {
+	t.Helper()
+	got, done, err := parse(data, 7, []Counter{{Name: "kept"}})
+	if wantErr != "" {
+		if err == nil || err.Error() != wantErr {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		if len(got) != 1 || got[0].Name != "kept" {
+			t.Fatalf("on error got %+v, want dst unchanged", got)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if done != wantDone {
+		t.Errorf("done = %v, want %v", done, wantDone)
+	}
+	if want := append([]Counter{{Name: "kept"}}, want...); !slices.Equal(got, want) {
+		t.Errorf("got %+v, want %+v", got, want)
 	}
 }
 
@@ -260,28 +259,7 @@ func TestParseStatsDump(t *testing.T) {
 		},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			prev := []Counter{{Name: "kept"}}
-			got, done, err := ParseStatsDump(tc.data, 7, prev)
-			if tc.wantErr != "" {
-				if err == nil || err.Error() != tc.wantErr {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
-				if len(got) != 1 || got[0].Name != "kept" {
-					t.Fatalf("on error got %+v, want dst unchanged", got)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if done != tc.done {
-				t.Errorf("done = %v, want %v", done, tc.done)
-			}
-			if want := append([]Counter{{Name: "kept"}}, tc.want...); !slices.Equal(got, want) {
-				t.Errorf("got %+v, want %+v", got, want)
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { checkParse(t, ParseStatsDump, tc.data, tc.want, tc.done, tc.wantErr) })
 	}
 	var ke *KernelError
 	if _, _, err := ParseStatsDump(tests[3].data, 7, nil); !errors.As(err, &ke) || ke.Errno != 95 {
