@@ -5,12 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/packetbuddy/pb/internal/footprint"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
 	"runtime"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -221,20 +221,12 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 		BootID:        boot,
 		Location:      loc,
 		InfoRefresh:   infoRefresh,
-		AfterFlush:    releaseMemory,
+		AfterFlush:    footprint.Release,
 		Apps:          appSplitter(appSplit),
 	}, log.With("component", "monitor"))
 	ok = true
 	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, loc: loc, dbPath: dbPath, fresh: fresh}, nil
 }
-
-// releaseMemory runs after each periodic write. At rest the daemon's live
-// Go heap is about 1 MB, but the runtime keeps freed pages up to its 4 MB
-// minimum heap goal, so private memory crept from 3.4 to over 4.5 MB
-// between collections; no GOGC value changed that (README, "The daemon at
-// rest"). A collection that also returns the free pages, once per write,
-// keeps it flat, for about 0.5 ms of CPU per 30 s.
-func releaseMemory() { debug.FreeOSMemory() }
 
 // lockDataDir takes the data directory's lock for the daemon's life. A
 // second daemon on one directory would count every byte twice.

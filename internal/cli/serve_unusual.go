@@ -13,9 +13,8 @@ import (
 )
 
 const (
-	// unusualCheckInterval is how often the daemon looks whether an hour
-	// ended; the look itself is a few milliseconds.
-	unusualCheckInterval = time.Minute
+	// unusualRetry is how soon a failed check is tried again.
+	unusualRetry = time.Minute
 	// unusualSettle waits after an hour ends before judging it, so the
 	// flush that holds its last seconds is written.
 	unusualSettle = 5 * time.Minute
@@ -89,19 +88,33 @@ func (w *unusualWatch) check(ctx context.Context, now time.Time) ([]usage.Event,
 	return events, nil
 }
 
-// run checks every unusualCheckInterval until ctx ends. A failed check is
-// logged and tried again: the mark moves only with the events.
+// run checks at start and then once after each hour ends (plus
+// unusualSettle) until ctx ends: between those times there is nothing new
+// to judge, so the daemon does not wake for it. A failed check is logged and
+// tried again after unusualRetry: the mark moves only with the events.
 func (w *unusualWatch) run(ctx context.Context, now func() time.Time) {
-	tick := time.NewTicker(unusualCheckInterval)
-	defer tick.Stop()
+	t := time.NewTimer(0)
+	defer t.Stop()
 	for {
-		if _, err := w.check(ctx, now()); err != nil && ctx.Err() == nil {
-			w.log.Warn("unusual usage check failed; retrying at the next tick", "err", err)
-		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-t.C:
 		}
+		wait := nextUnusualCheck(now(), w.loc)
+		if _, err := w.check(ctx, now()); err != nil && ctx.Err() == nil {
+			w.log.Warn("unusual usage check failed; retrying in a minute", "err", err)
+			wait = unusualRetry
+		}
+		t.Reset(wait)
 	}
+}
+
+// nextUnusualCheck is how long after now the next local hour has ended and
+// settled. An hour on the absolute clock from the last settled hour's start
+// is the next hour's start in every zone but those with half-hour summer
+// time shifts, where the check merely comes half an hour early or late.
+func nextUnusualCheck(now time.Time, loc *time.Location) time.Duration {
+	next := query.HourStart(now.Add(-unusualSettle), loc).Add(time.Hour + unusualSettle)
+	return max(next.Sub(now), time.Second)
 }

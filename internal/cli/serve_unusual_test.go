@@ -121,3 +121,29 @@ func TestHourStart(t *testing.T) {
 		}
 	}
 }
+
+// TestNextUnusualCheck: the daemon wakes for the unusual-usage look once an
+// hour, unusualSettle after each local hour ends, not every minute.
+func TestNextUnusualCheck(t *testing.T) {
+	kolkata, err := time.LoadLocation("Asia/Kolkata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	utc := func(h, m, s int) time.Time { return time.Date(2026, 12, 5, h, m, s, 0, time.UTC) }
+	for _, tc := range []struct {
+		now  time.Time
+		loc  *time.Location
+		want time.Duration
+	}{
+		{utc(8, 0, 0), time.UTC, 5 * time.Minute},   // 07:00-08:00 settles at 08:05
+		{utc(8, 4, 59), time.UTC, time.Second},      // 08:05 is one second away
+		{utc(8, 5, 0), time.UTC, time.Hour},         // just judged 07:00-08:00; next at 09:05
+		{utc(8, 30, 0), time.UTC, 35 * time.Minute}, // next at 09:05
+		{utc(8, 30, 0), kolkata, 5 * time.Minute},   // local hours end at :30 UTC
+		{utc(8, 36, 0), kolkata, 59 * time.Minute},  // next at 09:35 UTC
+	} {
+		if got := nextUnusualCheck(tc.now, tc.loc); got != tc.want {
+			t.Errorf("nextUnusualCheck(%s, %s) = %s, want %s", tc.now.Format("15:04:05"), tc.loc, got, tc.want)
+		}
+	}
+}

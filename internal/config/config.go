@@ -203,7 +203,7 @@ func Default() Config {
 		},
 		Monitoring: Monitoring{
 			PollInterval:       time.Second,
-			BatchWriteInterval: time.Minute,
+			BatchWriteInterval: 2 * time.Minute,
 			Include:            []string{},
 			Exclude:            []string{},
 		},
