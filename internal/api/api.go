@@ -309,20 +309,52 @@ var (
 const burstConns = 64
 
 // freeOSMemory returns freed memory to the OS, at most once per 10 s: it
-// runs a full GC (a few milliseconds on the daemon's small heap).
-var freeOSMemory = func() func() {
-	var mu sync.Mutex
-	var last time.Time
-	return func() {
+// runs a full GC (a few milliseconds on the daemon's small heap). A call
+// inside the 10 s is not dropped but done when they are over, once however
+// many calls came: what a burst left is then handed back within seconds,
+// not at the next periodic write.
+var freeOSMemory = rateLimited(10*time.Second, debug.FreeOSMemory)
+
+// rateLimited runs f at most once per every, trailing: a call inside the
+// window schedules one run at its end.
+func rateLimited(every time.Duration, f func()) func() {
+	var (
+		mu      sync.Mutex
+		last    time.Time
+		pending bool
+	)
+	var run func()
+	run = func() {
 		mu.Lock()
-		defer mu.Unlock()
-		if time.Since(last) < 10*time.Second {
+		if wait := every - time.Since(last); !last.IsZero() && wait > 0 {
+			if !pending {
+				pending = true
+				time.AfterFunc(wait, func() {
+					mu.Lock()
+					pending = false
+					mu.Unlock()
+					run()
+				})
+			}
+			mu.Unlock()
 			return
 		}
 		last = time.Now()
-		debug.FreeOSMemory()
+		mu.Unlock()
+		f()
 	}
-}()
+	return run
+}
+
+// afterBurst runs when a burst of connections has drained: at once, and
+// again a little later, when the goroutines of the last connections have
+// ended and a collection can free their stacks (measured: the first release
+// alone left RssAnon at 8.1 MB after a 10,000-connection flood, 2.5 MB more
+// than the next one).
+func afterBurst() {
+	freeOSMemory()
+	time.AfterFunc(2*time.Second, freeOSMemory)
+}
 
 // Size limits: no endpoint takes more than a tiny body, and no honest
 // request has 64 KiB of headers.
@@ -350,7 +382,7 @@ func (s *Server) Open(addr string) error {
 		return err
 	}
 	lim := newLimitListener(ln, maxConns)
-	lim.drained, lim.drainAt = freeOSMemory, burstConns
+	lim.drained, lim.drainAt = afterBurst, burstConns
 	s.ln, s.conns = lim, lim
 	s.hostMu.Lock()
 	s.port = ln.Addr().(*net.TCPAddr).Port

@@ -198,3 +198,31 @@ func TestConnLimitDrained(t *testing.T) {
 	case <-time.After(50 * time.Millisecond):
 	}
 }
+
+// TestRateLimitedTrails: calls inside the window are not dropped but run
+// once at its end.
+func TestRateLimitedTrails(t *testing.T) {
+	runs := make(chan time.Time, 10)
+	f := rateLimited(200*time.Millisecond, func() { runs <- time.Now() })
+	start := time.Now()
+	f() // runs at once
+	f() // inside the window: one trailing run
+	f() // inside the window: folded into the same trailing run
+	first := <-runs
+	if d := first.Sub(start); d > 100*time.Millisecond {
+		t.Fatalf("first call ran after %s, want at once", d)
+	}
+	select {
+	case second := <-runs:
+		if d := second.Sub(first); d < 190*time.Millisecond {
+			t.Fatalf("trailing run %s after the first, want the window's end (200ms)", d)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the calls inside the window never ran")
+	}
+	select {
+	case <-runs:
+		t.Fatal("two calls inside one window ran twice")
+	case <-time.After(400 * time.Millisecond):
+	}
+}
