@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -648,45 +649,54 @@ func lineText(doc string, line int) string {
 	return ""
 }
 
-var secretHint = regexp.MustCompile(`(?i)password|passwd|secret|token|://[^\s]*@`)
+// secretHint and parseMessages are compiled on first use: the daemon keeps
+// them only when a configuration error needs them.
+var secretHint = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)password|passwd|secret|token|://[^\s]*@`)
+})
 
-func mayHoldSecret(s string) bool { return secretHint.MatchString(s) }
+func mayHoldSecret(s string) bool { return secretHint().MatchString(s) }
 
 // parseMessages rewrite the decoder's commonest messages in plain words.
 // Each entry: a pattern on the decoder's message, and the replacement
 // (with $1 for the captured part). isValue marks messages about a value, which
 // are prefixed with the key being set.
-var parseMessages = []struct {
+var parseMessages = sync.OnceValue(func() []parseMessage {
+	return []parseMessage{
+		{regexp.MustCompile(`^expected value but found "?(.*?)"? instead$`),
+			`expected a value but found $1; put text in double quotes ("like this"), or write a number, true/false or a [list]`, true},
+		{regexp.MustCompile(`^strings cannot contain newlines$`),
+			`a string is missing its closing quote; "..." strings must end on the same line (use """...""" for several lines)`, true},
+		{regexp.MustCompile(`^expected '\.' or '\]' to end table name, but got .* instead$`),
+			`a section name must end with "]", e.g. [monitoring]`, false},
+		{regexp.MustCompile(`^Key '(.*)' has already been defined\.$`),
+			`"$1" is set twice; keep only one`, false},
+		{regexp.MustCompile(`^expected a top-level item to end with a newline, comment, or EOF, but got .* instead$`),
+			`unexpected text after the value; put each setting on a line of its own and start comments with #`, false},
+		{regexp.MustCompile(`^expected '\.' or '=', but got .* instead$`),
+			`expected "=" after the key; write settings as key = value`, false},
+		{regexp.MustCompile(`^unexpected EOF; expected '(""")'$|^unexpected EOF; expected '(''')'$`),
+			`a multi-line string is never closed`, true},
+		{regexp.MustCompile(`^expected a comma \(','\) or array terminator \('\]'\), but got (.*)$`),
+			`a list is not closed: expected "," or "]" but got $1`, true},
+		{regexp.MustCompile(`^(.*) is out of range for u?int\d*$`),
+			`the number $1 is out of range`, true},
+		{regexp.MustCompile(`^unexpected EOF; expected value$`),
+			`the file ends where a value was expected`, true},
+	}
+})
+
+// parseMessage is a pattern on the decoder's message and its replacement.
+type parseMessage struct {
 	re      *regexp.Regexp
 	msg     string
 	isValue bool
-}{
-	{regexp.MustCompile(`^expected value but found "?(.*?)"? instead$`),
-		`expected a value but found $1; put text in double quotes ("like this"), or write a number, true/false or a [list]`, true},
-	{regexp.MustCompile(`^strings cannot contain newlines$`),
-		`a string is missing its closing quote; "..." strings must end on the same line (use """...""" for several lines)`, true},
-	{regexp.MustCompile(`^expected '\.' or '\]' to end table name, but got .* instead$`),
-		`a section name must end with "]", e.g. [monitoring]`, false},
-	{regexp.MustCompile(`^Key '(.*)' has already been defined\.$`),
-		`"$1" is set twice; keep only one`, false},
-	{regexp.MustCompile(`^expected a top-level item to end with a newline, comment, or EOF, but got .* instead$`),
-		`unexpected text after the value; put each setting on a line of its own and start comments with #`, false},
-	{regexp.MustCompile(`^expected '\.' or '=', but got .* instead$`),
-		`expected "=" after the key; write settings as key = value`, false},
-	{regexp.MustCompile(`^unexpected EOF; expected '(""")'$|^unexpected EOF; expected '(''')'$`),
-		`a multi-line string is never closed`, true},
-	{regexp.MustCompile(`^expected a comma \(','\) or array terminator \('\]'\), but got (.*)$`),
-		`a list is not closed: expected "," or "]" but got $1`, true},
-	{regexp.MustCompile(`^(.*) is out of range for u?int\d*$`),
-		`the number $1 is out of range`, true},
-	{regexp.MustCompile(`^unexpected EOF; expected value$`),
-		`the file ends where a value was expected`, true},
 }
 
 // plainParseMessage words a TOML syntax error for people who do not read the
 // TOML spec, naming the key when the problem is in a value.
 func plainParseMessage(pe toml.ParseError) string {
-	for _, m := range parseMessages {
+	for _, m := range parseMessages() {
 		if m.re.MatchString(pe.Message) {
 			msg := m.re.ReplaceAllString(pe.Message, m.msg)
 			if m.isValue && pe.LastKey != "" {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -139,13 +140,18 @@ func toonNeedsQuotes(s string, delim rune) bool {
 // numeric pattern (-?digits, optional fraction, optional exponent) or a
 // leading-zero form such as "007".
 func looksNumeric(s string) bool {
-	return numericLike.MatchString(s) || leadingZero.MatchString(s)
+	re := numericRegexps()
+	return re[0].MatchString(s) || re[1].MatchString(s)
 }
 
-var (
-	numericLike = regexp.MustCompile(`^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$`)
-	leadingZero = regexp.MustCompile(`^0\d+$`)
-)
+// numericRegexps are the numeric-looking and leading-zero forms, compiled
+// on first use (not in every pb serve).
+var numericRegexps = sync.OnceValue(func() [2]*regexp.Regexp {
+	return [2]*regexp.Regexp{
+		regexp.MustCompile(`^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?$`),
+		regexp.MustCompile(`^0\d+$`),
+	}
+})
 
 // formatFloat prints a float with at most prec decimals, no exponent and no
 // trailing zeros ("1.5", "0", "12.34").
