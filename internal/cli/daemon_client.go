@@ -2,10 +2,10 @@ package cli
 
 import (
 	"bytes"
-	"crypto/tls"
-	"encoding/pem"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
