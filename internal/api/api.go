@@ -416,6 +416,7 @@ func (s *Server) Open(addr string) error {
 	if s.tlsConf != nil {
 		scheme = "https"
 		s.srv.TLSConfig = s.tlsConf
+		s.srv.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){} // no HTTP/2 (see loadTLS)
 		served = tls.NewListener(lim, s.tlsConf)
 	}
 	go func() { s.served <- s.srv.Serve(served) }()

@@ -42,7 +42,10 @@ func loadTLS(certFile, keyFile string) (*tls.Config, error) {
 		}
 		return nil, fmt.Errorf("api: tls_cert %s and tls_key %s: %w", certFile, keyFile, err)
 	}
-	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"h2", "http/1.1"}}, nil
+	// HTTP/1.1 only: the live stream's per-write deadlines, the connection
+	// limit and the idle timeouts are built for one request at a time per
+	// connection; over HTTP/2 a write deadline resets an idle stream.
+	return &tls.Config{Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}, nil
 }
 
 func readTLSFile(key, what, path string) ([]byte, error) {
