@@ -163,14 +163,19 @@ type sessionView struct {
 
 func runSessions(ctx context.Context, args []string, env Env) error {
 	fs, o := sessionsFlags(env)
+	// The subcommand and the id may come before the flags or after them.
+	var rest []string
 	sub := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
+		if sub == "revoke" && len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+			rest, args = append(rest, args[0]), args[1:]
+		}
 	}
 	if err := parse(fs, args, "sessions"); err != nil {
 		return err
 	}
-	rest := fs.Args()
+	rest = append(rest, fs.Args()...)
 	switch {
 	case sub == "" || sub == "list":
 		if len(rest) > 0 || o.all {
