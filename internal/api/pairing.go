@@ -200,9 +200,11 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) error {
 		ExpiresIn: int(s.set.PairCodeTTL / time.Second), QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)})
 }
 
-// pairURL is the page a phone opens: on the first allowed host name when
-// there is one (a name on a private network), else on the address pb
-// listens on, else (listening on all addresses) on this machine's first
+// pairURL is the page a phone opens. On the first allowed host name when
+// there is one (a private network's or a reverse proxy's name): with its
+// port if it has one; without one, behind a proxy (pb on loopback) the
+// proxy's https default, else pb's own port. Otherwise on the address pb
+// listens on, or (listening on all addresses) this machine's first
 // private address.
 func (s *Server) pairURL(r *http.Request) string {
 	scheme := "http"
@@ -215,23 +217,28 @@ func (s *Server) pairURL(r *http.Request) string {
 	if port == 0 {
 		port = s.set.Port
 	}
-	host := ""
-	if len(s.set.AllowedHosts) > 0 {
+	const page = "/dashboard/pair.html"
+	var host string
+	switch ip := net.ParseIP(strings.Trim(bind, "[]")); {
+	case len(s.set.AllowedHosts) > 0:
 		host = strings.TrimSpace(s.set.AllowedHosts[0])
 		if _, _, err := net.SplitHostPort(host); err == nil {
-			return scheme + "://" + host + "/dashboard/pair.html"
+			return scheme + "://" + host + page
 		}
-	} else if ip := net.ParseIP(strings.Trim(bind, "[]")); ip != nil && !ip.IsUnspecified() && !ip.IsLoopback() {
+		if isLoopbackHost(bind) {
+			return "https://" + host + page
+		}
+	case ip != nil && !ip.IsUnspecified() && !ip.IsLoopback():
 		host = ip.String()
-	} else if ip := firstPrivateAddr(); ip != "" {
-		host = ip
-	} else {
+	case firstPrivateAddr() != "" && (bind == "" || ip != nil && ip.IsUnspecified()):
+		host = firstPrivateAddr()
+	default:
 		host = r.Host
 		if h, _, err := net.SplitHostPort(host); err == nil {
 			host = h
 		}
 	}
-	return scheme + "://" + net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)) + "/dashboard/pair.html"
+	return scheme + "://" + net.JoinHostPort(strings.Trim(host, "[]"), strconv.Itoa(port)) + page
 }
 
 // firstPrivateAddr is this machine's first private IPv4 address, else its

@@ -486,3 +486,30 @@ func TestTLSFileErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestPairURL: the link names what the phone can reach.
+func TestPairURL(t *testing.T) {
+	for _, tc := range []struct {
+		host    string
+		allowed []string
+		tls     bool
+		want    string
+	}{
+		{"10.9.9.9", nil, false, "http://10.9.9.9:7373/dashboard/pair.html"},
+		{"10.9.9.9", nil, true, "https://10.9.9.9:7373/dashboard/pair.html"},
+		{"100.101.102.103", []string{"laptop.tail1234.ts.net"}, true, "https://laptop.tail1234.ts.net:7373/dashboard/pair.html"},
+		{"127.0.0.1", []string{"pb.example.net"}, false, "https://pb.example.net/dashboard/pair.html"},
+		{"127.0.0.1", []string{"pb.example.net:8443"}, true, "https://pb.example.net:8443/dashboard/pair.html"},
+		{"127.0.0.1", nil, false, "http://10.9.9.9:7373/dashboard/pair.html"}, // the Host the request named
+	} {
+		s := &Server{set: Settings{Host: tc.host, Port: 7373, AllowedHosts: tc.allowed}}
+		if tc.tls {
+			s.set.TLSCert = "cert.pem"
+		}
+		r := httptest.NewRequest("POST", "/api/pair", nil)
+		r.Host = pairHost
+		if got := s.pairURL(r); got != tc.want {
+			t.Errorf("host %s allowed %v tls %v: %s, want %s", tc.host, tc.allowed, tc.tls, got, tc.want)
+		}
+	}
+}
