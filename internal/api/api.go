@@ -14,7 +14,9 @@
 // Security (DESIGN.md, "Serving"): the server binds loopback by default,
 // checks the Host header against its own names to defeat DNS rebinding, has
 // no wildcard CORS, refuses cross-site state changes, and demands a bearer
-// token when bound to anything but loopback.
+// token when bound to anything but loopback. A phone paired with a one-time
+// code (pairing.go) holds a session cookie that stands in for the token
+// (sessions.go); optional TLS comes from Settings.TLSCert and TLSKey.
 package api
 
 import (
