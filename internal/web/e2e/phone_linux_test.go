@@ -156,16 +156,7 @@ func TestPhonePairing(t *testing.T) {
 		return p.Code, p.URL
 	}
 
-	b := startBrowser(t, "--ignore-certificate-errors-spki-list="+spki)
-	nl := &netLog{urls: map[string]string{}}
-	b.hook(nl.record)
-	p := b.newPage(ctx, t)
-	p.diag = func() string {
-		_, failures, console := nl.snapshot()
-		return "failed requests:\n  " + strings.Join(failures, "\n  ") + "\nconsole:\n  " + strings.Join(console, "\n  ")
-	}
-	p.must(ctx, "Emulation.setTimezoneOverride", map[string]any{"timezoneId": zone}, nil)
-	p.must(ctx, "Emulation.setLocaleOverride", map[string]any{"locale": "en-US"}, nil)
+	p, _ := newTab(ctx, t, "--ignore-certificate-errors-spki-list="+spki)
 	p.must(ctx, "Emulation.setUserAgentOverride", map[string]any{"userAgent": phoneUA, "platform": "Linux armv8l"}, nil)
 	p.viewport(ctx, 390, 844, true, "light")
 	p.must(ctx, "Emulation.setTouchEmulationEnabled", map[string]any{"enabled": true, "maxTouchPoints": 5}, nil)
