@@ -194,10 +194,18 @@ func (s *Server) handlePair(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.log.Info("pairing code made", "valid_for", s.set.PairCodeTTL.String())
-	w.WriteHeader(http.StatusCreated)
-	return json.NewEncoder(w).Encode(pairJSON{Code: formatCode(code), URL: u, ExpiresAt: exp.In(s.loc).Truncate(time.Second),
+	b, err := marshal(pairJSON{Code: formatCode(code), URL: u, ExpiresAt: exp.In(s.loc).Truncate(time.Second),
 		ExpiresIn: int(s.set.PairCodeTTL / time.Second), QR: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)})
+	if err != nil {
+		return err
+	}
+	s.log.Info("pairing code made", "valid_for", s.set.PairCodeTTL.String())
+	h := w.Header()
+	h["Content-Type"] = hContentJSON
+	h["Cache-Control"] = hNoStore // the code is a secret for its few minutes
+	w.WriteHeader(http.StatusCreated)
+	_, _ = w.Write(b)
+	return nil
 }
 
 // pairURL is the page a phone opens. On the first allowed host name when

@@ -93,6 +93,9 @@ func newPairCode(t *testing.T, h http.Handler) pairJSON {
 	if rec.Code != http.StatusCreated {
 		t.Fatalf("POST /api/pair: %d %s", rec.Code, rec.Body)
 	}
+	if ct, cc := rec.Header().Get("Content-Type"), rec.Header().Get("Cache-Control"); !strings.HasPrefix(ct, "application/json") || cc != "no-store" {
+		t.Errorf("POST /api/pair: Content-Type %q, Cache-Control %q", ct, cc)
+	}
 	var p pairJSON
 	if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
 		t.Fatal(err)
