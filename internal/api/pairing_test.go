@@ -516,3 +516,29 @@ func TestPairURL(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionExpires: a session is refused once its 90 days are over, and
+// no longer listed.
+func TestSessionExpires(t *testing.T) {
+	clk := &pairClock{t: fixedNow}
+	var log logbuf.Buffer
+	h := pairFixture(t, nil, clk, &log).Handler()
+	p := newPairCode(t, h)
+	rec := claim(t, h, p.Code)
+	if rec.Code != 200 {
+		t.Fatalf("claim: %d", rec.Code)
+	}
+	cookie := SessionCookie + "=" + rec.Result().Cookies()[0].Value
+	clk.add(90*24*time.Hour - time.Second)
+	if rec := req(t, h, "GET", "/api/today", "", "Cookie", cookie); rec.Code != 200 {
+		t.Fatalf("a second before expiry: %d", rec.Code)
+	}
+	clk.add(time.Second)
+	if rec := req(t, h, "GET", "/api/today", "", "Cookie", cookie); rec.Code != 401 {
+		t.Errorf("at expiry: %d, want 401", rec.Code)
+	}
+	rec = req(t, h, "GET", "/api/sessions", "", "Authorization", "Bearer "+pairToken)
+	if !strings.Contains(rec.Body.String(), `"sessions":[]`) {
+		t.Errorf("expired session listed: %s", rec.Body)
+	}
+}
