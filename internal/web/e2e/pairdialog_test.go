@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/packetbuddy/pb/internal/api"
-	"github.com/packetbuddy/pb/internal/store"
 )
 
 // TestPairDialog: the dashboard opened on this computer has "Pair a phone";
@@ -25,11 +23,7 @@ func TestPairDialog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tempStore(ctx, t)
 	srv := openServer(t, st, nil, loc, "127.0.0.1:0", func(d *api.Deps) {
 		d.Token = "e2e-19-dialog-token-0123456789"
 		d.Sessions = st

@@ -32,7 +32,6 @@ import (
 	"github.com/packetbuddy/pb/internal/logbuf"
 	"github.com/packetbuddy/pb/internal/netlab"
 	"github.com/packetbuddy/pb/internal/pgtest"
-	"github.com/packetbuddy/pb/internal/store"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
 )
 
@@ -102,11 +101,7 @@ func TestPhonePairing(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tempStore(ctx, t)
 	fillStore(ctx, t, st, loc, time.Now())
 	live := newFakeLive()
 	t.Cleanup(live.close)
