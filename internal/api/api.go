@@ -14,11 +14,14 @@
 // Security (DESIGN.md, "Serving"): the server binds loopback by default,
 // checks the Host header against its own names to defeat DNS rebinding, has
 // no wildcard CORS, refuses cross-site state changes, and demands a bearer
-// token when bound to anything but loopback.
+// token when bound to anything but loopback. A phone paired with a one-time
+// code (pairing.go) holds a session cookie that stands in for the token
+// (sessions.go); optional TLS comes from Settings.TLSCert and TLSKey.
 package api
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -109,6 +112,19 @@ type Settings struct {
 	// UnitBase is the unit family of human_readable and gb_used
 	// (units.SI by default, as the v1 API).
 	UnitBase units.Base
+	// RequireToken demands the token or a paired session from loopback
+	// clients too. Without it, a client on this machine that names a
+	// loopback Host needs neither (as when pb listens on loopback only);
+	// set it when a reverse proxy on this machine forwards other devices'
+	// requests.
+	RequireToken bool
+	// PairCodeTTL is how long a pairing code is valid (0: 5 minutes);
+	// SessionTTL how long a paired session lasts (0: 90 days).
+	PairCodeTTL time.Duration
+	SessionTTL  time.Duration
+	// TLSCert and TLSKey are PEM files; both set makes Open serve HTTPS.
+	TLSCert string
+	TLSKey  string
 }
 
 // Deps is everything New needs. Store is required; the rest is optional.
@@ -149,6 +165,9 @@ type Deps struct {
 	Sync Syncer
 	// Plans are the configured data plans, for /api/plans and /metrics.
 	Plans []plan.Spec
+	// Sessions keeps paired browsers' sessions (pb pair); nil: pairing is
+	// off.
+	Sessions SessionStore
 }
 
 // Server serves the API. Create it with New; either mount Handler yourself
@@ -175,6 +194,10 @@ type Server struct {
 	hostMu sync.RWMutex
 
 	cache caches
+
+	sessions sessionSet
+	pair     pairing
+	tlsConf  *tls.Config // from TLSCert and TLSKey; nil: plain HTTP
 
 	streamsMu sync.Mutex
 	streams   int
@@ -211,6 +234,22 @@ func New(d Deps) (*Server, error) {
 	if err := checkBind(set.Host, d.Token); err != nil {
 		return nil, err
 	}
+	if set.RequireToken && d.Token == "" {
+		return nil, errors.New("api: require_token is set but there is no token")
+	}
+	if set.PairCodeTTL == 0 {
+		set.PairCodeTTL = DefaultPairCodeTTL
+	}
+	if set.SessionTTL == 0 {
+		set.SessionTTL = DefaultSessionTTL
+	}
+	if set.PairCodeTTL < 0 || set.SessionTTL < 0 {
+		return nil, errors.New("api: pairing code and session lifetimes must be positive")
+	}
+	tlsConf, err := loadTLS(set.TLSCert, set.TLSKey)
+	if err != nil {
+		return nil, err
+	}
 	if set.Currency == "" && set.RatePerGB == 0 {
 		set.Currency, set.RatePerGB = DefaultCurrency, DefaultRatePerGB
 	}
@@ -240,6 +279,7 @@ func New(d Deps) (*Server, error) {
 		log:      d.Logger,
 		now:      d.Now,
 		done:     make(chan struct{}),
+		tlsConf:  tlsConf,
 	}
 	if s.loc == nil {
 		s.loc = time.Local
@@ -273,6 +313,12 @@ func New(d Deps) (*Server, error) {
 			return nil, err
 		}
 		s.static = st
+	}
+	lctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	err = s.loadSessions(lctx)
+	cancel()
+	if err != nil {
+		return nil, err
 	}
 	s.q = query.New(qd)
 	s.enc = NewEncoder(s.loc, price)
@@ -399,8 +445,16 @@ func (s *Server) Open(addr string) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelDebug),
 	}
 	s.served = make(chan error, 1)
-	go func() { s.served <- s.srv.Serve(lim) }()
-	s.log.Info("serving", "addr", "http://"+ln.Addr().String(), "token", s.d.Token != "")
+	scheme := "http"
+	var served net.Listener = lim
+	if s.tlsConf != nil {
+		scheme = "https"
+		s.srv.TLSConfig = s.tlsConf
+		s.srv.TLSNextProto = map[string]func(*http.Server, *tls.Conn, http.Handler){} // no HTTP/2 (see loadTLS)
+		served = tls.NewListener(lim, s.tlsConf)
+	}
+	go func() { s.served <- s.srv.Serve(served) }()
+	s.log.Info("serving", "addr", scheme+"://"+ln.Addr().String(), "token", s.d.Token != "")
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"crypto/tls"
 	"net"
 	"net/http"
 	"sync"
@@ -85,6 +86,9 @@ func (l *limitListener) admit(c net.Conn) (victim net.Conn, ok bool) {
 // connState is the http.Server's ConnState hook: it follows each
 // connection's state and forgets closed ones.
 func (l *limitListener) connState(c net.Conn, st http.ConnState) {
+	if tc, ok := c.(*tls.Conn); ok { // HTTPS: the server sees the TLS wrapper
+		c = tc.NetConn()
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	switch st {

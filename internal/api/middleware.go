@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -214,11 +215,17 @@ func checkOrigin(o string) error {
 	return nil
 }
 
-// auth demands the bearer token, when there is one, on every non-public
-// route. The comparison is constant-time over SHA-256 digests, so neither
-// the token's bytes nor its length leak through timing.
+// auth decides who may call a non-public route, in this order: the bearer
+// token (compared in constant time over SHA-256 digests, so neither its
+// bytes nor its length leak through timing); a paired session's cookie; a
+// client on this machine naming a loopback Host (unless RequireToken).
+// Without a token (pb listens on loopback only) every request passes. Anything else is a 401. A
+// state change made with a session cookie must also come from this origin
+// (sameOrigin), whatever CrossOriginProtection lets through.
 func (s *Server) auth(next http.Handler) http.Handler {
 	if s.d.Token == "" {
+		// Loopback only: nothing to check (and nothing to pair), and the
+		// hot path pays nothing for it.
 		return next
 	}
 	want := sha256.Sum256([]byte(s.d.Token))
@@ -228,17 +235,36 @@ func (s *Server) auth(next http.Handler) http.Handler {
 			return
 		}
 		const prefix = "Bearer "
-		got := r.Header.Get("Authorization")
-		ok := len(got) > len(prefix) && strings.EqualFold(got[:len(prefix)], prefix)
-		if ok {
-			sum := sha256.Sum256([]byte(strings.TrimSpace(got[len(prefix):])))
-			ok = subtle.ConstantTimeCompare(sum[:], want[:]) == 1
-		}
-		if !ok {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="PacketBuddy"`)
-			writeJSONError(w, http.StatusUnauthorized, "Missing or wrong API token: send \"Authorization: Bearer <token>\" with the token from the api-token file in the data directory.")
+		if got := r.Header.Get("Authorization"); got != "" {
+			ok := len(got) > len(prefix) && strings.EqualFold(got[:len(prefix)], prefix)
+			if ok {
+				sum := sha256.Sum256([]byte(strings.TrimSpace(got[len(prefix):])))
+				ok = subtle.ConstantTimeCompare(sum[:], want[:]) == 1
+			}
+			if ok {
+				next.ServeHTTP(w, r)
+				return
+			}
+			s.unauthorized(w)
 			return
 		}
-		next.ServeHTTP(w, r)
+		if ls := s.sessionFor(r); ls != nil {
+			if r.Method != http.MethodGet && r.Method != http.MethodHead && r.Method != http.MethodOptions && !s.sameOrigin(r) {
+				writeJSONError(w, http.StatusForbidden, "Cross-site request refused: a paired browser's changes must come from PacketBuddy's own pages.")
+				return
+			}
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, ls)))
+			return
+		}
+		if !s.set.RequireToken && peerIsLoopback(r) && hostIsLoopback(r.Host) {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.unauthorized(w)
 	})
+}
+
+func (s *Server) unauthorized(w http.ResponseWriter) {
+	w.Header().Set("WWW-Authenticate", `Bearer realm="PacketBuddy"`)
+	writeJSONError(w, http.StatusUnauthorized, "Not authorised: pair this browser (pb pair on the computer running pb, then open the address it shows), or send \"Authorization: Bearer <token>\" with the token from the api-token file in the data directory.")
 }

@@ -60,6 +60,12 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/fleet", h: h(s.handleFleet)},
 		{method: "GET", path: "/api/fleet/days", h: h(s.handleFleetDays)},
 		{method: "POST", path: "/api/sync", h: h(s.handleSyncNow)},
+
+		// Pairing and sessions (sessions.go, pairing.go).
+		{method: "POST", path: "/api/pair", h: h(s.handlePair)},
+		{method: "POST", path: "/api/pair/claim", h: h(s.handleClaim), public: true},
+		{method: "GET", path: "/api/sessions", h: h(s.handleSessions)},
+		{method: "POST", path: "/api/sessions/revoke", h: h(s.handleRevoke)},
 	}
 }
 
@@ -117,5 +123,5 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 // path before routing; ServeMux redirects unclean paths (/dashboard/../api)
 // to their clean form, which is then checked again.
 func (s *Server) isPublic(path string) bool {
-	return path == "/" || path == "/api/openapi.json" || path == "/docs" || strings.HasPrefix(path, "/dashboard/") || path == "/dashboard"
+	return path == "/" || path == "/api/openapi.json" || path == "/docs" || path == "/api/pair/claim" || strings.HasPrefix(path, "/dashboard/") || path == "/dashboard"
 }

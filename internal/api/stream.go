@@ -79,9 +79,17 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	tick := time.NewTicker(heartbeat)
 	defer tick.Stop()
+	// A paired browser's stream ends the moment its session is revoked.
+	var revoked <-chan struct{}
+	if ls := sessionOf(r); ls != nil {
+		revoked = ls.done
+	}
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-revoked:
+			send([]byte("event: close\ndata: {\"reason\":\"session revoked\"}\n\n"))
 			return
 		case <-s.done:
 			send([]byte("event: close\ndata: {\"reason\":\"server shutting down\"}\n\n"))

@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +34,10 @@ type daemonClient struct {
 func newDaemonClient(cfg config.Config) *daemonClient {
 	c := &daemonClient{addr: apiAddr(cfg), hc: &http.Client{}}
 	c.base = "http://" + c.addr
+	if cfg.API.TLSCert != "" {
+		c.base = "https://" + c.addr
+		c.hc.Transport = pinnedTransport(cfg.API.TLSCert)
+	}
 	if tok, err := os.ReadFile(filepath.Join(cfg.DataDir, api.TokenFile)); err == nil {
 		c.token = strings.TrimSpace(string(tok))
 	}
@@ -76,6 +83,30 @@ func (c *daemonClient) post(ctx context.Context, path string, timeout time.Durat
 	}
 	resp.Body = cancelOnClose{resp.Body, cancel}
 	return resp, nil
+}
+
+// pinnedTransport talks HTTPS to the daemon, accepting exactly the
+// certificate in certFile (the daemon's own [api] tls_cert): the CLI
+// dials an address the certificate may not name (127.0.0.1), so the name
+// is not checked, the certificate itself is.
+func pinnedTransport(certFile string) *http.Transport {
+	var want []byte
+	if b, err := os.ReadFile(certFile); err == nil {
+		if blk, _ := pem.Decode(b); blk != nil {
+			want = blk.Bytes
+		}
+	}
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = &tls.Config{
+		InsecureSkipVerify: true, // replaced by the pin below
+		VerifyConnection: func(cs tls.ConnectionState) error {
+			if len(cs.PeerCertificates) == 0 || want == nil || !bytes.Equal(cs.PeerCertificates[0].Raw, want) {
+				return fmt.Errorf("the daemon's certificate is not the one in [api] tls_cert (%s)", certFile)
+			}
+			return nil
+		},
+	}
+	return t
 }
 
 // cancelOnClose ends a request's context when its body is closed.

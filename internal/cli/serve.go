@@ -314,6 +314,9 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 		}
 	}()
 	url := "http://" + srv.Addr() + "/"
+	if d.cfg.API.TLSCert != "" {
+		url = "https://" + srv.Addr() + "/"
+	}
 	if d.fleetHome {
 		d.log.Info("fleet dashboard at /", "url", url)
 	}
@@ -382,13 +385,13 @@ func (d *daemon) finalSync(ctx context.Context, sy *pbsync.Syncer) {
 // created on first use in the data directory.
 func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*api.Server, error) {
 	var token string
-	if !isLoopback(d.cfg.API.Host) {
+	if !isLoopback(d.cfg.API.Host) || d.cfg.API.RequireToken {
 		t, err := api.EnsureToken(d.cfg.DataDir)
 		if err != nil {
 			return nil, err
 		}
 		token = t
-		d.log.Warn("API reachable beyond this machine: every request needs the bearer token", "host", d.cfg.API.Host, "token_file", filepath.Join(d.cfg.DataDir, api.TokenFile))
+		d.log.Warn("API reachable beyond this machine: every request needs the bearer token or a paired session (pb pair)", "host", d.cfg.API.Host, "token_file", filepath.Join(d.cfg.DataDir, api.TokenFile))
 	}
 	host, _ := os.Hostname()
 	deps := api.Deps{
@@ -405,6 +408,10 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 			MaxStorageMB:      d.cfg.Storage.MaxStorageMB,
 			SyncInterval:      d.cfg.Sync.Interval,
 			UnitBase:          d.cfg.Display.UnitBase(),
+			RequireToken:      d.cfg.API.RequireToken,
+			PairCodeTTL:       d.cfg.API.PairCodeTTL,
+			TLSCert:           d.cfg.API.TLSCert,
+			TLSKey:            d.cfg.API.TLSKey,
 		},
 		Location:    d.loc,
 		DeviceID:    deviceID,
@@ -417,6 +424,7 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 		Logger:      d.log.With("component", "api"),
 		Plans:       d.cfg.Plans,
 		FleetHome:   d.fleetHome,
+		Sessions:    d.store,
 	}
 	// Only non-nil pointers: a nil *Syncer in the interface would not be nil.
 	if sy != nil {

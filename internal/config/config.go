@@ -83,6 +83,15 @@ type API struct {
 	// and addresses. Checking Host is what defeats DNS rebinding, so only
 	// names the user actually uses belong here.
 	AllowedHosts []string `toml:"allowed_hosts"`
+	// RequireToken demands the bearer token or a paired session from
+	// clients on this machine too (behind a reverse proxy or tailscale serve
+	// on the same machine, every request comes from loopback).
+	RequireToken bool `toml:"require_token"`
+	// PairCodeTTL is how long a pairing code (pb pair) is valid.
+	PairCodeTTL time.Duration `toml:"pair_code_ttl"`
+	// TLSCert and TLSKey are PEM files; both set serves HTTPS.
+	TLSCert string `toml:"tls_cert"`
+	TLSKey  string `toml:"tls_key"`
 }
 
 // Monitoring configures how counters are sampled and written.
@@ -200,6 +209,7 @@ func Default() Config {
 			Port:           7373,
 			AllowedOrigins: []string{},
 			AllowedHosts:   []string{},
+			PairCodeTTL:    5 * time.Minute,
 		},
 		Monitoring: Monitoring{
 			PollInterval:       time.Second,

@@ -200,7 +200,7 @@ units = " IEC "
 		Timezone: "Asia/Kolkata",
 		API: API{Host: "::1", Port: 8080,
 			AllowedOrigins: []string{"http://localhost:3000", "https://pb.example"},
-			AllowedHosts:   []string{"pb.home.arpa", "pb.local:7373"}},
+			AllowedHosts:   []string{"pb.home.arpa", "pb.local:7373"}, PairCodeTTL: 5 * time.Minute},
 		Monitoring: Monitoring{PollInterval: 500 * time.Millisecond, BatchWriteInterval: 2 * time.Minute,
 			Include: []string{"tun0"}, Exclude: []string{"usb*", "eth[0-3]"}},
 		Storage: Storage{FineRetentionDays: 30, MaxStorageMB: 250},
@@ -545,7 +545,7 @@ func TestEnvOverrides(t *testing.T) {
 	want := Config{
 		Timezone: "Europe/Berlin",
 		API: API{Host: "::1", Port: 9000, AllowedOrigins: []string{"http://localhost:3000", "https://a.example"},
-			AllowedHosts: []string{"pb.home.arpa"}},
+			AllowedHosts: []string{"pb.home.arpa"}, PairCodeTTL: 5 * time.Minute},
 		Monitoring: Monitoring{PollInterval: 2 * time.Second, BatchWriteInterval: time.Minute,
 			Include: []string{"tun0"}, Exclude: []string{"usb*", "wwan0"}},
 		Storage: Storage{FineRetentionDays: 14, MaxStorageMB: 900},

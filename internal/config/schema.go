@@ -109,6 +109,36 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.API.AllowedHosts },
 	},
 	{
+		key: "api.require_token", env: "PB_API_REQUIRE_TOKEN", kind: kBool, example: `true`,
+		doc: []string{
+			`true demands the bearer token or a paired session (pb pair) from this`,
+			`machine too. Set it when a reverse proxy or "tailscale serve" on this`,
+			`machine forwards other devices' requests: they all come from loopback.`,
+		},
+		ptr: func(c *Config) any { return &c.API.RequireToken },
+	},
+	{
+		key: "api.pair_code_ttl", env: "PB_API_PAIR_CODE_TTL", kind: kDuration, example: `"5m"`,
+		doc: []string{
+			`How long a pairing code from "pb pair" can be used (30s-1h).`,
+		},
+		ptr: func(c *Config) any { return &c.API.PairCodeTTL },
+	},
+	{
+		key: "api.tls_cert", env: "PB_API_TLS_CERT", kind: kString, example: `"/etc/pb/cert.pem"`,
+		doc: []string{
+			`PEM certificate (with its chain) for HTTPS; set with tls_key. Empty: HTTP.`,
+		},
+		ptr: func(c *Config) any { return &c.API.TLSCert },
+	},
+	{
+		key: "api.tls_key", env: "PB_API_TLS_KEY", kind: kString, example: `"/etc/pb/key.pem"`,
+		doc: []string{
+			`PEM private key of tls_cert.`,
+		},
+		ptr: func(c *Config) any { return &c.API.TLSKey },
+	},
+	{
 		key: "monitoring.poll_interval", env: "PB_POLL_INTERVAL", kind: kDuration, example: `"1s"`,
 		doc: []string{
 			`How often interface counters are read: the resolution of live speed and`,

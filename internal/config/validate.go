@@ -84,6 +84,17 @@ func (c Config) problems() []*FieldError {
 		}
 	}
 
+	if t := c.API.PairCodeTTL; t < 30*time.Second || t > time.Hour {
+		add("api.pair_code_ttl", "must be between 30s and 1h; the default is 5m")
+	}
+	if (c.API.TLSCert == "") != (c.API.TLSKey == "") {
+		k := "api.tls_key"
+		if c.API.TLSCert == "" {
+			k = "api.tls_cert"
+		}
+		add(k, "tls_cert and tls_key go together: set both (PEM files) for HTTPS, or neither")
+	}
+
 	m := c.Monitoring
 	if m.PollInterval < minPoll || m.PollInterval > maxPoll {
 		add("monitoring.poll_interval", fmt.Sprintf("must be between %s and %s", formatDuration(minPoll), formatDuration(maxPoll)))

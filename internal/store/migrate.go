@@ -10,7 +10,9 @@ import (
 )
 
 // migrations/NNNN_name.sql, applied in order; file N brings the schema to
-// version N (PRAGMA user_version).
+// version N (PRAGMA user_version). Numbers rise; a number may be skipped
+// (one reserved for a migration being written elsewhere), and the schema
+// version is then the highest number.
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -27,11 +29,11 @@ var migrations = func() []migration {
 		panic(err)
 	}
 	var ms []migration
-	for i, n := range names { // fs.Glob sorts
+	for _, n := range names { // fs.Glob sorts
 		base := strings.TrimPrefix(n, "migrations/")
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil || v != i+1 {
-			panic(fmt.Sprintf("store: migration %s is not number %d", base, i+1))
+		if err != nil || v < 1 || len(ms) > 0 && v <= ms[len(ms)-1].version {
+			panic(fmt.Sprintf("store: migration %s is not numbered above the one before it", base))
 		}
 		b, err := migrationFS.ReadFile(n)
 		if err != nil {
@@ -43,7 +45,7 @@ var migrations = func() []migration {
 }()
 
 // schemaVersion is the schema this build writes and reads.
-func schemaVersion() int { return len(migrations) }
+func schemaVersion() int { return migrations[len(migrations)-1].version }
 
 // migrate applies each pending migration in its own transaction, together
 // with the user_version that records it, so a failure leaves the database at
@@ -57,7 +59,10 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("database was written by a newer PacketBuddy (schema %d, this build knows %d): upgrade pb: %w",
 			cur, schemaVersion(), ErrNewerSchema)
 	}
-	for _, m := range migrations[cur:] {
+	for _, m := range migrations {
+		if m.version <= cur {
+			continue
+		}
 		tx, err := s.w.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)

@@ -19,6 +19,8 @@
 //	js/format.js              bytes like the API's human_readable; local dates
 //	js/export.js              the export dialog
 //	js/dom.js                 element helpers ($, h)
+//	pair.html, js/pair.js     pairing a phone (pb pair) and the paired sessions
+//	js/offline.js             the last numbers and their age while the daemon is unreachable
 //	sw.js, manifest.webmanifest, icons/   installable app, offline shell
 //	*.gz                      precompressed copies (go generate; served by internal/api)
 //	vendor/<name>-<version>/  third-party files with licences (see vendor/README)

@@ -81,7 +81,8 @@ func chromiumFlags(userDataDir string) []string {
 	}
 }
 
-func startBrowser(t *testing.T) *browser {
+// startBrowser starts Chromium with chromiumFlags and any extra flags.
+func startBrowser(t *testing.T, extra ...string) *browser {
 	t.Helper()
 	exe := chromium.Find(t)
 	dir := t.TempDir()
@@ -94,7 +95,7 @@ func startBrowser(t *testing.T) *browser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(exe, chromiumFlags(filepath.Join(dir, "profile"))...)
+	cmd := exec.Command(exe, append(chromiumFlags(filepath.Join(dir, "profile")), extra...)...)
 	cmd.ExtraFiles = []*os.File{cmdR, outW}
 	stderr := &bytes.Buffer{}
 	cmd.Stderr = stderr

@@ -343,11 +343,11 @@ func newEnvWith(t *testing.T, tweak func(*api.Deps), plans ...plan.Spec) *env {
 	return e
 }
 
-// newTab starts a browser with one 1280x900 light page in the test's zone
-// and locale, logging its requests and console.
-func newTab(ctx context.Context, t *testing.T) (*page, *netLog) {
+// newTab starts a browser (with any extra flags) with one 1280x900 light
+// page in the test's zone and locale, logging its requests and console.
+func newTab(ctx context.Context, t *testing.T, extra ...string) (*page, *netLog) {
 	t.Helper()
-	b := startBrowser(t)
+	b := startBrowser(t, extra...)
 	nl := &netLog{urls: map[string]string{}}
 	b.hook(nl.record)
 	p := b.newPage(ctx, t)

@@ -25,12 +25,8 @@ import (
 // uncounted loopback.
 func seedDevice(ctx context.Context, t *testing.T, url, host, os, tz string, now time.Time, traffic map[int]uint64) (id string, counted uint64) {
 	t.Helper()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	id, err = st.DeviceID(ctx)
+	st := tempStore(ctx, t)
+	id, err := st.DeviceID(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,6 +51,18 @@ func seedDevice(ctx context.Context, t *testing.T, url, host, os, tz string, now
 	return id, counted
 }
 
+// tempStore is an empty store in a temporary directory, closed at the end
+// of the test.
+func tempStore(ctx context.Context, t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
 // openFleetServer is pb serve --fleet on the sync database at url, with an
 // empty store of its own.
 func openFleetServer(ctx context.Context, t *testing.T, url string, loc *time.Location, tweak ...func(*api.Deps)) *server {
@@ -63,11 +71,7 @@ func openFleetServer(ctx context.Context, t *testing.T, url string, loc *time.Lo
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "pb.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := tempStore(ctx, t)
 	return openServer(t, st, nil, loc, "127.0.0.1:0", append([]func(*api.Deps){func(d *api.Deps) { d.Fleet, d.FleetHome = fl, true }}, tweak...)...)
 }
 

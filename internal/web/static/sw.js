@@ -1,12 +1,13 @@
 // Service worker: keeps the dashboard's own files so the installed app
-// opens without the daemon (it then shows "daemon unreachable" and waits).
+// opens without the daemon (it then shows "daemon unreachable" with the last
+// numbers it saw and their age, js/offline.js, and waits).
 //
 // Network first, cache as fallback: a new pb binary serves new files, and a
 // page that is online always gets them; the cache only stands in when the
 // daemon is not answering. API calls are never cached: stale numbers that
 // look current are worse than none.
 
-const CACHE = 'pb-shell-v3';
+const CACHE = 'pb-shell-v4';
 const SHELL = [
   './',
   'app.css',
@@ -24,6 +25,10 @@ const SHELL = [
   'js/docs.js',
   'js/trends.js',
   'trends.css',
+  'pair.html',
+  'pair.css',
+  'js/pair.js',
+  'js/offline.js',
   'vendor/chart.js-4.6.1/chart.umd.min.js',
   'manifest.webmanifest',
   'icons/icon.svg',

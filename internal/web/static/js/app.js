@@ -24,6 +24,7 @@ import { setupExport } from './export.js';
 import { $, h, setField } from './dom.js';
 import { loadPlans } from './plans.js';
 import { loadTrends, setupMinuteZoom } from './trends.js';
+import { remember, showLast } from './offline.js';
 
 const state = {
   down: false, // daemon unreachable
@@ -59,6 +60,7 @@ function markDown() {
   $('offline').hidden = false;
   $('error').hidden = true;
   setConn('down', 'Daemon unreachable');
+  showLast();
   setField('live-rx', '—');
   setField('live-tx', '—');
   $('live-peak').textContent = '—';
@@ -527,6 +529,7 @@ function onLiveState(s) {
  */
 async function loadFirstScreen() {
   const d = await api.dashboard();
+  remember(d);
   showDevice(d.device);
   answered();
   showToday(d.today);
