@@ -85,6 +85,9 @@ type Config struct {
 	AfterFlush func()
 	// Apps splits each poll's traffic per application; nil: off.
 	Apps AppSplitter
+	// Networks tells each interface's network; nil: per-network counting
+	// off.
+	Networks NetworkSource
 }
 
 func (c *Config) setDefaults() {
@@ -210,6 +213,7 @@ type Monitor struct {
 	subs      map[chan Live]struct{}
 	coarsened bool
 	apps      appState
+	nets      netState
 }
 
 // New returns a monitor; nothing is read until Start.
@@ -310,6 +314,9 @@ func (m *Monitor) Start(ctx context.Context) error {
 	// The split's first reading is its baseline: the traffic caught up
 	// here is unattributed.
 	m.splitApps(now.Wall)
+	// Traffic caught up above passed while nothing watched the networks:
+	// it stays on the unknown network. From here on, polls attribute.
+	m.nets.current = m.attachments()
 	// Interfaces in the snapshot but gone now are remembered for a while.
 	if sameBoot {
 		for _, c := range snap.Counters {
@@ -445,6 +452,7 @@ func (m *Monitor) addPending(st *ifaceState, wall time.Time, t usage.Totals) {
 	}
 	k := pendingKey{ifaceKey{st.info.Name, st.info.MAC}, bucket.Unix()}
 	m.pending[k] = m.pending[k].Add(t)
+	m.noteNetwork(st, wall, t)
 }
 
 func (m *Monitor) event(at time.Time, kind usage.EventKind, iface string, t usage.Totals, msg string) {
@@ -468,9 +476,11 @@ func (m *Monitor) Poll() error {
 		return err
 	}
 	fresh := m.describe(cs, p.refreshInfo)
+	attached := m.attachments()
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.nets.current = attached
 	for _, st := range m.ifaces {
 		st.seen = false
 	}
@@ -735,6 +745,7 @@ func (m *Monitor) batch() usage.Batch {
 	sort.Slice(b.Peaks, func(i, j int) bool { return b.Peaks[i].Bucket.Before(b.Peaks[j].Bucket) })
 	b.Events = append(b.Events, m.events...)
 	b.Apps = m.appBatch()
+	b.Networks = m.networkBatch()
 	return b
 }
 
@@ -774,6 +785,7 @@ func (m *Monitor) Flush(ctx context.Context) error {
 		}
 	}
 	m.appsWritten(b.Apps)
+	m.networksWritten(b.Networks)
 	for _, p := range b.Peaks {
 		if m.peaks[p.Bucket.Unix()] <= p.BytesPerSec {
 			delete(m.peaks, p.Bucket.Unix())

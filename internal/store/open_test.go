@@ -92,7 +92,7 @@ func TestOpenRefuses(t *testing.T) {
 			s := mustOpenPath(t, path, store.Options{})
 			s.Close()
 			rawDB(t, path, "PRAGMA user_version = 99")
-		}, store.ErrNewerSchema, "database was written by a newer PacketBuddy (schema 99, this build knows 8): upgrade pb"},
+		}, store.ErrNewerSchema, "database was written by a newer PacketBuddy (schema 99, this build knows 9): upgrade pb"},
 	}
 	for _, tc := range tests {
 		for _, ro := range []bool{false, true} {
@@ -214,7 +214,7 @@ func TestReopenKeepsData(t *testing.T) {
 		t.Errorf("lifetime = %+v, want {2 2}", got)
 	}
 	st, err := s.Stats(ctx)
-	if err != nil || st.SchemaVersion != 8 || !st.CreatedAt.Equal(t0) {
+	if err != nil || st.SchemaVersion != 9 || !st.CreatedAt.Equal(t0) {
 		t.Errorf("stats = %+v, %v", st, err)
 	}
 }

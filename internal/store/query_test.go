@@ -181,7 +181,7 @@ func TestStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.SchemaVersion != 8 || st.FineRows != 0 || !st.OldestCoarse.IsZero() || st.Path != path || st.SizeBytes <= 0 {
+	if st.SchemaVersion != 9 || st.FineRows != 0 || !st.OldestCoarse.IsZero() || st.Path != path || st.SizeBytes <= 0 {
 		t.Errorf("empty stats = %+v", st)
 	}
 	mustFlush(t, s, usage.Batch{
@@ -194,7 +194,7 @@ func TestStats(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := usage.StoreStats{
-		Path: path, SizeBytes: got.SizeBytes, SchemaVersion: 8, Interfaces: 1,
+		Path: path, SizeBytes: got.SizeBytes, SchemaVersion: 9, Interfaces: 1,
 		FineRows: 3, CoarseRows: 2, PeakRows: 1, EventRows: 1,
 		OldestFine: t0, NewestFine: t0.Add(21 * time.Minute),
 		OldestCoarse: t0, NewestCoarse: t0.Add(15 * time.Minute),
