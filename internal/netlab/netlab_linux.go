@@ -215,7 +215,11 @@ func (l *Lab) WaitQuiet(t testing.TB) {
 // (which follows the main thread) would show the namespace's interfaces
 // instead of ours. If returning fails, the thread stays locked and the
 // runtime discards it when the goroutine ends.
-func (l *Lab) inNS(fn func() error) error {
+func (l *Lab) inNS(fn func() error) error { return InNS(l.NS, fn) }
+
+// InNS runs fn on a thread inside the named namespace (see Lab.inNS);
+// sockets fn creates stay in that namespace.
+func InNS(ns string, fn func() error) error {
 	ch := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
@@ -225,7 +229,7 @@ func (l *Lab) inNS(fn func() error) error {
 			return
 		}
 		defer unix.Close(orig)
-		fd, err := unix.Open("/var/run/netns/"+l.NS, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Open("/var/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			ch <- fmt.Errorf("open namespace: %w", err)
 			return
