@@ -20,6 +20,7 @@ import (
 	"github.com/packetbuddy/pb/internal/counter"
 	"github.com/packetbuddy/pb/internal/lockfile"
 	"github.com/packetbuddy/pb/internal/monitor"
+	"github.com/packetbuddy/pb/internal/network"
 	"github.com/packetbuddy/pb/internal/service"
 	"github.com/packetbuddy/pb/internal/store"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
@@ -162,6 +163,7 @@ type daemon struct {
 	store   *store.Store
 	monitor *monitor.Monitor
 	apps    *apps.Splitter // nil: per-app counting off
+	nets    *network.Source
 	loc     *time.Location
 	dbPath  string
 	fresh   bool // the database did not exist before this start
@@ -214,6 +216,7 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 		log.Warn("cannot tell this boot from the last one; counting as after a reboot", "err", err)
 	}
 	appSplit := openApps(cfg.Apps, log)
+	nets := network.NewSource(log.With("component", "network"))
 	mon := monitor.New(reader, st, monitor.SystemClock(), monitor.Config{
 		PollInterval:  cfg.Monitoring.PollInterval,
 		FlushInterval: cfg.Monitoring.BatchWriteInterval,
@@ -223,9 +226,10 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 		InfoRefresh:   infoRefresh,
 		AfterFlush:    releaseMemory,
 		Apps:          appSplitter(appSplit),
+		Networks:      nets,
 	}, log.With("component", "monitor"))
 	ok = true
-	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, loc: loc, dbPath: dbPath, fresh: fresh}, nil
+	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, nets: nets, loc: loc, dbPath: dbPath, fresh: fresh}, nil
 }
 
 // releaseMemory runs after each periodic write. At rest the daemon's live
@@ -293,6 +297,7 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 	defer d.lock.Release()
 	defer d.store.Close()
 	defer d.closeApps()
+	defer d.nets.Close()
 	id, err := d.store.DeviceID(ctx)
 	if err != nil {
 		return err
