@@ -17,6 +17,7 @@ import (
 var (
 	ErrNoNetwork       = errors.New("no such network")
 	ErrNetworkNameUsed = errors.New("another network has that name")
+	ErrSameNetwork     = errors.New("a network cannot be merged into itself")
 )
 
 // writeNetworks adds the traffic of known networks to their 15-minute
@@ -288,7 +289,7 @@ func (s *Store) MergeNetworks(ctx context.Context, from, into string) error {
 			return err
 		}
 		if a == b {
-			return fmt.Errorf("%q and %q are the same network", from, into)
+			return fmt.Errorf("%w: %q and %q are the same network", ErrSameNetwork, from, into)
 		}
 		for _, q := range []string{
 			`INSERT INTO network_usage (ts, iface_id, network_id, rx, tx)
