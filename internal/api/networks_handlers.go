@@ -212,13 +212,14 @@ func (s *Server) handleNetworkEdit(w http.ResponseWriter, r *http.Request) error
 	return writeJSON(w, networkEditResponse{Status: "ok", Message: msg})
 }
 
-// editError turns the store's refusals into 404s and 400s whose sentence
+// editError turns the store's refusals into 400s (a network name is a
+// parameter; a 404 would read as "no pb here" to pb's own client) whose sentence
 // starts at the refusal (no "store: rename network:" prefix).
 func editError(err error) error {
 	for _, e := range []struct {
 		err    error
 		status int
-	}{{store.ErrNoNetwork, http.StatusNotFound}, {store.ErrNetworkNameUsed, http.StatusBadRequest}, {store.ErrSameNetwork, http.StatusBadRequest}} {
+	}{{store.ErrNoNetwork, http.StatusBadRequest}, {store.ErrNetworkNameUsed, http.StatusBadRequest}, {store.ErrSameNetwork, http.StatusBadRequest}} {
 		if errors.Is(err, e.err) {
 			msg := err.Error()
 			msg = msg[strings.Index(msg, e.err.Error()):]

@@ -46,7 +46,7 @@ func TestNetworksEdit(t *testing.T) {
 	if p := n["Pixel hotspot"]; len(n) != 2 || p.TotalBytes != 6_000_042_000 || len(p.Fingerprints) != 2 || n["unknown network"].TotalBytes != 2_204_000 {
 		t.Errorf("after merge: %+v", n)
 	}
-	post("/api/networks/rename?network=nope&name=x", 404, `No such network: \"nope\"`)
+	post("/api/networks/rename?network=nope&name=x", 400, `No such network: \"nope\"`)
 	post("/api/networks/rename?network=Pixel+hotspot&name=unknown+network", 400, "is not a name")
 	post("/api/networks/merge?network=Pixel+hotspot&into=Pixel+hotspot", 400, "cannot be merged into itself")
 	post("/api/networks/metered?network=Pixel+hotspot", 400, "metered (on or off) is required")
