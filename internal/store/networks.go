@@ -322,3 +322,84 @@ func (s *Store) SetNetworkMetered(ctx context.Context, name string, metered bool
 		return err
 	})
 }
+
+// NetworkDayTotals returns one entry per local day from..to inclusive
+// (zero days included) with the traffic of the named networks on the
+// interfaces f selects: what a data plan limited to networks meters. The
+// name usage.UnknownNetwork selects the unknown network (each day's
+// interface total less its known networks). A name no network has counts
+// nothing.
+func (s *Store) NetworkDayTotals(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter, names []string) ([]usage.DayTotals, error) {
+	if loc == nil || from.After(to) {
+		return nil, fmt.Errorf("store: network days %s..%s: bad range", from, to)
+	}
+	if n := from.DaysUntil(to) + 1; n > maxPoints {
+		return nil, fmt.Errorf("store: network days: %d days is too many", n)
+	}
+	out := make([]usage.DayTotals, 0, from.DaysUntil(to)+1)
+	for d := from; !d.After(to); d = d.AddDays(1) {
+		out = append(out, usage.DayTotals{Date: d})
+	}
+	unknown := false
+	var known []string
+	for _, n := range names {
+		if n == usage.UnknownNetwork {
+			unknown = true
+		} else {
+			known = append(known, n)
+		}
+	}
+	where, fargs := s.appIfaceFilter(f)
+	lo, hi := from.Start(loc).Unix(), to.AddDays(1).Start(loc).Unix()
+	add := func(cond string, condArgs []any, sign int) error {
+		args := append(append([]any{lo, hi}, condArgs...), fargs...)
+		rows, err := s.r.QueryContext(ctx, `SELECT u.ts, sum(u.rx), sum(u.tx)
+			FROM network_usage u JOIN interfaces i ON i.id = u.iface_id
+			WHERE u.ts >= ? AND u.ts < ? `+cond+` `+where+`
+			GROUP BY u.ts`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var ts, rx, tx int64
+			if err := rows.Scan(&ts, &rx, &tx); err != nil {
+				return err
+			}
+			i := from.DaysUntil(usage.DateOf(time.Unix(ts, 0).In(loc)))
+			if i < 0 || i >= len(out) {
+				continue
+			}
+			t := &out[i].Totals
+			if sign > 0 {
+				t.Rx, t.Tx = t.Rx+uint64(rx), t.Tx+uint64(tx)
+			} else {
+				t.Rx, t.Tx = sub(t.Rx, uint64(rx)), sub(t.Tx, uint64(tx))
+			}
+		}
+		return rows.Err()
+	}
+	if unknown {
+		all, err := s.DayTotals(ctx, from, to, loc, f)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i].Totals = all[i].Totals
+		}
+		if err := add("", nil, -1); err != nil {
+			return nil, fmt.Errorf("store: network days: %w", err)
+		}
+	}
+	if len(known) > 0 {
+		args := make([]any, len(known))
+		for i, n := range known {
+			args[i] = n
+		}
+		cond := "AND u.network_id IN (SELECT id FROM networks WHERE name IN (?" + strings.Repeat(",?", len(known)-1) + "))"
+		if err := add(cond, args, +1); err != nil {
+			return nil, fmt.Errorf("store: network days: %w", err)
+		}
+	}
+	return out, nil
+}

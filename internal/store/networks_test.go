@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/packetbuddy/pb/internal/plan"
 	"github.com/packetbuddy/pb/internal/store"
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -120,5 +121,55 @@ func TestNetworkRenameMergeKeepHistory(t *testing.T) {
 	}
 	if err := s.MergeNetworks(ctx, "Pixel hotspot", "Pixel hotspot"); err == nil {
 		t.Error("merging a network into itself succeeded")
+	}
+}
+
+// TestPlanLimitedToNetwork: a [[plan]] with networks = ["Pixel hotspot"]
+// counts that network's bytes only, before and after a rename of another
+// network and a merge into it.
+func TestPlanLimitedToNetwork(t *testing.T) {
+	t0 := utc(2025, 3, 10, 10, 0)
+	s, _ := mustOpen(t, newClock(t0))
+	mustFlush(t, s, usage.Batch{
+		Interfaces: []usage.Interface{eth0},
+		Deltas:     []usage.Delta{delta(t0, 5000+1000+70, 500+100+7), delta(t0.Add(-48*time.Hour), 300, 30)},
+		Networks: []usage.NetworkDelta{
+			netDelta(home, t0, 5000, 500), netDelta(hotspot, t0, 1000, 100), netDelta(cafe, t0.Add(-48*time.Hour), 300, 30),
+		},
+	})
+	if err := s.RenameNetwork(ctx, "gateway "+hotspot.GatewayMAC, "Pixel hotspot"); err != nil {
+		t.Fatal(err)
+	}
+	specs, err := plan.Parse([]plan.RawSpec{
+		{Name: "hotspot", Cap: "1GB", Networks: []string{"Pixel hotspot"}},
+		{Name: "home and unknown", Networks: []string{"home", usage.UnknownNetwork}},
+		{Name: "everything"},
+		{Name: "not seen yet", Networks: []string{"Train Wi-Fi"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := func() []uint64 {
+		t.Helper()
+		tr := &plan.Tracker{Specs: specs, Loc: time.UTC, Days: s}
+		st, err := tr.Statuses(ctx, t0.Add(time.Hour))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []uint64
+		for _, x := range st {
+			out = append(out, x.Used)
+		}
+		return out
+	}
+	if got, want := used(), []uint64{1100, 5500 + 77, 6677 + 330, 0}; !cmp.Equal(got, want) {
+		t.Errorf("used = %v, want %v", got, want)
+	}
+	// Merging the cafe into the hotspot brings its history into the plan.
+	if err := s.MergeNetworks(ctx, "gateway "+cafe.GatewayMAC, "Pixel hotspot"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := used(), []uint64{1100 + 330, 5500 + 77, 6677 + 330, 0}; !cmp.Equal(got, want) {
+		t.Errorf("after merge: used = %v, want %v", got, want)
 	}
 }
