@@ -403,3 +403,34 @@ func (s *Store) NetworkDayTotals(ctx context.Context, from, to usage.Date, loc *
 	}
 	return out, nil
 }
+
+// NetworkLifetimes returns each known network's traffic over all time and
+// every interface (for /metrics: a read of the network rows only, without
+// the interfaces' history that the unknown network would need).
+func (s *Store) NetworkLifetimes(ctx context.Context) ([]usage.NetworkTotals, error) {
+	nets, err := s.Networks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT network_id, sum(rx), sum(tx) FROM network_usage GROUP BY network_id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: network lifetimes: %w", err)
+	}
+	defer rows.Close()
+	sums := map[int64]usage.Totals{}
+	for rows.Next() {
+		var id, rx, tx int64
+		if err := rows.Scan(&id, &rx, &tx); err != nil {
+			return nil, fmt.Errorf("store: network lifetimes: %w", err)
+		}
+		sums[id] = usage.Totals{Rx: uint64(rx), Tx: uint64(tx)}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: network lifetimes: %w", err)
+	}
+	out := make([]usage.NetworkTotals, 0, len(nets))
+	for _, n := range nets {
+		out = append(out, usage.NetworkTotals{Network: n, Totals: sums[n.ID]})
+	}
+	return out, nil
+}
