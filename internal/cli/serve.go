@@ -164,6 +164,7 @@ type daemon struct {
 	monitor *monitor.Monitor
 	apps    *apps.Splitter // nil: per-app counting off
 	nets    *network.Source
+	joins   chan heavyJoin // OnHeavyJoin's news, for runMeteredAlerts
 	loc     *time.Location
 	dbPath  string
 	fresh   bool // the database did not exist before this start
@@ -217,6 +218,7 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 	}
 	appSplit := openApps(cfg.Apps, log)
 	nets := network.NewSource(log.With("component", "network"))
+	onJoin, joins := heavyJoins()
 	mon := monitor.New(reader, st, monitor.SystemClock(), monitor.Config{
 		PollInterval:  cfg.Monitoring.PollInterval,
 		FlushInterval: cfg.Monitoring.BatchWriteInterval,
@@ -227,9 +229,10 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 		AfterFlush:    releaseMemory,
 		Apps:          appSplitter(appSplit),
 		Networks:      nets,
+		OnHeavyJoin:   onJoin,
 	}, log.With("component", "monitor"))
 	ok = true
-	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, nets: nets, loc: loc, dbPath: dbPath, fresh: fresh}, nil
+	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, nets: nets, joins: joins, loc: loc, dbPath: dbPath, fresh: fresh}, nil
 }
 
 // releaseMemory runs after each periodic write. At rest the daemon's live
@@ -350,6 +353,11 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 		defer close(unusualDone)
 		d.runUnusual(ctx)
 	}()
+	meteredDone := make(chan struct{})
+	go func() {
+		defer close(meteredDone)
+		d.runMeteredAlerts(ctx, d.joins)
+	}()
 	syncDone := make(chan struct{})
 	go func() { // its own goroutine: flushes never wait on the network
 		defer close(syncDone)
@@ -362,6 +370,7 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 	<-syncDone
 	<-planDone
 	<-unusualDone
+	<-meteredDone
 	if err != nil {
 		return fmt.Errorf("final write failed, the last %s of traffic may be lost: %w", d.cfg.Monitoring.BatchWriteInterval, err)
 	}

@@ -11,6 +11,8 @@ package monitor
 
 import (
 	"cmp"
+	"maps"
+	"reflect"
 	"context"
 	"errors"
 	"fmt"
@@ -88,6 +90,15 @@ type Config struct {
 	// Networks tells each interface's network; nil: per-network counting
 	// off.
 	Networks NetworkSource
+	// OnHeavyJoin, if set, is called (in the polling goroutine; it must
+	// not block) when an interface moved to a known network within the
+	// last few polls and carries at least HeavyRate bytes/s: something
+	// heavy runs as it joins (the daemon alerts when that network is
+	// metered).
+	OnHeavyJoin func(iface string, a usage.Attachment, r Rate)
+	// HeavyRate is the speed (rx+tx bytes/s) OnHeavyJoin waits for;
+	// default DefaultHeavyRate.
+	HeavyRate uint64
 }
 
 func (c *Config) setDefaults() {
@@ -105,6 +116,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Location == nil {
 		c.Location = time.Local
+	}
+	if c.HeavyRate == 0 {
+		c.HeavyRate = DefaultHeavyRate
 	}
 }
 
@@ -317,6 +331,7 @@ func (m *Monitor) Start(ctx context.Context) error {
 	// Traffic caught up above passed while nothing watched the networks:
 	// it stays on the unknown network. From here on, polls attribute.
 	m.nets.current = m.attachments()
+	m.nets.seen, m.nets.prev = reflect.ValueOf(m.nets.current).UnsafePointer(), maps.Clone(m.nets.current)
 	// Interfaces in the snapshot but gone now are remembered for a while.
 	if sameBoot {
 		for _, c := range snap.Counters {
@@ -500,6 +515,9 @@ func (m *Monitor) Poll() error {
 		}
 	}
 	m.splitApps(now.Wall)
+	if p.rateOK {
+		m.watchJoins()
+	}
 	m.forgetVanished(now)
 	if p.rateOK {
 		m.notePeak(perSec(totalBytes, p.monoElapsed), now)

@@ -2,9 +2,12 @@ package monitor
 
 import (
 	"cmp"
+	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -29,6 +32,54 @@ type netKey struct {
 type netState struct {
 	current map[string]usage.Attachment
 	pending map[netKey]usage.Totals
+	// prev is each interface's attachment before the source last changed
+	// its map (seen: that map), and watch the interfaces that joined a
+	// network within the last joinWatchPolls polls, with the polls left.
+	prev  map[string]usage.Attachment
+	seen  unsafe.Pointer
+	watch map[string]int
+}
+
+// joinWatchPolls is how many polls after joining a network a heavy
+// transfer still counts as running "while joining".
+const joinWatchPolls = 10
+
+// DefaultHeavyRate is Config.HeavyRate's default: 1 MB/s, a download or a
+// backup rather than a page or a chat.
+const DefaultHeavyRate = 1_000_000
+
+// watchJoins notes the interfaces whose network changed to a known one
+// since the last poll, and calls OnHeavyJoin for a watched interface whose
+// speed reaches HeavyRate (m.mu held). Between changes it costs a pointer
+// comparison.
+func (m *Monitor) watchJoins() {
+	if m.cfg.OnHeavyJoin == nil {
+		return
+	}
+	if p := reflect.ValueOf(m.nets.current).UnsafePointer(); p != m.nets.seen {
+		m.nets.seen = p
+		for name, a := range m.nets.current {
+			if old, ok := m.nets.prev[name]; a.Known() && (!ok || old.Fingerprint() != a.Fingerprint()) {
+				if m.nets.watch == nil {
+					m.nets.watch = map[string]int{}
+				}
+				m.nets.watch[name] = joinWatchPolls
+			}
+		}
+		m.nets.prev = maps.Clone(m.nets.current)
+	}
+	for name, left := range m.nets.watch {
+		st, ok := m.ifaces[name]
+		switch {
+		case ok && st.rate.RxPerSec+st.rate.TxPerSec >= m.cfg.HeavyRate:
+			m.cfg.OnHeavyJoin(name, m.nets.current[name], st.rate)
+			delete(m.nets.watch, name)
+		case left <= 1:
+			delete(m.nets.watch, name)
+		default:
+			m.nets.watch[name] = left - 1
+		}
+	}
 }
 
 // attachments asks the source for this poll's attachments (outside m.mu:
