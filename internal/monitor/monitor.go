@@ -11,12 +11,12 @@ package monitor
 
 import (
 	"cmp"
-	"maps"
-	"reflect"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
