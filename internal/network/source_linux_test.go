@@ -35,3 +35,20 @@ func TestSourceAtRestCostsOneEmptyRead(t *testing.T) {
 		t.Errorf("after a route change: %d identifications, want 2", src.Identifications)
 	}
 }
+
+// BenchmarkAttachedAtRest is the per-poll cost of per-network counting
+// between changes: draining an empty notification queue.
+func BenchmarkAttachedAtRest(b *testing.B) {
+	lab := netlab.NewGateways(b)
+	lab.Use(b, 0)
+	src := NewSource(nil)
+	defer src.Close()
+	if err := netlab.InNS(lab.Client, func() error { src.Attached(); return nil }); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		src.Attached()
+	}
+}
