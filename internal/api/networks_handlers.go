@@ -80,24 +80,9 @@ func (s *Server) attachments() map[string]usage.Attachment {
 // interfaces named by interface (comma-separated; default the counted
 // ones), limited to the network named by network.
 func (s *Server) handleNetworks(w http.ResponseWriter, r *http.Request) error {
-	p, err := parseParams(r)
+	p, from, to, f, err := s.daysAndIfaces(r)
 	if err != nil {
 		return err
-	}
-	today := usage.DateOf(s.now().In(s.loc))
-	from, to, err := p.dateRange([]string{"from"}, []string{"to"}, today, today, false)
-	if err != nil {
-		return err
-	}
-	list, _, err := p.get("interface")
-	if err != nil {
-		return err
-	}
-	var f usage.Filter
-	for _, n := range strings.Split(list, ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			f.Ifaces = append(f.Ifaces, n)
-		}
 	}
 	name, _, err := p.get("network")
 	if err != nil {

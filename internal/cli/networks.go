@@ -43,8 +43,7 @@ type networksOpts struct {
 func networksFlags(env Env) (*flag.FlagSet, *networksOpts) {
 	o := new(networksOpts)
 	fs := newFigureFlagSet("networks", env, &o.queryFlags)
-	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD")
-	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default today)")
+	dayFlags(fs, &o.dateRangeOpts)
 	fs.StringVar(&o.network, "network", "", "only the network `NAME`")
 	return fs, o
 }
@@ -64,21 +63,7 @@ func runNetworks(ctx context.Context, args []string, env Env) error {
 	if len(pos) > 1 {
 		return usagef("networks", "too many arguments: %q", pos[1:])
 	}
-	today := usage.DateOf(env.now())
-	from := today
-	if len(pos) == 1 {
-		switch pos[0] {
-		case "today":
-		case "month":
-			from = usage.Date{Year: today.Year, Month: today.Month, Day: 1}
-		default:
-			return usagef("networks", "%q is not today, month, rename, merge or metered%s", pos[0], actionHint("networks", pos[0]))
-		}
-		if o.from != "" || o.to != "" {
-			return usagef("networks", "give %s or --from/--to, not both", pos[0])
-		}
-	}
-	f, t, err := dateRangeArgs("networks", o.from, o.to, from, today, today)
+	f, t, err := todayOrMonth("networks", pos, &o.dateRangeOpts, env, ", rename, merge or metered")
 	if err != nil {
 		return err
 	}

@@ -2,9 +2,7 @@ package netlab
 
 import (
 	"crypto/rand"
-	"encoding/binary"
 	"encoding/hex"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -141,21 +139,7 @@ func (g *Gateways) Transfer(t testing.TB, via int, up, down int) {
 	}); err != nil {
 		t.Fatalf("dial %s:%s through gateway %d: %v", g.Internet, port, via+1, err)
 	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
-	var hdr [8]byte
-	binary.BigEndian.PutUint64(hdr[:], uint64(down))
-	if _, err := c.Write(hdr[:]); err != nil {
-		t.Fatalf("send: %v", err)
-	}
-	if _, err := io.Copy(c, io.LimitReader(zeroReader{}, int64(up))); err != nil {
-		t.Fatalf("send: %v", err)
-	}
-	c.(*net.TCPConn).CloseWrite()
-	n, err := io.Copy(io.Discard, c)
-	if err != nil || n != int64(down) {
-		t.Fatalf("received %d of %d bytes: %v", n, down, err)
-	}
+	exchange(t, c, up, down)
 }
 
 // Counters reads the client interface's kernel byte counters.
@@ -189,15 +173,5 @@ func (g *Gateways) Counters(t testing.TB) (rx, tx uint64) {
 // (at most 5 s).
 func (g *Gateways) WaitQuiet(t testing.TB) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	rx, tx := g.Counters(t)
-	for time.Now().Before(deadline) {
-		time.Sleep(300 * time.Millisecond)
-		rx2, tx2 := g.Counters(t)
-		if rx2 == rx && tx2 == tx {
-			return
-		}
-		rx, tx = rx2, tx2
-	}
-	t.Fatalf("%s kept moving for 5 s with no test traffic", g.ClientIf)
+	waitQuiet(t, g.ClientIf, func() (uint64, uint64) { return g.Counters(t) })
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+
+	"github.com/packetbuddy/pb/internal/counter"
 )
 
 // Netlink, rtnetlink, generic netlink and nl80211 numbers from
@@ -90,15 +92,9 @@ type Neighbour struct {
 	MAC   string // lower-case, colon-separated
 }
 
-// KernelError is a request the kernel refused; Errno is the positive errno.
-type KernelError struct {
-	What  string
-	Errno int32
-}
-
-func (e *KernelError) Error() string {
-	return fmt.Sprintf("%s: kernel answered error %d", e.What, e.Errno)
-}
+// KernelError is a request the kernel refused (NLMSG_ERROR): the counter
+// reader's type, shared.
+type KernelError = counter.KernelError
 
 // ErrDumpInterrupted says the kernel flagged a dump as inconsistent (the
 // table changed while it was taken); the caller dumps again.
@@ -135,7 +131,7 @@ func walk(data []byte, seq uint32, what string, fn func(typ uint16, msg []byte) 
 			if code == 0 { // an acknowledgement
 				continue
 			}
-			return false, &KernelError{What: what, Errno: -code}
+			return false, &KernelError{Dump: what, Errno: -code}
 		default:
 			if err := fn(typ, msg); err != nil {
 				return false, err

@@ -4,7 +4,6 @@ package network
 
 import (
 	"log/slog"
-	"net"
 	"sync"
 	"time"
 
@@ -74,11 +73,7 @@ func (s *Source) Attached() map[string]usage.Attachment {
 			s.dirty = true
 		}
 	}
-	unresolved := false
-	for _, g := range s.gateways {
-		unresolved = unresolved || g.MAC == ""
-	}
-	if (s.events < 0 || unresolved) && time.Since(s.lastTry) >= withoutEvents {
+	if (s.events < 0 || unresolved(s.gateways)) && time.Since(s.lastTry) >= withoutEvents {
 		s.dirty = true
 	}
 	if s.dirty {
@@ -107,12 +102,7 @@ func (s *Source) identify() error {
 			return err
 		}
 	}
-	t.Links = map[uint32]string{}
-	for _, r := range t.Routes {
-		if ifi, err := net.InterfaceByIndex(int(r.Index)); err == nil {
-			t.Links[r.Index] = ifi.Name
-		}
-	}
+	t.Links = linkNames(t.Routes)
 	next := make(map[string]usage.Attachment, len(s.current))
 	s.gateways = choose(t, next, s.gateways[:0])
 	s.current = next

@@ -4,7 +4,6 @@ package network
 
 import (
 	"log/slog"
-	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -78,11 +77,7 @@ func (s *Source) Attached() map[string]usage.Attachment {
 			s.handles = append(s.handles, h)
 		}
 	}
-	unresolved := false
-	for _, g := range s.gateways {
-		unresolved = unresolved || g.MAC == ""
-	}
-	if (len(s.handles) == 0 || unresolved) && time.Since(s.lastTry) >= withoutEvents {
+	if (len(s.handles) == 0 || unresolved(s.gateways)) && time.Since(s.lastTry) >= withoutEvents {
 		dirty = true
 	}
 	if dirty {
@@ -118,12 +113,7 @@ func (s *Source) identify() error {
 	if err != nil {
 		return err
 	}
-	t.Links = map[uint32]string{}
-	for _, r := range t.Routes {
-		if ifi, err := net.InterfaceByIndex(int(r.Index)); err == nil {
-			t.Links[r.Index] = ifi.Name
-		}
-	}
+	t.Links = linkNames(t.Routes)
 	next := make(map[string]usage.Attachment, len(s.current))
 	s.gateways = choose(t, next, s.gateways[:0])
 	s.current = next
