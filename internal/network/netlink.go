@@ -56,7 +56,7 @@ const (
 	afInet6 = 10
 
 	// Multicast groups as bind(2) bits: 1 << (RTNLGRP_x - 1).
-	groupLink      = 1 << (1 - 1)  // RTNLGRP_LINK
+	groupLink      = 1             // RTNLGRP_LINK (1 << 0)
 	groupNeigh     = 1 << (3 - 1)  // RTNLGRP_NEIGH
 	groupIPv4Addr  = 1 << (5 - 1)  // RTNLGRP_IPV4_IFADDR
 	groupIPv4Route = 1 << (7 - 1)  // RTNLGRP_IPV4_ROUTE
@@ -320,31 +320,6 @@ func request(typ, flags uint16, seq uint32, body []byte) []byte {
 	ne.PutUint32(b[8:], seq)
 	copy(b[nlmsgHdrLen:], body)
 	return b
-}
-
-// routeDumpRequest and neighDumpRequest ask for every family's table.
-func routeDumpRequest(seq uint32) []byte {
-	return request(rtmGetRoute, nlmFRequest|nlmFDump, seq, make([]byte, rtmsgLen))
-}
-
-func neighDumpRequest(seq uint32) []byte {
-	return request(rtmGetNeigh, nlmFRequest|nlmFDump, seq, make([]byte, ndmsgLen))
-}
-
-// familyRequest asks the generic netlink controller for nl80211's id.
-func familyRequest(seq uint32) []byte {
-	name := append([]byte(nl80211FamilyString), 0)
-	body := make([]byte, genlHdrLen, genlHdrLen+4+align4(len(name)))
-	body[0] = ctrlCmdGetFamily
-	body[1] = 1
-	body = appendAttr(body, ctrlAttrFamilyName, name)
-	return request(genlIDCtrl, nlmFRequest, seq, body)
-}
-
-// wifiDumpRequest asks nl80211 for every wireless interface.
-func wifiDumpRequest(family uint16, seq uint32) []byte {
-	body := []byte{nl80211CmdGetIface, 0, 0, 0}
-	return request(family, nlmFRequest|nlmFDump, seq, body)
 }
 
 func appendAttr(b []byte, typ uint16, val []byte) []byte {

@@ -27,19 +27,6 @@ type linuxExpected struct {
 // fixtureSeq is the sequence number of each recorded dump.
 var fixtureSeq = map[string]uint32{"route_dump": 1, "neigh_dump": 2, "link_dump": 3}
 
-func indexOf(linkDump []byte, name string) (uint32, error) {
-	links, _, err := counter.ParseLinkDump(linkDump, fixtureSeq["link_dump"], nil)
-	if err != nil {
-		return 0, err
-	}
-	for _, l := range links {
-		if l.Name == name {
-			return l.Index, nil
-		}
-	}
-	return 0, fmt.Errorf("%s not in the link dump", name)
-}
-
 func littleEndian(t *testing.T) {
 	if binary.NativeEndian.Uint16([]byte{1, 0}) != 1 {
 		t.Skip("the netlink fixtures were recorded on a little-endian machine")

@@ -2,7 +2,6 @@ package network
 
 import (
 	"cmp"
-	"net"
 	"net/netip"
 
 	"github.com/packetbuddy/pb/internal/usage"
@@ -91,27 +90,4 @@ type gatewayOf struct {
 	Index uint32
 	IP    netip.Addr
 	MAC   string
-}
-
-// linkNames names the interfaces of routes by index (for the OSes whose
-// tables carry indexes only).
-func linkNames(routes []Route) map[uint32]string {
-	out := map[uint32]string{}
-	for _, r := range routes {
-		if ifi, err := net.InterfaceByIndex(int(r.Index)); err == nil {
-			out[r.Index] = ifi.Name
-		}
-	}
-	return out
-}
-
-// unresolved reports whether a chosen gateway has no hardware address yet
-// (the OSes without neighbour notifications look again now and then).
-func unresolved(gws []gatewayOf) bool {
-	for _, g := range gws {
-		if g.MAC == "" {
-			return true
-		}
-	}
-	return false
 }

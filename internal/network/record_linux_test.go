@@ -5,12 +5,14 @@ package network
 import (
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/packetbuddy/pb/internal/counter"
 	"github.com/packetbuddy/pb/internal/netlab"
 	"golang.org/x/sys/unix"
 )
@@ -101,4 +103,17 @@ func TestRecordLinuxFixtures(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "expected.json"), append(exp, '\n'), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func indexOf(linkDump []byte, name string) (uint32, error) {
+	links, _, err := counter.ParseLinkDump(linkDump, fixtureSeq["link_dump"], nil)
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range links {
+		if l.Name == name {
+			return l.Index, nil
+		}
+	}
+	return 0, fmt.Errorf("%s not in the link dump", name)
 }
