@@ -69,10 +69,23 @@ func TestNetworkSwitchIsAttributedWithinOnePoll(t *testing.T) {
 			// client ARP for it, so on the first visit the interface is
 			// on no known network here, and the neighbour notification
 			// must bring the network in time for the next poll.
+			// A straggler of the last transfer (a late ACK) may pass
+			// here: that poll's bytes belong to whatever network the
+			// interface is on at that poll, measured like every poll.
+			rx, tx := lab.Counters(t)
 			in(m.Poll)
-			if got, ok := m.Attachments()[lab.ClientIf]; step == 1 && ok {
+			got, ok := m.Attachments()[lab.ClientIf]
+			if step == 1 && ok {
 				t.Fatalf("before ARP for gateway 2, %s is attached to %+v", lab.ClientIf, got)
 			}
+			name := usage.UnknownNetwork
+			if ok {
+				name = "gateway " + got.GatewayMAC
+			}
+			if d := (usage.Totals{Rx: rx - prev.Rx, Tx: tx - prev.Tx}); d != (usage.Totals{}) {
+				want[name] = want[name].Add(d)
+			}
+			prev = usage.Totals{Rx: rx, Tx: tx}
 		}
 		lab.Transfer(t, gw, 1<<20+step*10_007, 256<<10+step*3_001)
 		lab.WaitQuiet(t)
@@ -96,7 +109,7 @@ func TestNetworkSwitchIsAttributedWithinOnePoll(t *testing.T) {
 		}
 	}
 	// Exact: the networks add up to the interface's stored total and to
-	// the kernel counters' movement; nothing fell to the unknown network.
+	// the kernel counters' movement.
 	iface := storedTotals(t, st, lab.ClientIf)
 	if kernel := (usage.Totals{Rx: prev.Rx - rx0, Tx: prev.Tx - tx0}); iface != kernel || kernel.Tx < 4<<20 {
 		t.Fatalf("stored %+v for %s, kernel counters moved %+v", iface, lab.ClientIf, kernel)
