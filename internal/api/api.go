@@ -55,6 +55,12 @@ type Store interface {
 	// Path is the database file; its size is read with os.Stat for
 	// /api/health, which needs no more than that.
 	Path() string
+	// NetworkLifetimes is each known network's traffic ever (/metrics).
+	NetworkLifetimes(ctx context.Context) ([]usage.NetworkTotals, error)
+	// The network edits of POST /api/networks/{action}.
+	RenameNetwork(ctx context.Context, old, new string) error
+	MergeNetworks(ctx context.Context, from, into string) error
+	SetNetworkMetered(ctx context.Context, name string, metered bool) error
 }
 
 // Monitor is what the API reads from the running daemon's monitor;

@@ -38,24 +38,9 @@ func newAppBytes(t usage.Totals) appBytes {
 // handleApps serves from..to inclusive (default today) for the interfaces
 // named by interface (comma-separated; default the counted ones).
 func (s *Server) handleApps(w http.ResponseWriter, r *http.Request) error {
-	p, err := parseParams(r)
+	_, from, to, f, err := s.daysAndIfaces(r)
 	if err != nil {
 		return err
-	}
-	today := usage.DateOf(s.now().In(s.loc))
-	from, to, err := p.dateRange([]string{"from"}, []string{"to"}, today, today, false)
-	if err != nil {
-		return err
-	}
-	list, _, err := p.get("interface")
-	if err != nil {
-		return err
-	}
-	var f usage.Filter
-	for _, n := range strings.Split(list, ",") {
-		if n = strings.TrimSpace(n); n != "" {
-			f.Ifaces = append(f.Ifaces, n)
-		}
 	}
 	a, err := s.q.Apps(r.Context(), from, to, f)
 	if err != nil {
@@ -76,4 +61,31 @@ func (e *Encoder) Apps(a query.Apps, ifaces []string) ([]byte, error) {
 		resp.Apps = append(resp.Apps, appRow{App: x.App, appBytes: newAppBytes(x.Totals)})
 	}
 	return marshal(resp)
+}
+
+// ifaceList reads interface= as a comma-separated list of names (none:
+// the zero Filter, the counted interfaces).
+func (p params) ifaceList() (usage.Filter, error) {
+	list, _, err := p.get("interface")
+	var f usage.Filter
+	for _, n := range strings.Split(list, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			f.Ifaces = append(f.Ifaces, n)
+		}
+	}
+	return f, err
+}
+
+// daysAndIfaces reads a per-dimension listing's from and to (local days,
+// default today) and interface list.
+func (s *Server) daysAndIfaces(r *http.Request) (p params, from, to usage.Date, f usage.Filter, err error) {
+	if p, err = parseParams(r); err != nil {
+		return
+	}
+	today := usage.DateOf(s.now().In(s.loc))
+	if from, to, err = p.dateRange([]string{"from"}, []string{"to"}, today, today, false); err != nil {
+		return
+	}
+	f, err = p.ifaceList()
+	return
 }

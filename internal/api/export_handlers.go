@@ -24,6 +24,15 @@ type exportJSON struct {
 	Summary     exportSummary `json:"summary"`
 	MonthlyData []monthRow    `json:"monthly_data"`
 	DailyData   []dayRow      `json:"daily_data"`
+	// NetworkData is an extension: traffic per network over the tracked
+	// days, the unknown network included.
+	NetworkData []exportNetwork `json:"network_data"`
+}
+
+type exportNetwork struct {
+	Name    string `json:"name"`
+	Metered bool   `json:"metered"`
+	appBytes
 }
 
 type exportMeta struct {
@@ -207,6 +216,10 @@ func (e *Encoder) exportDocument(d *query.Report) exportJSON {
 	}
 	for _, day := range d.Days {
 		doc.DailyData = append(doc.DailyData, newDayRow(day))
+	}
+	doc.NetworkData = make([]exportNetwork, 0, len(d.Networks))
+	for _, n := range d.Networks {
+		doc.NetworkData = append(doc.NetworkData, exportNetwork{Name: n.Name, Metered: n.Metered, appBytes: newAppBytes(n.Totals)})
 	}
 	return doc
 }

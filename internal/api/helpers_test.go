@@ -42,6 +42,13 @@ type fakeMonitor struct {
 	subs    map[chan monitor.Live]struct{}
 }
 
+var fixtureHome = usage.Attachment{Gateway: "192.168.1.1", GatewayMAC: "02:aa:00:00:00:01", SSIDStatus: usage.SSIDWired}
+
+// Attachments is the monitor's current networks: eth0 on the home network.
+func (f *fakeMonitor) Attachments() map[string]usage.Attachment {
+	return map[string]usage.Attachment{"eth0": fixtureHome}
+}
+
 type pendingDelta struct {
 	iface   string
 	counted bool
@@ -205,6 +212,13 @@ func fixtureBatch() usage.Batch {
 			{App: usage.Unattributed, Iface: "eth0", MAC: "aa:bb:cc:00:00:01", Bucket: at(2026, 3, 8, 3, 15), Totals: usage.Totals{Rx: 3_000}},
 			{App: usage.App{Path: "/usr/lib/firefox/firefox", Name: "firefox", Package: "flatpak:org.mozilla.firefox"}, Iface: "wlan0", Bucket: at(2026, 3, 3, 23, 50), Totals: usage.Totals{Rx: 4_000_000_000, Tx: 900_000_000}},
 			{App: usage.Unattributed, Iface: "wlan0", Bucket: at(2026, 3, 3, 23, 50), Totals: usage.Totals{Rx: 1_000_000_000, Tx: 100_000_000}},
+		},
+		// Today's eth0 traffic at 03:15 was on the home Wi-Fi... of a
+		// wired interface (the rest of eth0 is the unknown network); the
+		// wlan0 evening on a hotspot whose SSID could not be read.
+		Networks: []usage.NetworkDelta{
+			{Network: fixtureHome, Iface: "eth0", MAC: "aa:bb:cc:00:00:01", Bucket: at(2026, 3, 8, 3, 15), Totals: usage.Totals{Rx: 40_000, Tx: 2_000}},
+			{Network: usage.Attachment{Gateway: "172.20.10.1", GatewayMAC: "02:aa:00:00:00:02", SSIDStatus: usage.SSIDNotAvailable}, Iface: "wlan0", MAC: "aa:bb:cc:00:00:02", Bucket: at(2026, 3, 3, 23, 50), Totals: usage.Totals{Rx: 5_000_000_000, Tx: 1_000_000_000}},
 		},
 		Peaks: []usage.Peak{
 			{Bucket: at(2026, 3, 8, 3, 15).UTC(), BytesPerSec: 12_400_000},

@@ -69,6 +69,10 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 	m.b.Grow(4096)
 	writeInterfaceMetrics(m, names, byName)
 	writeUsageMetrics(m, live, today, month)
+	// Like the plans, the networks are extra.
+	if err := s.writeNetworkMetrics(ctx, m); err != nil {
+		s.log.Warn("network counters left out of /metrics", "err", err)
+	}
 	if len(s.d.Plans) > 0 {
 		// The plans are extra: if they cannot be read, the rest still is.
 		if err := s.planMetrics(r, now, m.family, m.sample); err != nil {
@@ -284,4 +288,28 @@ func escapeLabel(v string) string {
 		return v
 	}
 	return strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`).Replace(v)
+}
+
+// writeNetworkMetrics writes each known network's bytes ever, by name
+// (stored only: per-network traffic is written with each flush). A merge
+// moves one network's bytes into another's series, and a rename starts a
+// new series.
+func (s *Server) writeNetworkMetrics(ctx context.Context, m *metricsWriter) error {
+	nets, err := s.store.NetworkLifetimes(ctx)
+	if err != nil || len(nets) == 0 {
+		return err
+	}
+	for _, f := range []struct {
+		name, help string
+		value      func(usage.Totals) uint64
+	}{
+		{"pb_network_receive_bytes_total", "Bytes received on the network (all interfaces, as of the daemon's last write).", func(t usage.Totals) uint64 { return t.Rx }},
+		{"pb_network_transmit_bytes_total", "Bytes transmitted on the network (all interfaces, as of the daemon's last write).", func(t usage.Totals) uint64 { return t.Tx }},
+	} {
+		m.family(f.name, "counter", f.help)
+		for _, n := range nets {
+			m.sample(f.name, `network="`+escapeLabel(n.Name)+`",metered="`+strconv.FormatBool(n.Metered)+`"`, f.value(n.Totals))
+		}
+	}
+	return nil
 }

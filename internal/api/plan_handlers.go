@@ -22,6 +22,7 @@ type planJSON struct {
 	Name       string    `json:"name"`
 	Active     bool      `json:"active"` // false: a one-time pack not started yet or expired
 	Interfaces []string  `json:"interfaces"`
+	Networks   []string  `json:"networks"` // empty: every network
 	Counts     string    `json:"counts"`
 	Cycle      cycleJSON `json:"cycle"`
 
@@ -154,7 +155,7 @@ func (e *Encoder) Plans(now time.Time, specs []plan.Spec, statuses []plan.Status
 func (e *Encoder) planJSON(sp plan.Spec, st plan.Status) planJSON {
 	b := e.price.Base
 	j := planJSON{
-		Name: sp.Name, Active: st.Active, Interfaces: append([]string{}, sp.Interfaces...), Counts: string(sp.Counts),
+		Name: sp.Name, Active: st.Active, Interfaces: append([]string{}, sp.Interfaces...), Networks: append([]string{}, sp.Networks...), Counts: string(sp.Counts),
 		Cycle:    cycleOf(sp.Cycle),
 		CapBytes: sp.Cap, Thresholds: append([]int{}, sp.Thresholds...), OffsetBytes: sp.Offset,
 		Currency: sp.Price.Currency, Daily: []dayUse{}, Projection: []dayUse{}, Band: []dayBand{},

@@ -18,20 +18,25 @@ enabled = true in pb serve's configuration. --json prints what
 GET /api/apps answers.`
 
 // appsFlags defines pb apps's flags.
-func appsFlags(env Env) (*flag.FlagSet, *dateRangeOpts) {
-	o := new(dateRangeOpts)
+func appsFlags(env Env) (*flag.FlagSet, *appsOpts) {
+	o := new(appsOpts)
 	fs := newFigureFlagSet("apps", env, &o.queryFlags)
-	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD")
-	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default today)")
+	dayFlags(fs, &o.dateRangeOpts)
 	return fs, o
 }
 
-func runApps(ctx context.Context, args []string, env Env) error {
-	fs, o := appsFlags(env)
-	pos, err := parseArgs(fs, args, "apps", 1)
-	if err != nil {
-		return err
-	}
+type appsOpts struct{ dateRangeOpts }
+
+// dayFlags adds --from and --to.
+func dayFlags(fs *flag.FlagSet, o *dateRangeOpts) {
+	fs.StringVar(&o.from, "from", "", "first `date`, YYYY-MM-DD")
+	fs.StringVar(&o.to, "to", "", "last `date`, YYYY-MM-DD (default today)")
+}
+
+// todayOrMonth reads the days of a per-dimension listing: today (the
+// default), "month" (this month so far) or --from/--to. others lists the
+// command's other actions for the error message.
+func todayOrMonth(cmd string, pos []string, o *dateRangeOpts, env Env, others string) (usage.Date, usage.Date, error) {
 	today := usage.DateOf(env.now())
 	from := today
 	if len(pos) == 1 {
@@ -40,13 +45,25 @@ func runApps(ctx context.Context, args []string, env Env) error {
 		case "month":
 			from = usage.Date{Year: today.Year, Month: today.Month, Day: 1}
 		default:
-			return usagef("apps", "%q is not today or month (use --from and --to for other days)", pos[0])
+			if others != "" {
+				return from, today, usagef(cmd, "%q is not today, month%s%s", pos[0], others, actionHint(cmd, pos[0]))
+			}
+			return from, today, usagef(cmd, "%q is not today or month (use --from and --to for other days)", pos[0])
 		}
 		if o.from != "" || o.to != "" {
-			return usagef("apps", "give %s or --from/--to, not both", pos[0])
+			return from, today, usagef(cmd, "give %s or --from/--to, not both", pos[0])
 		}
 	}
-	f, t, err := dateRangeArgs("apps", o.from, o.to, from, today, today)
+	return dateRangeArgs(cmd, o.from, o.to, from, today, today)
+}
+
+func runApps(ctx context.Context, args []string, env Env) error {
+	fs, o := appsFlags(env)
+	pos, err := parseArgs(fs, args, "apps", 1)
+	if err != nil {
+		return err
+	}
+	f, t, err := todayOrMonth("apps", pos, &o.dateRangeOpts, env, "")
 	if err != nil {
 		return err
 	}

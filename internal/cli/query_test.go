@@ -61,6 +61,13 @@ func fixtureBatch() usage.Batch {
 			{App: usage.Unattributed, Iface: "eth0", Bucket: at(2026, 3, 8, 3, 15), Totals: usage.Totals{Rx: 3_000_000}},
 			{App: usage.App{Path: "/usr/lib/firefox/firefox", Name: "firefox", Package: "flatpak:org.mozilla.firefox"}, Iface: "wlan0", Bucket: at(2026, 3, 8, 10, 5), Totals: usage.Totals{Rx: 120_000_000, Tx: 8_000_000}},
 		},
+		// Today's 03:15 eth0 traffic on the home Wi-Fi router's network
+		// (the rest of eth0 is the unknown network), the wlan0 evening of
+		// 3 March on a hotspot whose SSID could not be read.
+		Networks: []usage.NetworkDelta{
+			{Network: usage.Attachment{Gateway: "192.168.1.1", GatewayMAC: "02:aa:00:00:00:01", SSID: "home", SSIDStatus: usage.SSIDRead}, Iface: "eth0", Bucket: at(2026, 3, 8, 3, 15), Totals: usage.Totals{Rx: 40_000_000, Tx: 2_000_000}},
+			{Network: usage.Attachment{Gateway: "172.20.10.1", GatewayMAC: "02:aa:00:00:00:02", SSIDStatus: usage.SSIDNotAvailable}, Iface: "wlan0", Bucket: at(2026, 3, 3, 23, 50), Totals: usage.Totals{Rx: 5_000_000_000, Tx: 1_000_000_000}},
+		},
 		Peaks: []usage.Peak{
 			{Bucket: at(2026, 3, 8, 3, 15).UTC(), BytesPerSec: 12_400_000},
 			{Bucket: at(2026, 3, 3, 23, 45).UTC(), BytesPerSec: 50_000},
@@ -124,6 +131,8 @@ var queryCases = []struct {
 	{"interfaces", []string{"interfaces"}, "/api/interfaces"},
 	{"apps", []string{"apps"}, "/api/apps"},
 	{"apps_range_eth0", []string{"apps", "--from", "2026-03-01", "--to", "2026-03-08", "-i", "eth0"}, "/api/apps?from=2026-03-01&to=2026-03-08&interface=eth0"},
+	{"networks", []string{"networks"}, "/api/networks"},
+	{"networks_range", []string{"networks", "--from", "2026-03-01", "--to", "2026-03-08"}, "/api/networks?from=2026-03-01&to=2026-03-08"},
 	{"events", []string{"events"}, "/api/events"},
 	{"trends", []string{"trends"}, "/api/trends"},
 	{"years", []string{"years", "--months"}, ""},

@@ -20,6 +20,7 @@ import (
 	"github.com/packetbuddy/pb/internal/counter"
 	"github.com/packetbuddy/pb/internal/lockfile"
 	"github.com/packetbuddy/pb/internal/monitor"
+	"github.com/packetbuddy/pb/internal/network"
 	"github.com/packetbuddy/pb/internal/service"
 	"github.com/packetbuddy/pb/internal/store"
 	pbsync "github.com/packetbuddy/pb/internal/sync"
@@ -162,6 +163,8 @@ type daemon struct {
 	store   *store.Store
 	monitor *monitor.Monitor
 	apps    *apps.Splitter // nil: per-app counting off
+	nets    *network.Source
+	joins   chan heavyJoin // OnHeavyJoin's news, for runMeteredAlerts
 	loc     *time.Location
 	dbPath  string
 	fresh   bool // the database did not exist before this start
@@ -214,6 +217,8 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 		log.Warn("cannot tell this boot from the last one; counting as after a reboot", "err", err)
 	}
 	appSplit := openApps(cfg.Apps, log)
+	nets := network.NewSource(log.With("component", "network"))
+	onJoin, joins := heavyJoins()
 	mon := monitor.New(reader, st, monitor.SystemClock(), monitor.Config{
 		PollInterval:  cfg.Monitoring.PollInterval,
 		FlushInterval: cfg.Monitoring.BatchWriteInterval,
@@ -223,9 +228,11 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 		InfoRefresh:   infoRefresh,
 		AfterFlush:    footprint.Release,
 		Apps:          appSplitter(appSplit),
+		Networks:      nets,
+		OnHeavyJoin:   onJoin,
 	}, log.With("component", "monitor"))
 	ok = true
-	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, loc: loc, dbPath: dbPath, fresh: fresh}, nil
+	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, nets: nets, joins: joins, loc: loc, dbPath: dbPath, fresh: fresh}, nil
 }
 
 // lockDataDir takes the data directory's lock for the daemon's life. A
@@ -285,6 +292,7 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 	defer d.lock.Release()
 	defer d.store.Close()
 	defer d.closeApps()
+	defer d.nets.Close()
 	id, err := d.store.DeviceID(ctx)
 	if err != nil {
 		return err
@@ -340,6 +348,11 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 		defer close(unusualDone)
 		d.runUnusual(ctx)
 	}()
+	meteredDone := make(chan struct{})
+	go func() {
+		defer close(meteredDone)
+		d.runMeteredAlerts(ctx, d.joins)
+	}()
 	syncDone := make(chan struct{})
 	go func() { // its own goroutine: flushes never wait on the network
 		defer close(syncDone)
@@ -352,6 +365,7 @@ func (d *daemon) run(ctx context.Context, env Env) error {
 	<-syncDone
 	<-planDone
 	<-unusualDone
+	<-meteredDone
 	if err != nil {
 		return fmt.Errorf("final write failed, the last %s of traffic may be lost: %w", d.cfg.Monitoring.BatchWriteInterval, err)
 	}

@@ -34,6 +34,8 @@ var planFields = []planField{
 		ptr: func(r *plan.RawSpec) any { return &r.Name }},
 	{key: "interfaces", want: "a list of strings", example: `["eth0", "wlan*"]`,
 		ptr: func(r *plan.RawSpec) any { return &r.Interfaces }},
+	{key: "networks", want: "a list of strings", example: `["Pixel hotspot"]`,
+		ptr: func(r *plan.RawSpec) any { return &r.Networks }},
 	{key: "cap", want: "a size in double quotes", example: `"50GB"`, size: true,
 		ptr: func(r *plan.RawSpec) any { return &r.Cap }},
 	{key: "cycle", want: "a string in double quotes", example: `"monthly"`,
@@ -531,6 +533,7 @@ func clonePlans(raws []plan.RawSpec, specs []plan.Spec) ([]plan.RawSpec, []plan.
 	for i := range raws {
 		r := &raws[i]
 		r.Interfaces = slices.Clone(r.Interfaces)
+		r.Networks = slices.Clone(r.Networks)
 		r.Tiers = slices.Clone(r.Tiers)
 		r.Thresholds = slices.Clone(r.Thresholds)
 		if r.ResetDay != nil {
@@ -542,6 +545,7 @@ func clonePlans(raws []plan.RawSpec, specs []plan.Spec) ([]plan.RawSpec, []plan.
 	for i := range specs {
 		s := &specs[i]
 		s.Interfaces = slices.Clone(s.Interfaces)
+		s.Networks = slices.Clone(s.Networks)
 		s.Thresholds = slices.Clone(s.Thresholds)
 		s.Price.Tiers = slices.Clone(s.Price.Tiers)
 	}

@@ -111,6 +111,7 @@ const templatePlans = `
 # [[plan]]
 # name = "Home fibre"              # unique, ignoring case; shown in alerts
 # interfaces = ["eth0", "wlan*"]   # globs; left out: the interfaces counted in the total
+# #networks = ["Pixel hotspot"]    # only these networks (names from pb networks); left out: all
 # cap = "1TB"                      # allowance per cycle, e.g. "50GB", "1.5TiB"; left out: no cap
 # cycle = "monthly"                # "monthly", "days" or "once"
 # reset_day = 31                   # monthly only; left out: the 1st

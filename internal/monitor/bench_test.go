@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/packetbuddy/pb/internal/counter"
+	"github.com/packetbuddy/pb/internal/usage"
 )
 
 // BenchmarkPoll measures one poll of the real counter reader: read every
@@ -59,13 +60,17 @@ func (r *steadyReader) Info(name string) (counter.Info, error) {
 // once-a-minute details refresh aside), so the daemon makes no garbage
 // between flushes.
 func TestPollAllocatesNothing(t *testing.T) {
-	for _, step := range []uint64{0, 1500} {
+	for _, c := range []struct {
+		step uint64
+		nets NetworkSource
+	}{{0, nil}, {1500, nil}, {0, fixedNetworks{}}, {1500, fixedNetworks{}}} {
+		step := c.step
 		r := &steadyReader{step: step, cs: []counter.Counter{
 			{Name: "eth0", Index: 2}, {Name: "wlan0", Index: 3}, {Name: "lo", Index: 1},
 		}}
 		start := time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC)
 		clock := &fakeClock{now: Instant{Wall: start, Mono: time.Hour, Boot: time.Hour}}
-		m := New(r, newFakeStore(), clock, Config{BootID: "b"}, nil)
+		m := New(r, newFakeStore(), clock, Config{BootID: "b", Networks: c.nets}, nil)
 		if err := m.Start(context.Background()); err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +86,7 @@ func TestPollAllocatesNothing(t *testing.T) {
 		// 41 polls (one to warm up) stay inside the minute: no new bucket,
 		// no details refresh.
 		if n := testing.AllocsPerRun(40, poll); n != 0 {
-			t.Errorf("step %d: a poll allocates %.1f times, want 0", step, n)
+			t.Errorf("step %d, networks %v: a poll allocates %.1f times, want 0", step, c.nets != nil, n)
 		}
 		if got := m.Live().Interfaces; len(got) != 3 || got[0].Name != "eth0" || got[1].Name != "lo" || got[2].Name != "wlan0" {
 			t.Errorf("step %d: live interfaces %+v, want eth0, lo, wlan0", step, got)
@@ -93,3 +98,11 @@ func TestPollAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// fixedNetworks attaches eth0 to one network, as a source does between
+// changes.
+type fixedNetworks struct{}
+
+var fixedAttachments = map[string]usage.Attachment{"eth0": {Gateway: "192.168.1.1", GatewayMAC: "02:00:00:00:00:01", SSIDStatus: usage.SSIDNotAvailable}}
+
+func (fixedNetworks) Attached() map[string]usage.Attachment { return fixedAttachments }

@@ -15,6 +15,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"reflect"
 	"slices"
 	"sort"
 	"strings"
@@ -85,6 +87,18 @@ type Config struct {
 	AfterFlush func()
 	// Apps splits each poll's traffic per application; nil: off.
 	Apps AppSplitter
+	// Networks tells each interface's network; nil: per-network counting
+	// off.
+	Networks NetworkSource
+	// OnHeavyJoin, if set, is called (in the polling goroutine; it must
+	// not block) when an interface moved to a known network within the
+	// last few polls and carries at least HeavyRate bytes/s: something
+	// heavy runs as it joins (the daemon alerts when that network is
+	// metered).
+	OnHeavyJoin func(iface string, a usage.Attachment, r Rate)
+	// HeavyRate is the speed (rx+tx bytes/s) OnHeavyJoin waits for;
+	// default DefaultHeavyRate.
+	HeavyRate uint64
 }
 
 func (c *Config) setDefaults() {
@@ -102,6 +116,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Location == nil {
 		c.Location = time.Local
+	}
+	if c.HeavyRate == 0 {
+		c.HeavyRate = DefaultHeavyRate
 	}
 }
 
@@ -210,6 +227,7 @@ type Monitor struct {
 	subs      map[chan Live]struct{}
 	coarsened bool
 	apps      appState
+	nets      netState
 }
 
 // New returns a monitor; nothing is read until Start.
@@ -310,6 +328,10 @@ func (m *Monitor) Start(ctx context.Context) error {
 	// The split's first reading is its baseline: the traffic caught up
 	// here is unattributed.
 	m.splitApps(now.Wall)
+	// Traffic caught up above passed while nothing watched the networks:
+	// it stays on the unknown network. From here on, polls attribute.
+	m.nets.current = m.attachments()
+	m.nets.seen, m.nets.prev = reflect.ValueOf(m.nets.current).UnsafePointer(), maps.Clone(m.nets.current)
 	// Interfaces in the snapshot but gone now are remembered for a while.
 	if sameBoot {
 		for _, c := range snap.Counters {
@@ -445,6 +467,7 @@ func (m *Monitor) addPending(st *ifaceState, wall time.Time, t usage.Totals) {
 	}
 	k := pendingKey{ifaceKey{st.info.Name, st.info.MAC}, bucket.Unix()}
 	m.pending[k] = m.pending[k].Add(t)
+	m.noteNetwork(st, wall, t)
 }
 
 func (m *Monitor) event(at time.Time, kind usage.EventKind, iface string, t usage.Totals, msg string) {
@@ -468,9 +491,11 @@ func (m *Monitor) Poll() error {
 		return err
 	}
 	fresh := m.describe(cs, p.refreshInfo)
+	attached := m.attachments()
 
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.nets.current = attached
 	for _, st := range m.ifaces {
 		st.seen = false
 	}
@@ -490,6 +515,9 @@ func (m *Monitor) Poll() error {
 		}
 	}
 	m.splitApps(now.Wall)
+	if p.rateOK {
+		m.watchJoins()
+	}
 	m.forgetVanished(now)
 	if p.rateOK {
 		m.notePeak(perSec(totalBytes, p.monoElapsed), now)
@@ -735,6 +763,7 @@ func (m *Monitor) batch() usage.Batch {
 	sort.Slice(b.Peaks, func(i, j int) bool { return b.Peaks[i].Bucket.Before(b.Peaks[j].Bucket) })
 	b.Events = append(b.Events, m.events...)
 	b.Apps = m.appBatch()
+	b.Networks = m.networkBatch()
 	return b
 }
 
@@ -774,6 +803,7 @@ func (m *Monitor) Flush(ctx context.Context) error {
 		}
 	}
 	m.appsWritten(b.Apps)
+	m.networksWritten(b.Networks)
 	for _, p := range b.Peaks {
 		if m.peaks[p.Bucket.Unix()] <= p.BytesPerSec {
 			delete(m.peaks, p.Bucket.Unix())

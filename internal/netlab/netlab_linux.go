@@ -195,17 +195,23 @@ func (l *Lab) Counters(t testing.TB) (rx, tx uint64) {
 // (at most 5 s), so a reading taken next is final.
 func (l *Lab) WaitQuiet(t testing.TB) {
 	t.Helper()
+	waitQuiet(t, l.HostIf, func() (uint64, uint64) { return l.Counters(t) })
+}
+
+// waitQuiet waits until counters have not moved for 300 ms (at most 5 s).
+func waitQuiet(t testing.TB, name string, counters func() (rx, tx uint64)) {
+	t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
-	rx, tx := l.Counters(t)
+	rx, tx := counters()
 	for time.Now().Before(deadline) {
 		time.Sleep(300 * time.Millisecond)
-		rx2, tx2 := l.Counters(t)
+		rx2, tx2 := counters()
 		if rx2 == rx && tx2 == tx {
 			return
 		}
 		rx, tx = rx2, tx2
 	}
-	t.Fatalf("veth %s kept moving for 5 s with no test traffic", l.HostIf)
+	t.Fatalf("%s kept moving for 5 s with no test traffic", name)
 }
 
 // inNS runs fn on a thread inside the namespace. Sockets belong to the
@@ -215,7 +221,11 @@ func (l *Lab) WaitQuiet(t testing.TB) {
 // (which follows the main thread) would show the namespace's interfaces
 // instead of ours. If returning fails, the thread stays locked and the
 // runtime discards it when the goroutine ends.
-func (l *Lab) inNS(fn func() error) error {
+func (l *Lab) inNS(fn func() error) error { return InNS(l.NS, fn) }
+
+// InNS runs fn on a thread inside the named namespace (see Lab.inNS);
+// sockets fn creates stay in that namespace.
+func InNS(ns string, fn func() error) error {
 	ch := make(chan error, 1)
 	go func() {
 		runtime.LockOSThread()
@@ -225,7 +235,7 @@ func (l *Lab) inNS(fn func() error) error {
 			return
 		}
 		defer unix.Close(orig)
-		fd, err := unix.Open("/var/run/netns/"+l.NS, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		fd, err := unix.Open("/var/run/netns/"+ns, unix.O_RDONLY|unix.O_CLOEXEC, 0)
 		if err != nil {
 			ch <- fmt.Errorf("open namespace: %w", err)
 			return
@@ -344,6 +354,13 @@ func (l *Lab) Transfer(t testing.TB, up, down int) {
 	if err != nil {
 		t.Fatalf("dial sink: %v", err)
 	}
+	exchange(t, c, up, down)
+}
+
+// exchange speaks the sink's protocol on c (which it closes): up bytes
+// sent, down bytes received back, within 30 s.
+func exchange(t testing.TB, c net.Conn, up, down int) {
+	t.Helper()
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(30 * time.Second))
 	var hdr [8]byte

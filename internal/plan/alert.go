@@ -20,6 +20,9 @@ const (
 	// AlertUnusual is not a plan's: an hour or a day far above its usual,
 	// delivered through the same channels ([alerts] unusual). Plan is "".
 	AlertUnusual AlertKind = "unusual"
+	// AlertMetered is not a plan's either: a metered network was joined
+	// while something heavy ran. Plan is "".
+	AlertMetered AlertKind = "metered"
 )
 
 // Alert is one notification to deliver.

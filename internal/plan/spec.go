@@ -49,6 +49,10 @@ type Spec struct {
 	// Interfaces are globs (path.Match) selecting the interfaces the plan
 	// meters; empty means the interfaces counted in the total.
 	Interfaces []string
+	// Networks are the names of the networks the plan meters (a phone's
+	// hotspot); empty means every network. With Interfaces too, only
+	// those interfaces' traffic on those networks counts.
+	Networks []string
 	// Cap is the allowance in bytes per cycle; 0 means no cap (a plan kept
 	// for its cost only), and then no threshold alerts fire.
 	Cap    uint64
@@ -85,6 +89,7 @@ type RawTier struct {
 type RawSpec struct {
 	Name       string   `toml:"name" json:"name"`
 	Interfaces []string `toml:"interfaces" json:"interfaces"`
+	Networks   []string `toml:"networks" json:"networks"`
 	Cap        string   `toml:"cap" json:"cap"`               // "50GB", "1.5TiB"; empty = no cap
 	Cycle      string   `toml:"cycle" json:"cycle"`           // "monthly" (default), "days", "once"
 	ResetDay   *int     `toml:"reset_day" json:"reset_day"`   // monthly: 1..31; nil (left out) = 1
@@ -165,6 +170,12 @@ func Parse(raws []RawSpec) ([]Spec, error) {
 			}
 		}
 		s.Interfaces = slices.Clone(r.Interfaces)
+		for _, n := range r.Networks {
+			if strings.TrimSpace(n) == "" {
+				bad("networks", strconv.Quote(n), "not a network name; pb networks lists them")
+			}
+		}
+		s.Networks = slices.Clone(r.Networks)
 
 		if strings.TrimSpace(r.Cap) != "" {
 			n, err := units.ParseBytes(r.Cap)

@@ -21,6 +21,12 @@ type DayReader interface {
 	Coverage(ctx context.Context, from, to time.Time) (usage.Coverage, error)
 }
 
+// NetworkDayReader is what plans limited to networks read
+// (*store.Store): the named networks' daily traffic.
+type NetworkDayReader interface {
+	NetworkDayTotals(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter, names []string) ([]usage.DayTotals, error)
+}
+
 // settledAfter is how many days before today are still re-read on every
 // evaluation: a flush that was pending at midnight (or retried for a while)
 // still lands in yesterday. Older days no longer change while the daemon
@@ -117,6 +123,19 @@ func (t *Tracker) days(ctx context.Context, s Spec, known []usage.InterfaceTotal
 		if len(f.Ifaces) == 0 {
 			return nil, nil // no interface matches (yet): nothing metered
 		}
+	}
+	if len(s.Networks) > 0 {
+		// Per-network traffic is written with each flush and not kept
+		// pending apart: such a plan is up to one flush behind.
+		nr, ok := t.Days.(NetworkDayReader)
+		if !ok {
+			return nil, nil
+		}
+		days, err := nr.NetworkDayTotals(ctx, from, to, t.loc(), f, s.Networks)
+		if err != nil {
+			return nil, fmt.Errorf("read network days: %w", err)
+		}
+		return days, nil
 	}
 	days, err := t.readDays(ctx, f, from, to)
 	if err != nil {

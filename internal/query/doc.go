@@ -13,9 +13,10 @@
 // agree to the last poll.
 //
 // The dimension is a parameter: Deps.Scope selects the interfaces every
-// answer covers (the counted ones by default). Apps and networks will be
-// further fields of the scope, handled here once rather than in each front
-// end.
+// answer covers (the counted ones by default). Apps (Engine.Apps) and
+// networks (Engine.Networks, with a network filter) are answered here once
+// for every front end; like per-app traffic, per-network traffic is what
+// the daemon has written (nothing pending is kept per network).
 //
 // Caching: the stored part of a number changes only when the daemon
 // flushes, so the stored parts of today, the current month and lifetime

@@ -41,6 +41,12 @@ type Store interface {
 	// AppTotals is each application's traffic in [from, to) on the
 	// interfaces f selects, largest first (15-minute resolution).
 	AppTotals(ctx context.Context, from, to time.Time, f usage.Filter) ([]usage.AppTotals, error)
+	// Networks lists every known network; NetworkTotals is each
+	// network's traffic in [from, to) on the interfaces f selects, the
+	// unknown network included, so they add up to the interfaces' total
+	// (15-minute resolution).
+	Networks(ctx context.Context) ([]usage.Network, error)
+	NetworkTotals(ctx context.Context, from, to time.Time, f usage.Filter) ([]usage.NetworkTotals, error)
 }
 
 // Pending is traffic counted but not yet written: *monitor.Monitor in the

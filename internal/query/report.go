@@ -53,6 +53,10 @@ type Report struct {
 	DVDs        float64 // Totals / 4.7 GB
 	HDMovies    float64 // Totals / 5 GB
 	UnitBase    units.Base
+	// Networks is the traffic per network over the tracked days (largest
+	// first, the unknown network included; known networks that carried
+	// nothing left out), at 15-minute resolution.
+	Networks []usage.NetworkTotals
 }
 
 // Device identifies the device a report is about.
@@ -143,6 +147,17 @@ func (e *Engine) Report(ctx context.Context, now time.Time, dev Device, kind, ti
 	d.DVDs = roundTo(float64(d.Totals.Total())/4.7e9, 2)
 	d.HDMovies = roundTo(float64(d.Totals.Total())/5e9, 2)
 	d.Cost = e.price.Of(d.Totals)
+	if d.DaysTracked > 0 {
+		n, err := e.Networks(ctx, d.FirstDate, d.LastDate, usage.Filter{}, nil)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range n.Networks {
+			if x.Total() > 0 {
+				d.Networks = append(d.Networks, x)
+			}
+		}
+	}
 	return d, nil
 }
 

@@ -83,6 +83,16 @@ func renderMarkdown(w io.Writer, d *query.Report) error {
 			fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", time.Date(m.Year, m.Month, 1, 0, 0, 0, 0, time.UTC).Format("January 2006"), by(m.Rx), by(m.Tx), by(m.Total()))
 		}
 	}
+	if len(d.Networks) > 0 {
+		b.WriteString("\n## By network\n\n| Network | Metered | Downloaded | Uploaded | Total |\n|---|---|---:|---:|---:|\n")
+		for _, n := range d.Networks {
+			metered := ""
+			if n.Metered {
+				metered = "yes"
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", mdEscape(n.Name), metered, by(n.Rx), by(n.Tx), by(n.Total()))
+		}
+	}
 	if len(d.Days) > 0 {
 		b.WriteString("\n## By day\n\n| Date | Downloaded | Uploaded | Total | Peak speed |\n|---|---:|---:|---:|---:|\n")
 		for _, day := range d.Days {

@@ -24,6 +24,14 @@
 // Peaks (the highest counted speed per 15-minute bucket, MAX-merged) and
 // events (bounded by Prune) complete the data.
 //
+// Two dimensions split the coarse tier further, in 15-minute buckets per
+// interface: app_usage (per application, every app including
+// "unattributed" stored, pruned after the apps retention) and
+// network_usage (per network, kept for ever). Only known networks are
+// stored; the unknown network is the coarse row less its known networks
+// (NetworkTotals), so the networks of an interface add up to its total in
+// every bucket, history from before schema 9 included.
+//
 // A bucket always counts whole, by its start: a query over [from, to) sums the
 // buckets whose start lies in [from, to). Store.Totals documents how the fine
 // tier refines the ends of a range that is not on 15-minute edges.

@@ -10,9 +10,7 @@ import (
 )
 
 // migrations/NNNN_name.sql, applied in order; file N brings the schema to
-// version N (PRAGMA user_version). Numbers rise; a number may be skipped
-// (one reserved for a migration being written elsewhere), and the schema
-// version is then the highest number.
+// version N (PRAGMA user_version).
 //
 //go:embed migrations/*.sql
 var migrationFS embed.FS
@@ -29,11 +27,11 @@ var migrations = func() []migration {
 		panic(err)
 	}
 	var ms []migration
-	for _, n := range names { // fs.Glob sorts
+	for i, n := range names { // fs.Glob sorts
 		base := strings.TrimPrefix(n, "migrations/")
 		v, err := strconv.Atoi(strings.SplitN(base, "_", 2)[0])
-		if err != nil || v < 1 || len(ms) > 0 && v <= ms[len(ms)-1].version {
-			panic(fmt.Sprintf("store: migration %s is not numbered above the one before it", base))
+		if err != nil || v != i+1 {
+			panic(fmt.Sprintf("store: migration %s is not number %d", base, i+1))
 		}
 		b, err := migrationFS.ReadFile(n)
 		if err != nil {
@@ -45,7 +43,7 @@ var migrations = func() []migration {
 }()
 
 // schemaVersion is the schema this build writes and reads.
-func schemaVersion() int { return migrations[len(migrations)-1].version }
+func schemaVersion() int { return len(migrations) }
 
 // migrate applies each pending migration in its own transaction, together
 // with the user_version that records it, so a failure leaves the database at
@@ -59,10 +57,7 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("database was written by a newer PacketBuddy (schema %d, this build knows %d): upgrade pb: %w",
 			cur, schemaVersion(), ErrNewerSchema)
 	}
-	for _, m := range migrations {
-		if m.version <= cur {
-			continue
-		}
+	for _, m := range migrations[cur:] {
 		tx, err := s.w.BeginTx(ctx, nil)
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", m.name, err)

@@ -115,6 +115,9 @@ func (s *Store) flush(ctx context.Context, b usage.Batch) error {
 	if err := writeApps(ctx, tx, res, b.Apps, now); err != nil {
 		return err
 	}
+	if err := writeNetworks(ctx, tx, res, b.Networks, now); err != nil {
+		return err
+	}
 	if err := res.flushSeen(ctx); err != nil {
 		return err
 	}

@@ -118,6 +118,10 @@ type Batch struct {
 	// Apps splits Deltas among applications (empty when per-app counting
 	// is off); for each interface and bucket its apps add up to the delta.
 	Apps []AppDelta
+	// Networks is the part of Deltas that was on a known network, per
+	// network, interface and CoarseBucket; the rest of each interface's
+	// bucket was on the unknown network.
+	Networks []NetworkDelta
 }
 
 // Filter selects interfaces for a query. The zero Filter selects the

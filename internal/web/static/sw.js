@@ -20,6 +20,7 @@ const SHELL = [
   'js/export.js',
   'js/format.js',
   'js/plans.js',
+  'js/networks.js',
   'js/theme.js',
   'docs.html',
   'js/docs.js',
