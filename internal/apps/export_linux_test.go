@@ -5,4 +5,6 @@ package apps
 var (
 	OpenForTest  = openForTest
 	BuildSenders = buildSenders
+
+	OpenSockDiagForTest = openSockDiagForTest
 )
