@@ -109,6 +109,9 @@ type Settings struct {
 	// UnitBase is the unit family of human_readable and gb_used
 	// (units.SI by default, as the v1 API).
 	UnitBase units.Base
+	// AppsMethod is how the daemon counts per-app traffic, reported by
+	// /api/apps: "ebpf", "sock_diag" (TCP only) or "off"; "" unknown.
+	AppsMethod string
 }
 
 // Deps is everything New needs. Store is required; the rest is optional.

@@ -162,9 +162,11 @@ type daemon struct {
 	store   *store.Store
 	monitor *monitor.Monitor
 	apps    *apps.Splitter // nil: per-app counting off
-	loc     *time.Location
-	dbPath  string
-	fresh   bool // the database did not exist before this start
+	// appMethod is how apps are counted: "ebpf", "sock_diag" or "off".
+	appMethod string
+	loc       *time.Location
+	dbPath    string
+	fresh     bool // the database did not exist before this start
 	// fleetHome: pb serve --fleet, / opens the fleet page.
 	fleetHome bool
 }
@@ -213,7 +215,7 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 	if err != nil {
 		log.Warn("cannot tell this boot from the last one; counting as after a reboot", "err", err)
 	}
-	appSplit := openApps(cfg.Apps, log)
+	appSplit, appMethod := openApps(cfg.Apps, log)
 	mon := monitor.New(reader, st, monitor.SystemClock(), monitor.Config{
 		PollInterval:  cfg.Monitoring.PollInterval,
 		FlushInterval: cfg.Monitoring.BatchWriteInterval,
@@ -225,7 +227,7 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 		Apps:          appSplitter(appSplit),
 	}, log.With("component", "monitor"))
 	ok = true
-	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, loc: loc, dbPath: dbPath, fresh: fresh}, nil
+	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, appMethod: appMethod, loc: loc, dbPath: dbPath, fresh: fresh}, nil
 }
 
 // releaseMemory runs after each periodic write. At rest the daemon's live
@@ -413,6 +415,7 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 			MaxStorageMB:      d.cfg.Storage.MaxStorageMB,
 			SyncInterval:      d.cfg.Sync.Interval,
 			UnitBase:          d.cfg.Display.UnitBase(),
+			AppsMethod:        d.appMethod,
 		},
 		Location:    d.loc,
 		DeviceID:    deviceID,

@@ -178,6 +178,15 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Apps.Enabled },
 	},
 	{
+		key: "apps.method", env: "PB_APPS_METHOD", kind: kString, example: `"auto"`,
+		doc: []string{
+			`How per-app traffic is counted: "ebpf" (exact, every protocol), "sock_diag"`,
+			`(TCP only, from the kernel's socket diagnostics; needs no eBPF rights, but`,
+			`root to see other users' programs) or "auto": eBPF, else sock_diag.`,
+		},
+		ptr: func(c *Config) any { return &c.Apps.Method },
+	},
+	{
 		key: "apps.retention_days", env: "PB_APPS_RETENTION_DAYS", kind: kInt, example: `90`,
 		doc: []string{
 			`Days of per-application traffic kept (1-3650); interface totals are`,

@@ -112,6 +112,11 @@ func (c Config) problems() []*FieldError {
 		add("storage.fine_retention_days", fmt.Sprintf("must be between %d and %d days", minRetention, maxRetention))
 	}
 
+	switch c.Apps.Method {
+	case "auto", "ebpf", "sock_diag":
+	default:
+		add("apps.method", `must be "auto", "ebpf" or "sock_diag"`)
+	}
 	if d := c.Apps.RetentionDays; d < minRetention || d > maxRetention {
 		add("apps.retention_days", fmt.Sprintf("must be between %d and %d days", minRetention, maxRetention))
 	}
