@@ -45,6 +45,11 @@ type diagSource struct {
 	addrsRead time.Time
 }
 
+// keepMissing is how many dumps a socket missing from them is remembered
+// for when its destroy notification has not come (an hour at the default
+// poll of a second).
+const keepMissing = 3600
+
 type sockState struct {
 	pid, ifindex    uint32 // pid 0: no process found
 	inode           uint32
@@ -129,10 +134,14 @@ func (s *diagSource) Read(dst []Sample) ([]Sample, error) {
 		s.add(st, d)
 	}
 	for cookie, st := range s.socks {
-		// A socket missing from a dump may have been destroyed after the
-		// notifications were read: its notification comes with the next
-		// Read. After two dumps without it, it is gone.
-		if st.missed > 2 || st.destroyed {
+		// A socket missing from a dump has been destroyed (its
+		// notification may come with the next Read), or its connection
+		// has ended while a process still holds it: the kernel takes it
+		// out of its tables then, and tells of it, with its last
+		// counters, once it is closed. So with notifications it is
+		// kept until its own arrives, or for keepMissing dumps, in case
+		// it was lost to a full buffer; without, two dumps.
+		if st.destroyed || st.missed > 2 && (s.events < 0 || st.missed > keepMissing) {
 			delete(s.socks, cookie)
 			s.procs.drop(st.inode)
 		}

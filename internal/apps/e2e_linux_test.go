@@ -69,13 +69,19 @@ func TestEachProgramBookedAsOnTheWire(t *testing.T) {
 func TestFallbackBooksTCPAsOnTheWire(t *testing.T) {
 	lab := netlab.New(t)
 	lab.NoOffloads(t)
+	// A segment that arrives twice is on the wire twice but in tcp_info's
+	// bytes received once (see diagSource). The pair loses nothing, but
+	// on a busy machine a stall of a few milliseconds makes the peer's
+	// tail-loss probe resend a segment that was not lost; with probes off
+	// only the retransmission timer (at least 200 ms) could.
+	lab.PeerSysctl(t, "net.ipv4.tcp_early_retrans", "0")
 	tcp := lab.SinkAddr(t)
 	old, err := net.Dial("tcp4", tcp)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer old.Close()
-	startOld(t, old, 128<<10, 64<<10) // before the daemon: not booked
+	startOld(t, old, 1<<20, 64<<10) // before the daemon: not booked
 	src := apps.OpenSockDiagForTest(t)
 	progs := apps.BuildSenders(t, "pbt-delta", "pbt-epsilon", "pbt-zeta")
 	loads := []load{
@@ -86,7 +92,7 @@ func TestFallbackBooksTCPAsOnTheWire(t *testing.T) {
 	// Each program holds its connection for a few polls, so that a dump
 	// sees it while a process holds it.
 	r := runOnTheWire(t, lab, src, progs, loads, 300, func() {
-		finishOld(t, old, 512<<10, 128<<10)
+		finishOld(t, old, 512<<10, 1<<20)
 		// A socket whose connection has ended leaves the kernel's
 		// tables while its descriptor is open: it is counted when it
 		// is closed, from the destroy notification.

@@ -386,6 +386,13 @@ func (l *Lab) Recreate(t testing.TB, mac string) string {
 	return l.configure(t)
 }
 
+// PeerSysctl sets a sysctl (e.g. "net.ipv4.tcp_early_retrans") inside the
+// namespace, for its own network stack only.
+func (l *Lab) PeerSysctl(t testing.TB, key, value string) {
+	t.Helper()
+	sysctlInNS(t, l.NS, key, value)
+}
+
 // NoOffloads turns segmentation offloads (TSO, GSO) and receive
 // aggregation (GRO) off on both ends of the pair, so each TCP segment
 // crosses it, and is counted, as one packet with its own headers, as on a
