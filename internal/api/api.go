@@ -112,6 +112,9 @@ type Settings struct {
 	// AppsMethod is how the daemon counts per-app traffic, reported by
 	// /api/apps: "ebpf", "sock_diag" (TCP only) or "off"; "" unknown.
 	AppsMethod string
+	// AppsMetricsTop is how many of today's largest apps /metrics shows
+	// ([apps] metrics_top); 0 none.
+	AppsMetricsTop int
 }
 
 // Deps is everything New needs. Store is required; the rest is optional.

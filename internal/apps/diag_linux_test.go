@@ -203,3 +203,28 @@ func TestRecordSockDiagFixtures(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkSockDiagRead is one poll of the TCP-only fallback on this
+// machine: a dump of every TCP socket with its tcp_info, the destroy
+// notifications since the last poll, and /proc for the sockets not seen
+// before (walks/op: full walks of /proc per poll).
+//
+//	go test ./internal/apps/ -run '^$' -bench SockDiagRead -benchmem
+func BenchmarkSockDiagRead(b *testing.B) {
+	src, err := OpenSockDiag("/proc")
+	if err != nil {
+		b.Skipf("sock_diag: %v", err)
+	}
+	defer src.Close()
+	d := src.(*diagSource)
+	var dst []Sample
+	walks := d.procs.Walks
+	b.ReportAllocs()
+	for b.Loop() {
+		if dst, err = src.Read(dst[:0]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(d.procs.Walks-walks)/float64(b.N), "walks/op")
+	b.ReportMetric(float64(len(d.dumped)), "sockets")
+}

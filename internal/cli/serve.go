@@ -416,6 +416,7 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 			SyncInterval:      d.cfg.Sync.Interval,
 			UnitBase:          d.cfg.Display.UnitBase(),
 			AppsMethod:        d.appMethod,
+			AppsMetricsTop:    d.cfg.Apps.MetricsTop,
 		},
 		Location:    d.loc,
 		DeviceID:    deviceID,

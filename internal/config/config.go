@@ -129,6 +129,9 @@ type Apps struct {
 	// RetentionDays is how many days of per-app traffic are kept; interface
 	// totals are not affected.
 	RetentionDays int `toml:"retention_days"`
+	// MetricsTop is how many of today's largest apps /metrics shows (the
+	// rest as one "other" series); 0 shows none.
+	MetricsTop int `toml:"metrics_top"`
 }
 
 // Sync configures the optional PostgreSQL fleet sync.
@@ -212,7 +215,7 @@ func Default() Config {
 			Exclude:            []string{},
 		},
 		Storage: Storage{FineRetentionDays: 7, MaxStorageMB: 400},
-		Apps:    Apps{Method: "auto", RetentionDays: 90},
+		Apps:    Apps{Method: "auto", RetentionDays: 90, MetricsTop: 10},
 		Sync:    Sync{Interval: 60 * time.Second, On: true},
 		Cost:    Cost{RatePerGB: 7.50, Currency: "INR"},
 		Alerts:  Alerts{WebhookFormat: "json"},

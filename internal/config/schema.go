@@ -195,6 +195,15 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Apps.RetentionDays },
 	},
 	{
+		key: "apps.metrics_top", env: "PB_APPS_METRICS_TOP", kind: kInt, example: `10`,
+		doc: []string{
+			`How many of today's largest applications /metrics shows, each as its own`,
+			`series (0-50; the rest are one "other" series): bounds the label values`,
+			`Prometheus stores. 0 shows none.`,
+		},
+		ptr: func(c *Config) any { return &c.Apps.MetricsTop },
+	},
+	{
 		key: "sync.database_url", env: "PB_DATABASE_URL", kind: kString, secret: true,
 		example: `"postgres://user:password@host/db?sslmode=require"`,
 		doc: []string{
