@@ -18,7 +18,9 @@ const (
 	nlFRequest       = 0x1
 	nlFDump          = 0x300
 	sockDiagByFamily = 20
-	inetDiagInfo     = 2 // attribute: struct tcp_info
+	tcpDiagGetSock   = 18 // the older request, which can dump both families at once
+	diagCompatReqLen = 60 // struct inet_diag_req
+	inetDiagInfo     = 2  // attribute: struct tcp_info
 	ipprotoTCP       = 6
 	afInet           = 2
 	afInet6          = 10
@@ -91,6 +93,26 @@ func (s *diagSocket) synExtra() uint64 {
 	return x
 }
 
+// diagDumpAllRequest asks for every TCP socket, IPv4 and IPv6, in
+// diagStates, with its tcp_info, in one dump: the older TCPDIAG_GETSOCK
+// request, which the kernel answers for both families at once (with
+// messages of its type). The kernel walks its whole established-socket
+// hash table for each dump (262,144 buckets on an 8 GB machine), so one
+// dump instead of one per family halves what a poll costs.
+func diagDumpAllRequest(seq uint32) [nlHdrLen + diagCompatReqLen]byte {
+	var b [nlHdrLen + diagCompatReqLen]byte
+	ne := binary.NativeEndian
+	ne.PutUint32(b[0:], uint32(len(b)))
+	ne.PutUint16(b[4:], tcpDiagGetSock)
+	ne.PutUint16(b[6:], nlFRequest|nlFDump)
+	ne.PutUint32(b[8:], seq)
+	r := b[nlHdrLen:]
+	// family 0 is ignored by the kernel here: it dumps both
+	r[3] = 1 << (inetDiagInfo - 1)
+	ne.PutUint32(r[4+48:], diagStates)
+	return b
+}
+
 // diagDumpRequest asks for every TCP socket of family (afInet or afInet6)
 // in diagStates, with its tcp_info.
 func diagDumpRequest(seq uint32, family uint8) [nlHdrLen + diagReqLen]byte {
@@ -142,7 +164,7 @@ func parseDiag(data []byte, seq uint32, fn func(*diagSocket)) (done bool, err er
 				code = int32(ne.Uint32(msg[nlHdrLen:]))
 			}
 			return false, fmt.Errorf("socket dump: kernel answered error %d", -code)
-		case sockDiagByFamily:
+		case sockDiagByFamily, tcpDiagGetSock:
 		default:
 			continue
 		}

@@ -31,6 +31,7 @@ import (
 // /proc entry pb may not read (other users' processes, without root).
 type diagSource struct {
 	fd, events int
+	perFamily  bool // the kernel refused the dump of both families at once
 	seq        uint32
 	buf        []byte
 	procs      *procMap
@@ -98,10 +99,8 @@ func (s *diagSource) Destroys() bool { return s.events >= 0 }
 func (s *diagSource) Read(dst []Sample) ([]Sample, error) {
 	s.drainDestroyed()
 	s.dumped = s.dumped[:0]
-	for _, fam := range []uint8{afInet, afInet6} {
-		if err := s.dump(fam); err != nil {
-			return dst, err
-		}
+	if err := s.dump(); err != nil {
+		return dst, err
 	}
 	clear(s.want)
 	for i := range s.dumped {
@@ -209,11 +208,33 @@ func (s *diagSource) drainDestroyed() {
 	}
 }
 
-// dump reads every TCP socket of family into s.dumped.
-func (s *diagSource) dump(family uint8) error {
-	s.seq++
-	req := diagDumpRequest(s.seq, family)
-	if err := unix.Sendto(s.fd, req[:], 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
+// dump reads every TCP socket into s.dumped: in one dump of both
+// families (diagDumpAllRequest), or, if the kernel refuses that, one per
+// family.
+func (s *diagSource) dump() error {
+	if !s.perFamily {
+		s.seq++
+		req := diagDumpAllRequest(s.seq)
+		err := s.take(req[:])
+		if err == nil {
+			return nil
+		}
+		s.dumped = s.dumped[:0]
+		s.perFamily = true
+	}
+	for _, fam := range []uint8{afInet, afInet6} {
+		s.seq++
+		req := diagDumpRequest(s.seq, fam)
+		if err := s.take(req[:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// take sends a dump request and appends its answer to s.dumped.
+func (s *diagSource) take(req []byte) error {
+	if err := unix.Sendto(s.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return fmt.Errorf("request socket dump: %w", err)
 	}
 	for {

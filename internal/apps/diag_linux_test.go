@@ -40,7 +40,14 @@ func TestTCPInfoOffsets(t *testing.T) {
 // moved after Open, plus one header (52 bytes: IPv4, TCP, timestamps) per
 // segment counted; nothing from before Open.
 func TestSockDiagCountsOwnConnection(t *testing.T) {
-	c, s := dialPair(t)
+	t.Run("IPv4", func(t *testing.T) { countsOwnConnection(t, "tcp4", "127.0.0.1:0", 52) })
+	// IPv6 comes in the same dump (diagDumpAllRequest), with 20 more
+	// bytes of IP header.
+	t.Run("IPv6", func(t *testing.T) { countsOwnConnection(t, "tcp6", "[::1]:0", 72) })
+}
+
+func countsOwnConnection(t *testing.T, network, addr string, hdr uint64) {
+	c, s := dialPair(t, network, addr)
 	move(t, c, s, 1000) // before Open: not counted
 	src := openSockDiagForTest(t).(*diagSource)
 	lo, err := net.InterfaceByName("lo")
@@ -67,10 +74,10 @@ func TestSockDiagCountsOwnConnection(t *testing.T) {
 	}
 	// Both ends are this process's: each payload byte is sent once and
 	// received once.
-	if pay := me.TxBytes - 52*me.TxPackets; pay != 105000 {
+	if pay := me.TxBytes - hdr*me.TxPackets; pay != 105000 {
 		t.Errorf("sent %d bytes of payload (%+v), want 105000", pay, me)
 	}
-	if pay := me.RxBytes - 52*me.RxPackets; pay != 105000 {
+	if pay := me.RxBytes - hdr*me.RxPackets; pay != 105000 {
 		t.Errorf("received %d bytes of payload (%+v), want 105000", pay, me)
 	}
 	if src.procs.Walks != 1 {
@@ -89,26 +96,26 @@ func TestSockDiagCountsOwnConnection(t *testing.T) {
 	for _, x := range got {
 		if x.PID == uint32(os.Getpid()) {
 			d := Sample{TxBytes: x.TxBytes - me.TxBytes, TxPackets: x.TxPackets - me.TxPackets, RxBytes: x.RxBytes - me.RxBytes, RxPackets: x.RxPackets - me.RxPackets}
-			if pay := d.TxBytes - 52*d.TxPackets; pay != 7000 {
+			if pay := d.TxBytes - hdr*d.TxPackets; pay != 7000 {
 				t.Errorf("after close: sent %d bytes of payload (%+v), want 7000", pay, d)
 			}
 			// tcp_info counts each FIN received as one byte received:
 			// each end received one.
-			if pay := d.RxBytes - 52*d.RxPackets; pay != 7000+2 {
+			if pay := d.RxBytes - hdr*d.RxPackets; pay != 7000+2 {
 				t.Errorf("after close: received %d bytes of payload and FINs (%+v), want 7002", pay, d)
 			}
 		}
 	}
 }
 
-func dialPair(t *testing.T) (client, server net.Conn) {
+func dialPair(t *testing.T, network, addr string) (client, server net.Conn) {
 	t.Helper()
-	ln, err := net.Listen("tcp4", "127.0.0.1:0")
+	ln, err := net.Listen(network, addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	c, err := net.Dial("tcp4", ln.Addr().String())
+	c, err := net.Dial(network, ln.Addr().String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,7 +162,7 @@ func TestRecordSockDiagFixtures(t *testing.T) {
 	if err := unix.Bind(ev, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: tcpDestroyGroups}); err != nil {
 		t.Fatal(err)
 	}
-	c, s := dialPair(t)
+	c, s := dialPair(t, "tcp4", "127.0.0.1:0")
 	move(t, c, s, 100000)
 	move(t, s, c, 5000)
 	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)

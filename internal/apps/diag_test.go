@@ -268,3 +268,25 @@ func FuzzParseDiag(f *testing.F) {
 		})
 	})
 }
+
+// TestDiagRequests checks the two dump requests field by field against
+// the kernel's structs (inet_diag_req_v2, and inet_diag_req for the dump
+// of both families).
+func TestDiagRequests(t *testing.T) {
+	ne := binary.NativeEndian
+	v2 := diagDumpRequest(5, afInet6)
+	if ne.Uint32(v2[0:]) != 72 || ne.Uint16(v2[4:]) != 20 || ne.Uint16(v2[6:]) != 0x301 || ne.Uint32(v2[8:]) != 5 {
+		t.Errorf("inet_diag_req_v2 header % x", v2[:16])
+	}
+	if r := v2[16:]; r[0] != 10 || r[1] != 6 || r[2] != 2 || ne.Uint32(r[4:]) != 0xbb6 {
+		t.Errorf("inet_diag_req_v2 % x: want family 10, protocol 6, ext INET_DIAG_INFO (2), states 0xbb6", r[:8])
+	}
+	all := diagDumpAllRequest(6)
+	if ne.Uint32(all[0:]) != 76 || ne.Uint16(all[4:]) != 18 || ne.Uint16(all[6:]) != 0x301 || ne.Uint32(all[8:]) != 6 {
+		t.Errorf("inet_diag_req header % x", all[:16])
+	}
+	// idiag_family, src_len, dst_len, ext; the 48-byte id; states; dbs
+	if r := all[16:]; r[0] != 0 || r[3] != 2 || ne.Uint32(r[52:]) != 0xbb6 || ne.Uint32(r[56:]) != 0 {
+		t.Errorf("inet_diag_req % x: want ext INET_DIAG_INFO (2) and states 0xbb6 after the socket id", r)
+	}
+}
