@@ -13,6 +13,8 @@ func TestAppsBadParameters(t *testing.T) {
 		{"/api/apps?from=2026-03-09&to=2026-03-01", "starts (2026-03-09) after it ends"},
 		{"/api/apps?from=yesterday", "YYYY-MM-DD"},
 		{"/api/apps?interface=eth0&interface=wlan0", "given 2 times"},
+		{"/api/export?format=html&by=app", "by=app is for format=csv and format=json only"},
+		{"/api/export?by=process", "by"},
 	}
 	for _, tt := range tests {
 		rec := do(t, f.srv.Handler(), "GET", tt.target)

@@ -24,8 +24,9 @@ type exportJSON struct {
 	Summary     exportSummary `json:"summary"`
 	MonthlyData []monthRow    `json:"monthly_data"`
 	DailyData   []dayRow      `json:"daily_data"`
-	// AppData is each application's traffic per day, with by=app only.
-	AppData []appDayRow `json:"app_data,omitempty"`
+	// AppData is each application's traffic per day, with by=app only
+	// (then [] when there is none).
+	AppData *[]appDayRow `json:"app_data,omitempty"`
 }
 
 // appDayRow is one application's traffic on one day in an export by=app.
@@ -166,10 +167,11 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	case "json":
 		doc := s.enc.exportDocument(d)
 		if by == "app" {
-			doc.AppData = make([]appDayRow, 0, len(apps))
+			rows := make([]appDayRow, 0, len(apps))
 			for _, a := range apps {
-				doc.AppData = append(doc.AppData, appDayRow{Date: a.Date.String(), App: a.App, appBytes: newAppBytes(a.Totals)})
+				rows = append(rows, appDayRow{Date: a.Date.String(), App: a.App, appBytes: newAppBytes(a.Totals)})
 			}
+			doc.AppData = &rows
 		}
 		b, err := marshal(doc)
 		return writeBytes(w, b, err)
