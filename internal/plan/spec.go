@@ -49,6 +49,11 @@ type Spec struct {
 	// Interfaces are globs (path.Match) selecting the interfaces the plan
 	// meters; empty means the interfaces counted in the total.
 	Interfaces []string
+	// Apps, when set, narrow the plan to these applications' traffic
+	// (per-app usage, [apps] enabled): each is matched against an app's
+	// command name, executable path or its base name, systemd unit or
+	// package ("flatpak:org.mozilla.firefox").
+	Apps []string
 	// Cap is the allowance in bytes per cycle; 0 means no cap (a plan kept
 	// for its cost only), and then no threshold alerts fire.
 	Cap    uint64
@@ -85,6 +90,7 @@ type RawTier struct {
 type RawSpec struct {
 	Name       string   `toml:"name" json:"name"`
 	Interfaces []string `toml:"interfaces" json:"interfaces"`
+	Apps       []string `toml:"apps" json:"apps"`             // "steam", "/usr/bin/curl", "flatpak:com.valvesoftware.Steam"
 	Cap        string   `toml:"cap" json:"cap"`               // "50GB", "1.5TiB"; empty = no cap
 	Cycle      string   `toml:"cycle" json:"cycle"`           // "monthly" (default), "days", "once"
 	ResetDay   *int     `toml:"reset_day" json:"reset_day"`   // monthly: 1..31; nil (left out) = 1
@@ -165,6 +171,13 @@ func Parse(raws []RawSpec) ([]Spec, error) {
 			}
 		}
 		s.Interfaces = slices.Clone(r.Interfaces)
+		for _, a := range r.Apps {
+			if a = strings.TrimSpace(a); a == "" {
+				bad("apps", `""`, `name an application by its command name, executable path, systemd unit or package, e.g. apps = ["steam"]`)
+				continue
+			}
+			s.Apps = append(s.Apps, a)
+		}
 
 		if strings.TrimSpace(r.Cap) != "" {
 			n, err := units.ParseBytes(r.Cap)
