@@ -101,32 +101,33 @@ func (s *diagSocket) synExtra() uint64 {
 // dump instead of one per family halves what a poll costs.
 func diagDumpAllRequest(seq uint32) [nlHdrLen + diagCompatReqLen]byte {
 	var b [nlHdrLen + diagCompatReqLen]byte
-	ne := binary.NativeEndian
-	ne.PutUint32(b[0:], uint32(len(b)))
-	ne.PutUint16(b[4:], tcpDiagGetSock)
-	ne.PutUint16(b[6:], nlFRequest|nlFDump)
-	ne.PutUint32(b[8:], seq)
-	r := b[nlHdrLen:]
+	r := dumpHeader(b[:], tcpDiagGetSock, seq)
 	// family 0 is ignored by the kernel here: it dumps both
 	r[3] = 1 << (inetDiagInfo - 1)
-	ne.PutUint32(r[4+48:], diagStates)
+	binary.NativeEndian.PutUint32(r[4+48:], diagStates)
 	return b
+}
+
+// dumpHeader writes the netlink header of a dump request of type typ into
+// b (the whole message) and returns the rest of b, the request's body.
+func dumpHeader(b []byte, typ uint16, seq uint32) []byte {
+	ne := binary.NativeEndian
+	ne.PutUint32(b[0:], uint32(len(b)))
+	ne.PutUint16(b[4:], typ)
+	ne.PutUint16(b[6:], nlFRequest|nlFDump)
+	ne.PutUint32(b[8:], seq)
+	return b[nlHdrLen:]
 }
 
 // diagDumpRequest asks for every TCP socket of family (afInet or afInet6)
 // in diagStates, with its tcp_info.
 func diagDumpRequest(seq uint32, family uint8) [nlHdrLen + diagReqLen]byte {
 	var b [nlHdrLen + diagReqLen]byte
-	ne := binary.NativeEndian
-	ne.PutUint32(b[0:], uint32(len(b)))
-	ne.PutUint16(b[4:], sockDiagByFamily)
-	ne.PutUint16(b[6:], nlFRequest|nlFDump)
-	ne.PutUint32(b[8:], seq)
-	r := b[nlHdrLen:]
+	r := dumpHeader(b[:], sockDiagByFamily, seq)
 	r[0] = family
 	r[1] = ipprotoTCP
 	r[2] = 1 << (inetDiagInfo - 1)
-	ne.PutUint32(r[4:], diagStates)
+	binary.NativeEndian.PutUint32(r[4:], diagStates)
 	return b
 }
 
