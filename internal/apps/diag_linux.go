@@ -40,6 +40,12 @@ type diagSource struct {
 	counts     map[sampleKey]*Sample
 	dumped     []diagSocket
 	want       map[uint32]uint32
+	// walkBudget is the share of time walks of /proc may take (0.005: a
+	// walk of 12 ms at most every 2.4 s); walked and walkTook are the
+	// last walk's start and duration.
+	walkBudget float64
+	walked     time.Time
+	walkTook   time.Duration
 
 	addrs     map[netip.Addr]uint32
 	loopback  uint32
@@ -74,7 +80,7 @@ func OpenSockDiag(procRoot string) (Source, error) {
 		return nil, &Unavailable{Why: Other, Hint: "socket diagnostics over netlink are not available", Err: err}
 	}
 	s := &diagSource{fd: fd, events: -1, buf: make([]byte, 64<<10), procs: newProcMap(procRoot),
-		socks: map[uint64]*sockState{}, counts: map[sampleKey]*Sample{}, want: map[uint32]uint32{}}
+		socks: map[uint64]*sockState{}, counts: map[sampleKey]*Sample{}, want: map[uint32]uint32{}, walkBudget: 0.005}
 	// Destroy notifications (Linux 4.10+); without them, sockets closed
 	// between two dumps lose their last poll's traffic to unattributed.
 	if ev, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_SOCK_DIAG); err == nil {
@@ -105,11 +111,20 @@ func (s *diagSource) Read(dst []Sample) ([]Sample, error) {
 	clear(s.want)
 	for i := range s.dumped {
 		d := &s.dumped[i]
-		if _, ok := s.socks[d.Cookie]; !ok && d.Inode != 0 {
+		if st, ok := s.socks[d.Cookie]; (!ok || st.pid == 0) && d.Inode != 0 && !s.procs.given(d.Inode) {
 			s.want[d.Inode] = d.UID
 		}
 	}
-	s.procs.find(s.want)
+	// A walk of /proc costs milliseconds (12 ms for 110 processes with
+	// 1,500 descriptors here): walks are spaced so that they take at most
+	// walkBudget of the time. Sockets found in between among the known
+	// holders are named at once; the others wait for the next walk, their
+	// bytes held back (see add).
+	walk := time.Since(s.walked) >= time.Duration(float64(s.walkTook)/s.walkBudget)
+	start := time.Now()
+	if s.procs.find(s.want, walk) {
+		s.walked, s.walkTook = time.Now(), time.Since(start)
+	}
 	for _, st := range s.socks {
 		st.missed++
 	}
@@ -128,6 +143,9 @@ func (s *diagSource) Read(dst []Sample) ([]Sample, error) {
 				st.syn = d.synExtra()
 			}
 			s.socks[d.Cookie] = st
+		}
+		if st.pid == 0 && d.Inode != 0 {
+			st.pid, _ = s.procs.lookup(d.Inode)
 		}
 		st.missed = 0
 		s.add(st, d)
@@ -152,8 +170,14 @@ func (s *diagSource) Read(dst []Sample) ([]Sample, error) {
 	return dst, nil
 }
 
-// add books what d's counters moved since st last saw them.
+// add books what d's counters moved since st last saw them. While the
+// socket's process is still to be looked for, nothing is taken: its bytes
+// are booked in full once it is found, or left unattributed once no
+// process is found holding it.
 func (s *diagSource) add(st *sockState, d *diagSocket) {
+	if st.pid == 0 && st.inode != 0 && !s.procs.given(st.inode) && !st.destroyed {
+		return
+	}
 	var sent, recv uint64
 	if d.BytesSent > st.sent {
 		sent = d.BytesSent - st.sent

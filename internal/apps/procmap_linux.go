@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // procMap finds which process holds a socket, by its inode, from the
@@ -24,7 +26,6 @@ type procMap struct {
 	holds map[uint32]struct{} // pids seen holding a socket
 	comm  map[uint32]string   // pid → command name, read when found
 	tried map[uint32]struct{} // inodes looked for in vain
-	buf   []byte
 	// Walks counts full walks of /proc, for tests and benchmarks.
 	Walks int
 }
@@ -40,8 +41,10 @@ func (m *procMap) lookup(ino uint32) (uint32, bool) {
 }
 
 // find looks for the holders of the inodes in want (inode → uid of the
-// socket's owner) that are not known yet.
-func (m *procMap) find(want map[uint32]uint32) {
+// socket's owner) that are not known yet: among the known holders, and
+// then, if walk allows, in the rest of /proc. It reports whether it
+// walked /proc.
+func (m *procMap) find(want map[uint32]uint32, walk bool) bool {
 	missing := func() int {
 		n := 0
 		for ino := range want {
@@ -54,7 +57,7 @@ func (m *procMap) find(want map[uint32]uint32) {
 		return n
 	}
 	if missing() == 0 {
-		return
+		return false
 	}
 	done := map[uint32]struct{}{}
 	for pid := range m.holds {
@@ -63,8 +66,8 @@ func (m *procMap) find(want map[uint32]uint32) {
 			delete(m.holds, pid)
 		}
 	}
-	if missing() == 0 {
-		return
+	if missing() == 0 || !walk {
+		return false
 	}
 	uids := map[uint32]bool{}
 	for ino, uid := range want {
@@ -97,6 +100,14 @@ func (m *procMap) find(want map[uint32]uint32) {
 			m.tried[ino] = struct{}{}
 		}
 	}
+	return true
+}
+
+// given reports whether no process was found holding ino in a full walk
+// of /proc: it is not looked for again.
+func (m *procMap) given(ino uint32) bool {
+	_, ok := m.tried[ino]
+	return ok
 }
 
 // scan records which of the sockets in want pid holds; it reports false
@@ -107,16 +118,22 @@ func (m *procMap) scan(pid uint32, want map[uint32]uint32) bool {
 	if err != nil {
 		return false
 	}
+	defer d.Close()
 	names, _ := d.Readdirnames(-1)
-	d.Close()
+	dfd := int(d.Fd())
 	found := false
 	for _, fd := range names {
-		link, err := os.Readlink(filepath.Join(dir, "fd", fd))
-		if err != nil || !strings.HasPrefix(link, "socket:[") || !strings.HasSuffix(link, "]") {
-			continue
+		// A descriptor's stat is its file's: for a socket, S_IFSOCK and
+		// the socket's inode, without building the link's text.
+		var st unix.Stat_t
+		var ino uint64
+		if unix.Fstatat(dfd, fd, &st, 0) == nil && st.Mode&unix.S_IFMT == unix.S_IFSOCK {
+			ino = st.Ino
+		} else if link, err := os.Readlink(filepath.Join(dir, "fd", fd)); err == nil && strings.HasPrefix(link, "socket:[") && strings.HasSuffix(link, "]") {
+			// a copy of /proc (tests) has the links only
+			ino, _ = strconv.ParseUint(link[len("socket:["):len(link)-1], 10, 32)
 		}
-		ino, err := strconv.ParseUint(link[len("socket:["):len(link)-1], 10, 32)
-		if err != nil {
+		if ino == 0 || ino > 1<<32-1 {
 			continue
 		}
 		if _, ok := want[uint32(ino)]; !ok {

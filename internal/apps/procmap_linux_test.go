@@ -59,30 +59,48 @@ func TestProcMapWalksOnlyForNewSockets(t *testing.T) {
 			}
 		}
 	}
-	m.find(want(1001, 2001))
+	m.find(want(1001, 2001), true)
 	check("first sockets", 1, map[uint32]uint32{1001: 100, 2001: 200, 1002: 0})
 	if m.comm[100] != "prog100" || m.comm[200] != "prog200" {
 		t.Errorf("command names %v", m.comm)
 	}
-	m.find(want(1001, 2001))
+	m.find(want(1001, 2001), true)
 	check("the same sockets again", 1, nil)
-	m.find(want(1001, 1002))
+	m.find(want(1001, 1002), true)
 	check("another socket of a known process", 1, map[uint32]uint32{1002: 100})
-	m.find(want(9999))
-	check("a socket no process holds", 2, map[uint32]uint32{9999: 0})
-	m.find(want(9999))
-	check("the same again", 2, nil)
+	// Without leave to walk /proc, only the known holders are looked at:
+	// a new process's socket stays unknown, and is not given up on.
+	addProc(t, root, 600, []uint32{6001})
+	// process 100 opens one more
+	if err := os.Symlink("socket:[1004]", filepath.Join(root, "100", "fd", "10")); err != nil {
+		t.Fatal(err)
+	}
+	if m.find(want(6001, 1004), false) {
+		t.Error("find walked /proc without leave")
+	}
+	check("no walk", 1, map[uint32]uint32{1004: 100, 6001: 0})
+	if m.given(6001) {
+		t.Error("a socket was given up on without a walk")
+	}
+	if !m.find(want(6001), true) {
+		t.Error("find did not walk /proc for a socket of an unknown process")
+	}
+	check("the walk", 2, map[uint32]uint32{6001: 600})
+	m.find(want(9999), true)
+	check("a socket no process holds", 3, map[uint32]uint32{9999: 0})
+	m.find(want(9999), true)
+	check("the same again", 3, nil)
 	addProc(t, root, 400, []uint32{4001})
-	m.find(want(4001))
-	check("a new process", 3, map[uint32]uint32{4001: 400})
+	m.find(want(4001), true)
+	check("a new process", 4, map[uint32]uint32{4001: 400})
 	// A socket of another user is looked for only among that user's
 	// processes: none here.
-	m.find(map[uint32]uint32{5001: uid + 1})
-	check("another user's socket", 4, map[uint32]uint32{5001: 0})
+	m.find(map[uint32]uint32{5001: uid + 1}, true)
+	check("another user's socket", 5, map[uint32]uint32{5001: 0})
 	m.drop(1001)
-	check("dropped", 4, map[uint32]uint32{1001: 0})
+	check("dropped", 5, map[uint32]uint32{1001: 0})
 	os.RemoveAll(filepath.Join(root, "200"))
-	m.find(want(1003))
+	m.find(want(1003), true)
 	if _, ok := m.holds[200]; ok {
 		t.Error("an exited process is still looked at first")
 	}
