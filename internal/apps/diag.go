@@ -27,7 +27,7 @@ const (
 
 	// The socket-destroy multicast groups (SKNLGRP_INET_TCP_DESTROY,
 	// SKNLGRP_INET6_TCP_DESTROY) as a bind(2) group mask.
-	tcpDestroyGroups = 1<<(1-1) | 1<<(3-1)
+	tcpDestroyGroups = 1<<0 | 1<<2 // groups 1 and 3: bit group-1
 
 	// diagStates are the TCP states dumped: every state a socket that
 	// carries traffic for a process can be in. Left out are listeners
