@@ -111,8 +111,12 @@ func notices(ctx context.Context) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	cc, err := release.CSourceComponents(".", release.CSources)
+	if err != nil {
+		return nil, err
+	}
 	var b strings.Builder
-	if err := release.WriteNotices(&b, goLicense, mc, vc); err != nil {
+	if err := release.WriteNotices(&b, goLicense, mc, vc, cc); err != nil {
 		return nil, err
 	}
 	return []byte(b.String()), nil

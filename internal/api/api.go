@@ -131,6 +131,12 @@ type Settings struct {
 	// TLSCert and TLSKey are PEM files; both set makes Open serve HTTPS.
 	TLSCert string
 	TLSKey  string
+	// AppsMethod is how the daemon counts per-app traffic, reported by
+	// /api/apps: "ebpf", "sock_diag" (TCP only) or "off"; "" unknown.
+	AppsMethod string
+	// AppsMetricsTop is how many of today's largest apps /metrics shows
+	// ([apps] metrics_top); 0 none.
+	AppsMetricsTop int
 }
 
 // Deps is everything New needs. Store is required; the rest is optional.

@@ -18,6 +18,11 @@ type appsResponse struct {
 	Interfaces []string `json:"interfaces"` // empty: the counted ones
 	Apps       []appRow `json:"apps"`
 	Total      appBytes `json:"total"`
+	// Method is how the daemon counts apps now: "ebpf" (every
+	// protocol), "sock_diag" (TCP only: all else is unattributed) or
+	// "off"; absent when no daemon answers (pb apps reading the
+	// database).
+	Method string `json:"method,omitempty"`
 }
 
 type appBytes struct {
@@ -46,13 +51,14 @@ func (s *Server) handleApps(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := s.enc.Apps(a, f.Ifaces)
+	b, err := s.enc.Apps(a, f.Ifaces, s.set.AppsMethod)
 	return writeBytes(w, b, err)
 }
 
-// Apps is /api/apps; pb apps --json prints the same bytes.
-func (e *Encoder) Apps(a query.Apps, ifaces []string) ([]byte, error) {
-	resp := appsResponse{From: a.From.String(), To: a.To.String(), Timezone: e.loc.String(), Interfaces: ifaces,
+// Apps is /api/apps; pb apps --json prints the same bytes, without the
+// method ("").
+func (e *Encoder) Apps(a query.Apps, ifaces []string, method string) ([]byte, error) {
+	resp := appsResponse{From: a.From.String(), To: a.To.String(), Timezone: e.loc.String(), Interfaces: ifaces, Method: method,
 		Apps: make([]appRow, 0, len(a.Apps)), Total: newAppBytes(a.Total)}
 	if resp.Interfaces == nil {
 		resp.Interfaces = []string{}

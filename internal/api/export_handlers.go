@@ -27,11 +27,21 @@ type exportJSON struct {
 	// NetworkData is an extension: traffic per network over the tracked
 	// days, the unknown network included.
 	NetworkData []exportNetwork `json:"network_data"`
+	// AppData is each application's traffic per day, with by=app only
+	// (then [] when there is none).
+	AppData *[]appDayRow `json:"app_data,omitempty"`
 }
 
 type exportNetwork struct {
 	Name    string `json:"name"`
 	Metered bool   `json:"metered"`
+	appBytes
+}
+
+// appDayRow is one application's traffic on one day in an export by=app.
+type appDayRow struct {
+	Date string `json:"date"`
+	usage.App
 	appBytes
 }
 
@@ -108,6 +118,15 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// Extension: by=app adds the per-app traffic of each day (csv: one
+	// row per day and app instead of per day; json: app_data).
+	by, err := p.enum("by", "day", "day", "app")
+	if err != nil {
+		return err
+	}
+	if by == "app" && format != "csv" && format != "json" {
+		return badRequest("by=app is for format=csv and format=json only.")
+	}
 	now := s.now()
 	// Extension: from/to (YYYY-MM-DD, either optional) narrow the export;
 	// without them it covers everything tracked.
@@ -147,12 +166,29 @@ func (s *Server) handleExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	stamp := dateString(usage.DateOf(now.In(s.loc)))
+	var apps []query.AppDay
+	if by == "app" && d.DaysTracked > 0 {
+		if apps, err = s.q.AppDays(r.Context(), d.FirstDate, d.LastDate, usage.Filter{}); err != nil {
+			return err
+		}
+	}
 	switch format {
 	case "json":
-		b, err := s.enc.Export(d)
+		doc := s.enc.exportDocument(d)
+		if by == "app" {
+			rows := make([]appDayRow, 0, len(apps))
+			for _, a := range apps {
+				rows = append(rows, appDayRow{Date: a.Date.String(), App: a.App, appBytes: newAppBytes(a.Totals)})
+			}
+			doc.AppData = &rows
+		}
+		b, err := marshal(doc)
 		return writeBytes(w, b, err)
 	case "csv":
 		b, err := ExportCSV(d)
+		if by == "app" {
+			b, err = ExportAppsCSV(apps)
+		}
 		if err != nil {
 			return err
 		}
@@ -175,6 +211,22 @@ func ExportCSV(d *query.Report) ([]byte, error) {
 	_ = cw.Write([]string{"date", "bytes_sent", "bytes_received", "total_bytes", "peak_speed"})
 	for _, day := range d.Days {
 		_ = cw.Write([]string{day.Date.String(), u64(day.Tx), u64(day.Rx), u64(day.Total()), u64(day.PeakBytesPerSec)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return nil, fmt.Errorf("write csv: %w", err)
+	}
+	return b.Bytes(), nil
+}
+
+// ExportAppsCSV is the CSV export by=app: one row per day and app, the
+// apps of a day ("unattributed" included) adding up to its per-app total.
+func ExportAppsCSV(days []query.AppDay) ([]byte, error) {
+	var b bytes.Buffer
+	cw := csv.NewWriter(&b)
+	_ = cw.Write([]string{"date", "app", "path", "unit", "package", "bytes_sent", "bytes_received", "total_bytes"})
+	for _, a := range days {
+		_ = cw.Write([]string{a.Date.String(), a.App.Name, a.App.Path, a.App.Unit, a.App.Package, u64(a.Tx), u64(a.Rx), u64(a.Total())})
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {

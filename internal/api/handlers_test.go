@@ -50,6 +50,8 @@ func TestEndpointsGolden(t *testing.T) {
 		{"minutes_spring_forward", "/api/minutes?from=2026-03-08T01:00:00-05:00&to=2026-03-08T03:30:00-04:00"},
 		{"export_json", "/api/export"},
 		{"export_csv", "/api/export?format=csv"},
+		{"export_csv_apps", "/api/export?format=csv&by=app"},
+		{"export_json_apps", "/api/export?format=json&by=app&from=2026-03-08"},
 		{"export_toon", "/api/export?format=toon"},
 		{"export_llm", "/api/export/llm"},
 		{"export_html", "/api/export?format=html"},

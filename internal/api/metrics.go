@@ -79,6 +79,12 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) error {
 			s.log.Warn("plan gauges left out of /metrics", "err", err)
 		}
 	}
+	if s.set.AppsMetricsTop > 0 {
+		// Like the plans: without them the rest is still served.
+		if err := s.appMetrics(ctx, m, today.date); err != nil {
+			s.log.Warn("app gauges left out of /metrics", "err", err)
+		}
+	}
 	s.writeDaemonMetrics(m, s.mon.Status())
 	writeProcessMetrics(m)
 	writeBody(w, "text/plain; version=0.0.4; charset=utf-8", m.b.Bytes())
@@ -309,6 +315,50 @@ func (s *Server) writeNetworkMetrics(ctx context.Context, m *metricsWriter) erro
 		m.family(f.name, "counter", f.help)
 		for _, n := range nets {
 			m.sample(f.name, `network="`+escapeLabel(n.Name)+`",metered="`+strconv.FormatBool(n.Metered)+`"`, f.value(n.Totals))
+		}
+	}
+	return nil
+}
+
+// appMetrics writes today's traffic of the AppsMetricsTop largest apps
+// (unattributed among them, when it is that large) and of all the others
+// as one app="other" series, so the series add up to today's per-app
+// total and their number stays bounded whatever runs on the machine. An
+// app is labelled by its name and executable path.
+func (s *Server) appMetrics(ctx context.Context, m *metricsWriter, day usage.Date) error {
+	a, err := s.q.Apps(ctx, day, day, usage.Filter{})
+	if err != nil {
+		return err
+	}
+	if len(a.Apps) == 0 {
+		return nil
+	}
+	type series struct {
+		labels string
+		usage.Totals
+	}
+	var rows []series
+	var other usage.Totals
+	for i, x := range a.Apps { // largest first
+		if i < s.set.AppsMetricsTop {
+			rows = append(rows, series{`app="` + escapeLabel(x.App.Name) + `",path="` + escapeLabel(x.App.Path) + `"`, x.Totals})
+		} else {
+			other = other.Add(x.Totals)
+		}
+	}
+	if len(a.Apps) > s.set.AppsMetricsTop {
+		rows = append(rows, series{`app="other",path=""`, other})
+	}
+	for _, f := range []struct {
+		name, help string
+		v          func(usage.Totals) uint64
+	}{
+		{"pb_app_today_receive_bytes", "Bytes received today (local day) by the application, as far as written (see [apps] metrics_top).", func(t usage.Totals) uint64 { return t.Rx }},
+		{"pb_app_today_transmit_bytes", "Bytes transmitted today (local day) by the application, as far as written (see [apps] metrics_top).", func(t usage.Totals) uint64 { return t.Tx }},
+	} {
+		m.family(f.name, "gauge", f.help)
+		for _, r := range rows {
+			m.sample(f.name, r.labels, f.v(r.Totals))
 		}
 	}
 	return nil

@@ -157,3 +157,55 @@ func TestMetricsLabelEscaping(t *testing.T) {
 		t.Errorf("escaped interface name did not round-trip: %v", fams["pb_interface_info"])
 	}
 }
+
+// TestMetricsTopApps: /metrics shows today's [apps] metrics_top largest
+// apps by name and path, the rest as one "other" series, so the series add
+// up to today's per-app total; with 0, no app series at all.
+func TestMetricsTopApps(t *testing.T) {
+	// Today (2026-03-08) on eth0: firefox 30000/2500, systemd-resolve
+	// 7000/100, curl 3000/400, unattributed 3000/0 (received/sent).
+	type row struct{ rx, tx float64 }
+	tests := []struct {
+		top  int
+		want map[string]row
+	}{
+		{2, map[string]row{
+			"firefox /usr/lib/firefox/firefox":                  {30000, 2500},
+			"systemd-resolve /usr/lib/systemd/systemd-resolved": {7000, 100},
+			"other ": {6000, 400},
+		}},
+		{4, map[string]row{
+			"firefox /usr/lib/firefox/firefox":                  {30000, 2500},
+			"systemd-resolve /usr/lib/systemd/systemd-resolved": {7000, 100},
+			"curl /usr/bin/curl":                                {3000, 400},
+			"unattributed ":                                     {3000, 0},
+		}},
+		{0, nil},
+	}
+	for _, tt := range tests {
+		f := newFixture(t, false, func(d *Deps) { d.Settings.AppsMetricsTop = tt.top })
+		fams := parseMetrics(t, f)
+		got := map[string]row{}
+		for _, m := range fams["pb_app_today_receive_bytes"].GetMetric() {
+			k := labelValue(m, "app") + " " + labelValue(m, "path")
+			r := got[k]
+			r.rx = m.GetGauge().GetValue()
+			got[k] = r
+		}
+		for _, m := range fams["pb_app_today_transmit_bytes"].GetMetric() {
+			k := labelValue(m, "app") + " " + labelValue(m, "path")
+			r := got[k]
+			r.tx = m.GetGauge().GetValue()
+			got[k] = r
+		}
+		if len(got) != len(tt.want) {
+			t.Errorf("metrics_top %d: %d app series %v, want %v", tt.top, len(got), got, tt.want)
+			continue
+		}
+		for k, w := range tt.want {
+			if got[k] != w {
+				t.Errorf("metrics_top %d: %q = %v, want %v", tt.top, k, got[k], w)
+			}
+		}
+	}
+}

@@ -31,6 +31,15 @@ type Source interface {
 	Close() error
 }
 
+// The ways of counting, as [apps] method and /api/apps name them.
+const (
+	// MethodEBPF counts every packet of every protocol (Open).
+	MethodEBPF = "ebpf"
+	// MethodSockDiag counts TCP only, from socket diagnostics
+	// (OpenSockDiag); everything else is unattributed.
+	MethodSockDiag = "sock_diag"
+)
+
 // ErrUnsupported is returned by Open on systems where pb cannot count per
 // application.
 var ErrUnsupported = errors.New("per-app usage is not available on this OS")

@@ -33,6 +33,25 @@ func openForTest(t *testing.T) Source {
 	return src
 }
 
+// openSockDiagForTest opens the TCP-only fallback, with the same rules.
+func openSockDiagForTest(t *testing.T) Source {
+	t.Helper()
+	netlab.Require(t)
+	src, err := OpenSockDiag("/proc")
+	if err != nil {
+		t.Fatalf("open the socket-diagnostics fallback: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := src.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	if !src.(*diagSource).Destroys() {
+		t.Error("socket-destroy notifications are not received")
+	}
+	return src
+}
+
 // buildSenders builds testdata/sender once under each of names in a
 // temporary directory and returns their paths.
 func buildSenders(t *testing.T, names ...string) []string {

@@ -5,4 +5,9 @@ package apps
 var (
 	OpenForTest  = openForTest
 	BuildSenders = buildSenders
+
+	OpenSockDiagForTest = openSockDiagForTest
+	// WalkAlways lets a fallback source walk /proc at every poll that
+	// has a socket of an unknown process.
+	WalkAlways = func(s Source) { s.(*diagSource).walkBudget = 1 }
 )

@@ -77,7 +77,7 @@ func runApps(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	if o.json {
-		return q.emit(q.enc.Apps(a, o.ifaces))
+		return q.emit(q.enc.Apps(a, o.ifaces, ""))
 	}
 	c := useColor(o.color, env)
 	span := f.String()

@@ -168,6 +168,8 @@ type daemon struct {
 	loc     *time.Location
 	dbPath  string
 	fresh   bool // the database did not exist before this start
+	// appMethod is how apps are counted: "ebpf", "sock_diag" or "off".
+	appMethod string
 	// fleetHome: pb serve --fleet, / opens the fleet page.
 	fleetHome bool
 }
@@ -216,7 +218,7 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 	if err != nil {
 		log.Warn("cannot tell this boot from the last one; counting as after a reboot", "err", err)
 	}
-	appSplit := openApps(cfg.Apps, log)
+	appSplit, appMethod := openApps(cfg.Apps, log)
 	nets := network.NewSource(log.With("component", "network"))
 	onJoin, joins := heavyJoins()
 	mon := monitor.New(reader, st, monitor.SystemClock(), monitor.Config{
@@ -232,7 +234,7 @@ func openDaemon(ctx context.Context, cfg config.Config, log *slog.Logger) (*daem
 		OnHeavyJoin:   onJoin,
 	}, log.With("component", "monitor"))
 	ok = true
-	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, nets: nets, joins: joins, loc: loc, dbPath: dbPath, fresh: fresh}, nil
+	return &daemon{lock: lock, cfg: cfg, log: log, store: st, monitor: mon, apps: appSplit, appMethod: appMethod, nets: nets, joins: joins, loc: loc, dbPath: dbPath, fresh: fresh}, nil
 }
 
 // lockDataDir takes the data directory's lock for the daemon's life. A
@@ -426,6 +428,8 @@ func (d *daemon) newAPI(deviceID string, sy *pbsync.Syncer, fl *pbsync.Fleet) (*
 			PairCodeTTL:       d.cfg.API.PairCodeTTL,
 			TLSCert:           d.cfg.API.TLSCert,
 			TLSKey:            d.cfg.API.TLSKey,
+			AppsMethod:        d.appMethod,
+			AppsMetricsTop:    d.cfg.Apps.MetricsTop,
 		},
 		Location:    d.loc,
 		DeviceID:    deviceID,

@@ -126,14 +126,21 @@ type Storage struct {
 	MaxStorageMB int `toml:"max_storage_mb"`
 }
 
-// Apps configures per-application usage (Linux, eBPF).
+// Apps configures per-application usage (Linux: eBPF, or TCP only from
+// socket diagnostics).
 type Apps struct {
 	// Enabled switches per-app counting on: pb serve then loads eBPF
 	// programs (root or CAP_BPF + CAP_NET_ADMIN). Off by default.
 	Enabled bool `toml:"enabled"`
+	// Method is how: "auto" (eBPF, else the TCP-only fallback), "ebpf"
+	// or "sock_diag" (the fallback only).
+	Method string `toml:"method"`
 	// RetentionDays is how many days of per-app traffic are kept; interface
 	// totals are not affected.
 	RetentionDays int `toml:"retention_days"`
+	// MetricsTop is how many of today's largest apps /metrics shows (the
+	// rest as one "other" series); 0 shows none.
+	MetricsTop int `toml:"metrics_top"`
 }
 
 // Sync configures the optional PostgreSQL fleet sync.
@@ -218,7 +225,7 @@ func Default() Config {
 			Exclude:            []string{},
 		},
 		Storage: Storage{FineRetentionDays: 7, MaxStorageMB: 400},
-		Apps:    Apps{RetentionDays: 90},
+		Apps:    Apps{Method: "auto", RetentionDays: 90, MetricsTop: 10},
 		Sync:    Sync{Interval: 60 * time.Second, On: true},
 		Cost:    Cost{RatePerGB: 7.50, Currency: "INR"},
 		Alerts:  Alerts{WebhookFormat: "json"},

@@ -208,12 +208,30 @@ var fields = []field{
 		ptr: func(c *Config) any { return &c.Apps.Enabled },
 	},
 	{
+		key: "apps.method", env: "PB_APPS_METHOD", kind: kString, example: `"auto"`,
+		doc: []string{
+			`How per-app traffic is counted: "ebpf" (exact, every protocol), "sock_diag"`,
+			`(TCP only, from the kernel's socket diagnostics; needs no eBPF rights, but`,
+			`root to see other users' programs) or "auto": eBPF, else sock_diag.`,
+		},
+		ptr: func(c *Config) any { return &c.Apps.Method },
+	},
+	{
 		key: "apps.retention_days", env: "PB_APPS_RETENTION_DAYS", kind: kInt, example: `90`,
 		doc: []string{
 			`Days of per-application traffic kept (1-3650); interface totals are`,
 			`kept for ever regardless.`,
 		},
 		ptr: func(c *Config) any { return &c.Apps.RetentionDays },
+	},
+	{
+		key: "apps.metrics_top", env: "PB_APPS_METRICS_TOP", kind: kInt, example: `10`,
+		doc: []string{
+			`How many of today's largest applications /metrics shows, each as its own`,
+			`series (0-50; the rest are one "other" series): bounds the label values`,
+			`Prometheus stores. 0 shows none.`,
+		},
+		ptr: func(c *Config) any { return &c.Apps.MetricsTop },
 	},
 	{
 		key: "sync.database_url", env: "PB_DATABASE_URL", kind: kString, secret: true,

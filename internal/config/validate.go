@@ -25,6 +25,8 @@ const (
 	// The 1-minute tier: at least a day for the live charts, at most ten
 	// years (it is about 1,440 rows a day per interface).
 	minRetention, maxRetention = 1, 3650
+	// maxMetricsTop bounds the app series of /metrics.
+	maxMetricsTop = 50
 	// Syncing more often than every 5s keeps a serverless database awake
 	// for no benefit: buckets are minutes wide.
 	minSync = 5 * time.Second
@@ -123,6 +125,14 @@ func (c Config) problems() []*FieldError {
 		add("storage.fine_retention_days", fmt.Sprintf("must be between %d and %d days", minRetention, maxRetention))
 	}
 
+	switch c.Apps.Method {
+	case "auto", "ebpf", "sock_diag":
+	default:
+		add("apps.method", `must be "auto", "ebpf" or "sock_diag"`)
+	}
+	if n := c.Apps.MetricsTop; n < 0 || n > maxMetricsTop {
+		add("apps.metrics_top", fmt.Sprintf("must be between 0 and %d", maxMetricsTop))
+	}
 	if d := c.Apps.RetentionDays; d < minRetention || d > maxRetention {
 		add("apps.retention_days", fmt.Sprintf("must be between %d and %d days", minRetention, maxRetention))
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -400,4 +401,50 @@ func (l *Lab) Recreate(t testing.TB, mac string) string {
 		t.Fatalf("re-create %s: %v: %s", l.HostIf, err, out)
 	}
 	return l.configure(t)
+}
+
+// PeerSysctl sets a sysctl (e.g. "net.ipv4.tcp_early_retrans") inside the
+// namespace, for its own network stack only.
+func (l *Lab) PeerSysctl(t testing.TB, key, value string) {
+	t.Helper()
+	sysctlInNS(t, l.NS, key, value)
+}
+
+// NoOffloads turns segmentation offloads (TSO, GSO) and receive
+// aggregation (GRO) off on both ends of the pair, so each TCP segment
+// crosses it, and is counted, as one packet with its own headers, as on a
+// physical link. By default a veth passes whole GSO packets of up to 64 KiB
+// and counts their headers once.
+func (l *Lab) NoOffloads(t testing.TB) {
+	t.Helper()
+	if err := noOffloads(l.HostIf); err != nil {
+		t.Fatalf("offloads of %s: %v", l.HostIf, err)
+	}
+	if err := l.inNS(func() error { return noOffloads(l.PeerIf) }); err != nil {
+		t.Fatalf("offloads of %s in %s: %v", l.PeerIf, l.NS, err)
+	}
+}
+
+// noOffloads switches TSO, GSO and GRO off on dev with the legacy
+// SIOCETHTOOL commands ETHTOOL_STSO, ETHTOOL_SGSO and ETHTOOL_SGRO.
+func noOffloads(dev string) error {
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	for _, cmd := range []uint32{0x1f, 0x24, 0x2c} {
+		v := struct{ cmd, data uint32 }{cmd, 0}
+		var ifr struct {
+			name [unix.IFNAMSIZ]byte
+			data unsafe.Pointer
+			_    [24 - unsafe.Sizeof(uintptr(0))]byte
+		}
+		copy(ifr.name[:], dev)
+		ifr.data = unsafe.Pointer(&v)
+		if _, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.SIOCETHTOOL, uintptr(unsafe.Pointer(&ifr))); errno != 0 {
+			return fmt.Errorf("ethtool command %#x: %w", cmd, errno)
+		}
+	}
+	return nil
 }

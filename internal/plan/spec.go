@@ -53,6 +53,11 @@ type Spec struct {
 	// hotspot); empty means every network. With Interfaces too, only
 	// those interfaces' traffic on those networks counts.
 	Networks []string
+	// Apps, when set, narrow the plan to these applications' traffic
+	// (per-app usage, [apps] enabled): each is matched against an app's
+	// command name, executable path or its base name, systemd unit or
+	// package ("flatpak:org.mozilla.firefox").
+	Apps []string
 	// Cap is the allowance in bytes per cycle; 0 means no cap (a plan kept
 	// for its cost only), and then no threshold alerts fire.
 	Cap    uint64
@@ -90,6 +95,7 @@ type RawSpec struct {
 	Name       string   `toml:"name" json:"name"`
 	Interfaces []string `toml:"interfaces" json:"interfaces"`
 	Networks   []string `toml:"networks" json:"networks"`
+	Apps       []string `toml:"apps" json:"apps"`             // "steam", "/usr/bin/curl", "flatpak:com.valvesoftware.Steam"
 	Cap        string   `toml:"cap" json:"cap"`               // "50GB", "1.5TiB"; empty = no cap
 	Cycle      string   `toml:"cycle" json:"cycle"`           // "monthly" (default), "days", "once"
 	ResetDay   *int     `toml:"reset_day" json:"reset_day"`   // monthly: 1..31; nil (left out) = 1
@@ -176,6 +182,18 @@ func Parse(raws []RawSpec) ([]Spec, error) {
 			}
 		}
 		s.Networks = slices.Clone(r.Networks)
+		for _, a := range r.Apps {
+			if a = strings.TrimSpace(a); a == "" {
+				bad("apps", `""`, `name an application by its command name, executable path, systemd unit or package, e.g. apps = ["steam"]`)
+				continue
+			}
+			s.Apps = append(s.Apps, a)
+		}
+		if len(s.Apps) > 0 && len(s.Networks) > 0 {
+			// Per-app traffic is not kept per network: such a plan would
+			// have nothing to count.
+			bad("apps", strconv.Quote(strings.Join(s.Apps, ", ")), "a plan can name apps or networks, not both; make two plans")
+		}
 
 		if strings.TrimSpace(r.Cap) != "" {
 			n, err := units.ParseBytes(r.Cap)

@@ -28,6 +28,24 @@ func (s Spec) MatchesInterface(name string, counted bool) bool {
 	return false
 }
 
+// MatchesApp reports whether the plan meters application a: always when
+// it names no apps; else when one of its Apps is a's command name,
+// executable path (or that path's base name), systemd unit or package.
+func (s Spec) MatchesApp(a usage.App) bool {
+	if len(s.Apps) == 0 {
+		return true
+	}
+	if a == usage.Unattributed {
+		return false
+	}
+	for _, x := range s.Apps {
+		if x == a.Name || x == a.Path || (a.Path != "" && x == path.Base(a.Path)) || x == a.Unit || x == a.Package {
+			return true
+		}
+	}
+	return false
+}
+
 // Status is where a plan stands at one instant.
 type Status struct {
 	Plan string

@@ -27,6 +27,12 @@ type NetworkDayReader interface {
 	NetworkDayTotals(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter, names []string) ([]usage.DayTotals, error)
 }
 
+// AppReader is the part of the store plans that name apps read: each
+// application's traffic over an interval (*store.Store).
+type AppReader interface {
+	AppTotals(ctx context.Context, from, to time.Time, f usage.Filter) ([]usage.AppTotals, error)
+}
+
 // settledAfter is how many days before today are still re-read on every
 // evaluation: a flush that was pending at midnight (or retried for a while)
 // still lands in yesterday. Older days no longer change while the daemon
@@ -137,6 +143,9 @@ func (t *Tracker) days(ctx context.Context, s Spec, known []usage.InterfaceTotal
 		}
 		return days, nil
 	}
+	if len(s.Apps) > 0 {
+		return t.appDays(ctx, s, f, from, to)
+	}
 	days, err := t.readDays(ctx, f, from, to)
 	if err != nil {
 		return nil, err
@@ -155,6 +164,33 @@ func (t *Tracker) days(ctx context.Context, s Spec, known []usage.InterfaceTotal
 		days[i].Totals = days[i].Totals.Add(t.Pending(d.Start(loc), d.AddDays(1).Start(loc), f))
 	}
 	return days, nil
+}
+
+// appDays returns the daily traffic from..to of the apps a plan names, on
+// the interfaces of f, as far as written: per-app traffic is stored with
+// each write only, so unwritten seconds are not in it. A store without
+// per-app traffic meters nothing.
+func (t *Tracker) appDays(ctx context.Context, s Spec, f usage.Filter, from, to usage.Date) ([]usage.DayTotals, error) {
+	r, ok := t.Days.(AppReader)
+	if !ok {
+		return nil, nil
+	}
+	loc := t.loc()
+	var out []usage.DayTotals
+	for d := from; !d.After(to); d = d.AddDays(1) {
+		list, err := r.AppTotals(ctx, d.Start(loc), d.AddDays(1).Start(loc), f)
+		if err != nil {
+			return nil, fmt.Errorf("read app days: %w", err)
+		}
+		day := usage.DayTotals{Date: d}
+		for _, a := range list {
+			if s.MatchesApp(a.App) {
+				day.Totals = day.Totals.Add(a.Totals)
+			}
+		}
+		out = append(out, day)
+	}
+	return out, nil
 }
 
 // readDays returns the stored days from..to, reading only the days not

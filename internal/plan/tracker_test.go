@@ -295,3 +295,56 @@ func TestTrackerCachesSettledDays(t *testing.T) {
 	same(now.AddDate(0, 0, 15))
 	same(now.AddDate(0, 0, 15).Add(time.Minute))
 }
+
+// TestTrackerPlanNamingApps: a plan with apps meters only those apps'
+// written traffic (on its interfaces), matched by command name, path, its
+// base name or package; unattributed and other apps are left out.
+func TestTrackerPlanNamingApps(t *testing.T) {
+	f := newTrackerFixture(t)
+	now := time.Date(2026, 3, 10, 12, 0, 0, 0, f.loc)
+	steam := usage.App{Path: "/home/u/.steam/ubuntu12_32/steam", Name: "steam"}
+	fox := usage.App{Path: "/app/lib/firefox/firefox", Name: "firefox", Package: "flatpak:org.mozilla.firefox"}
+	curl := usage.App{Path: "/usr/bin/curl", Name: "curl"}
+	addApps := func(at time.Time, iface string, counted bool, apps map[usage.App]usage.Totals) {
+		b := usage.Batch{Interfaces: []usage.Interface{{Name: iface, Kind: "ethernet", Counted: counted}}}
+		var sum usage.Totals
+		for a, tot := range apps {
+			b.Apps = append(b.Apps, usage.AppDelta{App: a, Iface: iface, Bucket: at.UTC().Truncate(usage.CoarseBucket), Totals: tot})
+			sum = sum.Add(tot)
+		}
+		b.Deltas = []usage.Delta{{Iface: iface, Bucket: at.UTC().Truncate(time.Minute), Totals: sum}}
+		if err := f.st.Flush(context.Background(), b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for d := 0; d < 3; d++ {
+		at := time.Date(2026, 3, 8+d, 9, 0, 0, 0, f.loc)
+		addApps(at, "eth0", true, map[usage.App]usage.Totals{
+			steam: {Rx: 20e9, Tx: 1e8}, fox: {Rx: 1e9, Tx: 1e7}, curl: {Rx: 5e6}, usage.Unattributed: {Rx: 3e6, Tx: 1e6},
+		})
+		addApps(at, "usb0", false, map[usage.App]usage.Totals{steam: {Rx: 7e9}})
+	}
+	// Before the cycle (reset day 5): not in it.
+	addApps(time.Date(2026, 3, 4, 9, 0, 0, 0, f.loc), "eth0", true, map[usage.App]usage.Totals{steam: {Rx: 50e9}})
+	day := 5
+	specs := mustParse(t,
+		plan.RawSpec{Name: "Steam", Cap: "100GB", ResetDay: &day, Apps: []string{"steam"}},
+		plan.RawSpec{Name: "Browsers and tools", Cap: "10GB", ResetDay: &day, Apps: []string{"flatpak:org.mozilla.firefox", "/usr/bin/curl"}},
+		plan.RawSpec{Name: "Steam on the tether", Cap: "100GB", ResetDay: &day, Apps: []string{"ubuntu12_32/steam", "steam"}, Interfaces: []string{"usb*"}},
+		plan.RawSpec{Name: "Nobody", Cap: "1GB", ResetDay: &day, Apps: []string{"unattributed", "nothing"}},
+	)
+	tr := &plan.Tracker{Specs: specs, Loc: f.loc, Days: f.st}
+	got, err := tr.Statuses(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []uint64{3 * (20e9 + 1e8), 3 * (1e9 + 1e7 + 5e6), 3 * 7e9, 0}
+	for i, st := range got {
+		if !st.Active || st.Used != want[i] {
+			t.Errorf("%s: active %v used %d, want %d", st.Plan, st.Active, st.Used, want[i])
+		}
+	}
+	if _, err := plan.Parse([]plan.RawSpec{{Name: "Empty app", Apps: []string{" "}}}); err == nil {
+		t.Error("an empty app name was accepted")
+	}
+}

@@ -34,3 +34,29 @@ func (e *Engine) Apps(ctx context.Context, from, to usage.Date, f usage.Filter) 
 	}
 	return a, nil
 }
+
+// AppDay is one application's traffic on one local day.
+type AppDay struct {
+	Date usage.Date
+	usage.AppTotals
+}
+
+// AppDays returns each application's traffic on each local day from..to
+// (inclusive) on the interfaces f selects, day by day and within a day
+// largest first, leaving out days without per-app traffic. Days before
+// the oldest kept per-app traffic cost one empty query each; callers bound
+// the range ([apps] retention_days keeps per-app rows for at most ten
+// years).
+func (e *Engine) AppDays(ctx context.Context, from, to usage.Date, f usage.Filter) ([]AppDay, error) {
+	var out []AppDay
+	for d := from; !d.After(to); d = d.AddDays(1) {
+		a, err := e.Apps(ctx, d, d, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range a.Apps {
+			out = append(out, AppDay{Date: d, AppTotals: x})
+		}
+	}
+	return out, nil
+}

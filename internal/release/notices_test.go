@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,12 +68,31 @@ func TestNoticesCoverTheBuild(t *testing.T) {
 		}
 	}
 
+	// The eBPF object compiles libbpf's headers in: their licence must be
+	// there, and every header in its folder must be one listed.
+	cc, err := CSourceComponents(repoRoot, CSources)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(text, Header("libbpf", "0.6.1")+"\n\n--- LICENSE.BSD-2-Clause ---\n\nValid-License-Identifier: BSD-2-Clause") {
+		t.Error("THIRD_PARTY_NOTICES has no BSD-2-Clause section for libbpf's headers")
+	}
+	headers, _ := filepath.Glob(filepath.Join(repoRoot, CSources[0].Dir, "*.h"))
+	for _, h := range headers {
+		if !slices.Contains(CSources[0].Files, filepath.Base(h)) {
+			t.Errorf("%s is not listed in CSources: whose is it, under which licence?", h)
+		}
+	}
+	if len(headers) != len(CSources[0].Files) {
+		t.Errorf("%d headers in %s, %d listed", len(headers), CSources[0].Dir, len(CSources[0].Files))
+	}
+
 	mc, err := ModuleComponents(mods)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var want bytes.Buffer
-	if err := WriteNotices(&want, goLicense(t), mc, vendored); err != nil {
+	if err := WriteNotices(&want, goLicense(t), mc, vendored, cc); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(committed, want.Bytes()) {

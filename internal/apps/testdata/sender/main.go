@@ -1,9 +1,11 @@
 // Command sender is a test program for internal/apps: it moves a known
 // amount of traffic so the test can compare what was booked for it.
 //
-//	sender TCPADDR UP DOWN UDPADDR DATAGRAMS SIZE
+//	sender TCPADDR UP DOWN UDPADDR DATAGRAMS SIZE [HOLDMS]
 //
-// It sends UP bytes to the netlab TCP sink and reads DOWN bytes back, then
+// It connects to the TCP sink and, after HOLDMS milliseconds (default 0:
+// at once; a poller that only sees connections open at a poll needs a
+// few), sends UP bytes to the netlab TCP sink and reads DOWN bytes back, then
 // sends DATAGRAMS datagrams of SIZE bytes to a UDP echo server and reads
 // each one back, within 20 s, and exits 200 ms later.
 package main
@@ -26,8 +28,16 @@ func main() {
 }
 
 func run(args []string) error {
-	if len(args) != 6 {
-		return fmt.Errorf("want TCPADDR UP DOWN UDPADDR DATAGRAMS SIZE, got %q", args)
+	if len(args) != 6 && len(args) != 7 {
+		return fmt.Errorf("want TCPADDR UP DOWN UDPADDR DATAGRAMS SIZE [HOLDMS], got %q", args)
+	}
+	hold := 0
+	if len(args) == 7 {
+		v, err := strconv.Atoi(args[6])
+		if err != nil || v < 0 || v > 10000 {
+			return fmt.Errorf("bad hold %q", args[6])
+		}
+		hold = v
 	}
 	var n [4]int
 	for i, a := range []string{args[1], args[2], args[4], args[5]} {
@@ -44,6 +54,7 @@ func run(args []string) error {
 		if err != nil {
 			return err
 		}
+		time.Sleep(time.Duration(hold) * time.Millisecond)
 		c.SetDeadline(deadline)
 		var hdr [8]byte
 		binary.BigEndian.PutUint64(hdr[:], uint64(down))
