@@ -54,6 +54,8 @@ func TestParseErrors(t *testing.T) {
 		{"negative cap", []RawSpec{{Name: "Home fibre", Cap: "-5GB"}},
 			[]string{`plan "Home fibre": cap = "-5GB": must be a positive size such as "50GB" or "1.5TiB"`}},
 		{"zero cap", []RawSpec{{Name: "A", Cap: "0"}}, []string{`plan "A": cap = "0": must be a positive size`}},
+		{"apps and networks", []RawSpec{{Name: "A", Apps: []string{"steam"}, Networks: []string{"Pixel hotspot"}}},
+			[]string{`plan "A": apps = "steam": a plan can name apps or networks, not both; make two plans`}},
 		{"unknown currency", []RawSpec{{Name: "A", PricePerGB: 1, Currency: "XYZ"}},
 			[]string{`plan "A": currency = "XYZ": unknown currency`}},
 		{"price without currency", []RawSpec{{Name: "A", PricePerGB: 1}}, []string{`plan "A": currency: required with a price`}},
