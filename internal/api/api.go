@@ -32,6 +32,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/packetbuddy/pb/internal/monitor"
@@ -204,6 +205,11 @@ type Server struct {
 	// Open (any port is then accepted: the handler is mounted elsewhere).
 	port   int
 	hostMu sync.RWMutex
+	// hostOK remembers the last Host value hostAllowed accepted, under the
+	// hostGen it was decided in; Open moves hostGen when it changes the
+	// port and address the decision depends on.
+	hostOK  atomic.Pointer[hostDecision]
+	hostGen atomic.Uint64
 
 	cache caches
 
@@ -445,6 +451,7 @@ func (s *Server) Open(addr string) error {
 	s.hostMu.Lock()
 	s.port = ln.Addr().(*net.TCPAddr).Port
 	s.set.Host = host
+	s.hostGen.Add(1)
 	s.hostMu.Unlock()
 	s.srv = &http.Server{
 		Handler:           s.handler,

@@ -36,11 +36,19 @@ func TestHostCheck(t *testing.T) {
 		{"pb.lan:8080", 200},
 		{"box.local:7373", 200},
 	}
+	// The server remembers the last accepted Host: each refused value is
+	// also tried right after an accepted one.
 	for _, tc := range tests {
 		t.Run(tc.host, func(t *testing.T) {
+			if rec := do(t, f.srv.Handler(), "GET", "/api/today", "Host", "127.0.0.1:7373"); rec.Code != 200 {
+				t.Fatalf("Host 127.0.0.1:7373: status %d", rec.Code)
+			}
 			rec := do(t, f.srv.Handler(), "GET", "/api/today", "Host", tc.host)
 			if rec.Code != tc.code {
 				t.Fatalf("Host %q: status %d, want %d", tc.host, rec.Code, tc.code)
+			}
+			if rec := do(t, f.srv.Handler(), "GET", "/api/today", "Host", tc.host); rec.Code != tc.code {
+				t.Fatalf("Host %q the second time: status %d, want %d", tc.host, rec.Code, tc.code)
 			}
 			if tc.code != 200 {
 				assertJSONError(t, rec.Header(), rec.Body.Bytes())
@@ -56,11 +64,19 @@ func TestHostCheck(t *testing.T) {
 // accepted with loopback names.
 func TestHostCheckPort(t *testing.T) {
 	f := newFixture(t, true)
+	// Before Open (the handler mounted elsewhere) any port is accepted; the
+	// accepted value must not outlive Open.
+	if rec := do(t, f.srv.Handler(), "GET", "/api/health", "Host", "127.0.0.1:1"); rec.Code != 200 {
+		t.Fatalf("before Open, Host 127.0.0.1:1: status %d, want 200", rec.Code)
+	}
 	if err := f.srv.Open("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.srv.Close(context.Background()) })
 	port := f.srv.Addr()[strings.LastIndex(f.srv.Addr(), ":")+1:]
+	if rec := do(t, f.srv.Handler(), "GET", "/api/health", "Host", "127.0.0.1:1"); rec.Code != 403 {
+		t.Fatalf("after Open, Host 127.0.0.1:1 (accepted before): status %d, want 403", rec.Code)
+	}
 	for host, code := range map[string]int{
 		"127.0.0.1:" + port: 200,
 		"localhost:" + port: 200,

@@ -1,6 +1,10 @@
 // Package cli is the pb command line: one file per command group, each a
 // function taking the parsed arguments and an Env, so tests run commands
 // in-process with their own streams, environment and clock.
+//
+// It is also where the parts are wired: it registers the SQLite driver
+// (internal/sqlite) that store opens by name, so store and sync depend on
+// no driver.
 package cli
 
 import (
@@ -13,6 +17,7 @@ import (
 	"time"
 
 	"github.com/packetbuddy/pb/internal/config"
+	_ "github.com/packetbuddy/pb/internal/sqlite" // the "sqlite" driver store opens
 )
 
 // Env is what a command may touch of the outside world.

@@ -64,8 +64,7 @@ import (
 	"strings"
 	"time"
 
-	_ "modernc.org/sqlite" // the database/sql driver "sqlite"
-
+	_ "github.com/packetbuddy/pb/internal/sqlite" // the "sqlite" driver, for the files it reads
 	"github.com/packetbuddy/pb/internal/usage"
 )
 

@@ -1,10 +1,13 @@
 // Package layers holds no code: its test states which packages may depend
 // on which, and fails the build's tests when a change breaks a rule.
 //
-//   - plan is pure, and store and sync (the SQL adapters) reach neither an
-//     HTTP client nor a process runner through any package of ours; the
-//     one os/exec below them is the SQLite driver's C library translation
-//     (modernc.org/libc), which implements system() and popen().
+//   - plan and usage are pure, and store and sync (the SQL adapters) reach
+//     neither net/http nor os/exec nor the SQLite driver: they open the
+//     database by the driver's name, and the wiring layer (internal/cli)
+//     registers the driver by importing internal/sqlite. The driver's C
+//     library translation (modernc.org/libc) implements system() and
+//     popen() with os/exec, so it stays outside the adapters.
+//   - Only internal/sqlite imports modernc.org packages.
 //   - The test helpers (golden, chromium, logbuf, pgtest, netlab) are
 //     imported by tests only, never by the pb binary.
 //

@@ -71,6 +71,9 @@ func load(t *testing.T, goos string, roots ...string) graph {
 		}
 	}
 	for _, r := range roots {
+		if strings.HasSuffix(r, "/...") {
+			continue
+		}
 		if _, ok := g[r]; !ok {
 			t.Fatalf("go list did not list %s for %s", r, goos)
 		}
@@ -120,36 +123,68 @@ func (g graph) importers(root, target string) []string {
 var targets = []string{"linux", "darwin", "windows"}
 
 // TestDataPackagesDoNoOtherIO: the packages that hold data and SQL depend
-// on no HTTP client and run no programs.
+// on no HTTP client and run no programs, and the SQL adapters name no
+// database driver: the wiring layer registers it (internal/sqlite), so the
+// SQLite driver's C library translation, whose system() and popen() use
+// os/exec, stays outside them.
 func TestDataPackagesDoNoOtherIO(t *testing.T) {
 	t.Parallel()
-	rules := []struct {
-		pkg string
-		// execVia lists the only packages below pkg allowed to import
-		// os/exec directly.
-		execVia []string
-	}{
-		{"internal/plan", nil},
-		{"internal/usage", nil},
-		{"internal/store", []string{"modernc.org/libc"}},
-		{"internal/sync", []string{"modernc.org/libc"}},
-	}
-	roots := make([]string, len(rules))
-	for i, r := range rules {
-		roots[i] = module + r.pkg
+	pkgs := []string{"internal/plan", "internal/usage", "internal/store", "internal/sync"}
+	roots := make([]string, len(pkgs))
+	for i, p := range pkgs {
+		roots[i] = module + p
 	}
 	for _, goos := range targets {
 		t.Run(goos, func(t *testing.T) {
 			t.Parallel()
 			g := load(t, goos, roots...)
-			for _, r := range rules {
-				root := module + r.pkg
-				if chain := g.path(root, "net/http"); chain != nil {
-					t.Errorf("%s reaches net/http: %s", r.pkg, strings.Join(chain, " → "))
+			for _, p := range pkgs {
+				root := module + p
+				for _, target := range []string{"net/http", "os/exec"} {
+					if chain := g.path(root, target); chain != nil {
+						t.Errorf("%s reaches %s: %s", p, target, strings.Join(chain, " → "))
+					}
 				}
-				for _, p := range g.importers(root, "os/exec") {
-					if !slices.Contains(r.execVia, p) {
-						t.Errorf("%s reaches os/exec through %s: %s", r.pkg, p, strings.Join(g.path(root, p), " → "))
+				// The driver's entry points: modernc.org packages that a
+				// package of another origin imports.
+				for dep := range g {
+					if !strings.HasPrefix(dep, "modernc.org/") {
+						continue
+					}
+					for _, via := range g.importers(root, dep) {
+						if !strings.HasPrefix(via, "modernc.org/") {
+							t.Errorf("%s reaches %s: %s → %s", p, dep, strings.Join(g.path(root, via), " → "), dep)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestOnlyTheDriverPackageImportsTheDriver: of all our packages, only
+// internal/sqlite imports modernc.org/sqlite (or anything else of
+// modernc.org); the rest open the database by the driver's name.
+func TestOnlyTheDriverPackageImportsTheDriver(t *testing.T) {
+	t.Parallel()
+	const driverPkg = module + "internal/sqlite"
+	for _, goos := range targets {
+		t.Run(goos, func(t *testing.T) {
+			t.Parallel()
+			g := load(t, goos, module+"...")
+			if _, ok := g[driverPkg]; !ok {
+				t.Fatalf("go list did not list %s", driverPkg)
+			}
+			if !slices.Contains(g[driverPkg], "modernc.org/sqlite") {
+				t.Errorf("%s does not import modernc.org/sqlite: %v", driverPkg, g[driverPkg])
+			}
+			for p, imps := range g {
+				if !strings.HasPrefix(p, module) || p == driverPkg {
+					continue
+				}
+				for _, imp := range imps {
+					if strings.HasPrefix(imp, "modernc.org/") {
+						t.Errorf("%s imports %s; import %s for the driver instead", p, imp, driverPkg)
 					}
 				}
 			}

@@ -64,6 +64,17 @@
 // database or a file that is not SQLite is refused with a clear error and
 // left untouched.
 //
+// # Driver
+//
+// The package imports no SQLite driver: it opens database/sql's "sqlite" by
+// name, and the program registers the driver by importing internal/sqlite
+// for effect (internal/cli does; so does every test that opens a store).
+// Without it Open and Check fail with ErrNoDriver before touching a file.
+// SQLite's errors are classified by their result codes (SQLITE_NOTADB,
+// SQLITE_CORRUPT) through any error with a Code() int method, so nothing
+// here names the driver's types. The data source names use
+// modernc.org/sqlite's parameters (_pragma, _txlock, _journal_mode).
+//
 // Only the daemon writes (Open without ReadOnly). The CLI opens the same file
 // ReadOnly while the daemon runs; WAL lets it read without blocking the writer.
 // A writable Store reads through its own pool of read-only connections, so

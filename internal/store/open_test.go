@@ -82,6 +82,17 @@ func TestOpenRefuses(t *testing.T) {
 		{"short file", func(t *testing.T, path string) {
 			os.WriteFile(path, []byte("SQLite"), 0o600)
 		}, store.ErrNotSQLite, "not a SQLite database"},
+		{"SQLite magic over a garbage header", func(t *testing.T, path string) {
+			// The magic passes store's own header check; SQLite itself then
+			// answers SQLITE_NOTADB, which the store classifies by its
+			// result code, whatever the driver's error type.
+			b := make([]byte, 4096)
+			for i := range b {
+				b[i] = byte(0x5A ^ i)
+			}
+			copy(b, "SQLite format 3\x00")
+			os.WriteFile(path, b, 0o600)
+		}, store.ErrNotSQLite, "not a SQLite database (file is not a database"},
 		{"foreign SQLite database", func(t *testing.T, path string) {
 			rawDB(t, path, "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)", "INSERT INTO notes (body) VALUES ('mine')")
 		}, store.ErrNotPacketBuddy, "SQLite database but not a PacketBuddy database"},

@@ -11,12 +11,18 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
-
-	sqlite "modernc.org/sqlite"
-	sqlite3 "modernc.org/sqlite/lib"
 )
+
+// driverName is the database/sql driver store opens. The package registers
+// no driver itself (see package internal/sqlite): whoever wires a Store
+// imports one for effect.
+const driverName = "sqlite"
+
+// driverPackage is what a program imports to register driverName.
+const driverPackage = "github.com/packetbuddy/pb/internal/sqlite"
 
 // DefaultFineRetentionDays is how long the fine (1-minute) tier is kept when
 // Options.FineRetentionDays is 0.
@@ -47,7 +53,20 @@ var (
 	ErrNotSQLite = errors.New("not a SQLite database")
 	// ErrDamaged means SQLite found the file corrupt (a damaged page).
 	ErrDamaged = errors.New("the database is damaged")
+	// ErrNoDriver means no database/sql driver named "sqlite" is
+	// registered: the program must import one for effect.
+	ErrNoDriver = errors.New(`no SQLite driver registered: import _ "` + driverPackage + `"`)
 )
+
+// checkDriver returns ErrNoDriver unless driverName is registered, so that
+// a program wired without a driver fails before any file is touched, with
+// an error saying what to import.
+func checkDriver() error {
+	if !slices.Contains(sql.Drivers(), driverName) {
+		return ErrNoDriver
+	}
+	return nil
+}
 
 // Options configure Open.
 type Options struct {
@@ -82,6 +101,9 @@ type Store struct {
 // SQLite database and a file that is not SQLite, with errors that say so
 // (ErrNewerSchema, ErrNotPacketBuddy, ErrNotSQLite).
 func Open(ctx context.Context, path string, opt Options) (*Store, error) {
+	if err := checkDriver(); err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
 	if opt.FineRetentionDays < 0 {
 		return nil, fmt.Errorf("store: open: fine retention of %d days is negative", opt.FineRetentionDays)
 	}
@@ -143,7 +165,7 @@ func (s *Store) open(ctx context.Context, readOnly bool) error {
 		if err := narrowMode(s.path); err != nil { // ours (or new): only our user may read it
 			return err
 		}
-		s.w, err = sql.Open("sqlite", dsn(s.path, false))
+		s.w, err = sql.Open(driverName, dsn(s.path, false))
 		if err != nil {
 			return err
 		}
@@ -155,7 +177,7 @@ func (s *Store) open(ctx context.Context, readOnly bool) error {
 			return sqliteErr(err)
 		}
 	}
-	s.r, err = sql.Open("sqlite", dsn(s.path, true))
+	s.r, err = sql.Open(driverName, dsn(s.path, true))
 	if err != nil {
 		return err
 	}
@@ -195,9 +217,9 @@ func (s *Store) Close() error {
 // Path returns the absolute path of the database file.
 func (s *Store) Path() string { return s.path }
 
-// dsn is the modernc.org/sqlite data source name for path. Writers get WAL
-// and the durability settings; readers open with mode=ro so they can never
-// change the file (not even its journal mode).
+// dsn is the data source name for path, in modernc.org/sqlite's syntax.
+// Writers get WAL and the durability settings; readers open with mode=ro so
+// they can never change the file (not even its journal mode).
 func dsn(path string, readOnly bool) string {
 	u := fileURI(path)
 	q := []string{
@@ -299,7 +321,7 @@ func (i dbInfo) check() error {
 // connection that sets no pragma, so a foreign file is never modified.
 func probe(ctx context.Context, path string) (dbInfo, error) {
 	var info dbInfo
-	db, err := sql.Open("sqlite", fileURI(path)+"?mode=ro&_pragma=busy_timeout(5000)")
+	db, err := sql.Open(driverName, fileURI(path)+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		return info, err
 	}
@@ -320,15 +342,31 @@ func fileURI(path string) string {
 	return "file:" + (&url.URL{Path: p}).EscapedPath()
 }
 
+// SQLite's primary result codes (https://sqlite.org/rescode.html), stable
+// across versions and drivers. An extended code carries its primary code in
+// its low 8 bits (SQLITE_CORRUPT_INDEX = 779 = 11 | 3<<8).
+const (
+	codeCorrupt = 11 // SQLITE_CORRUPT: "database disk image is malformed"
+	codeNotADB  = 26 // SQLITE_NOTADB: "file is not a database"
+)
+
+// resultCoder is an error carrying SQLite's (extended) result code, as the
+// driver's error type does (modernc.org/sqlite's *Error.Code), without
+// naming the driver.
+type resultCoder interface {
+	error
+	Code() int
+}
+
 // sqliteErr turns SQLite's "file is not a database" into ErrNotSQLite and
 // "database disk image is malformed" into ErrDamaged.
 func sqliteErr(err error) error {
-	var se *sqlite.Error
+	var se resultCoder
 	if errors.As(err, &se) {
 		switch se.Code() & 0xff {
-		case sqlite3.SQLITE_NOTADB:
+		case codeNotADB:
 			return fmt.Errorf("the file is %w (%v)", ErrNotSQLite, err)
-		case sqlite3.SQLITE_CORRUPT:
+		case codeCorrupt:
 			return fmt.Errorf("%w (%v)", ErrDamaged, err)
 		}
 	}
@@ -343,7 +381,10 @@ func sqliteErr(err error) error {
 // ctx ends first the error wraps ctx's error: the file was not fully
 // checked.
 func Check(ctx context.Context, path string) error {
-	db, err := sql.Open("sqlite", fileURI(path)+"?mode=ro&_pragma=busy_timeout(5000)")
+	if err := checkDriver(); err != nil {
+		return fmt.Errorf("store: check %s: %w", path, err)
+	}
+	db, err := sql.Open(driverName, fileURI(path)+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		return fmt.Errorf("store: check %s: %w", path, err)
 	}

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"os"
 
-	_ "modernc.org/sqlite" // the "sqlite" driver, for Damage
+	_ "github.com/packetbuddy/pb/internal/sqlite" // the "sqlite" driver, for Damage and Generate
 )
 
 // Damage overwrites the root page of table in the PacketBuddy database at
