@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Measures the daemon at rest, as it runs (not a benchmark): builds pb, runs
-# `pb serve` on a fresh data directory at the default 1 s polling and 1 min
+# `pb serve` on a fresh data directory at the default 1 s polling and 2 min
 # writes, and vnstatd (vnStat's daemon, at its defaults, on its own
 # temporary database) beside it in the same window. After a first minute
 # (start-up: migrations, the first write) it notes each one's private memory
@@ -113,7 +113,7 @@ if [ -n "$vpid" ]; then
 fi
 
 echo
-echo "window: $secs s after a first minute; $("$tmp/pb" version), 1 s polling, 1 min writes${vpid:+; $(vnstatd -v 2>&1 | head -1) at its defaults}"
+echo "window: $secs s after a first minute; $("$tmp/pb" version), 1 s polling, 2 min writes (the defaults)${vpid:+; $(vnstatd -v 2>&1 | head -1) at its defaults}"
 report() { # name anon0 anon1 peak rss file cpu0 cpu1 wb0 wb1 wc0 wc1
 	awk -v n="$1" -v a0="$2" -v a1="$3" -v pk="$4" -v rss="$5" -v f="$6" \
 		-v c="$(($8 - $7))" -v wb="$((${10} - $9))" -v wc="$((${12} - ${11}))" -v t="$ticks" -v s="$secs" 'BEGIN {
