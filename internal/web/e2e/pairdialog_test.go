@@ -16,6 +16,9 @@ import (
 // TestPairDialog: the dashboard opened on this computer has "Pair a phone";
 // its dialog shows a QR code and a code that pairs a browser, lists the
 // paired browsers, and revokes one with its button.
+// phoneUA is the phone the browser says it is.
+const phoneUA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"
+
 func TestPairDialog(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()

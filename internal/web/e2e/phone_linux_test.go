@@ -35,9 +35,6 @@ import (
 	pbsync "github.com/packetbuddy/pb/internal/sync"
 )
 
-// phoneUA is the phone the browser says it is.
-const phoneUA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36"
-
 // phoneCert is a self-signed certificate for ip, written to dir, and the
 // base64 SHA-256 of its public key (Chromium's
 // --ignore-certificate-errors-spki-list trusts exactly that key, as a phone
