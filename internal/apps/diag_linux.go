@@ -3,6 +3,7 @@ package apps
 import (
 	"errors"
 	"fmt"
+	"github.com/packetbuddy/pb/internal/netlink"
 	"net"
 	"net/netip"
 	"time"
@@ -71,25 +72,17 @@ type sockState struct {
 // OpenSockDiag opens the TCP-only fallback: socket diagnostics over
 // netlink. procRoot is the /proc to map sockets to processes from.
 func OpenSockDiag(procRoot string) (Source, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_SOCK_DIAG)
+	fd, err := netlink.Open(unix.NETLINK_SOCK_DIAG, 0, false)
 	if err != nil {
-		return nil, &Unavailable{Why: Other, Hint: "socket diagnostics over netlink are not available", Err: err}
-	}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		unix.Close(fd)
 		return nil, &Unavailable{Why: Other, Hint: "socket diagnostics over netlink are not available", Err: err}
 	}
 	s := &diagSource{fd: fd, events: -1, buf: make([]byte, 64<<10), procs: newProcMap(procRoot),
 		socks: map[uint64]*sockState{}, counts: map[sampleKey]*Sample{}, want: map[uint32]uint32{}, walkBudget: 0.005}
 	// Destroy notifications (Linux 4.10+); without them, sockets closed
 	// between two dumps lose their last poll's traffic to unattributed.
-	if ev, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_SOCK_DIAG); err == nil {
+	if ev, err := netlink.Open(unix.NETLINK_SOCK_DIAG, tcpDestroyGroups, true); err == nil {
 		unix.SetsockoptInt(ev, unix.SOL_SOCKET, unix.SO_RCVBUF, 1<<20)
-		if unix.Bind(ev, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: tcpDestroyGroups}) == nil {
-			s.events = ev
-		} else {
-			unix.Close(ev)
-		}
+		s.events = ev
 	}
 	// The first dump is the baseline: traffic before Open is not counted.
 	if _, err := s.Read(nil); err != nil {

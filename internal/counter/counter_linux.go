@@ -5,10 +5,10 @@ package counter
 import (
 	"errors"
 	"fmt"
+	"github.com/packetbuddy/pb/internal/netlink"
 	"os"
 	"slices"
 	"sync"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -180,12 +180,12 @@ func statsUnsupported(err error) bool {
 // answer with parse.
 func (r *netlinkReader) take(dst []Counter, what string, req []byte, parse func([]byte, uint32, []Counter) ([]Counter, bool, error)) ([]Counter, error) {
 	r.seq++
-	if err := rawWrite(r.fd, req); err != nil {
+	if err := netlink.Write(r.fd, req); err != nil {
 		return dst, fmt.Errorf("send %s dump request: %w", what, err)
 	}
 	start := len(dst)
 	for {
-		n, err := rawRecv(r.fd, r.buf)
+		n, err := netlink.Recv(r.fd, r.buf)
 		if err == unix.EAGAIN {
 			n, err = unix.Read(r.fd, r.buf) // not queued yet: wait for it
 		}
@@ -229,7 +229,7 @@ func (r *netlinkReader) linksChanged() bool {
 	}
 	changed := false
 	for {
-		n, err := rawRecv(r.events, r.buf)
+		n, err := netlink.Recv(r.events, r.buf)
 		switch {
 		case err == nil && n > 0, err == unix.ENOBUFS:
 			changed = true
@@ -244,52 +244,21 @@ func (r *netlinkReader) linksChanged() bool {
 	}
 }
 
-// rawWrite and rawRecv talk to the netlink socket without telling the Go
-// scheduler (RawSyscall). Neither can block: the kernel builds a dump's
-// datagrams inside these calls, and rawRecv does not wait (MSG_DONTWAIT).
-// A scheduler-visible syscall, once a second, woke the runtime's monitor
-// thread and at times made it hand the processor to another thread: two
-// to four extra context switches per poll, most of the daemon's CPU time
-// at rest (README, "The daemon at rest").
-func rawWrite(fd int, p []byte) error {
-	_, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
-	if e != 0 {
-		return e
-	}
-	return nil
-}
-
-func rawRecv(fd int, p []byte) (int, error) {
-	n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), unix.MSG_DONTWAIT, 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
-}
-
 // openLinkEvents opens a NETLINK_ROUTE socket subscribed to link
 // notifications (RTNLGRP_LINK), read without waiting.
 func openLinkEvents() (int, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_ROUTE)
+	fd, err := netlink.Open(unix.NETLINK_ROUTE, rtmGrpLink, true)
 	if err != nil {
-		return -1, fmt.Errorf("open netlink socket for link notifications: %w", err)
-	}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: rtmGrpLink}); err != nil {
-		unix.Close(fd)
-		return -1, fmt.Errorf("subscribe to link notifications: %w", err)
+		return -1, fmt.Errorf("open a netlink socket for link notifications: %w", err)
 	}
 	return fd, nil
 }
 
 // openNetlink opens and binds a NETLINK_ROUTE socket.
 func openNetlink() (int, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+	fd, err := netlink.Open(unix.NETLINK_ROUTE, 0, false)
 	if err != nil {
 		return -1, fmt.Errorf("open netlink socket: %w", err)
-	}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		unix.Close(fd)
-		return -1, fmt.Errorf("bind netlink socket: %w", err)
 	}
 	return fd, nil
 }

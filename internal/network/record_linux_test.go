@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/packetbuddy/pb/internal/netlink"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -76,7 +77,7 @@ func TestRecordLinuxFixtures(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	buf := make([]byte, 64<<10)
 	for {
-		n, err := rawRecv(events, buf)
+		n, err := netlink.Recv(events, buf)
 		if err != nil {
 			break
 		}

@@ -5,10 +5,10 @@ package network
 import (
 	"errors"
 	"fmt"
+	"github.com/packetbuddy/pb/internal/netlink"
 	"log/slog"
 	"sync"
 	"time"
-	"unsafe"
 
 	"github.com/packetbuddy/pb/internal/counter"
 	"github.com/packetbuddy/pb/internal/usage"
@@ -93,7 +93,7 @@ func (s *Source) Attached() map[string]usage.Attachment {
 // an identification. A lost notification (ENOBUFS) counts as a change.
 func (s *Source) drain() {
 	for {
-		n, err := rawRecv(s.events, s.buf)
+		n, err := netlink.Recv(s.events, s.buf)
 		switch {
 		case err == unix.EAGAIN:
 			return
@@ -191,7 +191,7 @@ func (s *Source) readWifi(buf []byte) ([]WifiIface, bool) {
 	defer unix.Close(fd)
 	if s.wifi == 0 {
 		s.seq++
-		if err := rawWrite(fd, familyRequest(s.seq)); err != nil {
+		if err := netlink.Write(fd, familyRequest(s.seq)); err != nil {
 			return nil, false
 		}
 		n, err := unix.Read(fd, buf)
@@ -252,7 +252,7 @@ func linkDumpRequest(seq uint32) []byte {
 // dump sends one dump request and feeds its answer to parse until done.
 func dump(fd int, seq *uint32, buf []byte, req func(uint32) []byte, what string, parse func([]byte, uint32) (bool, error)) error {
 	*seq++
-	if err := rawWrite(fd, req(*seq)); err != nil {
+	if err := netlink.Write(fd, req(*seq)); err != nil {
 		return fmt.Errorf("send %s request: %w", what, err)
 	}
 	for {
@@ -288,31 +288,9 @@ func openDump(proto int) (int, error) {
 // openEvents opens a NETLINK_ROUTE socket subscribed to Groups, read
 // without waiting.
 func openEvents() (int, error) {
-	fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK, unix.NETLINK_ROUTE)
+	fd, err := netlink.Open(unix.NETLINK_ROUTE, Groups, true)
 	if err != nil {
-		return -1, fmt.Errorf("open netlink socket for network changes: %w", err)
-	}
-	if err := unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: Groups}); err != nil {
-		unix.Close(fd)
-		return -1, fmt.Errorf("subscribe to network changes: %w", err)
+		return -1, fmt.Errorf("open a netlink socket for network changes: %w", err)
 	}
 	return fd, nil
-}
-
-// rawWrite and rawRecv bypass the Go scheduler as the counter reader's do
-// (see counter_linux.go): rawRecv, once per poll, never blocks.
-func rawWrite(fd int, p []byte) error {
-	_, _, e := unix.RawSyscall(unix.SYS_WRITE, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)))
-	if e != 0 {
-		return e
-	}
-	return nil
-}
-
-func rawRecv(fd int, p []byte) (int, error) {
-	n, _, e := unix.RawSyscall6(unix.SYS_RECVFROM, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), unix.MSG_DONTWAIT, 0, 0)
-	if e != 0 {
-		return 0, e
-	}
-	return int(n), nil
 }
