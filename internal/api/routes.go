@@ -49,6 +49,7 @@ func (s *Server) routeTable() []route {
 		{method: "GET", path: "/api/days", h: h(s.handleDays)},
 		{method: "GET", path: "/api/top", h: h(s.handleTop)},
 		{method: "GET", path: "/api/apps", h: h(s.handleApps)},
+		{method: "GET", path: "/api/apps/days", h: h(s.handleAppDays)},
 		{method: "GET", path: "/api/networks", h: h(s.handleNetworks)},
 		{method: "POST", path: "/api/networks/{action}", h: h(s.handleNetworkEdit)},
 		{method: "GET", path: "/api/events", h: h(s.handleEvents)},

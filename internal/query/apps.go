@@ -2,6 +2,7 @@ package query
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/packetbuddy/pb/internal/usage"
 )
@@ -59,4 +60,41 @@ func (e *Engine) AppDays(ctx context.Context, from, to usage.Date, f usage.Filte
 		}
 	}
 	return out, nil
+}
+
+// AppHistory is one application's traffic day by day.
+type AppHistory struct {
+	App      usage.App
+	From, To usage.Date        // inclusive local days
+	Days     []usage.DayTotals // every day from..to, zero days included
+	Total    usage.Totals
+}
+
+// UnknownAppError is an application no traffic was ever written for.
+type UnknownAppError struct{ App usage.App }
+
+func (e *UnknownAppError) Error() string {
+	return fmt.Sprintf("no traffic of the application %q (path %q) is known (pb apps lists them)", e.App.Name, e.App.Path)
+}
+
+// AppHistory returns application a's traffic on each local day from..to
+// (inclusive) on the interfaces f selects (the zero Filter: the engine's
+// scope); a is matched on all of its fields, as /api/apps lists it. Like
+// Apps it is what the daemon has written.
+func (e *Engine) AppHistory(ctx context.Context, a usage.App, from, to usage.Date, f usage.Filter) (AppHistory, error) {
+	if !f.All && len(f.Ifaces) == 0 {
+		f = e.scope
+	}
+	days, known, err := e.st.AppDayTotals(ctx, a, from, to, e.loc, f)
+	if err != nil {
+		return AppHistory{}, err
+	}
+	if !known {
+		return AppHistory{}, &UnknownAppError{App: a}
+	}
+	h := AppHistory{App: a, From: from, To: to, Days: days}
+	for _, d := range days {
+		h.Total = h.Total.Add(d.Totals)
+	}
+	return h, nil
 }

@@ -41,6 +41,10 @@ type Store interface {
 	// AppTotals is each application's traffic in [from, to) on the
 	// interfaces f selects, largest first (15-minute resolution).
 	AppTotals(ctx context.Context, from, to time.Time, f usage.Filter) ([]usage.AppTotals, error)
+	// AppDayTotals is one application's traffic on each local day
+	// from..to on the interfaces f selects, zero days included; known is
+	// false when no traffic of it was ever written.
+	AppDayTotals(ctx context.Context, a usage.App, from, to usage.Date, loc *time.Location, f usage.Filter) (days []usage.DayTotals, known bool, err error)
 	// Networks lists every known network; NetworkTotals is each
 	// network's traffic in [from, to) on the interfaces f selects, the
 	// unknown network included, so they add up to the interfaces' total

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -84,6 +85,40 @@ func (s *Store) AppTotals(ctx context.Context, from, to time.Time, f usage.Filte
 		return cmp.Or(cmp.Compare(b.Total(), a.Total()), strings.Compare(a.App.Name, b.App.Name), strings.Compare(a.App.Path, b.App.Path))
 	})
 	return out, nil
+}
+
+// AppDayTotals returns one entry per local day from..to inclusive in loc
+// (zero days included) with the traffic of application a, identified by
+// all four of its fields, on the interfaces f selects. known is false when
+// no traffic of a was ever written (every day is then zero); the
+// unattributed app is always known.
+func (s *Store) AppDayTotals(ctx context.Context, a usage.App, from, to usage.Date, loc *time.Location, f usage.Filter) (days []usage.DayTotals, known bool, err error) {
+	out, err := zeroDays(from, to, loc)
+	if err != nil {
+		return nil, false, fmt.Errorf("store: app days: %w", err)
+	}
+	var id int64
+	err = s.r.QueryRowContext(ctx, `SELECT id FROM apps WHERE path = ? AND name = ? AND unit = ? AND package = ?`,
+		a.Path, a.Name, a.Unit, a.Package).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return out, a == usage.Unattributed, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: app days of %s: %w", a.Name, err)
+	}
+	where, fargs := s.appIfaceFilter(f)
+	args := append([]any{id, from.Start(loc).Unix(), to.AddDays(1).Start(loc).Unix()}, fargs...)
+	rows, err := s.r.QueryContext(ctx, `SELECT u.ts, sum(u.rx), sum(u.tx)
+		FROM app_usage u JOIN interfaces i ON i.id = u.iface_id
+		WHERE u.app_id = ? AND u.ts >= ? AND u.ts < ? `+where+`
+		GROUP BY u.ts`, args...)
+	if err == nil {
+		err = addByDay(rows, out, loc, +1)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: app days of %s: %w", a.Name, err)
+	}
+	return out, true, nil
 }
 
 // appIfaceFilter is the SQL condition on interfaces i for f.

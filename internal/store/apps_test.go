@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/packetbuddy/pb/internal/golden"
 	"github.com/packetbuddy/pb/internal/usage"
 )
 
@@ -68,5 +69,51 @@ func TestAppTotalsAddUpAndPrune(t *testing.T) {
 	}
 	if iface, _ := s.Totals(ctx, from, to, usage.Filter{Ifaces: []string{"eth0"}}); iface != tot(1000+240, 100+24) {
 		t.Errorf("pruning apps changed the interface total to %+v", iface)
+	}
+}
+
+// TestAppDayTotals: one app's traffic per local day, zero days included,
+// across a 23-hour day; an app never written is not known, unattributed
+// always is.
+func TestAppDayTotals(t *testing.T) {
+	ctx := context.Background()
+	nyc := golden.Location("America/New_York")
+	s, _ := mustOpen(t, newClock(utc(2026, 3, 9, 12, 0)))
+	fx := usage.App{Path: "/usr/bin/firefox", Name: "firefox"}
+	at := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, nyc) }
+	app := func(a usage.App, iface string, t time.Time, rx, tx uint64) usage.AppDelta {
+		return usage.AppDelta{App: a, Iface: iface, MAC: "aa", Bucket: t, Totals: tot(rx, tx)}
+	}
+	mustFlush(t, s, usage.Batch{
+		Interfaces: []usage.Interface{{Name: "eth0", MAC: "aa", Counted: true}, {Name: "veth1", MAC: "aa", Counted: false}},
+		Apps: []usage.AppDelta{
+			app(fx, "eth0", at(7, 23, 45), 1, 2),     // 04:45 UTC on the 8th
+			app(fx, "eth0", at(8, 0, 0), 10, 20),     // the spring-forward day's first bucket
+			app(fx, "eth0", at(8, 23, 45), 100, 200), // its last
+			app(fx, "veth1", at(8, 12, 0), 5000, 5000),
+			app(usage.Unattributed, "eth0", at(8, 12, 0), 7, 7),
+		},
+	})
+	day := func(d int, rx, tx uint64) usage.DayTotals {
+		return usage.DayTotals{Date: usage.Date{Year: 2026, Month: 3, Day: d}, Totals: tot(rx, tx)}
+	}
+	from, to := usage.Date{Year: 2026, Month: 3, Day: 6}, usage.Date{Year: 2026, Month: 3, Day: 9}
+	got, known, err := s.AppDayTotals(ctx, fx, from, to, nyc, usage.Filter{Ifaces: []string{"eth0"}})
+	if want := []usage.DayTotals{day(6, 0, 0), day(7, 1, 2), day(8, 110, 220), day(9, 0, 0)}; err != nil || !known || !cmp.Equal(want, got) {
+		t.Errorf("firefox on eth0: %+v, known %v, %v; want %+v", got, known, err, want)
+	}
+	if got, _, _ := s.AppDayTotals(ctx, fx, from, to, nyc, usage.Filter{All: true}); got[2] != day(8, 5110, 5220) {
+		t.Errorf("firefox on every interface on the 8th: %+v", got[2])
+	}
+	// Another path is another app.
+	if got, known, err := s.AppDayTotals(ctx, usage.App{Name: "firefox"}, from, to, nyc, usage.Filter{}); err != nil || known || len(got) != 4 || got[1].Total() != 0 {
+		t.Errorf("an app never written: %+v, known %v, %v", got, known, err)
+	}
+	empty, _ := mustOpen(t, newClock(utc(2026, 3, 9, 12, 0)))
+	if got, known, err := empty.AppDayTotals(ctx, usage.Unattributed, from, from, nyc, usage.Filter{}); err != nil || !known || len(got) != 1 || got[0] != day(6, 0, 0) {
+		t.Errorf("unattributed on an empty store: %+v, known %v, %v", got, known, err)
+	}
+	if _, _, err := s.AppDayTotals(ctx, fx, to, from, nyc, usage.Filter{}); err == nil {
+		t.Error("a range that ends before it starts: no error")
 	}
 }

@@ -330,15 +330,9 @@ func (s *Store) SetNetworkMetered(ctx context.Context, name string, metered bool
 // interface total less its known networks). A name no network has counts
 // nothing.
 func (s *Store) NetworkDayTotals(ctx context.Context, from, to usage.Date, loc *time.Location, f usage.Filter, names []string) ([]usage.DayTotals, error) {
-	if loc == nil || from.After(to) {
-		return nil, fmt.Errorf("store: network days %s..%s: bad range", from, to)
-	}
-	if n := from.DaysUntil(to) + 1; n > maxPoints {
-		return nil, fmt.Errorf("store: network days: %d days is too many", n)
-	}
-	out := make([]usage.DayTotals, 0, from.DaysUntil(to)+1)
-	for d := from; !d.After(to); d = d.AddDays(1) {
-		out = append(out, usage.DayTotals{Date: d})
+	out, err := zeroDays(from, to, loc)
+	if err != nil {
+		return nil, fmt.Errorf("store: network days: %w", err)
 	}
 	unknown := false
 	var known []string
@@ -360,24 +354,7 @@ func (s *Store) NetworkDayTotals(ctx context.Context, from, to usage.Date, loc *
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var ts, rx, tx int64
-			if err := rows.Scan(&ts, &rx, &tx); err != nil {
-				return err
-			}
-			i := from.DaysUntil(usage.DateOf(time.Unix(ts, 0).In(loc)))
-			if i < 0 || i >= len(out) {
-				continue
-			}
-			t := &out[i].Totals
-			if sign > 0 {
-				t.Rx, t.Tx = t.Rx+uint64(rx), t.Tx+uint64(tx)
-			} else {
-				t.Rx, t.Tx = sub(t.Rx, uint64(rx)), sub(t.Tx, uint64(tx))
-			}
-		}
-		return rows.Err()
+		return addByDay(rows, out, loc, sign)
 	}
 	if unknown {
 		all, err := s.DayTotals(ctx, from, to, loc, f)

@@ -925,6 +925,46 @@ func peaksIn(ctx context.Context, tx *sql.Tx, spans []int64) (map[int64]uint64, 
 	return out, nil
 }
 
+// zeroDays returns one zero entry per local day from..to inclusive, for
+// the per-dimension day queries (networks, apps) to fill with addByDay.
+func zeroDays(from, to usage.Date, loc *time.Location) ([]usage.DayTotals, error) {
+	if loc == nil || from.After(to) {
+		return nil, fmt.Errorf("%s..%s: bad range", from, to)
+	}
+	if n := from.DaysUntil(to) + 1; n > maxPoints {
+		return nil, fmt.Errorf("%d days is too many", n)
+	}
+	out := make([]usage.DayTotals, 0, from.DaysUntil(to)+1)
+	for d := from; !d.After(to); d = d.AddDays(1) {
+		out = append(out, usage.DayTotals{Date: d})
+	}
+	return out, nil
+}
+
+// addByDay adds (sign > 0) or takes away (sign < 0, never below zero) rows
+// of (bucket start, rx, tx) to the local days of out, which start at
+// out[0].Date; buckets outside them are ignored. It closes rows.
+func addByDay(rows *sql.Rows, out []usage.DayTotals, loc *time.Location, sign int) error {
+	defer rows.Close()
+	for rows.Next() {
+		var ts, rx, tx int64
+		if err := rows.Scan(&ts, &rx, &tx); err != nil {
+			return err
+		}
+		i := out[0].Date.DaysUntil(usage.DateOf(time.Unix(ts, 0).In(loc)))
+		if i < 0 || i >= len(out) {
+			continue
+		}
+		t := &out[i].Totals
+		if sign > 0 {
+			t.Rx, t.Tx = t.Rx+uint64(rx), t.Tx+uint64(tx)
+		} else {
+			t.Rx, t.Tx = sub(t.Rx, uint64(rx)), sub(t.Tx, uint64(tx))
+		}
+	}
+	return rows.Err()
+}
+
 // dayRanges returns the (index, start, end) triples of the local days from
 // first to last in loc.
 func dayRanges(first, last usage.Date, loc *time.Location) []int64 {
