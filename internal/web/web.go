@@ -15,6 +15,8 @@
 //	js/app.js                 wiring and rendering (start reading here)
 //	js/api.js                 the API calls and the live stream
 //	js/plans.js               the data plan cards (/api/plans)
+//	js/networks.js            the networks panel (/api/networks)
+//	js/apps.js                the apps panel and an app's days (/api/apps, /api/apps/days)
 //	js/charts.js              Chart.js set-up, themed from app.css
 //	js/format.js              bytes like the API's human_readable; local dates
 //	js/export.js              the export dialog

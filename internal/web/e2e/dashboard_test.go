@@ -5,8 +5,9 @@
 // missing browser is a failure; elsewhere the test is skipped.
 //
 // Screenshots and timings go to $PB_ARTIFACTS, or artifacts/ at the
-// repository root. PB_UPDATE_SCREENSHOT=1 also rewrites
-// docs/screenshot-dashboard.png, the README's picture.
+// repository root. PB_UPDATE_SCREENSHOT=1 also rewrites the README's
+// pictures: docs/screenshot-dashboard.png, screenshot-phone.png (Linux)
+// and screenshot-apps.png.
 package e2e
 
 import (

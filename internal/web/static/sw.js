@@ -7,7 +7,7 @@
 // daemon is not answering. API calls are never cached: stale numbers that
 // look current are worse than none.
 
-const CACHE = 'pb-shell-v4';
+const CACHE = 'pb-shell-v5';
 const SHELL = [
   './',
   'app.css',
@@ -21,6 +21,7 @@ const SHELL = [
   'js/format.js',
   'js/plans.js',
   'js/networks.js',
+  'js/apps.js',
   'js/theme.js',
   'docs.html',
   'js/docs.js',
