@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/cilium/ebpf"
@@ -202,49 +203,30 @@ func attachObjects(cgroup string, objs *countObjects) ([]link.Link, error) {
 type ebpfSource struct {
 	objs  *countObjects
 	links []link.Link
-	// Batch buffers: the counters are read 256 at a time
-	// (BPF_MAP_LOOKUP_BATCH, Linux 5.6+), one system call per 256
-	// instead of two per entry; noBatch falls back to iterating.
-	keys    []countKey
-	vals    []countCounts
+	// The counters are read in batches (BPF_MAP_LOOKUP_BATCH, Linux
+	// 5.6+), one raw system call per 256 entries instead of two per
+	// entry; noBatch falls back to cilium/ebpf's iterator.
+	batch   *batchReader
 	noBatch bool
+	elem    elemCalls
+	forget  []Sample // Forget's reading of the map
 }
 
 func (s *ebpfSource) Read(dst []Sample) ([]Sample, error) {
 	if !s.noBatch {
-		out, err := s.readBatch(dst)
+		if s.batch == nil {
+			s.batch = newBatchReader(s.objs.Usage.FD())
+		}
+		out, err := s.batch.read(dst)
 		if err == nil {
 			return out, nil
 		}
-		if !errors.Is(err, ebpf.ErrNotSupported) {
+		if !batchUnsupported(err) {
 			return dst, fmt.Errorf("read per-app counters: %w", err)
 		}
 		s.noBatch = true
 	}
 	return s.readEach(dst)
-}
-
-// readBatch reads every counter in batches. A hash map's batch holds
-// whole buckets, so the buffers are far larger than a bucket can be.
-func (s *ebpfSource) readBatch(dst []Sample) ([]Sample, error) {
-	if s.keys == nil {
-		s.keys, s.vals = make([]countKey, 256), make([]countCounts, 256)
-	}
-	start := len(dst)
-	var cursor ebpf.MapBatchCursor
-	for {
-		n, err := s.objs.Usage.BatchLookup(&cursor, s.keys, s.vals, nil)
-		for i := range n {
-			k, v := s.keys[i], s.vals[i]
-			dst = append(dst, Sample{PID: k.Tgid, Ifindex: k.Ifindex, RxBytes: v.RxBytes, TxBytes: v.TxBytes, RxPackets: v.RxPackets, TxPackets: v.TxPackets})
-		}
-		if errors.Is(err, ebpf.ErrKeyNotExist) {
-			return dst, nil // the end
-		}
-		if err != nil {
-			return dst[:start], err
-		}
-	}
 }
 
 // readEach reads every counter with the map's iterator.
@@ -262,46 +244,30 @@ func (s *ebpfSource) readEach(dst []Sample) ([]Sample, error) {
 }
 
 func (s *ebpfSource) Comm(pid uint32) string {
-	var c countComm
-	if err := s.objs.Comms.Lookup(pid, &c); err != nil {
-		return ""
-	}
-	b := make([]byte, 0, len(c.Name))
-	for _, ch := range c.Name {
-		if ch == 0 {
-			break
-		}
-		b = append(b, byte(ch))
-	}
-	return string(b)
+	return s.elem.lookupComm(s.objs.Comms.FD(), pid)
 }
 
 func (s *ebpfSource) Forget(pids []uint32) error {
 	if len(pids) == 0 {
 		return nil
 	}
-	gone := make(map[uint32]bool, len(pids))
-	for _, p := range pids {
-		gone[p] = true
-	}
-	var dead []countKey
-	var k countKey
-	var v countCounts
-	it := s.objs.Usage.Iterate()
-	for it.Next(&k, &v) {
-		if gone[k.Tgid] {
-			dead = append(dead, k)
-		}
+	// The map's keys come from one reading of it (a batch or two), not
+	// from walking it key by key.
+	var err error
+	if s.forget, err = s.Read(s.forget[:0]); err != nil {
+		return fmt.Errorf("forget exited processes: %w", err)
 	}
 	var errs []error
-	errs = append(errs, it.Err())
-	for _, k := range dead {
-		if err := s.objs.Usage.Delete(k); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
-			errs = append(errs, err)
+	usage, comms := s.objs.Usage.FD(), s.objs.Comms.FD()
+	for _, e := range s.forget {
+		if slices.Contains(pids, e.PID) {
+			if err := s.elem.deleteKey(usage, countKey{Tgid: e.PID, Ifindex: e.Ifindex}); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	for _, p := range pids {
-		if err := s.objs.Comms.Delete(p); err != nil && !errors.Is(err, ebpf.ErrKeyNotExist) {
+		if err := s.elem.deletePID(comms, p); err != nil {
 			errs = append(errs, err)
 		}
 	}

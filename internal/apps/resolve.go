@@ -51,6 +51,13 @@ func (r *Resolver) Resolve(pid uint32, comm string) usage.App {
 	return a
 }
 
+// Cached returns the application of pid if it has been resolved, without
+// looking at anything.
+func (r *Resolver) Cached(pid uint32) (usage.App, bool) {
+	a, ok := r.cache[pid]
+	return a, ok
+}
+
 // Alive reports whether pid still runs.
 func (r *Resolver) Alive(pid uint32) bool {
 	_, err := fs.Stat(r.proc, strconv.FormatUint(uint64(pid), 10))

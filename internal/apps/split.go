@@ -49,6 +49,12 @@ type Splitter struct {
 	next  map[sampleKey]usage.Totals // to book in the next one
 	buf   []Sample
 	polls int
+	// Reused from poll to poll, so a warm poll allocates nothing.
+	parts   [][]part // per polled interface
+	rx, tx  []uint64 // fit's results
+	order   []int    // fit's largest-first order
+	gone    []uint32 // forgetExited's
+	checked map[uint32]bool
 	// CheckEvery is how many polls pass between two looks for exited
 	// processes (default 60: a minute at the default poll).
 	CheckEvery int
@@ -78,20 +84,20 @@ func (s *Splitter) Split(polled []Traffic, dst []Share) []Share {
 		s.log.Debug("read per-app counters", "err", err)
 		s.buf = s.buf[:0]
 	}
-	byIndex := make(map[uint32]int, len(polled))
-	for i, p := range polled {
-		if p.Index != 0 {
-			byIndex[p.Index] = i
-		}
+	for len(s.parts) < len(polled) {
+		s.parts = append(s.parts, nil)
 	}
-	parts := make([][]part, len(polled))
+	parts := s.parts[:len(polled)]
+	for i := range parts {
+		parts[i] = parts[i][:0]
+	}
 	for _, cur := range s.buf {
 		k := sampleKey{cur.PID, cur.Ifindex}
 		prev, seen := s.last[k]
 		s.last[k] = cur
 		d := diff(prev, cur, seen)
-		i, ok := byIndex[cur.Ifindex]
-		if !ok {
+		i := indexOf(polled, cur.Ifindex)
+		if i < 0 {
 			continue // an interface the monitor does not follow
 		}
 		h := polled[i].LinkHeader
@@ -114,6 +120,21 @@ func (s *Splitter) Split(polled []Traffic, dst []Share) []Share {
 	return dst
 }
 
+// indexOf is the position of the interface with index ifindex in polled,
+// or -1. An interface list is short, so a scan beats building a map each
+// poll.
+func indexOf(polled []Traffic, ifindex uint32) int {
+	if ifindex == 0 {
+		return -1
+	}
+	for i := range polled {
+		if polled[i].Index == ifindex {
+			return i
+		}
+	}
+	return -1
+}
+
 // diff is the traffic between two readings of one counter. A counter lower
 // than before was deleted and created again (Forget raced a late packet):
 // its whole value is new.
@@ -129,8 +150,9 @@ func (s *Splitter) share(t Traffic, parts []part, dst []Share) []Share {
 	if t.Totals == (usage.Totals{}) && len(parts) == 0 {
 		return dst
 	}
-	rx := fit(t.Rx, parts, func(p *part) *uint64 { return &p.Rx })
-	tx := fit(t.Tx, parts, func(p *part) *uint64 { return &p.Tx })
+	s.rx, s.order = fit(t.Rx, parts, func(p *part) *uint64 { return &p.Rx }, s.rx, s.order)
+	s.tx, s.order = fit(t.Tx, parts, func(p *part) *uint64 { return &p.Tx }, s.tx, s.order)
+	rx, tx := s.rx, s.tx
 	start := len(dst)
 	for i, p := range parts {
 		got := usage.Totals{Rx: rx[i], Tx: tx[i]}
@@ -144,7 +166,13 @@ func (s *Splitter) share(t Traffic, parts []part, dst []Share) []Share {
 		if got == (usage.Totals{}) {
 			continue
 		}
-		dst = mergeShare(dst, start, Share{App: s.res.Resolve(p.key.pid, s.src.Comm(p.key.pid)), Iface: t.Name, Totals: got})
+		// The kernel's command name is only needed for a process
+		// not named yet: asking for it is a system call.
+		app, ok := s.res.Cached(p.key.pid)
+		if !ok {
+			app = s.res.Resolve(p.key.pid, s.src.Comm(p.key.pid))
+		}
+		dst = mergeShare(dst, start, Share{App: app, Iface: t.Name, Totals: got})
 	}
 	var booked usage.Totals
 	for _, sh := range dst[start:] {
@@ -171,9 +199,10 @@ func mergeShare(dst []Share, start int, sh Share) []Share {
 // fit books up to total bytes among parts (the direction field picks):
 // all of each when they fit, else shares in proportion to each part,
 // rounded down, with the bytes left by rounding given to the largest parts
-// first, so the sum is exactly total.
-func fit(total uint64, parts []part, field func(*part) *uint64) []uint64 {
-	out := make([]uint64, len(parts))
+// first, so the sum is exactly total. It returns out and order (scratch)
+// grown as needed, to be passed again next time.
+func fit(total uint64, parts []part, field func(*part) *uint64, out []uint64, order []int) ([]uint64, []int) {
+	out = slices.Grow(out[:0], len(parts))[:len(parts)]
 	var sum uint64
 	for i := range parts {
 		sum += *field(&parts[i])
@@ -182,7 +211,7 @@ func fit(total uint64, parts []part, field func(*part) *uint64) []uint64 {
 		for i := range parts {
 			out[i] = *field(&parts[i])
 		}
-		return out
+		return out, order
 	}
 	var booked uint64
 	for i := range parts {
@@ -191,7 +220,7 @@ func fit(total uint64, parts []part, field func(*part) *uint64) []uint64 {
 		out[i] = mulDiv(*field(&parts[i]), total, sum)
 		booked += out[i]
 	}
-	order := make([]int, len(parts))
+	order = slices.Grow(order[:0], len(parts))[:len(parts)]
 	for i := range order {
 		order[i] = i
 	}
@@ -200,23 +229,28 @@ func fit(total uint64, parts []part, field func(*part) *uint64) []uint64 {
 		out[order[j]]++
 		booked++
 	}
-	return out
+	return out, order
 }
 
 // forgetExited drops the counters of processes that have exited, after
 // their last traffic was booked (Split booked it before calling this).
 func (s *Splitter) forgetExited() {
-	var gone []uint32
-	seen := map[uint32]bool{}
+	if s.checked == nil {
+		s.checked = map[uint32]bool{}
+	}
+	clear(s.checked) // pid → still running
+	gone := s.gone[:0]
 	for k := range s.last {
-		if seen[k.pid] {
+		if _, ok := s.checked[k.pid]; ok {
 			continue
 		}
-		seen[k.pid] = true
-		if !s.res.Alive(k.pid) {
+		alive := s.res.Alive(k.pid)
+		s.checked[k.pid] = alive
+		if !alive {
 			gone = append(gone, k.pid)
 		}
 	}
+	s.gone = gone
 	if len(gone) == 0 {
 		return
 	}
@@ -224,13 +258,11 @@ func (s *Splitter) forgetExited() {
 		s.log.Debug("forget exited processes", "err", err)
 		return
 	}
-	dead := map[uint32]bool{}
 	for _, p := range gone {
-		dead[p] = true
 		s.res.Forget(p)
 	}
 	for k := range s.last {
-		if dead[k.pid] {
+		if !s.checked[k.pid] {
 			delete(s.last, k)
 		}
 	}

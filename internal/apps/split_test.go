@@ -15,6 +15,7 @@ type fakeSource struct {
 	samples   []Sample
 	err       error
 	comms     map[uint32]string
+	commCalls map[uint32]int
 	forgotten []uint32
 }
 
@@ -24,7 +25,12 @@ func (f *fakeSource) Read(dst []Sample) ([]Sample, error) {
 	}
 	return append(dst, f.samples...), nil
 }
-func (f *fakeSource) Comm(pid uint32) string { return f.comms[pid] }
+func (f *fakeSource) Comm(pid uint32) string {
+	if f.commCalls != nil {
+		f.commCalls[pid]++
+	}
+	return f.comms[pid]
+}
 func (f *fakeSource) Forget(pids []uint32) error {
 	f.forgotten = append(f.forgotten, pids...)
 	var keep []Sample
@@ -170,5 +176,61 @@ func TestSplitForgetsExitedProcesses(t *testing.T) {
 	}
 	if _, ok := s.last[sampleKey{99, 2}]; ok {
 		t.Error("the splitter still remembers pid 99's counters")
+	}
+}
+
+// TestSplitAllocatesNothing: once the splitter has seen its processes and
+// interfaces, a poll allocates nothing, as the monitor's poll does, and
+// asks the source for no command name (each ask is a system call): a
+// process is named once.
+func TestSplitAllocatesNothing(t *testing.T) {
+	src := &fakeSource{
+		samples: []Sample{
+			{PID: 10, Ifindex: 2}, {PID: 11, Ifindex: 2}, {PID: 99, Ifindex: 2},
+			{PID: 10, Ifindex: 3}, {PID: 99, Ifindex: 7}, // 7: not polled
+		},
+		comms:     map[uint32]string{99: "curl"},
+		commCalls: map[uint32]int{},
+	}
+	s := NewSplitter(src, NewResolver(testProc()), nil)
+	s.CheckEvery = 1 << 30
+	polled := []Traffic{
+		{Name: "eth0", Index: 2, LinkHeader: 14},
+		{Name: "wg0", Index: 3},
+		{Name: "lo", Index: 1, Totals: usage.Totals{Rx: 64, Tx: 64}},
+	}
+	var dst []Share
+	poll := func() {
+		for i := range src.samples {
+			src.samples[i].RxBytes += 1000
+			src.samples[i].RxPackets++
+			src.samples[i].TxBytes += 100
+			src.samples[i].TxPackets++
+		}
+		// eth0 received less than its apps did (3 × 1014: shared in
+		// proportion, with a carry) and sent more (3 × 114: a rest
+		// unattributed), wg0 moved more than its one app.
+		polled[0].Totals = usage.Totals{Rx: 2500, Tx: 400}
+		polled[1].Totals = usage.Totals{Rx: 1500, Tx: 150}
+		dst = s.Split(polled, dst[:0])
+	}
+	poll()
+	poll()
+	want := []Share{
+		{firefox, "eth0", usage.Totals{Rx: 2500 * 2 / 3, Tx: 228}},
+		{curl, "eth0", usage.Totals{Rx: 2500 - 2500*2/3, Tx: 114}},
+		{usage.Unattributed, "eth0", usage.Totals{Tx: 400 - 3*114}},
+		{firefox, "wg0", usage.Totals{Rx: 1000, Tx: 100}},
+		{usage.Unattributed, "wg0", usage.Totals{Rx: 500, Tx: 50}},
+		{usage.Unattributed, "lo", usage.Totals{Rx: 64, Tx: 64}},
+	}
+	if d := cmp.Diff(want, dst); d != "" {
+		t.Fatalf("shares of a warm poll differ (-want +got):\n%s", d)
+	}
+	if allocs := testing.AllocsPerRun(100, poll); allocs != 0 {
+		t.Errorf("a warm poll allocates %v times, want 0", allocs)
+	}
+	if !cmp.Equal(src.commCalls, map[uint32]int{10: 1, 11: 1, 99: 1}) {
+		t.Errorf("command names asked for %v, want once per process, when it is first named", src.commCalls)
 	}
 }
