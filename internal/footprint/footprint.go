@@ -1,7 +1,7 @@
 // Package footprint keeps the daemon's resident memory small at rest: after
 // each periodic write it returns the Go heap's free pages to the operating
-// system and, on Linux, now and then lets go of the program's own pages that
-// start-up or a burst of API work mapped and that rest does not use.
+// system and, on Linux, lets go of the program's own pages that the write,
+// start-up or a burst of API work mapped and that a poll does not use.
 package footprint
 
 import (
