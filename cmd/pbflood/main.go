@@ -48,6 +48,7 @@ type config struct {
 	conns            int
 	hold, after      time.Duration
 	pid              int
+	control          int   // a second server that gets no connections; 0: none
 	slack            int64 // bytes
 }
 
@@ -60,6 +61,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	hold := fs.Duration("hold", 30*time.Second, "how long to hold them")
 	after := fs.Duration("after", 90*time.Second, "how long to sample after closing them")
 	pid := fs.Int("pid", 0, "the server's process id, for its memory (0: no memory samples)")
+	control := fs.Int("control", 0, "the process id of an identical server started at the same time that gets no connections: its RssAnon over the same time is taken off, so the daemon's own drift (its first writes, say) is not taken for what the flood left (0: none)")
 	slack := fs.Int64("slack", 1024, "KiB above the starting RssAnon that count as back")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -77,7 +79,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	case *hold < 0 || *hold > maxPhase || *after < 0 || *after > maxPhase:
 		return fmt.Errorf("-hold and -after: use 0 to %v", maxPhase)
 	}
-	cfg := config{addr: u.Host, host: u.Host, path: *path, conns: *conns, hold: *hold, after: *after, pid: *pid, slack: *slack << 10}
+	cfg := config{addr: u.Host, host: u.Host, path: *path, conns: *conns, hold: *hold, after: *after, pid: *pid, control: *control, slack: *slack << 10}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	return flood(ctx, cfg, stdout)
@@ -87,6 +89,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 type sample struct {
 	at            time.Duration // since the start
 	anon, rss     int64
+	ctlAnon       int64 // the control server's RssAnon (see config.control)
 	phase         string
 	conns, served int64
 }
@@ -106,8 +109,14 @@ func flood(ctx context.Context, cfg config, out io.Writer) error {
 		if err != nil {
 			return
 		}
+		var ctl int64
+		if cfg.control != 0 {
+			if ctl, _, err = memory(cfg.control); err != nil {
+				return
+			}
+		}
 		smu.Lock()
-		samples = append(samples, sample{at: time.Since(start), anon: anon, rss: rss, phase: phase.Load().(string), conns: held.Load(), served: served.Load()})
+		samples = append(samples, sample{at: time.Since(start), anon: anon, rss: rss, ctlAnon: ctl, phase: phase.Load().(string), conns: held.Load(), served: served.Load()})
 		smu.Unlock()
 	}
 	take()
@@ -259,29 +268,45 @@ func report(out io.Writer, cfg config, samples []sample, before sample, released
 	mb := func(b int64) string { return fmt.Sprintf("%.1f MB", float64(b)/1e6) }
 	var peak sample
 	back := time.Duration(-1)
+	// excess is what the flood left: the rise since the start, less the
+	// control server's rise over the same time.
+	excess := func(s sample) int64 { return s.anon - before.anon - (s.ctlAnon - before.ctlAnon) }
 	for _, s := range samples {
 		if s.anon > peak.anon {
 			peak = s
 		}
-		if s.at >= released && back < 0 && s.anon <= before.anon+cfg.slack {
+		if s.at >= released && back < 0 && excess(s) <= cfg.slack {
 			back = s.at - released
 		}
-		if s.at >= released && s.anon > before.anon+cfg.slack {
+		if s.at >= released && excess(s) > cfg.slack {
 			back = -1 // went up again: not back yet
 		}
 	}
-	fmt.Fprintf(out, "%8s %-7s %10s %10s\n", "time", "phase", "RssAnon", "VmRSS")
+	fmt.Fprintf(out, "%8s %-7s %10s %10s", "time", "phase", "RssAnon", "VmRSS")
+	if cfg.control != 0 {
+		fmt.Fprintf(out, " %16s %10s", "control RssAnon", "excess")
+	}
+	fmt.Fprintln(out)
 	for i, s := range samples {
 		if i%5 == 0 || i == len(samples)-1 || s == peak {
-			fmt.Fprintf(out, "%7.0fs %-7s %10s %10s\n", s.at.Seconds(), s.phase, mb(s.anon), mb(s.rss))
+			fmt.Fprintf(out, "%7.0fs %-7s %10s %10s", s.at.Seconds(), s.phase, mb(s.anon), mb(s.rss))
+			if cfg.control != 0 {
+				fmt.Fprintf(out, " %16s %10s", mb(s.ctlAnon), mb(excess(s)))
+			}
+			fmt.Fprintln(out)
 		}
 	}
 	end := samples[len(samples)-1]
 	fmt.Fprintf(out, "RssAnon before %s, peak %s (VmRSS %s) at %.0f s (%s), end %s (VmRSS before %s, end %s)\n",
 		mb(before.anon), mb(peak.anon), mb(peak.rss), peak.at.Seconds(), peak.phase, mb(end.anon), mb(before.rss), mb(end.rss))
+	than := "the start"
+	if cfg.control != 0 {
+		fmt.Fprintf(out, "control RssAnon before %s, end %s; what the flood left at the end: %s\n", mb(before.ctlAnon), mb(end.ctlAnon), mb(excess(end)))
+		than = "the start (less the control's rise)"
+	}
 	if back >= 0 {
-		fmt.Fprintf(out, "back within %d KiB of the start %.0f s after the release\n", cfg.slack>>10, back.Seconds())
+		fmt.Fprintf(out, "back within %d KiB of %s %.0f s after the release\n", cfg.slack>>10, than, back.Seconds())
 	} else {
-		fmt.Fprintf(out, "not back within %d KiB of the start %.0f s after the release\n", cfg.slack>>10, cfg.after.Seconds())
+		fmt.Fprintf(out, "not back within %d KiB of %s %.0f s after the release\n", cfg.slack>>10, than, cfg.after.Seconds())
 	}
 }

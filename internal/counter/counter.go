@@ -82,6 +82,18 @@ type Reader interface {
 	Info(name string) (Info, error)
 }
 
+// Watcher is a Reader that hears of link changes from the OS (Linux
+// netlink notifications), so interface details need not be re-read on a
+// timer: the monitor re-reads them when Changes moves, and rarely
+// otherwise.
+type Watcher interface {
+	// Changes counts the link changes seen so far (links added, removed,
+	// renamed, or changed in state, address or speed). ok is false while
+	// the reader cannot tell (no notification socket): then details are
+	// re-read periodically.
+	Changes() (n uint64, ok bool)
+}
+
 // ErrNoInterface is wrapped by Info's error when no interface has the name
 // asked for (it may have just been removed).
 var ErrNoInterface = errors.New("no such interface")

@@ -68,8 +68,9 @@ type netlinkReader struct {
 	fallback   bool              // netlink is not allowed here: /proc/net/dev for good
 	worked     bool              // a dump succeeded once
 
-	interrupted int // dumps the kernel flagged as interrupted (read by tests)
-	linkDumps   int // RTM_GETLINK dumps taken (read by tests)
+	interrupted int    // dumps the kernel flagged as interrupted (read by tests)
+	linkDumps   int    // RTM_GETLINK dumps taken (read by tests)
+	changes     uint64 // link dumps taken for a change (see Changes)
 }
 
 // Read dumps the links. An interrupted dump (an interface came or went in
@@ -161,6 +162,9 @@ func (r *netlinkReader) dump(dst []Counter) ([]Counter, error) {
 		return dst[:start], err
 	}
 	r.linkDumps++
+	if r.linkDumps > 1 {
+		r.changes++ // not the first: something changed, or a dump failed
+	}
 	if r.names == nil {
 		r.names = make(map[uint32]string, len(out)-start)
 	}
@@ -169,6 +173,18 @@ func (r *netlinkReader) dump(dst []Counter) ([]Counter, error) {
 		r.names[c.Index] = c.Name
 	}
 	return out, nil
+}
+
+// Changes counts the link dumps taken after the first: each follows a
+// link notification, a new ifindex or a failed dump (counting those too
+// costs at most a needless re-read of details). It can tell only while
+// stats dumps name the links from notifications: after a fallback to
+// /proc/net/dev, without a notification socket or without RTM_GETSTATS,
+// ok is false.
+func (r *netlinkReader) Changes() (n uint64, ok bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.changes, !r.fallback && r.events >= 0 && !r.noStats
 }
 
 func statsUnsupported(err error) bool {

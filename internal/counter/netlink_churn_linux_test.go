@@ -205,8 +205,16 @@ func TestNetlinkNamesFollowLinkChanges(t *testing.T) {
 		return strings.Join(s, " ")
 	}
 
+	changes := func() uint64 {
+		t.Helper()
+		n, ok := nr.Changes()
+		if !ok {
+			t.Fatal("Changes: the reader says it cannot tell, with a notification socket and stats dumps")
+		}
+		return n
+	}
 	first := read()
-	dumps := nr.linkDumps
+	dumps, changed := nr.linkDumps, changes()
 	for range 5 {
 		if got := read(); names(got) != "lo pba pbb" {
 			t.Fatalf("links %q, want \"lo pba pbb\"", names(got))
@@ -214,6 +222,15 @@ func TestNetlinkNamesFollowLinkChanges(t *testing.T) {
 	}
 	if nr.linkDumps != dumps {
 		t.Fatalf("%d link dumps in 5 reads without a change; want stats dumps only", nr.linkDumps-dumps)
+	}
+	if n := changes(); n != changed {
+		t.Fatalf("Changes went %d → %d in 5 reads without a change", changed, n)
+	}
+	// A change the poller must hear of: the MAC, kept by the same ifindex.
+	ip("link", "set", "pba", "address", "02:00:00:00:0a:0b")
+	read()
+	if n := changes(); n != changed+1 {
+		t.Fatalf("Changes went %d → %d after pba's address changed, want one more", changed, n)
 	}
 
 	// Traffic on lo, then both dumps must give the same counters.
@@ -237,9 +254,13 @@ func TestNetlinkNamesFollowLinkChanges(t *testing.T) {
 		t.Fatalf("after delete and re-create: %+v, want pba and pbb with new ifindexes (were %d, %d)", got, first["pba"].Index, first["pbb"].Index)
 	}
 
-	// Without the notification socket every poll takes a link dump.
+	// Without the notification socket every poll takes a link dump, and
+	// the reader cannot tell changes.
 	unix.Close(nr.events)
 	nr.events = -1
+	if _, ok := nr.Changes(); ok {
+		t.Fatal("Changes says it can tell without a notification socket")
+	}
 	dumps = nr.linkDumps
 	read()
 	read()

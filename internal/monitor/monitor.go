@@ -74,7 +74,9 @@ type Config struct {
 	// each link's reported speed or a generous default.
 	SpeedCap uint64
 	// InfoRefresh is how often interface descriptions (kind, speed, MAC) are
-	// re-read; default 1 minute.
+	// re-read; default 1 minute. With a reader that hears of link changes
+	// (counter.Watcher), they are re-read at most that often after a
+	// change, and every quietRefreshes × InfoRefresh without one.
 	InfoRefresh time.Duration
 	// MaxPending bounds the pending buckets kept while flushes fail; past it,
 	// new deltas are kept at 15-minute resolution. Default 200,000.
@@ -210,24 +212,28 @@ type Monitor struct {
 	cfg   Config
 	log   *slog.Logger
 
-	mu        sync.Mutex
-	noIndex   bool // a reading without interface indexes was logged
-	ifaces    map[string]*ifaceState
-	pending   map[pendingKey]usage.Totals
-	peaks     map[int64]uint64 // coarse bucket start -> bytes/s
-	events    []usage.Event
-	eventSeq  uint64 // sequence number of the newest event in events
-	last      Instant
-	started   bool
-	lastInfo  time.Duration
-	live      Live
-	peakDay   usage.Date
-	status    Status
-	buf       []counter.Counter
-	subs      map[chan Live]struct{}
-	coarsened bool
-	apps      appState
-	nets      netState
+	mu       sync.Mutex
+	noIndex  bool // a reading without interface indexes was logged
+	ifaces   map[string]*ifaceState
+	pending  map[pendingKey]usage.Totals
+	peaks    map[int64]uint64 // coarse bucket start -> bytes/s
+	events   []usage.Event
+	eventSeq uint64 // sequence number of the newest event in events
+	last     Instant
+	started  bool
+	lastInfo time.Duration
+	// infoChanges is the reader's change count at the last details
+	// refresh (counter.Watcher).
+	infoChanges uint64
+	live        Live
+	liveStale   bool // live.Interfaces is older than the last poll
+	peakDay     usage.Date
+	status      Status
+	buf         []counter.Counter
+	subs        map[chan Live]struct{}
+	coarsened   bool
+	apps        appState
+	nets        netState
 }
 
 // New returns a monitor; nothing is read until Start.
@@ -430,6 +436,18 @@ func (m *Monitor) account(st *ifaceState, prevRx, prevTx uint64, c counter.Count
 	}
 	rx, rxMove := counterDelta(prevRx, c.RxBytes, st.info.Bits, limit)
 	tx, txMove := counterDelta(prevTx, c.TxBytes, st.info.Bits, limit)
+	if (rxMove == moveSpike || txMove == moveSpike) && elapsed != unknownElapsed && m.cfg.SpeedCap == 0 {
+		// The link may have got faster since its speed was read (details
+		// are re-read on link changes, and a renegotiation may come
+		// unannounced): read it again before discarding anything. Under
+		// m.mu, unlike describe's reads, but only on this rare path.
+		if info, err := m.r.Info(c.Name); err == nil && info.MAC == st.info.MAC && info.SpeedBits > st.info.SpeedBits {
+			st.info.SpeedBits = info.SpeedBits
+			limit = capBytes(st.info.SpeedBits, string(st.info.Kind), elapsed, m.cfg.SpeedCap)
+			rx, rxMove = counterDelta(prevRx, c.RxBytes, st.info.Bits, limit)
+			tx, txMove = counterDelta(prevTx, c.TxBytes, st.info.Bits, limit)
+		}
+	}
 	if rxMove == moveSpike || txMove == moveSpike {
 		m.status.Discarded++
 		m.event(now.Wall, usage.EventSpike, c.Name, usage.Totals{Rx: rx, Tx: tx}, spikeMessage(rx+tx, elapsed, limit))
@@ -527,7 +545,7 @@ func (m *Monitor) Poll() error {
 	m.status.Polls++
 	m.live.Time = now.Wall
 	m.live.Total = total
-	m.live.Interfaces = m.ifaceRates(m.live.Interfaces[:0])
+	m.liveStale = true // the per-interface list is built when asked for
 	m.publish()
 	return nil
 }
@@ -555,11 +573,41 @@ func (m *Monitor) beginPoll(now Instant) (pollTimes, error) {
 		m.event(now.Wall, usage.EventGap, "", usage.Totals{}, fmt.Sprintf("no reading for %s (suspend or a paused process); traffic in between counted at wake-up", roundDur(max(wallElapsed, p.monoElapsed))))
 	}
 	p.rateOK = p.monoElapsed >= m.cfg.PollInterval/4 && p.monoElapsed > 0
-	p.refreshInfo = now.Mono-m.lastInfo >= m.cfg.InfoRefresh
+	p.refreshInfo = m.infoDue(now.Mono - m.lastInfo)
 	if p.refreshInfo {
 		m.lastInfo = now.Mono
 	}
 	return p, nil
+}
+
+// quietRefreshes is how many InfoRefresh periods pass between re-reads of
+// every interface's details when the reader heard of no link change: the
+// kernel announces what those details are (a new address, a rename, a
+// carrier change after a speed renegotiation), so this is a safety net,
+// not the way changes are found. (A speed that grew unannounced is also
+// read again before a delta is discarded as faster than the link: see
+// account.)
+const quietRefreshes = 30
+
+// infoDue reports whether the details of every interface are due to be
+// re-read, since having been re-read last (m.mu held). Re-reading them is
+// an open, read and close of several /sys files per interface, which was
+// a third of a poll's cost at rest when it ran every minute.
+func (m *Monitor) infoDue(since time.Duration) bool {
+	if w, ok := m.r.(counter.Watcher); ok {
+		if n, ok := w.Changes(); ok {
+			if n != m.infoChanges && since >= m.cfg.InfoRefresh {
+				m.infoChanges = n
+				return true
+			}
+			if since >= quietRefreshes*m.cfg.InfoRefresh {
+				m.infoChanges = n
+				return true
+			}
+			return false
+		}
+	}
+	return since >= m.cfg.InfoRefresh
 }
 
 // describe reads the details of the interfaces in cs that need them: all
@@ -720,6 +768,18 @@ func perSec(b uint64, d time.Duration) uint64 {
 // ifaceRates appends the rates of the interfaces in the latest reading to
 // dst, by name. The poll passes the previous list's array: Live and publish
 // hand out copies, so it is never shared, and a poll allocates nothing here.
+// liveNow is the live speeds of the last poll (m.mu held). Their
+// per-interface list is built, in name order, only when someone asks: at
+// rest nobody does, and sorting it on every poll cost more than the poll's
+// accounting with a hundred interfaces.
+func (m *Monitor) liveNow() Live {
+	if m.liveStale {
+		m.live.Interfaces = m.ifaceRates(m.live.Interfaces[:0])
+		m.liveStale = false
+	}
+	return m.live
+}
+
 func (m *Monitor) ifaceRates(dst []IfaceRate) []IfaceRate {
 	for name, st := range m.ifaces {
 		if !st.seen {
@@ -908,7 +968,7 @@ func (w *writeFailures) after(err error, now Instant, interval time.Duration, lo
 func (m *Monitor) Live() Live {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	l := m.live
+	l := m.liveNow()
 	l.Interfaces = append([]IfaceRate(nil), l.Interfaces...)
 	return l
 }
@@ -931,7 +991,7 @@ func (m *Monitor) publish() {
 	if len(m.subs) == 0 {
 		return
 	}
-	l := m.live
+	l := m.liveNow()
 	l.Interfaces = append([]IfaceRate(nil), l.Interfaces...)
 	for ch := range m.subs {
 		select {
